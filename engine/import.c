@@ -1,0 +1,777 @@
+#include "import.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "csv.h"
+#include "date.h"
+#include "json.h"
+#include "sha256.h"
+#include "util.h"
+
+#define DEFAULT_MAX_BYTES (4ull << 30)
+#define JSON_MAX_BYTES (1ull << 30) /* JSON is read whole; CSV streams */
+
+/* Everything needed to check and store the rows of one file. */
+typedef struct {
+    const asr_map *m;
+    const asr_dataset *ds;
+    asr_inserter *ins;
+    asr_diag *d;
+    const char *file;
+    asr_strset *refs; /* per field: ids it may name, for fields with a ref */
+    long long rows;
+    size_t errors_at_start;
+    int stopped; /* a store error: stop reading */
+    asr_status store_status;
+} rows_ctx;
+
+const char *asr_import_format(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (dot && strcasecmp(dot, ".csv") == 0)
+        return "csv";
+    if (dot && strcasecmp(dot, ".json") == 0)
+        return "json";
+    return NULL;
+}
+
+/* ---- checking one value ---- */
+
+static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col,
+                      const char *v, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col,
+                      const char *v, size_t len, const char *fmt, ...)
+{
+    char q[200];
+    asr_buf msg = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    asr_buf_vaddf(&msg, fmt, ap);
+    va_end(ap);
+    asr_loc l = {c->file, line, col};
+    asr_error(c->d, &l, f->header, "%s: %s", asr_quote_value(v, len, q, sizeof q), msg.data);
+    asr_buf_free(&msg);
+}
+
+/* Strict whole numbers: optional '-', digits, no leading zero, fits int64. */
+static const char *parse_int64(const char *s, size_t len, int64_t *out)
+{
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (i == len)
+        return "not a whole number";
+    for (size_t k = i; k < len; k++)
+        if (s[k] < '0' || s[k] > '9')
+            return "not a whole number";
+    if (s[i] == '0' && len - i > 1)
+        return "a whole number may not start with 0 (an id column should be text)";
+    if (len - i > 18)
+        return "number too large";
+    int64_t v = 0;
+    for (size_t k = i; k < len; k++)
+        v = v * 10 + (s[k] - '0');
+    *out = i ? -v : v;
+    return NULL;
+}
+
+/* Strict decimals: -?digits(.digits)?; no exponent, no thousands separator. */
+static const char *parse_decimal(const char *s, size_t len, double *out)
+{
+    size_t i = s[0] == '-' ? 1 : 0, digits = 0, frac = 0;
+    while (i < len && s[i] >= '0' && s[i] <= '9')
+        i++, digits++;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (i < len && s[i] >= '0' && s[i] <= '9')
+            i++, frac++;
+        if (!frac)
+            return "not a decimal number";
+    }
+    if (!digits || i != len) {
+        for (size_t k = 0; k < len; k++)
+            if (s[k] == 'e' || s[k] == 'E')
+                return "scientific notation is not accepted (a spreadsheet may have changed "
+                       "this value)";
+        return "not a decimal number";
+    }
+    *out = strtod(s, NULL);
+    return NULL;
+}
+
+static int parse_bool(const char *s, size_t len, int *out)
+{
+    static const char *const yes[] = {"true", "yes", "y", "1"}, *const no[] = {"false", "no", "n",
+                                                                                 "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
+            return *out = 1, 0;
+        if (strlen(no[i]) == len && strncasecmp(s, no[i], len) == 0)
+            return *out = 0, 0;
+    }
+    return -1;
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return n;
+}
+
+static const char *ref_word(asr_ref r)
+{
+    switch (r) {
+    case ASR_REF_AREAS:
+        return "area";
+    case ASR_REF_SOURCES:
+        return "source";
+    case ASR_REF_UNITS:
+        return "unit";
+    case ASR_REF_LINES:
+        return "line";
+    case ASR_REF_PRINCIPLES:
+        return "principle";
+    default:
+        return "item";
+    }
+}
+
+static const char *suggest_ref(const asr_map *m, asr_ref r, const char *v)
+{
+    switch (r) {
+    case ASR_REF_AREAS:
+        return asr_did_you_mean_ids(v, m->areas, m->n_areas, sizeof *m->areas);
+    case ASR_REF_SOURCES:
+        return asr_did_you_mean_ids(v, m->sources, m->n_sources, sizeof *m->sources);
+    case ASR_REF_UNITS:
+        return asr_did_you_mean_ids(v, m->units, m->n_units, sizeof *m->units);
+    case ASR_REF_LINES:
+        return asr_did_you_mean_ids(v, m->lines, m->n_lines, sizeof *m->lines);
+    case ASR_REF_PRINCIPLES:
+        return asr_did_you_mean_ids(v, m->principles, m->n_principles, sizeof *m->principles);
+    default:
+        return NULL;
+    }
+}
+
+/* Checks value v (NUL-terminated, len bytes) for field k and binds it.
+ * jkind is the JSON kind, or -1 for CSV text. Returns 0 or -1 (reported). */
+static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind, unsigned line,
+                     unsigned col)
+{
+    const asr_field *f = &c->ds->fields[k];
+    if (jkind == ASR_JNULL || len == 0) {
+        if (f->required) {
+            bad_value(c, f, line, col, v, len, "a value is required");
+            return -1;
+        }
+        asr_ins_null(c->ins, k);
+        return 0;
+    }
+    int is_string = jkind < 0 || jkind == ASR_JSTRING;
+    switch (f->type) {
+    case ASR_FT_TEXT:
+        if (!is_string) {
+            bad_value(c, f, line, col, v, len, "expected text in double quotes");
+            return -1;
+        }
+        if (f->max_length && utf8_chars(v, len) > (size_t)f->max_length) {
+            bad_value(c, f, line, col, v, len, "longer than %ld characters", f->max_length);
+            return -1;
+        }
+        if (f->has_regex && regexec(&f->regex, v, 0, NULL, 0) != 0) {
+            bad_value(c, f, line, col, v, len, "does not match the pattern %s", f->pattern);
+            return -1;
+        }
+        if (f->ref && !asr_strset_has(&c->refs[k], v, len)) {
+            const char *hint = suggest_ref(c->m, f->ref, v);
+            bad_value(c, f, line, col, v, len, "no %s with this id in the map%s%s%s",
+                      ref_word(f->ref), hint ? "; did you mean '" : "", hint ? hint : "",
+                      hint ? "'?" : "");
+            return -1;
+        }
+        asr_ins_text(c->ins, k, v, len);
+        return 0;
+    case ASR_FT_INTEGER: {
+        int64_t n;
+        const char *why = jkind == ASR_JSTRING || jkind == ASR_JBOOL ? "expected a number"
+                                                                     : parse_int64(v, len, &n);
+        if (why) {
+            bad_value(c, f, line, col, v, len, "%s", why);
+            return -1;
+        }
+        asr_ins_int(c->ins, k, n);
+        return 0;
+    }
+    case ASR_FT_DECIMAL: {
+        double x;
+        const char *why = jkind == ASR_JSTRING || jkind == ASR_JBOOL ? "expected a number"
+                                                                     : parse_decimal(v, len, &x);
+        if (why) {
+            bad_value(c, f, line, col, v, len, "%s", why);
+            return -1;
+        }
+        asr_ins_real(c->ins, k, x);
+        return 0;
+    }
+    case ASR_FT_DATE: {
+        asr_date dt;
+        const char *why = is_string ? asr_date_parse(v, len, f->date_format, &dt)
+                                    : "expected a date in double quotes";
+        if (why) {
+            bad_value(c, f, line, col, v, len, "%s", why);
+            return -1;
+        }
+        char iso[11];
+        asr_date_format_iso(dt, iso);
+        /* Stored as ISO text: it sorts and compares correctly, and SQLite's
+         * date functions read it. Copied: iso is on the stack. */
+        asr_ins_text_copy(c->ins, k, iso, 10);
+        return 0;
+    }
+    case ASR_FT_BOOLEAN: {
+        int b;
+        if (jkind == ASR_JBOOL) {
+            b = v[0] == 't';
+        } else if (jkind >= 0 || parse_bool(v, len, &b)) {
+            bad_value(c, f, line, col, v, len,
+                      jkind >= 0 ? "expected true or false"
+                                 : "expected true/false, yes/no, y/n or 1/0");
+            return -1;
+        }
+        asr_ins_int(c->ins, k, b);
+        return 0;
+    }
+    case ASR_FT_ENUM:
+        if (!is_string) {
+            bad_value(c, f, line, col, v, len, "expected one of the allowed values in quotes");
+            return -1;
+        }
+        for (size_t i = 0; i < f->n_values; i++) {
+            if (strlen(f->values[i]) == len && memcmp(f->values[i], v, len) == 0) {
+                asr_ins_text(c->ins, k, f->values[i], len);
+                return 0;
+            }
+        }
+        {
+            asr_buf allowed = {0};
+            for (size_t i = 0; i < f->n_values && i < 12; i++)
+                asr_buf_addf(&allowed, "%s%s", i ? ", " : "", f->values[i]);
+            if (f->n_values > 12)
+                asr_buf_adds(&allowed, ", ...");
+            const char *hint = asr_did_you_mean_ids(v, f->values, f->n_values, sizeof *f->values);
+            bad_value(c, f, line, col, v, len, "not an allowed value (%s)%s%s%s", allowed.data,
+                      hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            asr_buf_free(&allowed);
+        }
+        return -1;
+    }
+    return -1;
+}
+
+static void add_row(rows_ctx *c, unsigned line, int row_ok)
+{
+    unsigned first = 0;
+    if (!row_ok)
+        return;
+    switch (asr_inserter_add(c->ins, line, &first)) {
+    case ASR_INS_OK:
+        c->rows++;
+        break;
+    case ASR_INS_DUPLICATE: {
+        asr_loc l = {c->file, line, 0};
+        asr_buf key = {0};
+        for (size_t k = 0; k < c->ds->n_key; k++)
+            asr_buf_addf(&key, "%s%s", k ? ", " : "", c->ds->fields[c->ds->key[k]].header);
+        asr_error(c->d, &l, NULL, "duplicate key (%s): the same as line %u", key.data, first);
+        asr_buf_free(&key);
+        break;
+    }
+    case ASR_INS_ERROR: {
+        asr_status st;
+        const char *msg = asr_inserter_error(c->ins, &st);
+        asr_loc l = {c->file, line, 0};
+        asr_error(c->d, &l, NULL, "cannot store the row: %s", msg);
+        c->stopped = 1;
+        c->store_status = st;
+        break;
+    }
+    }
+}
+
+/* ---- CSV ---- */
+
+static void expected_columns(const asr_dataset *ds, asr_buf *out)
+{
+    for (size_t i = 0; i < ds->n_fields; i++)
+        asr_buf_addf(out, "%s%s%s", i ? ", " : "", ds->fields[i].header,
+                     ds->fields[i].required ? "*" : "");
+}
+
+/* Reads the header and maps each column to a field. Returns the mapping
+ * (column -> field index) or NULL after reporting the problems. */
+static size_t *read_header(rows_ctx *c, asr_csv *csv, size_t *ncols)
+{
+    asr_csv_record rec;
+    asr_csv_result r = asr_csv_next(csv, &rec);
+    asr_loc l = {c->file, 1, 0};
+    if (r == ASR_CSV_END) {
+        asr_error(c->d, &l, NULL, "the file is empty; expected a header line naming the columns");
+        return NULL;
+    }
+    if (r != ASR_CSV_RECORD) {
+        size_t fi;
+        unsigned line;
+        const char *msg = asr_csv_error(csv, &fi, &line);
+        l.line = line;
+        asr_error(c->d, &l, "header", "%s", msg);
+        return NULL;
+    }
+    const asr_dataset *ds = c->ds;
+    size_t *map = asr_xmalloc(rec.n * sizeof *map);
+    int *seen = asr_xcalloc(ds->n_fields, sizeof *seen);
+    size_t errors = c->d->errors;
+    const char **headers = asr_xcalloc(ds->n_fields + 1, sizeof *headers);
+    for (size_t i = 0; i < ds->n_fields; i++)
+        headers[i] = ds->fields[i].header;
+    for (size_t col = 0; col < rec.n; col++) {
+        const char *h = rec.fields[col];
+        size_t k = 0;
+        while (k < ds->n_fields && strcmp(ds->fields[k].header, h) != 0)
+            k++;
+        char q[200];
+        asr_quote_value(h, rec.lens[col], q, sizeof q);
+        if (k == ds->n_fields) {
+            const char *hint = asr_did_you_mean(h, headers);
+            asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s", col + 1,
+                      q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
+                      hint ? "'?" : "");
+            continue;
+        }
+        if (seen[k]) {
+            asr_error(c->d, &l, NULL, "column %zu %s appears twice (also column %d)", col + 1, q,
+                      seen[k]);
+            continue;
+        }
+        seen[k] = (int)col + 1;
+        map[col] = k;
+    }
+    for (size_t k = 0; k < ds->n_fields; k++)
+        if (!seen[k] && ds->fields[k].required)
+            asr_error(c->d, &l, NULL, "required column '%s' is missing", ds->fields[k].header);
+    if (c->d->errors > errors) {
+        asr_buf exp = {0};
+        expected_columns(ds, &exp);
+        asr_error(c->d, &l, NULL, "dataset '%s' takes the columns: %s (* = required)", ds->id,
+                  exp.data);
+        asr_buf_free(&exp);
+        free(map);
+        map = NULL;
+    }
+    free(seen);
+    free(headers);
+    *ncols = rec.n;
+    return map;
+}
+
+static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
+{
+    asr_csv *csv = asr_csv_open(f, max_field, hash);
+    size_t ncols = 0;
+    size_t *map = read_header(c, csv, &ncols);
+    if (!map) {
+        asr_csv_close(csv);
+        return;
+    }
+    const asr_dataset *ds = c->ds;
+    int *present = asr_xmalloc(ds->n_fields * sizeof *present);
+    for (;;) {
+        asr_csv_record rec;
+        asr_csv_result r = asr_csv_next(csv, &rec);
+        if (r == ASR_CSV_END)
+            break;
+        if (r == ASR_CSV_BAD || r == ASR_CSV_FATAL) {
+            size_t fi;
+            unsigned line;
+            const char *msg = asr_csv_error(csv, &fi, &line);
+            asr_loc l = {c->file, line, 0};
+            const char *col = fi < ncols ? ds->fields[map[fi]].header : NULL;
+            asr_error(c->d, &l, col, "%s", msg);
+            if (r == ASR_CSV_FATAL)
+                break;
+            continue;
+        }
+        if (rec.n != ncols) {
+            asr_loc l = {c->file, rec.line, 0};
+            asr_error(c->d, &l, NULL, "this row has %zu field%s but the header has %zu", rec.n,
+                      rec.n == 1 ? "" : "s", ncols);
+            continue;
+        }
+        int ok = 1;
+        memset(present, 0, ds->n_fields * sizeof *present);
+        for (size_t col = 0; col < ncols; col++) {
+            present[map[col]] = 1;
+            if (put_value(c, map[col], rec.fields[col], rec.lens[col], -1, rec.line, 0))
+                ok = 0;
+        }
+        for (size_t k = 0; k < ds->n_fields; k++)
+            if (!present[k])
+                asr_ins_null(c->ins, k); /* optional column left out of the file */
+        /* Good rows are stored even after a bad one, so that duplicate keys
+         * are still found; the transaction is rolled back at the end. */
+        add_row(c, rec.line, ok);
+        if (c->stopped)
+            break;
+    }
+    free(present);
+    free(map);
+    asr_csv_close(csv);
+}
+
+/* ---- JSON ---- */
+
+typedef struct {
+    rows_ctx *c;
+    const char **headers; /* NULL-terminated, for suggestions */
+    int *present;
+} json_ctx;
+
+static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size_t n)
+{
+    json_ctx *j = ctxp;
+    rows_ctx *c = j->c;
+    const asr_dataset *ds = c->ds;
+    int ok = 1;
+    memset(j->present, 0, ds->n_fields * sizeof *j->present);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < ds->n_fields && strcmp(ds->fields[k].header, fields[i].key) != 0)
+            k++;
+        if (k == ds->n_fields) {
+            const char *hint = asr_did_you_mean(fields[i].key, j->headers);
+            asr_loc l = {c->file, fields[i].line, fields[i].col};
+            asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s",
+                      fields[i].key, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
+                      hint ? "'?" : "");
+            ok = 0;
+            continue;
+        }
+        j->present[k] = 1;
+        if (put_value(c, k, fields[i].text, fields[i].len, (int)fields[i].kind, fields[i].line,
+                      fields[i].col))
+            ok = 0;
+    }
+    for (size_t k = 0; k < ds->n_fields; k++) {
+        if (j->present[k])
+            continue;
+        if (ds->fields[k].required) {
+            asr_loc l = {c->file, line, 0};
+            asr_error(c->d, &l, ds->fields[k].header, "required field is missing");
+            ok = 0;
+        }
+        asr_ins_null(c->ins, k);
+    }
+    add_row(c, line, ok);
+    return c->stopped;
+}
+
+static void import_json(rows_ctx *c, const char *data, size_t len)
+{
+    json_ctx j = {c, NULL, NULL};
+    j.headers = asr_xcalloc(c->ds->n_fields + 1, sizeof *j.headers);
+    for (size_t i = 0; i < c->ds->n_fields; i++)
+        j.headers[i] = c->ds->fields[i].header;
+    j.present = asr_xcalloc(c->ds->n_fields, sizeof *j.present);
+    asr_json_error err;
+    if (asr_json_each_object(data, len, json_object, &j, &err) < 0) {
+        asr_loc l = {c->file, err.line, err.col};
+        asr_error(c->d, &l, NULL, "%s", err.message);
+    }
+    free(j.headers);
+    free(j.present);
+}
+
+/* ---- files ---- */
+
+typedef struct {
+    const asr_import_spec *spec;
+    const asr_dataset *ds;
+    const char *format;
+    long long size;
+    char sha256[65];
+    asr_dataset_state before;
+    int known; /* imported before */
+    int unchanged;
+} file_plan;
+
+static asr_status hash_file(const char *path, char out[65], asr_diag *d)
+{
+    FILE *f = fopen(path, "rb");
+    asr_loc l = {path, 0, 0};
+    if (!f) {
+        asr_error(d, &l, NULL, "cannot open: %s", strerror(errno));
+        return ASR_E_NOINPUT;
+    }
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    static char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        asr_sha256_update(&h, buf, got);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        asr_error(d, &l, NULL, "read error");
+        return ASR_E_IO;
+    }
+    asr_sha256_final_hex(&h, out);
+    return ASR_OK;
+}
+
+/* Checks the command's file list and everything that can be known before
+ * reading rows: datasets exist, files exist and are within the size cap, and
+ * which files are identical to what was last imported. */
+static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_spec *specs,
+                             size_t n, unsigned long long max_bytes, asr_diag *d, file_plan *plan)
+{
+    asr_status worst = ASR_OK;
+#define WORSE(st) (worst = worst ? worst : (st))
+    for (size_t i = 0; i < n; i++) {
+        file_plan *p = &plan[i];
+        memset(p, 0, sizeof *p);
+        p->spec = &specs[i];
+        p->ds = asr_map_dataset(m, specs[i].dataset);
+        asr_loc l = {specs[i].path, 0, 0};
+        if (!p->ds) {
+            const char *hint =
+                asr_did_you_mean_ids(specs[i].dataset, m->datasets, m->n_datasets,
+                                     sizeof *m->datasets);
+            asr_error(d, NULL, NULL, "the map declares no dataset '%s'%s%s%s", specs[i].dataset,
+                      hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            WORSE(ASR_E_USAGE);
+            continue;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(specs[j].dataset, specs[i].dataset) == 0) {
+                asr_error(d, NULL, NULL, "dataset '%s' is given twice; give one file per dataset",
+                          specs[i].dataset);
+                WORSE(ASR_E_USAGE);
+            }
+        p->format = asr_import_format(specs[i].path);
+        if (!p->format) {
+            asr_error(d, &l, NULL, "cannot tell the file type; name it .csv or .json");
+            WORSE(ASR_E_USAGE);
+            continue;
+        }
+        struct stat sb;
+        if (stat(specs[i].path, &sb) != 0) {
+            asr_error(d, &l, NULL, "cannot open: %s", strerror(errno));
+            WORSE(ASR_E_NOINPUT);
+            continue;
+        }
+        if (!S_ISREG(sb.st_mode)) {
+            asr_error(d, &l, NULL, "not a regular file");
+            WORSE(ASR_E_NOINPUT);
+            continue;
+        }
+        unsigned long long cap = max_bytes;
+        if (strcmp(p->format, "json") == 0 && cap > JSON_MAX_BYTES)
+            cap = JSON_MAX_BYTES;
+        if ((unsigned long long)sb.st_size > cap) {
+            asr_error(d, &l, NULL, "file is %lld bytes; the limit is %llu", (long long)sb.st_size,
+                      cap);
+            WORSE(ASR_E_DATA);
+            continue;
+        }
+        p->size = (long long)sb.st_size;
+        p->known = asr_store_dataset_state(s, p->ds->id, &p->before) == 0;
+        /* Hash up front only when the file may be the same as last time. */
+        if (p->known && p->before.size == p->size &&
+            strcmp(p->before.schema_hash, p->ds->schema_hash) == 0) {
+            asr_status st = hash_file(specs[i].path, p->sha256, d);
+            if (st) {
+                WORSE(st);
+                continue;
+            }
+            p->unchanged = strcmp(p->sha256, p->before.sha256) == 0;
+        }
+    }
+#undef WORSE
+    return worst;
+}
+
+static asr_strset *ref_sets(const asr_map *m, const asr_dataset *ds)
+{
+    asr_strset *sets = asr_xcalloc(ds->n_fields, sizeof *sets);
+    for (size_t k = 0; k < ds->n_fields; k++)
+        if (ds->fields[k].ref)
+            asr_map_ref_ids(m, ds->fields[k].ref, &sets[k]);
+    return sets;
+}
+
+/* Reads one file into its (freshly recreated) table. */
+static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
+                           const asr_import_limits *limits, asr_diag *d, long long *rows)
+{
+    asr_status st = asr_store_recreate_dataset(s, p->ds, d);
+    if (st)
+        return st;
+    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK};
+    if ((st = asr_inserter_new(s, p->ds, d, &c.ins)))
+        return st;
+    c.refs = ref_sets(m, p->ds);
+    asr_loc l = {p->spec->path, 0, 0};
+    FILE *f = fopen(p->spec->path, "rb");
+    if (!f) {
+        asr_error(d, &l, NULL, "cannot open: %s", strerror(errno));
+        st = ASR_E_NOINPUT;
+        goto done;
+    }
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    if (strcmp(p->format, "csv") == 0) {
+        import_csv(&c, f, limits ? limits->max_field : 0, &h);
+    } else {
+        char *data = asr_xmalloc((size_t)p->size + 1);
+        size_t got = fread(data, 1, (size_t)p->size, f);
+        data[got] = '\0';
+        asr_sha256_update(&h, data, got);
+        import_json(&c, data, got);
+        free(data);
+    }
+    if (ferror(f)) {
+        asr_error(d, &l, NULL, "read error");
+        st = ASR_E_IO;
+    }
+    fclose(f);
+    asr_sha256_final_hex(&h, p->sha256);
+    if (c.stopped)
+        st = c.store_status;
+    else if (!st && d->errors > c.errors_at_start)
+        st = ASR_E_DATA;
+done:
+    for (size_t k = 0; k < p->ds->n_fields; k++)
+        asr_strset_free(&c.refs[k]);
+    free(c.refs);
+    asr_inserter_free(c.ins);
+    *rows = c.rows;
+    return st;
+}
+
+static void log_rejected(asr_store *s, const file_plan *plan, size_t n, size_t problems)
+{
+    /* Best effort, in its own transaction: the data stays as it was. */
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    if (asr_store_begin(s, &quiet) == ASR_OK) {
+        char msg[64];
+        snprintf(msg, sizeof msg, "%zu problem%s; nothing imported", problems,
+                 problems == 1 ? "" : "s");
+        for (size_t i = 0; i < n; i++)
+            if (plan[i].ds)
+                asr_store_log_import(s, plan[i].ds->id, plan[i].spec->path, plan[i].size,
+                                     plan[i].sha256[0] ? plan[i].sha256 : NULL, 0, "rejected",
+                                     msg, &quiet);
+        if (asr_store_commit(s, &quiet) != ASR_OK)
+            asr_store_rollback(s);
+    }
+    asr_diag_free(&quiet);
+}
+
+asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
+                          const asr_import_limits *limits, asr_diag *d,
+                          asr_import_result *results)
+{
+    unsigned long long max_bytes = limits && limits->max_bytes ? limits->max_bytes
+                                                               : DEFAULT_MAX_BYTES;
+    file_plan *plan = asr_xcalloc(n ? n : 1, sizeof *plan);
+    for (size_t i = 0; i < n; i++) {
+        results[i].outcome = ASR_NOT_IMPORTED;
+        results[i].rows = 0;
+        results[i].previous_rows = -1;
+    }
+    size_t errors_before = d->errors;
+    asr_status st = plan_files(s, m, specs, n, max_bytes, d, plan);
+    if (st) {
+        if (st == ASR_E_DATA)
+            log_rejected(s, plan, n, d->errors - errors_before);
+        free(plan);
+        return st;
+    }
+    char stored_map[65];
+    asr_store_map_hash(s, stored_map);
+    int map_same = strcmp(stored_map, m->hash) == 0;
+    size_t changed = 0;
+    for (size_t i = 0; i < n; i++) {
+        results[i].previous_rows = plan[i].known ? plan[i].before.rows : -1;
+        if (plan[i].unchanged) {
+            results[i].outcome = ASR_UNCHANGED;
+            results[i].rows = plan[i].before.rows;
+        } else {
+            changed++;
+        }
+    }
+    if (changed == 0 && map_same) {
+        free(plan); /* nothing to do, and nothing written */
+        return ASR_OK;
+    }
+
+    if ((st = asr_store_begin(s, d)))
+        goto out;
+    if ((st = asr_store_write_map(s, m, d)))
+        goto rollback;
+    asr_status worst = ASR_OK;
+    for (size_t i = 0; i < n; i++) {
+        if (plan[i].unchanged)
+            continue;
+        long long rows = 0;
+        asr_status one = load_one(s, m, &plan[i], limits, d, &rows);
+        results[i].rows = rows;
+        if (one && one != ASR_E_DATA) {
+            st = one; /* the store failed: stop now */
+            goto rollback;
+        }
+        if (one)
+            worst = one;
+    }
+    if (worst) {
+        st = worst;
+        goto rollback;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (plan[i].unchanged)
+            continue;
+        asr_dataset_state now = {{0}, {0}, plan[i].size, results[i].rows};
+        memcpy(now.sha256, plan[i].sha256, sizeof now.sha256);
+        memcpy(now.schema_hash, plan[i].ds->schema_hash, sizeof now.schema_hash);
+        if ((st = asr_store_record_dataset(s, plan[i].ds, plan[i].spec->path, &now, d)) ||
+            (st = asr_store_log_import(s, plan[i].ds->id, plan[i].spec->path, plan[i].size,
+                                       plan[i].sha256, results[i].rows, "imported", NULL, d)))
+            goto rollback;
+    }
+    if ((st = asr_store_set_map_hash(s, m->hash, d)))
+        goto rollback;
+    if ((st = asr_store_commit(s, d)))
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        if (!plan[i].unchanged)
+            results[i].outcome = ASR_IMPORTED;
+    goto out;
+rollback:
+    asr_store_rollback(s);
+    for (size_t i = 0; i < n; i++)
+        if (results[i].outcome != ASR_UNCHANGED)
+            results[i].rows = 0;
+    if (st == ASR_E_DATA)
+        log_rejected(s, plan, n, d->errors - errors_before);
+out:
+    free(plan);
+    return st;
+}

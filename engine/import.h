@@ -1,0 +1,47 @@
+/* import: loads tracker exports (CSV or JSON) into their dataset tables,
+ * all or nothing. Every row is checked against the dataset's declaration in
+ * the map -- types, required values, allowed enum values, date layout,
+ * patterns, references to map ids, duplicate keys -- and every bad row is
+ * reported as file:line: column: 'value': reason. If any file has a problem,
+ * nothing in the database changes (the attempt is still written to the import
+ * log). A file identical to the one last imported, under the same map, is
+ * recognised and left alone. Uses store, csv, json, map, date, sha256, diag. */
+#ifndef ASSURE_IMPORT_H
+#define ASSURE_IMPORT_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "map.h"
+#include "store.h"
+
+typedef struct {
+    const char *dataset; /* dataset id in the map */
+    const char *path;    /* .csv or .json file */
+} asr_import_spec;
+
+typedef struct {
+    unsigned long long max_bytes; /* largest file accepted; 0 = default (4 GiB) */
+    size_t max_field;             /* largest CSV field in bytes; 0 = 1 MiB */
+} asr_import_limits;
+
+typedef enum { ASR_IMPORTED, ASR_UNCHANGED, ASR_NOT_IMPORTED } asr_import_outcome;
+
+typedef struct {
+    asr_import_outcome outcome;
+    long long rows;          /* rows now in the table */
+    long long previous_rows; /* rows before, or -1 if never imported */
+} asr_import_result;
+
+/* Imports specs[0..n) in one transaction. results (n entries) says what
+ * happened to each. Returns ASR_OK, ASR_E_USAGE (unknown dataset, a dataset
+ * named twice, unknown file type), ASR_E_NOINPUT (a file missing),
+ * ASR_E_DATA (rejected rows), ASR_E_TEMP (database locked) or ASR_E_IO. */
+asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
+                          const asr_import_limits *limits, asr_diag *d,
+                          asr_import_result *results);
+
+/* The file type a path names by its extension: "csv", "json" or NULL. */
+const char *asr_import_format(const char *path);
+
+#endif

@@ -1,0 +1,194 @@
+/* map: the assurance map as loaded and validated -- organisation, lines of
+ * assurance, principles, units, areas, sources, rating scales, rule
+ * parameter overrides and the datasets the importer accepts. Pure data: every
+ * item keeps the place it was written (asr_loc) for later messages. One arena
+ * owns all of it; free with asr_map_free. Built by map_load. Uses util, diag. */
+#ifndef ASSURE_MAP_H
+#define ASSURE_MAP_H
+
+#include <regex.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "util.h"
+
+typedef struct {
+    char *id; /* first member: asr_did_you_mean_ids relies on it */
+    char *name;
+    long independence; /* higher = more independent of management */
+    asr_loc loc;
+} asr_line;
+
+typedef struct {
+    char *id;
+    char *title;
+    asr_loc loc;
+} asr_principle;
+
+typedef struct {
+    char *id;
+    char *name;
+    char *kind;   /* e.g. business_group, command; free text */
+    char *parent; /* unit id or NULL */
+    asr_loc loc;
+} asr_unit;
+
+typedef struct {
+    char *line;
+    long days;
+    asr_loc loc;
+} asr_max_age;
+
+typedef struct {
+    char *id;
+    char *title;
+    char *description;
+    char *principle;
+    char *unit;  /* owning unit, optional */
+    char *owner; /* named role or person */
+    long inherent, residual, target; /* risk scores 1..25; 0 = not given */
+    char **required_lines;
+    size_t n_required_lines;
+    asr_max_age *max_age; /* how old assurance may be, per line */
+    size_t n_max_age;
+    asr_loc loc;
+} asr_area;
+
+typedef struct {
+    char *id;
+    char *title;
+    char *line;
+    char *provider; /* body giving the assurance, e.g. DARA, HMICFRS */
+    char *kind;     /* e.g. level1_inspection, internal_audit */
+    char *owner;
+    char *frequency;
+    char *status; /* active | suspended | planned */
+    char *scale;  /* rating scale its ratings use, optional */
+    char **areas;
+    size_t n_areas;
+    asr_loc loc;
+} asr_source;
+
+typedef struct {
+    char *label;
+    long rank;
+    asr_loc loc;
+} asr_scale_label;
+
+typedef struct {
+    char *id;
+    char *title;
+    asr_scale_label *labels;
+    size_t n_labels;
+    asr_loc loc;
+} asr_scale;
+
+typedef enum { ASR_PARAM_STRING, ASR_PARAM_NUMBER, ASR_PARAM_BOOLEAN } asr_param_type;
+
+typedef struct {
+    char *rule;
+    char *name;
+    char *value; /* as written */
+    asr_param_type type;
+    asr_loc loc;
+} asr_param;
+
+typedef enum {
+    ASR_FT_TEXT,
+    ASR_FT_INTEGER,
+    ASR_FT_DECIMAL,
+    ASR_FT_DATE,
+    ASR_FT_BOOLEAN,
+    ASR_FT_ENUM,
+} asr_ftype;
+
+/* What a field's values must name in the map. */
+typedef enum {
+    ASR_REF_NONE,
+    ASR_REF_AREAS,
+    ASR_REF_SOURCES,
+    ASR_REF_UNITS,
+    ASR_REF_LINES,
+    ASR_REF_PRINCIPLES,
+} asr_ref;
+
+typedef struct {
+    char *name;   /* column name in the database */
+    char *header; /* CSV header / JSON key; defaults to name */
+    char *description;
+    asr_ftype type;
+    int required;
+    char **values; /* enum: allowed values in rank order */
+    long *ranks;   /* enum: rank of each value (1.. in order, or the scale's) */
+    size_t n_values;
+    char *scale;       /* enum taking its values from a rating scale */
+    char *date_format; /* NULL = YYYY-MM-DD */
+    char *pattern;     /* text: POSIX extended regex the whole value must match */
+    regex_t regex;
+    int has_regex;
+    long max_length; /* text: in characters; 0 = no limit */
+    asr_ref ref;
+    asr_loc loc;
+} asr_field;
+
+typedef struct {
+    char *id; /* also the table name */
+    char *title;
+    char *description;
+    asr_field *fields;
+    size_t n_fields;
+    size_t *key; /* indexes into fields */
+    size_t n_key;
+    char schema_hash[65]; /* of the declaration; a change rebuilds the table */
+    asr_loc loc;
+} asr_dataset;
+
+typedef struct {
+    asr_arena arena;
+    char **files; /* every file read, in load order */
+    size_t n_files;
+    char hash[65]; /* SHA-256 over every file's bytes, in load order */
+
+    char *org_name;
+    long fy_start_month; /* 1..12, default 4 (April) */
+
+    asr_line *lines;
+    size_t n_lines;
+    asr_principle *principles;
+    size_t n_principles;
+    asr_unit *units;
+    size_t n_units;
+    asr_area *areas;
+    size_t n_areas;
+    asr_source *sources;
+    size_t n_sources;
+    asr_scale *scales;
+    size_t n_scales;
+    asr_param *params;
+    size_t n_params;
+    asr_dataset *datasets;
+    size_t n_datasets;
+} asr_map;
+
+/* Loads path and every file it includes, validates the whole, and returns
+ * ASR_OK with *out set; otherwise ASR_E_CONFIG (or ASR_E_NOINPUT for a missing
+ * top-level file) with every problem in d and *out NULL. */
+asr_status asr_map_load(const char *path, asr_diag *d, asr_map **out);
+
+/* Same from text in memory (no includes allowed). */
+asr_status asr_map_load_string(const char *name, const char *text, asr_diag *d, asr_map **out);
+
+void asr_map_free(asr_map *m);
+
+/* Lookups; NULL when absent. */
+const asr_dataset *asr_map_dataset(const asr_map *m, const char *id);
+const asr_area *asr_map_area(const asr_map *m, const char *id);
+
+/* Names used in messages and the map tables. */
+const char *asr_ftype_name(asr_ftype t);
+const char *asr_ref_name(asr_ref r);
+
+/* Adds every id that a value of a field with reference r may take. */
+void asr_map_ref_ids(const asr_map *m, asr_ref r, asr_strset *out);
+
+#endif

@@ -1,0 +1,1274 @@
+/* map_load: turns YAML documents (yamltree) into a validated asr_map.
+ *
+ * Three passes, so that every problem is reported, not just the first:
+ *   1. read each file and its includes; check the top-level keys; gather the
+ *      section lists from every file;
+ *   2. convert each item, checking its keys and the type of each value;
+ *   3. check what items say about each other: duplicate ids, references,
+ *      cycles in the unit tree.
+ * The schema decides types: a plain `yes` is the text "yes" in a text field
+ * and an error in a boolean one; only `true` and `false` are booleans. */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "map.h"
+#include "sha256.h"
+#include "yamltree.h"
+
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_ID_LEN 64
+
+/* One section item with the list it came from, so paths read "areas[3]". */
+typedef struct {
+    asr_ynode *node;
+    size_t index;
+} item_ref;
+
+typedef struct {
+    item_ref *items;
+    size_t n, cap;
+} item_list;
+
+/* What a reference names; checked in pass 3 once every id is known. */
+typedef enum { REF_LINE, REF_PRINCIPLE, REF_UNIT, REF_AREA, REF_SCALE } ref_kind;
+
+typedef struct {
+    ref_kind kind;
+    const char *id;
+    asr_loc loc;
+    char *path;
+} pending_ref;
+
+typedef struct {
+    asr_map *m;
+    asr_diag *d;
+    size_t errors_before;
+    int unreadable; /* a file could not be read or parsed: skip passes 2 and 3 */
+    pending_ref *refs;
+    size_t n_refs, cap_refs;
+    asr_ydoc **docs;
+    size_t n_docs;
+    asr_ynode *organisation;
+    item_list lines, principles, units, areas, sources, scales, datasets;
+    asr_ynode **params; /* one mapping per file */
+    size_t n_params;
+} loader;
+
+static const char *const top_keys[] = {"assure",  "include", "organisation", "lines",
+                                       "principles", "units", "areas",   "sources",
+                                       "scales",  "params",  "datasets",     NULL};
+
+/* ---- small helpers ---- */
+
+static char *path_of(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *path_of(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return buf;
+}
+
+static const char *kind_word(const asr_ynode *n)
+{
+    if (n->kind == ASR_YSEQ)
+        return "a list";
+    if (n->kind == ASR_YMAP)
+        return "a mapping";
+    return n->plain ? "a plain value" : "quoted text";
+}
+
+static void list_push(item_list *l, asr_ynode *n, size_t index)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->items = asr_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    l->items[l->n].node = n;
+    l->items[l->n].index = index;
+    l->n++;
+}
+
+/* Checks node is a mapping whose keys are all in allowed; reports each
+ * unknown key with a suggestion. Returns 0 if node is a mapping. */
+static int check_keys(loader *L, const asr_ynode *node, const char *path,
+                      const char *const *allowed)
+{
+    if (node->kind != ASR_YMAP) {
+        asr_error(L->d, &node->loc, path, "expected a mapping of keys to values, got %s",
+                  kind_word(node));
+        return -1;
+    }
+    for (size_t i = 0; i < node->n; i++) {
+        const char *k = node->keys[i]->text;
+        size_t j = 0;
+        while (allowed[j] && strcmp(allowed[j], k) != 0)
+            j++;
+        if (allowed[j])
+            continue;
+        const char *hint = asr_did_you_mean(k, allowed);
+        if (hint)
+            asr_error(L->d, &node->keys[i]->loc, path, "unknown key '%s'; did you mean '%s'?", k,
+                      hint);
+        else
+            asr_error(L->d, &node->keys[i]->loc, path, "unknown key '%s'", k);
+    }
+    return 0;
+}
+
+static void child_path(char *buf, size_t size, const char *path, const char *key)
+{
+    if (path && *path)
+        snprintf(buf, size, "%s.%s", path, key);
+    else
+        snprintf(buf, size, "%s", key);
+}
+
+/* Text value of key, copied into the map arena; NULL if absent or null.
+ * Reports a missing required value or a value that is not a scalar. */
+static char *get_text(loader *L, const asr_ynode *map, const char *key, const char *path,
+                      int required)
+{
+    char p[256];
+    child_path(p, sizeof p, path, key);
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v)) {
+        if (required)
+            asr_error(L->d, v ? &v->loc : &map->loc, p, "missing required value '%s'", key);
+        return NULL;
+    }
+    if (v->kind != ASR_YSCALAR) {
+        asr_error(L->d, &v->loc, p, "expected text, got %s", kind_word(v));
+        return NULL;
+    }
+    return asr_arena_strndup(&L->m->arena, v->text, v->len);
+}
+
+static int valid_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 (i > 0 && (c == '_' || c == '-' || c == '.'));
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static void note_ref(loader *L, ref_kind kind, const char *id, asr_loc loc, const char *path)
+{
+    if (L->n_refs == L->cap_refs) {
+        L->cap_refs = L->cap_refs ? L->cap_refs * 2 : 64;
+        L->refs = asr_xrealloc(L->refs, L->cap_refs * sizeof *L->refs);
+    }
+    pending_ref *r = &L->refs[L->n_refs++];
+    r->kind = kind;
+    r->id = id;
+    r->loc = loc;
+    r->path = asr_xstrdup(path);
+}
+
+/* An identifier: letters, digits, and after the first character _ - . */
+static char *get_id(loader *L, const asr_ynode *map, const char *key, const char *path,
+                    int required)
+{
+    char *s = get_text(L, map, key, path, required);
+    if (s && !valid_id(s)) {
+        char p[256];
+        child_path(p, sizeof p, path, key);
+        asr_error(L->d, &asr_ymap_get(map, key)->loc, p,
+                  "'%s' is not a valid id: use up to %d letters, digits, '_', '-' or '.', "
+                  "starting with a letter or digit",
+                  s, MAX_ID_LEN);
+        return NULL;
+    }
+    return s;
+}
+
+/* An id naming another map item; checked once all items are read. */
+static char *get_ref(loader *L, const asr_ynode *map, const char *key, const char *path,
+                     int required, ref_kind kind)
+{
+    char *s = get_id(L, map, key, path, required);
+    if (s) {
+        char p[256];
+        child_path(p, sizeof p, path, key);
+        note_ref(L, kind, s, asr_ymap_get(map, key)->loc, p);
+    }
+    return s;
+}
+
+/* Parses a plain scalar as a decimal integer: optional '-', digits, no
+ * leading zero (YAML 1.1 would read 010 as octal; we refuse to guess). */
+static const char *parse_long(const asr_ynode *v, long *out)
+{
+    if (v->kind != ASR_YSCALAR)
+        return "expected a whole number";
+    if (!v->plain)
+        return "expected a whole number, got quoted text";
+    const char *s = v->text;
+    const char *digits = *s == '-' ? s + 1 : s;
+    if (!*digits)
+        return "expected a whole number";
+    for (const char *p = digits; *p; p++)
+        if (*p < '0' || *p > '9')
+            return "expected a whole number";
+    if (digits[0] == '0' && digits[1])
+        return "a whole number may not start with 0 (YAML 1.1 would read it as octal)";
+    if (strlen(digits) > 12)
+        return "number too large";
+    *out = strtol(s, NULL, 10);
+    return NULL;
+}
+
+static int get_long(loader *L, const asr_ynode *map, const char *key, const char *path,
+                    int required, long min, long max, long *out)
+{
+    char p[256];
+    child_path(p, sizeof p, path, key);
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v)) {
+        if (required)
+            asr_error(L->d, v ? &v->loc : &map->loc, p, "missing required value '%s'", key);
+        return -1;
+    }
+    long val;
+    const char *why = parse_long(v, &val);
+    if (why) {
+        asr_error(L->d, &v->loc, p, "%s, got '%s'", why, v->kind == ASR_YSCALAR ? v->text : "...");
+        return -1;
+    }
+    if (val < min || val > max) {
+        asr_error(L->d, &v->loc, p, "%ld is outside the allowed range %ld to %ld", val, min, max);
+        return -1;
+    }
+    *out = val;
+    return 0;
+}
+
+static int get_bool(loader *L, const asr_ynode *map, const char *key, const char *path, int *out)
+{
+    char p[256];
+    child_path(p, sizeof p, path, key);
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v))
+        return -1;
+    if (v->kind == ASR_YSCALAR && v->plain &&
+        (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
+        *out = v->text[0] == 't';
+        return 0;
+    }
+    asr_error(L->d, &v->loc, p, "expected true or false, got %s%s%s%s", kind_word(v),
+              v->kind == ASR_YSCALAR ? " '" : "", v->kind == ASR_YSCALAR ? v->text : "",
+              v->kind == ASR_YSCALAR ? "'" : "");
+    return -1;
+}
+
+/* A list of ids under key. A single id is not accepted in place of a list. */
+static char **get_id_list(loader *L, const asr_ynode *map, const char *key, const char *path,
+                          size_t *count, ref_kind kind)
+{
+    char p[256], ip[300];
+    child_path(p, sizeof p, path, key);
+    *count = 0;
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v))
+        return NULL;
+    if (v->kind != ASR_YSEQ) {
+        asr_error(L->d, &v->loc, p, "expected a list such as [a, b], got %s", kind_word(v));
+        return NULL;
+    }
+    char **out = asr_arena_alloc(&L->m->arena, v->n * sizeof *out);
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        asr_ynode *e = v->items[i];
+        path_of(ip, sizeof ip, "%s[%zu]", p, i);
+        if (e->kind != ASR_YSCALAR || asr_ynode_is_null(e)) {
+            asr_error(L->d, &e->loc, ip, "expected an id, got %s", kind_word(e));
+            continue;
+        }
+        if (!valid_id(e->text)) {
+            asr_error(L->d, &e->loc, ip, "'%s' is not a valid id", e->text);
+            continue;
+        }
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(out[j], e->text) == 0)
+                asr_error(L->d, &e->loc, ip, "'%s' is listed twice", e->text);
+        out[n] = asr_arena_strdup(&L->m->arena, e->text);
+        note_ref(L, kind, out[n], e->loc, ip);
+        n++;
+    }
+    *count = n;
+    return out;
+}
+
+static asr_loc loc_in_map(asr_map *m, asr_loc l)
+{
+    /* The document names die with the documents; point at the map's copy. */
+    for (size_t i = 0; i < m->n_files; i++)
+        if (l.file && strcmp(m->files[i], l.file) == 0)
+            l.file = m->files[i];
+    return l;
+}
+
+/* ---- pass 1: files, includes and sections ---- */
+
+static void gather_list(loader *L, asr_ynode *root, const char *key, item_list *list)
+{
+    asr_ynode *v = asr_ymap_get(root, key);
+    if (!v || asr_ynode_is_null(v))
+        return;
+    if (v->kind != ASR_YSEQ) {
+        asr_error(L->d, &v->loc, key, "expected a list of entries (each starting with '- '), got %s",
+                  kind_word(v));
+        return;
+    }
+    for (size_t i = 0; i < v->n; i++)
+        list_push(list, v->items[i], i);
+}
+
+static char *resolve_relative(const char *from_file, const char *rel)
+{
+    if (rel[0] == '/')
+        return asr_xstrdup(rel);
+    const char *slash = strrchr(from_file, '/');
+    if (!slash)
+        return asr_xstrdup(rel);
+    asr_buf b = {0};
+    asr_buf_add(&b, from_file, (size_t)(slash - from_file) + 1);
+    asr_buf_adds(&b, rel);
+    return b.data;
+}
+
+static asr_status load_file(loader *L, const char *path, const char *const *chain, size_t depth,
+                            const asr_loc *included_at);
+
+static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, size_t depth)
+{
+    asr_ynode *root = doc->root;
+    if (!root) {
+        asr_loc l = {doc->name, 1, 1};
+        asr_error(L->d, &l, NULL, "the file is empty; expected a mapping with 'organisation', "
+                                  "'areas' and the other sections");
+        return;
+    }
+    if (check_keys(L, root, "", top_keys))
+        return;
+    asr_ynode *ver = asr_ymap_get(root, "assure");
+    if (ver) {
+        long v = 0;
+        if (get_long(L, root, "assure", "", 1, 1, 1000, &v) == 0 && v != 1)
+            asr_error(L->d, &ver->loc, "assure",
+                      "map format version %ld is not supported; this assure reads version 1", v);
+    }
+    asr_ynode *inc = asr_ymap_get(root, "include");
+    if (inc && !asr_ynode_is_null(inc)) {
+        if (inc->kind != ASR_YSEQ) {
+            asr_error(L->d, &inc->loc, "include", "expected a list of file names, got %s",
+                      kind_word(inc));
+        } else {
+            const char **next = asr_xcalloc(depth + 2, sizeof *next);
+            for (size_t i = 0; i < depth; i++)
+                next[i] = chain[i];
+            next[depth] = doc->name;
+            for (size_t i = 0; i < inc->n; i++) {
+                asr_ynode *e = inc->items[i];
+                char p[64];
+                path_of(p, sizeof p, "include[%zu]", i);
+                if (e->kind != ASR_YSCALAR || asr_ynode_is_null(e)) {
+                    asr_error(L->d, &e->loc, p, "expected a file name, got %s", kind_word(e));
+                    continue;
+                }
+                char *target = resolve_relative(doc->name, e->text);
+                load_file(L, target, next, depth + 1, &e->loc);
+                free(target);
+            }
+            free(next);
+        }
+    }
+    asr_ynode *org = asr_ymap_get(root, "organisation");
+    if (org) {
+        if (L->organisation)
+            asr_error(L->d, &org->loc, "organisation",
+                      "'organisation' is already given at %s:%u; give it in one file only",
+                      L->organisation->loc.file, L->organisation->loc.line);
+        else
+            L->organisation = org;
+    }
+    gather_list(L, root, "lines", &L->lines);
+    gather_list(L, root, "principles", &L->principles);
+    gather_list(L, root, "units", &L->units);
+    gather_list(L, root, "areas", &L->areas);
+    gather_list(L, root, "sources", &L->sources);
+    gather_list(L, root, "scales", &L->scales);
+    gather_list(L, root, "datasets", &L->datasets);
+    asr_ynode *params = asr_ymap_get(root, "params");
+    if (params && !asr_ynode_is_null(params)) {
+        L->params = asr_xrealloc(L->params, (L->n_params + 1) * sizeof *L->params);
+        L->params[L->n_params++] = params;
+    }
+}
+
+static void add_doc(loader *L, asr_ydoc *doc)
+{
+    L->docs = asr_xrealloc(L->docs, (L->n_docs + 1) * sizeof *L->docs);
+    L->docs[L->n_docs++] = doc;
+    asr_map *m = L->m;
+    m->files = asr_xrealloc(m->files, (m->n_files + 1) * sizeof *m->files);
+    m->files[m->n_files++] = asr_xstrdup(doc->name);
+}
+
+static asr_status load_file(loader *L, const char *path, const char *const *chain, size_t depth,
+                            const asr_loc *included_at)
+{
+    for (size_t i = 0; i < depth; i++) {
+        if (strcmp(chain[i], path) == 0) {
+            asr_error(L->d, included_at, "include", "'%s' includes itself (through %s)", path,
+                      chain[depth - 1]);
+            return ASR_E_CONFIG;
+        }
+    }
+    if (depth > MAX_INCLUDE_DEPTH) {
+        asr_error(L->d, included_at, "include", "includes nested deeper than %d files",
+                  MAX_INCLUDE_DEPTH);
+        return ASR_E_CONFIG;
+    }
+    asr_ydoc *doc = NULL;
+    size_t before = L->d->count;
+    asr_status st = asr_yaml_load_file(path, 0, L->d, &doc);
+    if (st != ASR_OK) {
+        L->unreadable = 1;
+        /* A missing included file is a map error at the include line. */
+        if (st == ASR_E_NOINPUT && included_at && L->d->count > before) {
+            asr_problem *p = &L->d->items[L->d->count - 1];
+            free(p->file);
+            p->file = asr_xstrdup(included_at->file);
+            p->line = included_at->line;
+            p->col = included_at->col;
+            char *msg = p->message;
+            asr_buf b = {0};
+            asr_buf_addf(&b, "cannot include '%s': %s", path, msg);
+            free(msg);
+            p->message = b.data;
+            return ASR_E_CONFIG;
+        }
+        return st;
+    }
+    add_doc(L, doc);
+    process_root(L, doc, chain, depth);
+    return ASR_OK;
+}
+
+/* ---- pass 2: items ---- */
+
+static void convert_organisation(loader *L)
+{
+    asr_map *m = L->m;
+    m->fy_start_month = 4;
+    asr_ynode *o = L->organisation;
+    if (!o) {
+        asr_loc l = {m->n_files ? m->files[0] : NULL, 1, 1};
+        asr_error(L->d, &l, "organisation", "missing 'organisation' (at least its name)");
+        return;
+    }
+    static const char *const keys[] = {"name", "fiscal_year_start", NULL};
+    if (check_keys(L, o, "organisation", keys))
+        return;
+    m->org_name = get_text(L, o, "name", "organisation", 1);
+    get_long(L, o, "fiscal_year_start", "organisation", 0, 1, 12, &m->fy_start_month);
+}
+
+static void convert_lines(loader *L)
+{
+    static const char *const keys[] = {"id", "name", "independence", NULL};
+    asr_map *m = L->m;
+    m->lines = asr_arena_alloc(&m->arena, L->lines.n * sizeof *m->lines);
+    for (size_t i = 0; i < L->lines.n; i++) {
+        asr_ynode *n = L->lines.items[i].node;
+        char p[64];
+        path_of(p, sizeof p, "lines[%zu]", L->lines.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_line *x = &m->lines[m->n_lines++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->name = get_text(L, n, "name", p, 1);
+        x->independence = (long)m->n_lines;
+        get_long(L, n, "independence", p, 0, 0, 100, &x->independence);
+    }
+    if (m->n_lines == 0 && L->lines.n == 0) {
+        static const struct {
+            const char *id, *name;
+        } defaults[] = {{"L1", "Management (first line)"},
+                        {"L2", "Oversight (second line)"},
+                        {"L3", "Internal audit (third line)"},
+                        {"EXT", "External assurance"}};
+        m->lines = asr_arena_alloc(&m->arena, 4 * sizeof *m->lines);
+        for (size_t i = 0; i < 4; i++) {
+            m->lines[i].id = asr_arena_strdup(&m->arena, defaults[i].id);
+            m->lines[i].name = asr_arena_strdup(&m->arena, defaults[i].name);
+            m->lines[i].independence = (long)i + 1;
+        }
+        m->n_lines = 4;
+    }
+}
+
+static void convert_principles(loader *L)
+{
+    static const char *const keys[] = {"id", "title", NULL};
+    asr_map *m = L->m;
+    m->principles = asr_arena_alloc(&m->arena, L->principles.n * sizeof *m->principles);
+    for (size_t i = 0; i < L->principles.n; i++) {
+        asr_ynode *n = L->principles.items[i].node;
+        char p[64];
+        path_of(p, sizeof p, "principles[%zu]", L->principles.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_principle *x = &m->principles[m->n_principles++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->title = get_text(L, n, "title", p, 1);
+    }
+    if (L->principles.n == 0) {
+        /* CIPFA/SOLACE "Delivering Good Governance" (2016), principles A-G. */
+        static const char *const cipfa[7] = {
+            "Behaving with integrity, demonstrating strong commitment to ethical values, and "
+            "respecting the rule of law",
+            "Ensuring openness and comprehensive stakeholder engagement",
+            "Defining outcomes in terms of sustainable economic, social and environmental benefits",
+            "Determining the interventions necessary to optimise the achievement of the intended "
+            "outcomes",
+            "Developing the entity's capacity, including the capability of its leadership and the "
+            "individuals within it",
+            "Managing risks and performance through robust internal control and strong public "
+            "financial management",
+            "Implementing good practices in transparency, reporting and audit to deliver effective "
+            "accountability"};
+        m->principles = asr_arena_alloc(&m->arena, 7 * sizeof *m->principles);
+        for (size_t i = 0; i < 7; i++) {
+            char id[2] = {(char)('A' + i), 0};
+            m->principles[i].id = asr_arena_strdup(&m->arena, id);
+            m->principles[i].title = asr_arena_strdup(&m->arena, cipfa[i]);
+        }
+        m->n_principles = 7;
+    }
+}
+
+static void convert_units(loader *L)
+{
+    static const char *const keys[] = {"id", "name", "kind", "parent", NULL};
+    asr_map *m = L->m;
+    m->units = asr_arena_alloc(&m->arena, L->units.n * sizeof *m->units);
+    for (size_t i = 0; i < L->units.n; i++) {
+        asr_ynode *n = L->units.items[i].node;
+        char p[64];
+        path_of(p, sizeof p, "units[%zu]", L->units.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_unit *x = &m->units[m->n_units++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->name = get_text(L, n, "name", p, 1);
+        x->kind = get_text(L, n, "kind", p, 0);
+        x->parent = get_ref(L, n, "parent", p, 0, REF_UNIT);
+    }
+}
+
+static void convert_areas(loader *L)
+{
+    static const char *const keys[] = {"id",    "title", "description",    "principle",
+                                       "unit",  "owner", "risk",           "required_lines",
+                                       "max_age_days", NULL};
+    static const char *const risk_keys[] = {"inherent", "residual", "target", NULL};
+    asr_map *m = L->m;
+    m->areas = asr_arena_alloc(&m->arena, L->areas.n * sizeof *m->areas);
+    for (size_t i = 0; i < L->areas.n; i++) {
+        asr_ynode *n = L->areas.items[i].node;
+        char p[64], rp[80];
+        path_of(p, sizeof p, "areas[%zu]", L->areas.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_area *x = &m->areas[m->n_areas++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->title = get_text(L, n, "title", p, 1);
+        x->description = get_text(L, n, "description", p, 0);
+        x->principle = get_ref(L, n, "principle", p, 1, REF_PRINCIPLE);
+        x->unit = get_ref(L, n, "unit", p, 0, REF_UNIT);
+        x->owner = get_text(L, n, "owner", p, 0);
+        asr_ynode *risk = asr_ymap_get(n, "risk");
+        path_of(rp, sizeof rp, "%s.risk", p);
+        if (risk && !asr_ynode_is_null(risk) && check_keys(L, risk, rp, risk_keys) == 0) {
+            get_long(L, risk, "inherent", rp, 0, 1, 25, &x->inherent);
+            get_long(L, risk, "residual", rp, 0, 1, 25, &x->residual);
+            get_long(L, risk, "target", rp, 0, 1, 25, &x->target);
+        }
+        x->required_lines =
+            get_id_list(L, n, "required_lines", p, &x->n_required_lines, REF_LINE);
+        asr_ynode *ages = asr_ymap_get(n, "max_age_days");
+        path_of(rp, sizeof rp, "%s.max_age_days", p);
+        if (ages && !asr_ynode_is_null(ages)) {
+            if (ages->kind != ASR_YMAP) {
+                asr_error(L->d, &ages->loc, rp, "expected a mapping of line id to days, got %s",
+                          kind_word(ages));
+            } else {
+                x->max_age = asr_arena_alloc(&m->arena, ages->n * sizeof *x->max_age);
+                for (size_t k = 0; k < ages->n; k++) {
+                    asr_max_age *a = &x->max_age[x->n_max_age];
+                    a->line = asr_arena_strdup(&m->arena, ages->keys[k]->text);
+                    a->loc = loc_in_map(m, ages->keys[k]->loc);
+                    if (get_long(L, ages, a->line, rp, 1, 1, 36500, &a->days) == 0) {
+                        char kp[160];
+                        path_of(kp, sizeof kp, "%s.%s", rp, a->line);
+                        note_ref(L, REF_LINE, a->line, ages->keys[k]->loc, kp);
+                        x->n_max_age++;
+                    }
+                }
+            }
+        }
+    }
+}
+
+static void convert_sources(loader *L)
+{
+    static const char *const keys[] = {"id",    "title",     "line",   "provider", "kind",
+                                       "owner", "frequency", "status", "scale",    "areas",
+                                       NULL};
+    static const char *const statuses[] = {"active", "suspended", "planned", NULL};
+    asr_map *m = L->m;
+    m->sources = asr_arena_alloc(&m->arena, L->sources.n * sizeof *m->sources);
+    for (size_t i = 0; i < L->sources.n; i++) {
+        asr_ynode *n = L->sources.items[i].node;
+        char p[64], sp[80];
+        path_of(p, sizeof p, "sources[%zu]", L->sources.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_source *x = &m->sources[m->n_sources++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->title = get_text(L, n, "title", p, 1);
+        x->line = get_ref(L, n, "line", p, 1, REF_LINE);
+        x->provider = get_text(L, n, "provider", p, 0);
+        x->kind = get_text(L, n, "kind", p, 0);
+        x->owner = get_text(L, n, "owner", p, 0);
+        x->frequency = get_text(L, n, "frequency", p, 0);
+        x->scale = get_ref(L, n, "scale", p, 0, REF_SCALE);
+        x->status = get_text(L, n, "status", p, 0);
+        if (!x->status) {
+            x->status = asr_arena_strdup(&m->arena, "active");
+        } else {
+            size_t k = 0;
+            while (statuses[k] && strcmp(statuses[k], x->status) != 0)
+                k++;
+            if (!statuses[k]) {
+                const char *hint = asr_did_you_mean(x->status, statuses);
+                path_of(sp, sizeof sp, "%s.status", p);
+                asr_error(L->d, &asr_ymap_get(n, "status")->loc, sp,
+                          "'%s' is not a source status (active, suspended or planned)%s%s%s",
+                          x->status, hint ? "; did you mean '" : "", hint ? hint : "",
+                          hint ? "'?" : "");
+            }
+        }
+        x->areas = get_id_list(L, n, "areas", p, &x->n_areas, REF_AREA);
+    }
+}
+
+static void convert_scales(loader *L)
+{
+    static const char *const keys[] = {"id", "title", "labels", NULL};
+    asr_map *m = L->m;
+    m->scales = asr_arena_alloc(&m->arena, L->scales.n * sizeof *m->scales);
+    for (size_t i = 0; i < L->scales.n; i++) {
+        asr_ynode *n = L->scales.items[i].node;
+        char p[64], lp[80];
+        path_of(p, sizeof p, "scales[%zu]", L->scales.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_scale *x = &m->scales[m->n_scales++];
+        x->loc = loc_in_map(m, n->loc);
+        x->id = get_id(L, n, "id", p, 1);
+        x->title = get_text(L, n, "title", p, 0);
+        asr_ynode *labels = asr_ymap_get(n, "labels");
+        path_of(lp, sizeof lp, "%s.labels", p);
+        if (!labels || asr_ynode_is_null(labels)) {
+            asr_error(L->d, &n->loc, lp, "missing required value 'labels' (label: rank, ...)");
+            continue;
+        }
+        if (labels->kind != ASR_YMAP || labels->n == 0) {
+            asr_error(L->d, &labels->loc, lp,
+                      "expected a mapping of label to rank, such as {Substantial: 4, Limited: 2}");
+            continue;
+        }
+        x->labels = asr_arena_alloc(&m->arena, labels->n * sizeof *x->labels);
+        for (size_t k = 0; k < labels->n; k++) {
+            asr_scale_label *lab = &x->labels[x->n_labels];
+            lab->label = asr_arena_strdup(&m->arena, labels->keys[k]->text);
+            lab->loc = loc_in_map(m, labels->keys[k]->loc);
+            if (get_long(L, labels, lab->label, lp, 1, 0, 100, &lab->rank) == 0)
+                x->n_labels++;
+        }
+    }
+}
+
+static void convert_params(loader *L)
+{
+    asr_map *m = L->m;
+    size_t total = 0;
+    for (size_t i = 0; i < L->n_params; i++)
+        if (L->params[i]->kind == ASR_YMAP)
+            for (size_t r = 0; r < L->params[i]->n; r++)
+                if (L->params[i]->items[r]->kind == ASR_YMAP)
+                    total += L->params[i]->items[r]->n;
+    m->params = asr_arena_alloc(&m->arena, total * sizeof *m->params);
+    for (size_t i = 0; i < L->n_params; i++) {
+        asr_ynode *all = L->params[i];
+        if (all->kind != ASR_YMAP) {
+            asr_error(L->d, &all->loc, "params",
+                      "expected a mapping of rule id to its parameters, got %s", kind_word(all));
+            continue;
+        }
+        for (size_t r = 0; r < all->n; r++) {
+            const char *rule = all->keys[r]->text;
+            asr_ynode *vals = all->items[r];
+            char p[160];
+            path_of(p, sizeof p, "params.%s", rule);
+            if (!valid_id(rule))
+                asr_error(L->d, &all->keys[r]->loc, "params", "'%s' is not a valid rule id",
+                          rule);
+            if (vals->kind != ASR_YMAP) {
+                asr_error(L->d, &vals->loc, p, "expected a mapping of parameter to value, got %s",
+                          kind_word(vals));
+                continue;
+            }
+            for (size_t k = 0; k < vals->n; k++) {
+                asr_ynode *v = vals->items[k];
+                char pp[240];
+                path_of(pp, sizeof pp, "%s.%s", p, vals->keys[k]->text);
+                if (v->kind != ASR_YSCALAR || asr_ynode_is_null(v)) {
+                    asr_error(L->d, &v->loc, pp, "expected a single value, got %s", kind_word(v));
+                    continue;
+                }
+                asr_param *x = &m->params[m->n_params++];
+                x->rule = asr_arena_strdup(&m->arena, rule);
+                x->name = asr_arena_strdup(&m->arena, vals->keys[k]->text);
+                x->value = asr_arena_strndup(&m->arena, v->text, v->len);
+                x->loc = loc_in_map(m, v->loc);
+                long num;
+                char *end;
+                x->type = ASR_PARAM_STRING;
+                if (v->plain && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
+                    x->type = ASR_PARAM_BOOLEAN;
+                } else if (v->plain && parse_long(v, &num) == NULL) {
+                    x->type = ASR_PARAM_NUMBER;
+                } else if (v->plain && v->len && (strtod(v->text, &end), *end == '\0') &&
+                           strspn(v->text, "-0123456789.") == v->len) {
+                    x->type = ASR_PARAM_NUMBER;
+                }
+            }
+        }
+    }
+}
+
+/* ---- datasets ---- */
+
+static int valid_column_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || !(s[0] >= 'a' && s[0] <= 'z'))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+static const char *const type_names[] = {"text", "integer", "decimal", "date", "boolean", "enum",
+                                          NULL};
+static const char *const ref_names[] = {"areas", "sources", "units", "lines", "principles", NULL};
+
+static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *p)
+{
+    static const char *const keys[] = {"name",   "header",  "description", "type",
+                                       "required", "values", "scale",      "format",
+                                       "pattern", "max_length", "ref",       NULL};
+    asr_map *m = L->m;
+    if (check_keys(L, n, p, keys))
+        return;
+    asr_field *f = &ds->fields[ds->n_fields];
+    f->loc = loc_in_map(m, n->loc);
+    f->name = get_text(L, n, "name", p, 1);
+    if (!f->name)
+        return;
+    char fp[160];
+    path_of(fp, sizeof fp, "%s.name", p);
+    if (!valid_column_name(f->name)) {
+        asr_error(L->d, &asr_ymap_get(n, "name")->loc, fp,
+                  "'%s' is not a valid field name: use lower-case letters, digits and '_', "
+                  "starting with a letter (at most 63)",
+                  f->name);
+        return;
+    }
+    f->header = get_text(L, n, "header", p, 0);
+    if (!f->header)
+        f->header = f->name;
+    f->description = get_text(L, n, "description", p, 0);
+    get_bool(L, n, "required", p, &f->required);
+
+    char *type = get_text(L, n, "type", p, 1);
+    f->type = ASR_FT_TEXT;
+    if (type) {
+        size_t t = 0;
+        while (type_names[t] && strcmp(type_names[t], type) != 0)
+            t++;
+        path_of(fp, sizeof fp, "%s.type", p);
+        if (!type_names[t]) {
+            const char *hint = asr_did_you_mean(type, type_names);
+            asr_error(L->d, &asr_ymap_get(n, "type")->loc, fp,
+                      "unknown type '%s' (text, integer, decimal, date, boolean or enum)%s%s%s",
+                      type, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            return;
+        }
+        f->type = (asr_ftype)t;
+    }
+
+    /* Keys that only make sense for one type. */
+    static const struct {
+        const char *key;
+        asr_ftype type;
+    } only[] = {{"values", ASR_FT_ENUM},  {"scale", ASR_FT_ENUM},     {"format", ASR_FT_DATE},
+                {"pattern", ASR_FT_TEXT}, {"max_length", ASR_FT_TEXT}, {"ref", ASR_FT_TEXT}};
+    for (size_t k = 0; k < sizeof only / sizeof only[0]; k++) {
+        asr_ynode *v = asr_ymap_get(n, only[k].key);
+        if (v && f->type != only[k].type) {
+            path_of(fp, sizeof fp, "%s.%s", p, only[k].key);
+            asr_error(L->d, &v->loc, fp, "'%s' applies only to %s fields, and this one is %s",
+                      only[k].key, type_names[only[k].type], type_names[f->type]);
+        }
+    }
+
+    if (f->type == ASR_FT_ENUM) {
+        asr_ynode *vals = asr_ymap_get(n, "values");
+        f->scale = get_ref(L, n, "scale", p, 0, REF_SCALE);
+        path_of(fp, sizeof fp, "%s.values", p);
+        if (vals && f->scale) {
+            asr_error(L->d, &vals->loc, fp, "give either 'values' or 'scale', not both");
+        } else if (vals) {
+            if (vals->kind != ASR_YSEQ || vals->n == 0) {
+                asr_error(L->d, &vals->loc, fp, "expected a non-empty list of allowed values");
+            } else {
+                f->values = asr_arena_alloc(&m->arena, vals->n * sizeof *f->values);
+                f->ranks = asr_arena_alloc(&m->arena, vals->n * sizeof *f->ranks);
+                for (size_t k = 0; k < vals->n; k++) {
+                    asr_ynode *v = vals->items[k];
+                    char vp[200];
+                    path_of(vp, sizeof vp, "%s[%zu]", fp, k);
+                    if (v->kind != ASR_YSCALAR || v->len == 0 || asr_ynode_is_null(v)) {
+                        asr_error(L->d, &v->loc, vp, "expected a non-empty value, got %s",
+                                  kind_word(v));
+                        continue;
+                    }
+                    int dup = 0;
+                    for (size_t j = 0; j < f->n_values; j++)
+                        dup |= strcmp(f->values[j], v->text) == 0;
+                    if (dup) {
+                        asr_error(L->d, &v->loc, vp, "'%s' is listed twice", v->text);
+                        continue;
+                    }
+                    f->values[f->n_values] = asr_arena_strndup(&m->arena, v->text, v->len);
+                    f->ranks[f->n_values] = (long)f->n_values + 1;
+                    f->n_values++;
+                }
+            }
+        } else if (!f->scale) {
+            asr_error(L->d, &n->loc, p, "an enum field needs 'values' (a list) or 'scale'");
+        }
+    }
+    if (f->type == ASR_FT_DATE) {
+        f->date_format = get_text(L, n, "format", p, 0);
+        const char *why = f->date_format ? asr_date_format_check(f->date_format) : NULL;
+        if (why) {
+            path_of(fp, sizeof fp, "%s.format", p);
+            asr_error(L->d, &asr_ymap_get(n, "format")->loc, fp, "%s", why);
+            f->date_format = NULL;
+        }
+    }
+    if (f->type == ASR_FT_TEXT) {
+        f->pattern = get_text(L, n, "pattern", p, 0);
+        if (f->pattern) {
+            /* Anchor the pattern: the whole value must match. */
+            asr_buf anchored = {0};
+            asr_buf_addf(&anchored, "^(%s)$", f->pattern);
+            int rc = regcomp(&f->regex, anchored.data, REG_EXTENDED | REG_NOSUB);
+            asr_buf_free(&anchored);
+            if (rc != 0) {
+                char msg[128];
+                regerror(rc, &f->regex, msg, sizeof msg);
+                path_of(fp, sizeof fp, "%s.pattern", p);
+                asr_error(L->d, &asr_ymap_get(n, "pattern")->loc, fp,
+                          "not a valid extended regular expression: %s", msg);
+            } else {
+                f->has_regex = 1;
+            }
+        }
+        get_long(L, n, "max_length", p, 0, 1, 1 << 20, &f->max_length);
+        char *ref = get_text(L, n, "ref", p, 0);
+        if (ref) {
+            size_t r = 0;
+            while (ref_names[r] && strcmp(ref_names[r], ref) != 0)
+                r++;
+            if (!ref_names[r]) {
+                path_of(fp, sizeof fp, "%s.ref", p);
+                const char *hint = asr_did_you_mean(ref, ref_names);
+                asr_error(L->d, &asr_ymap_get(n, "ref")->loc, fp,
+                          "'%s' cannot be referenced (areas, sources, units, lines or "
+                          "principles)%s%s%s",
+                          ref, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            } else {
+                f->ref = (asr_ref)(r + 1);
+            }
+        }
+    }
+    ds->n_fields++;
+}
+
+static void dataset_hash(asr_dataset *ds)
+{
+    asr_sha256 c;
+    asr_sha256_init(&c);
+    asr_buf b = {0};
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        const asr_field *f = &ds->fields[i];
+        asr_buf_addf(&b, "%s|%s|%s|%d|%s|%s|%ld|%d|", f->name, f->header, type_names[f->type],
+                     f->required, f->date_format ? f->date_format : "", f->pattern ? f->pattern : "",
+                     f->max_length, (int)f->ref);
+        for (size_t k = 0; k < f->n_values; k++)
+            asr_buf_addf(&b, "%s=%ld;", f->values[k], f->ranks[k]);
+        asr_buf_addc(&b, '\n');
+    }
+    asr_buf_adds(&b, "key:");
+    for (size_t k = 0; k < ds->n_key; k++)
+        asr_buf_addf(&b, "%s,", ds->fields[ds->key[k]].name);
+    asr_sha256_update(&c, b.data, b.len);
+    asr_sha256_final_hex(&c, ds->schema_hash);
+    asr_buf_free(&b);
+}
+
+static void convert_datasets(loader *L)
+{
+    static const char *const keys[] = {"id", "title", "description", "key", "fields", NULL};
+    static const char *const reserved[] = {"map_", "assure_", "sqlite_", NULL};
+    asr_map *m = L->m;
+    m->datasets = asr_arena_alloc(&m->arena, L->datasets.n * sizeof *m->datasets);
+    for (size_t i = 0; i < L->datasets.n; i++) {
+        asr_ynode *n = L->datasets.items[i].node;
+        char p[64], fp[96];
+        path_of(p, sizeof p, "datasets[%zu]", L->datasets.items[i].index);
+        if (check_keys(L, n, p, keys))
+            continue;
+        asr_dataset *ds = &m->datasets[m->n_datasets++];
+        ds->loc = loc_in_map(m, n->loc);
+        ds->id = get_text(L, n, "id", p, 1);
+        if (ds->id) {
+            path_of(fp, sizeof fp, "%s.id", p);
+            int bad = !valid_column_name(ds->id);
+            for (size_t r = 0; reserved[r]; r++)
+                bad |= strncmp(ds->id, reserved[r], strlen(reserved[r])) == 0;
+            if (bad) {
+                asr_error(L->d, &asr_ymap_get(n, "id")->loc, fp,
+                          "'%s' is not a valid dataset id: use lower-case letters, digits and "
+                          "'_', starting with a letter, and not starting map_, assure_ or sqlite_",
+                          ds->id);
+                ds->id = NULL;
+            }
+        }
+        ds->title = get_text(L, n, "title", p, 0);
+        ds->description = get_text(L, n, "description", p, 0);
+        asr_ynode *fields = asr_ymap_get(n, "fields");
+        path_of(fp, sizeof fp, "%s.fields", p);
+        if (!fields || fields->kind != ASR_YSEQ || fields->n == 0) {
+            asr_error(L->d, fields ? &fields->loc : &n->loc, fp,
+                      "a dataset needs 'fields': a non-empty list of field definitions");
+            continue;
+        }
+        ds->fields = asr_arena_alloc(&m->arena, fields->n * sizeof *ds->fields);
+        for (size_t k = 0; k < fields->n; k++) {
+            char ip[128];
+            path_of(ip, sizeof ip, "%s[%zu]", fp, k);
+            size_t before = ds->n_fields;
+            convert_field(L, ds, fields->items[k], ip);
+            if (ds->n_fields == before)
+                continue;
+            asr_field *f = &ds->fields[ds->n_fields - 1];
+            for (size_t j = 0; j + 1 < ds->n_fields; j++) {
+                const asr_field *g = &ds->fields[j];
+                if (strcmp(g->name, f->name) == 0)
+                    asr_error(L->d, &f->loc, ip, "field '%s' is defined twice (first at line %u)",
+                              f->name, g->loc.line);
+                else if (strcmp(g->header, f->header) == 0)
+                    asr_error(L->d, &f->loc, ip,
+                              "header '%s' is used by two fields (first at line %u)", f->header,
+                              g->loc.line);
+                else if (g->type == ASR_FT_ENUM && strlen(f->name) == strlen(g->name) + 5 &&
+                         strncmp(f->name, g->name, strlen(g->name)) == 0 &&
+                         strcmp(f->name + strlen(g->name), "_rank") == 0)
+                    asr_error(L->d, &f->loc, ip,
+                              "'%s' clashes with the rank column of enum field '%s'", f->name,
+                              g->name);
+            }
+        }
+        /* key: one field name or a list of them; key fields are required. */
+        asr_ynode *key = asr_ymap_get(n, "key");
+        if (key && !asr_ynode_is_null(key)) {
+            path_of(fp, sizeof fp, "%s.key", p);
+            size_t count = key->kind == ASR_YSEQ ? key->n : 1;
+            ds->key = asr_arena_alloc(&m->arena, count * sizeof *ds->key);
+            for (size_t k = 0; k < count; k++) {
+                asr_ynode *e = key->kind == ASR_YSEQ ? key->items[k] : key;
+                if (e->kind != ASR_YSCALAR) {
+                    asr_error(L->d, &e->loc, fp, "expected a field name, got %s", kind_word(e));
+                    continue;
+                }
+                size_t j = 0;
+                while (j < ds->n_fields && strcmp(ds->fields[j].name, e->text) != 0)
+                    j++;
+                if (j == ds->n_fields) {
+                    const char *hint =
+                        asr_did_you_mean_ids(e->text, ds->fields, ds->n_fields, sizeof *ds->fields);
+                    asr_error(L->d, &e->loc, fp, "no field named '%s' in this dataset%s%s%s",
+                              e->text, hint ? "; did you mean '" : "", hint ? hint : "",
+                              hint ? "'?" : "");
+                    continue;
+                }
+                ds->fields[j].required = 1;
+                ds->key[ds->n_key++] = j;
+            }
+        }
+        dataset_hash(ds);
+    }
+}
+
+/* ---- pass 3: cross references ---- */
+
+#define CHECK_UNIQUE(L, arr, count, what)                                                         \
+    do {                                                                                          \
+        asr_strset seen_ = {0};                                                                   \
+        for (size_t i_ = 0; i_ < (count); i_++) {                                                 \
+            const char *id_ = (arr)[i_].id;                                                       \
+            if (id_ && !asr_strset_add(&seen_, id_, strlen(id_))) {                               \
+                for (size_t j_ = 0; j_ < i_; j_++)                                                \
+                    if ((arr)[j_].id && strcmp((arr)[j_].id, id_) == 0) {                         \
+                        asr_error((L)->d, &(arr)[i_].loc, NULL,                                   \
+                                  "duplicate %s id '%s' (first defined at %s:%u)", what, id_,     \
+                                  (arr)[j_].loc.file ? (arr)[j_].loc.file : "built-in",           \
+                                  (arr)[j_].loc.line);                                            \
+                        break;                                                                    \
+                    }                                                                             \
+            }                                                                                     \
+        }                                                                                         \
+        asr_strset_free(&seen_);                                                                  \
+    } while (0)
+
+/* Reports id if it is not among the ids of items (a strided array of
+ * structs whose first member is the id). */
+static int check_ref(loader *L, const char *id, const void *items, size_t count, size_t stride,
+                     const char *what, const asr_loc *loc, const char *path)
+{
+    if (!id)
+        return 0;
+    for (size_t i = 0; i < count; i++) {
+        const char *cand = *(const char *const *)((const char *)items + i * stride);
+        if (cand && strcmp(cand, id) == 0)
+            return 0;
+    }
+    const char *hint = asr_did_you_mean_ids(id, items, count, stride);
+    asr_error(L->d, loc, path, "no %s with id '%s'%s%s%s", what, id, hint ? "; did you mean '" : "",
+              hint ? hint : "", hint ? "'?" : "");
+    return -1;
+}
+
+static void check_unit_cycles(loader *L)
+{
+    asr_map *m = L->m;
+    for (size_t i = 0; i < m->n_units; i++) {
+        const char *cur = m->units[i].parent;
+        size_t steps = 0, min_index = i;
+        int cycle = 0;
+        while (cur && steps <= m->n_units) {
+            size_t j = 0;
+            while (j < m->n_units && !(m->units[j].id && strcmp(m->units[j].id, cur) == 0))
+                j++;
+            if (j == m->n_units)
+                break;
+            if (j == i) {
+                cycle = 1;
+                break;
+            }
+            if (j < min_index)
+                min_index = j;
+            cur = m->units[j].parent;
+            steps++;
+        }
+        /* Report each cycle once, at its first unit in file order. */
+        if (cycle && min_index == i)
+            asr_error(L->d, &m->units[i].loc, NULL,
+                      "unit '%s' is its own ancestor: the parent links form a cycle",
+                      m->units[i].id);
+    }
+}
+
+static void check_references(loader *L)
+{
+    asr_map *m = L->m;
+    CHECK_UNIQUE(L, m->lines, m->n_lines, "line");
+    CHECK_UNIQUE(L, m->principles, m->n_principles, "principle");
+    CHECK_UNIQUE(L, m->units, m->n_units, "unit");
+    CHECK_UNIQUE(L, m->areas, m->n_areas, "area");
+    CHECK_UNIQUE(L, m->sources, m->n_sources, "source");
+    CHECK_UNIQUE(L, m->scales, m->n_scales, "scale");
+    CHECK_UNIQUE(L, m->datasets, m->n_datasets, "dataset");
+
+    for (size_t i = 0; i < L->n_refs; i++) {
+        const pending_ref *r = &L->refs[i];
+        switch (r->kind) {
+        case REF_LINE:
+            check_ref(L, r->id, m->lines, m->n_lines, sizeof *m->lines, "line", &r->loc, r->path);
+            break;
+        case REF_PRINCIPLE:
+            check_ref(L, r->id, m->principles, m->n_principles, sizeof *m->principles,
+                      "principle", &r->loc, r->path);
+            break;
+        case REF_UNIT:
+            check_ref(L, r->id, m->units, m->n_units, sizeof *m->units, "unit", &r->loc, r->path);
+            break;
+        case REF_AREA:
+            check_ref(L, r->id, m->areas, m->n_areas, sizeof *m->areas, "area", &r->loc, r->path);
+            break;
+        case REF_SCALE:
+            check_ref(L, r->id, m->scales, m->n_scales, sizeof *m->scales, "scale", &r->loc,
+                      r->path);
+            break;
+        }
+    }
+    check_unit_cycles(L);
+
+    for (size_t i = 0; i < m->n_scales; i++) {
+        asr_scale *s = &m->scales[i];
+        for (size_t k = 1; k < s->n_labels; k++)
+            for (size_t j = 0; j < k; j++)
+                if (s->labels[j].rank == s->labels[k].rank)
+                    asr_warn(L->d, &s->labels[k].loc, "labels",
+                             "'%s' has the same rank as '%s'; they will compare as equal",
+                             s->labels[k].label, s->labels[j].label);
+    }
+    for (size_t i = 0; i < m->n_datasets; i++) {
+        asr_dataset *ds = &m->datasets[i];
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            asr_field *f = &ds->fields[k];
+            if (!f->scale)
+                continue;
+            const asr_scale *sc = NULL;
+            for (size_t j = 0; j < m->n_scales; j++)
+                if (m->scales[j].id && strcmp(m->scales[j].id, f->scale) == 0)
+                    sc = &m->scales[j];
+            if (!sc)
+                continue; /* reported with the other references */
+            f->n_values = sc->n_labels;
+            f->values = asr_arena_alloc(&m->arena, sc->n_labels * sizeof *f->values);
+            f->ranks = asr_arena_alloc(&m->arena, sc->n_labels * sizeof *f->ranks);
+            for (size_t j = 0; j < sc->n_labels; j++) {
+                f->values[j] = sc->labels[j].label;
+                f->ranks[j] = sc->labels[j].rank;
+            }
+        }
+        dataset_hash(ds); /* again: scale values are part of the declaration */
+    }
+}
+
+static void map_hash(loader *L)
+{
+    asr_sha256 c;
+    asr_sha256_init(&c);
+    for (size_t i = 0; i < L->n_docs; i++)
+        asr_sha256_update(&c, L->docs[i]->sha256, 64);
+    asr_sha256_final_hex(&c, L->m->hash);
+}
+
+static asr_status finish(loader *L, asr_map **out)
+{
+    if (!L->unreadable) {
+        convert_organisation(L);
+        convert_lines(L);
+        convert_principles(L);
+        convert_units(L);
+        convert_areas(L);
+        convert_sources(L);
+        convert_scales(L);
+        convert_params(L);
+        convert_datasets(L);
+        check_references(L);
+        map_hash(L);
+    }
+    for (size_t i = 0; i < L->n_docs; i++)
+        asr_ydoc_free(L->docs[i]);
+    free(L->docs);
+    free(L->lines.items);
+    free(L->principles.items);
+    free(L->units.items);
+    free(L->areas.items);
+    free(L->sources.items);
+    free(L->scales.items);
+    free(L->datasets.items);
+    free(L->params);
+    for (size_t i = 0; i < L->n_refs; i++)
+        free(L->refs[i].path);
+    free(L->refs);
+    if (L->d->errors > L->errors_before) {
+        asr_map_free(L->m);
+        *out = NULL;
+        return ASR_E_CONFIG;
+    }
+    *out = L->m;
+    return ASR_OK;
+}
+
+asr_status asr_map_load(const char *path, asr_diag *d, asr_map **out)
+{
+    loader L = {0};
+    L.m = asr_xcalloc(1, sizeof *L.m);
+    L.d = d;
+    L.errors_before = d->errors;
+    asr_status st = load_file(&L, path, NULL, 0, NULL);
+    asr_status fin = finish(&L, out);
+    /* A missing or unreadable top-level file keeps its own exit code. */
+    return st == ASR_E_NOINPUT || st == ASR_E_IO ? st : fin;
+}
+
+asr_status asr_map_load_string(const char *name, const char *text, asr_diag *d, asr_map **out)
+{
+    loader L = {0};
+    L.m = asr_xcalloc(1, sizeof *L.m);
+    L.d = d;
+    L.errors_before = d->errors;
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_string(name, text, strlen(text), d, &doc) != ASR_OK) {
+        L.unreadable = 1;
+    } else {
+        add_doc(&L, doc);
+        if (doc->root && asr_ymap_get(doc->root, "include"))
+            asr_error(d, &asr_ymap_get(doc->root, "include")->loc, "include",
+                      "'include' needs a map file, not text in memory");
+        else
+            process_root(&L, doc, NULL, 0);
+    }
+    return finish(&L, out);
+}

@@ -1,0 +1,664 @@
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "util.h"
+
+struct asr_store {
+    sqlite3 *db;
+    char *path;
+};
+
+struct asr_inserter {
+    asr_store *store;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *lookup; /* finds the line of an existing key; NULL without a key */
+    int *key_param;       /* per column: its parameter in lookup, or 0 */
+    size_t n_cols;
+    char *error;
+    asr_status error_status;
+};
+
+const char *asr_store_sqlite_version(void)
+{
+    return sqlite3_libversion();
+}
+
+/* What an SQLite result code means for the user, as an outcome. */
+static asr_status status_of(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ASR_E_TEMP;
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return ASR_E_IO;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+        return ASR_E_CANTCREATE;
+    default:
+        return ASR_E_INTERNAL;
+    }
+}
+
+static asr_status db_error(asr_store *s, asr_diag *d, int rc, const char *doing)
+{
+    asr_loc l = {s->path, 0, 0};
+    asr_status st = status_of(rc);
+    if (st == ASR_E_TEMP)
+        asr_error(d, &l, NULL, "database is locked by another process while %s; try again later",
+                  doing);
+    else
+        asr_error(d, &l, NULL, "%s: %s", doing, sqlite3_errmsg(s->db));
+    return st;
+}
+
+static asr_status exec(asr_store *s, asr_diag *d, const char *sql, const char *doing)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, doing);
+}
+
+/* Runs a query returning one integer; -1 on error. */
+static long long query_int(asr_store *s, const char *sql, int *rc_out)
+{
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            v = sqlite3_column_int64(st, 0);
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc_out)
+        *rc_out = rc;
+    return v;
+}
+
+/* ---- schema and migrations ---- */
+
+/* Each migration takes the schema from version i to i+1. Never edit one that
+ * has shipped; add another. */
+static const char *const migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE assure_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;"
+    "CREATE TABLE assure_datasets("
+    "  id TEXT PRIMARY KEY, schema_hash TEXT NOT NULL, file TEXT NOT NULL,"
+    "  size INTEGER NOT NULL, sha256 TEXT NOT NULL, rows INTEGER NOT NULL,"
+    "  imported_at TEXT NOT NULL) STRICT;"
+    "CREATE TABLE assure_imports("
+    "  id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, file TEXT NOT NULL, size INTEGER,"
+    "  sha256 TEXT, rows INTEGER, at TEXT NOT NULL, outcome TEXT NOT NULL, message TEXT) STRICT;"
+    "CREATE TABLE map_organisation(name TEXT, fiscal_year_start INTEGER) STRICT;"
+    "CREATE TABLE map_lines(id TEXT PRIMARY KEY, name TEXT, independence INTEGER,"
+    "  position INTEGER) STRICT;"
+    "CREATE TABLE map_principles(id TEXT PRIMARY KEY, title TEXT, position INTEGER) STRICT;"
+    "CREATE TABLE map_units(id TEXT PRIMARY KEY, name TEXT, kind TEXT, parent TEXT,"
+    "  position INTEGER) STRICT;"
+    "CREATE TABLE map_areas(id TEXT PRIMARY KEY, title TEXT, description TEXT,"
+    "  principle TEXT, unit TEXT, owner TEXT, inherent INTEGER, residual INTEGER,"
+    "  target INTEGER, position INTEGER) STRICT;"
+    "CREATE TABLE map_area_lines(area TEXT, line TEXT, required INTEGER,"
+    "  max_age_days INTEGER, PRIMARY KEY(area, line)) STRICT;"
+    "CREATE TABLE map_sources(id TEXT PRIMARY KEY, title TEXT, line TEXT, provider TEXT,"
+    "  kind TEXT, owner TEXT, frequency TEXT, status TEXT, scale TEXT, position INTEGER) STRICT;"
+    "CREATE TABLE map_source_areas(source TEXT, area TEXT, PRIMARY KEY(source, area)) STRICT;"
+    "CREATE TABLE map_scales(id TEXT PRIMARY KEY, title TEXT) STRICT;"
+    "CREATE TABLE map_scale_labels(scale TEXT, label TEXT, rank INTEGER,"
+    "  PRIMARY KEY(scale, label)) STRICT;"
+    "CREATE TABLE map_params(rule TEXT, name TEXT, value TEXT, type TEXT,"
+    "  PRIMARY KEY(rule, name)) STRICT;"
+    "CREATE TABLE map_datasets(id TEXT PRIMARY KEY, title TEXT, description TEXT,"
+    "  key TEXT) STRICT;"
+    "CREATE TABLE map_fields(dataset TEXT, name TEXT, header TEXT, type TEXT,"
+    "  required INTEGER, ref TEXT, format TEXT, pattern TEXT, description TEXT,"
+    "  position INTEGER, PRIMARY KEY(dataset, name)) STRICT;"
+    "CREATE TABLE map_enum_values(dataset TEXT, field TEXT, value TEXT, rank INTEGER,"
+    "  PRIMARY KEY(dataset, field, value)) STRICT;",
+};
+
+static asr_status migrate(asr_store *s, long long from, asr_diag *d)
+{
+    const long long target = (long long)(sizeof migrations / sizeof migrations[0]);
+    if (from >= target)
+        return ASR_OK;
+    asr_status st = asr_store_begin(s, d);
+    if (st)
+        return st;
+    /* Re-read under the lock: another process may have migrated meanwhile. */
+    long long now = query_int(s, "PRAGMA user_version", NULL);
+    for (long long v = now; v < target; v++) {
+        st = exec(s, d, migrations[v], "upgrading the database schema");
+        if (st)
+            goto fail;
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%lld;",
+             ASR_STORE_APPLICATION_ID, target);
+    st = exec(s, d, sql, "upgrading the database schema");
+    if (st)
+        goto fail;
+    return asr_store_commit(s, d);
+fail:
+    asr_store_rollback(s);
+    return st;
+}
+
+/* Checks an existing file before anything is written to it. */
+static asr_status check_existing(asr_store *s, asr_diag *d)
+{
+    asr_loc l = {s->path, 0, 0};
+    FILE *f = fopen(s->path, "rb");
+    if (!f) {
+        asr_error(d, &l, NULL, "cannot read the database: %s", strerror(errno));
+        return ASR_E_NOINPUT;
+    }
+    char head[16] = {0};
+    size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (got == 0)
+        return ASR_OK; /* an empty file: SQLite treats it as a new database */
+    if (got < 16 || memcmp(head, "SQLite format 3", 16) != 0) {
+        asr_error(d, &l, NULL, "not an SQLite database; refusing to touch it");
+        return ASR_E_DATA;
+    }
+    int rc;
+    long long app = query_int(s, "PRAGMA application_id", &rc);
+    if (rc != SQLITE_OK)
+        return db_error(s, d, rc, "reading the database header");
+    long long version = query_int(s, "PRAGMA user_version", &rc);
+    long long tables = query_int(s, "SELECT count(*) FROM sqlite_schema", &rc);
+    if (rc != SQLITE_OK)
+        return db_error(s, d, rc, "reading the database schema");
+    if (app != ASR_STORE_APPLICATION_ID && !(app == 0 && version == 0 && tables == 0)) {
+        asr_error(d, &l, NULL,
+                  "this SQLite database belongs to another program (application id %lld); "
+                  "refusing to touch it",
+                  app);
+        return ASR_E_DATA;
+    }
+    if (version > ASR_STORE_SCHEMA_VERSION) {
+        asr_error(d, &l, NULL,
+                  "written by a newer assure (schema version %lld; this one knows %d); "
+                  "upgrade assure",
+                  version, ASR_STORE_SCHEMA_VERSION);
+        return ASR_E_DATA;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(s, d, rc, "checking the database");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *res = (const char *)sqlite3_column_text(st, 0);
+        if (!res || strcmp(res, "ok") != 0) {
+            asr_error(d, &l, NULL,
+                      "the database is damaged (quick_check: %s); restore it from a backup",
+                      res ? res : "?");
+            sqlite3_finalize(st);
+            return ASR_E_IO;
+        }
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        return db_error(s, d, rc, "checking the database");
+    return ASR_OK;
+}
+
+asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, asr_diag *d,
+                          asr_store **out)
+{
+    *out = NULL;
+    asr_loc l = {path, 0, 0};
+    struct stat sb;
+    int exists = stat(path, &sb) == 0;
+    if (!exists && mode == ASR_STORE_MUST_EXIST) {
+        asr_error(d, &l, NULL, "no such database; create it with 'assure import'");
+        return ASR_E_NOINPUT;
+    }
+    if (exists && !S_ISREG(sb.st_mode)) {
+        asr_error(d, &l, NULL, "not a regular file");
+        return ASR_E_NOINPUT;
+    }
+    asr_store *s = asr_xcalloc(1, sizeof *s);
+    s->path = asr_xstrdup(path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    if (mode == ASR_STORE_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    asr_status st;
+    if (rc != SQLITE_OK) {
+        asr_error(d, &l, NULL, "cannot open the database: %s",
+                  s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        st = exists ? status_of(rc) : ASR_E_CANTCREATE;
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, busy_ms);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    if (exists && (st = check_existing(s, d)) != ASR_OK)
+        goto fail;
+    /* Only now may anything be written. */
+    if ((st = exec(s, d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+                   "setting up the database")))
+        goto fail;
+    if ((st = migrate(s, query_int(s, "PRAGMA user_version", NULL), d)))
+        goto fail;
+    *out = s;
+    return ASR_OK;
+fail:
+    asr_store_close(s);
+    return st;
+}
+
+void asr_store_close(asr_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+asr_status asr_store_begin(asr_store *s, asr_diag *d)
+{
+    return exec(s, d, "BEGIN IMMEDIATE", "starting a write");
+}
+
+asr_status asr_store_commit(asr_store *s, asr_diag *d)
+{
+    asr_status st = exec(s, d, "COMMIT", "saving the changes");
+    if (st)
+        asr_store_rollback(s);
+    return st;
+}
+
+void asr_store_rollback(asr_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- map tables ---- */
+
+/* Prepares, binds from a format of 't' (text, may be NULL), 'i' (long) and
+ * 'n' (long, NULL when 0), steps once and finalizes. */
+static int run(asr_store *s, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    for (int i = 0; fmt[i]; i++) {
+        if (fmt[i] == 't') {
+            const char *v = va_arg(ap, const char *);
+            if (v)
+                sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+        } else {
+            long v = va_arg(ap, long);
+            if (fmt[i] == 'i' || v != 0)
+                sqlite3_bind_int64(st, i + 1, v);
+        }
+    }
+    va_end(ap);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+#define RUN(...)                                                                                  \
+    do {                                                                                          \
+        if ((rc = run(s, __VA_ARGS__)) != SQLITE_OK)                                              \
+            goto fail;                                                                            \
+    } while (0)
+
+asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d)
+{
+    int rc = sqlite3_exec(s->db,
+                          "DELETE FROM map_organisation; DELETE FROM map_lines;"
+                          "DELETE FROM map_principles; DELETE FROM map_units;"
+                          "DELETE FROM map_areas; DELETE FROM map_area_lines;"
+                          "DELETE FROM map_sources; DELETE FROM map_source_areas;"
+                          "DELETE FROM map_scales; DELETE FROM map_scale_labels;"
+                          "DELETE FROM map_params; DELETE FROM map_datasets;"
+                          "DELETE FROM map_fields; DELETE FROM map_enum_values;",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        goto fail;
+    RUN("INSERT INTO map_organisation VALUES(?,?)", "ti", m->org_name, m->fy_start_month);
+    for (size_t i = 0; i < m->n_lines; i++)
+        RUN("INSERT INTO map_lines VALUES(?,?,?,?)", "ttii", m->lines[i].id, m->lines[i].name,
+            m->lines[i].independence, (long)i + 1);
+    for (size_t i = 0; i < m->n_principles; i++)
+        RUN("INSERT INTO map_principles VALUES(?,?,?)", "tti", m->principles[i].id,
+            m->principles[i].title, (long)i + 1);
+    for (size_t i = 0; i < m->n_units; i++)
+        RUN("INSERT INTO map_units VALUES(?,?,?,?,?)", "tttti", m->units[i].id, m->units[i].name,
+            m->units[i].kind, m->units[i].parent, (long)i + 1);
+    for (size_t i = 0; i < m->n_areas; i++) {
+        const asr_area *a = &m->areas[i];
+        RUN("INSERT INTO map_areas VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttttnnni", a->id, a->title,
+            a->description, a->principle, a->unit, a->owner, a->inherent, a->residual, a->target,
+            (long)i + 1);
+        /* One row per line the area names, required or with an age limit. */
+        for (size_t k = 0; k < a->n_required_lines; k++)
+            RUN("INSERT OR IGNORE INTO map_area_lines VALUES(?,?,1,NULL)", "tt", a->id,
+                a->required_lines[k]);
+        for (size_t k = 0; k < a->n_max_age; k++) {
+            RUN("INSERT OR IGNORE INTO map_area_lines VALUES(?,?,0,NULL)", "tt", a->id,
+                a->max_age[k].line);
+            RUN("UPDATE map_area_lines SET max_age_days=? WHERE area=? AND line=?", "itt",
+                a->max_age[k].days, a->id, a->max_age[k].line);
+        }
+    }
+    for (size_t i = 0; i < m->n_sources; i++) {
+        const asr_source *x = &m->sources[i];
+        RUN("INSERT INTO map_sources VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttttttti",
+            x->id, x->title, x->line, x->provider, x->kind, x->owner, x->frequency, x->status,
+            x->scale, (long)i + 1);
+        for (size_t k = 0; k < x->n_areas; k++)
+            RUN("INSERT OR IGNORE INTO map_source_areas VALUES(?,?)", "tt", x->id, x->areas[k]);
+    }
+    for (size_t i = 0; i < m->n_scales; i++) {
+        RUN("INSERT INTO map_scales VALUES(?,?)", "tt", m->scales[i].id, m->scales[i].title);
+        for (size_t k = 0; k < m->scales[i].n_labels; k++)
+            RUN("INSERT INTO map_scale_labels VALUES(?,?,?)", "tti", m->scales[i].id,
+                m->scales[i].labels[k].label, m->scales[i].labels[k].rank);
+    }
+    for (size_t i = 0; i < m->n_params; i++) {
+        static const char *const types[] = {"string", "number", "boolean"};
+        RUN("INSERT OR REPLACE INTO map_params VALUES(?,?,?,?)", "tttt", m->params[i].rule,
+            m->params[i].name, m->params[i].value, types[m->params[i].type]);
+    }
+    for (size_t i = 0; i < m->n_datasets; i++) {
+        const asr_dataset *ds = &m->datasets[i];
+        asr_buf key = {0};
+        for (size_t k = 0; k < ds->n_key; k++)
+            asr_buf_addf(&key, "%s%s", k ? "," : "", ds->fields[ds->key[k]].name);
+        rc = run(s, "INSERT INTO map_datasets VALUES(?,?,?,?)", "tttt", ds->id, ds->title,
+                 ds->description, key.data);
+        asr_buf_free(&key);
+        if (rc != SQLITE_OK)
+            goto fail;
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            const asr_field *f = &ds->fields[k];
+            RUN("INSERT INTO map_fields VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttitttti", ds->id,
+                f->name, f->header, asr_ftype_name(f->type), (long)f->required,
+                asr_ref_name(f->ref), f->date_format, f->pattern, f->description, (long)k + 1);
+            for (size_t v = 0; v < f->n_values; v++)
+                RUN("INSERT INTO map_enum_values VALUES(?,?,?,?)", "ttti", ds->id, f->name,
+                    f->values[v], f->ranks[v]);
+        }
+    }
+    return ASR_OK;
+fail:
+    return db_error(s, d, rc, "writing the map tables");
+}
+
+/* ---- dataset tables ---- */
+
+int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state *out)
+{
+    sqlite3_stmt *st = NULL;
+    int found = -1;
+    memset(out, 0, sizeof *out);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT schema_hash, sha256, size, rows FROM assure_datasets WHERE id=?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, dataset, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out->schema_hash, sizeof out->schema_hash, "%s",
+                 (const char *)sqlite3_column_text(st, 0));
+        snprintf(out->sha256, sizeof out->sha256, "%s", (const char *)sqlite3_column_text(st, 1));
+        out->size = sqlite3_column_int64(st, 2);
+        out->rows = sqlite3_column_int64(st, 3);
+        found = 0;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+void asr_store_map_hash(asr_store *s, char out[65])
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM assure_meta WHERE key='map_hash'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, 65, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+static const char *sql_type(asr_ftype t)
+{
+    switch (t) {
+    case ASR_FT_INTEGER:
+    case ASR_FT_BOOLEAN:
+        return "INTEGER";
+    case ASR_FT_DECIMAL:
+        return "REAL";
+    default:
+        return "TEXT";
+    }
+}
+
+asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d)
+{
+    asr_buf sql = {0};
+    char *q = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"; CREATE TABLE \"%w\"(_line INTEGER "
+                              "NOT NULL",
+                              ds->id, ds->id);
+    asr_buf_adds(&sql, q);
+    sqlite3_free(q);
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        const asr_field *f = &ds->fields[i];
+        q = sqlite3_mprintf(", \"%w\" %s%s", f->name, sql_type(f->type),
+                            f->required ? " NOT NULL" : "");
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+        if (f->type == ASR_FT_ENUM) {
+            /* The rank column orders an enum as declared; it takes no space. */
+            q = sqlite3_mprintf(", \"%w_rank\" INTEGER GENERATED ALWAYS AS (CASE \"%w\"", f->name,
+                                f->name);
+            asr_buf_adds(&sql, q);
+            sqlite3_free(q);
+            for (size_t v = 0; v < f->n_values; v++) {
+                q = sqlite3_mprintf(" WHEN %Q THEN %ld", f->values[v], f->ranks[v]);
+                asr_buf_adds(&sql, q);
+                sqlite3_free(q);
+            }
+            asr_buf_adds(&sql, " END) VIRTUAL");
+        }
+    }
+    asr_buf_adds(&sql, ") STRICT;");
+    if (ds->n_key) {
+        q = sqlite3_mprintf("CREATE UNIQUE INDEX \"%w_key\" ON \"%w\"(", ds->id, ds->id);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+        for (size_t k = 0; k < ds->n_key; k++) {
+            q = sqlite3_mprintf("%s\"%w\"", k ? ", " : "", ds->fields[ds->key[k]].name);
+            asr_buf_adds(&sql, q);
+            sqlite3_free(q);
+        }
+        asr_buf_adds(&sql, ");");
+    }
+    asr_status st = exec(s, d, sql.data, "creating the dataset table");
+    asr_buf_free(&sql);
+    return st;
+}
+
+static void now_utc(char out[21])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const char *file,
+                                    const asr_dataset_state *st, asr_diag *d)
+{
+    char now[21];
+    now_utc(now);
+    int rc = run(s, "INSERT OR REPLACE INTO assure_datasets VALUES(?,?,?,?,?,?,?)", "tttitit",
+                 ds->id, ds->schema_hash, file, (long)st->size, st->sha256, (long)st->rows, now);
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the import");
+}
+
+asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *d)
+{
+    int rc = run(s, "INSERT OR REPLACE INTO assure_meta VALUES('map_hash', ?)", "t", map_hash);
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the map");
+}
+
+asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file,
+                                long long size, const char *sha256, long long rows,
+                                const char *outcome, const char *message, asr_diag *d)
+{
+    char now[21];
+    now_utc(now);
+    int rc = run(s,
+                 "INSERT INTO assure_imports(dataset, file, size, sha256, rows, at, outcome, "
+                 "message) VALUES(?,?,?,?,?,?,?,?)",
+                 "ttitittt", dataset, file, (long)size, sha256, (long)rows, now, outcome,
+                 message);
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "writing the import log");
+}
+
+/* ---- inserter ---- */
+
+asr_status asr_inserter_new(asr_store *s, const asr_dataset *ds, asr_diag *d, asr_inserter **out)
+{
+    asr_inserter *ins = asr_xcalloc(1, sizeof *ins);
+    ins->store = s;
+    ins->n_cols = ds->n_fields;
+    ins->key_param = asr_xcalloc(ds->n_fields, sizeof *ins->key_param);
+    asr_buf sql = {0};
+    char *q = sqlite3_mprintf("INSERT INTO \"%w\"(_line", ds->id);
+    asr_buf_adds(&sql, q);
+    sqlite3_free(q);
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        q = sqlite3_mprintf(", \"%w\"", ds->fields[i].name);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+    }
+    asr_buf_adds(&sql, ") VALUES(?");
+    for (size_t i = 0; i < ds->n_fields; i++)
+        asr_buf_adds(&sql, ",?");
+    asr_buf_adds(&sql, ")");
+    int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &ins->insert, NULL);
+    if (rc == SQLITE_OK && ds->n_key) {
+        asr_buf_clear(&sql);
+        q = sqlite3_mprintf("SELECT _line FROM \"%w\" WHERE ", ds->id);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+        for (size_t k = 0; k < ds->n_key; k++) {
+            q = sqlite3_mprintf("%s\"%w\" IS ?", k ? " AND " : "", ds->fields[ds->key[k]].name);
+            asr_buf_adds(&sql, q);
+            sqlite3_free(q);
+            ins->key_param[ds->key[k]] = (int)k + 1;
+        }
+        rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &ins->lookup, NULL);
+    }
+    asr_buf_free(&sql);
+    if (rc != SQLITE_OK) {
+        asr_status st = db_error(s, d, rc, "preparing the import");
+        asr_inserter_free(ins);
+        *out = NULL;
+        return st;
+    }
+    *out = ins;
+    return ASR_OK;
+}
+
+void asr_inserter_free(asr_inserter *ins)
+{
+    if (!ins)
+        return;
+    sqlite3_finalize(ins->insert);
+    sqlite3_finalize(ins->lookup);
+    free(ins->key_param);
+    free(ins->error);
+    free(ins);
+}
+
+/* Column c of the dataset is parameter c+2 of the insert (_line is 1). */
+void asr_ins_null(asr_inserter *ins, size_t col)
+{
+    sqlite3_bind_null(ins->insert, (int)col + 2);
+    if (ins->key_param[col])
+        sqlite3_bind_null(ins->lookup, ins->key_param[col]);
+}
+
+void asr_ins_text(asr_inserter *ins, size_t col, const char *text, size_t len)
+{
+    sqlite3_bind_text(ins->insert, (int)col + 2, text, (int)len, SQLITE_STATIC);
+    if (ins->key_param[col])
+        sqlite3_bind_text(ins->lookup, ins->key_param[col], text, (int)len, SQLITE_STATIC);
+}
+
+void asr_ins_text_copy(asr_inserter *ins, size_t col, const char *text, size_t len)
+{
+    sqlite3_bind_text(ins->insert, (int)col + 2, text, (int)len, SQLITE_TRANSIENT);
+    if (ins->key_param[col])
+        sqlite3_bind_text(ins->lookup, ins->key_param[col], text, (int)len, SQLITE_TRANSIENT);
+}
+
+void asr_ins_int(asr_inserter *ins, size_t col, int64_t v)
+{
+    sqlite3_bind_int64(ins->insert, (int)col + 2, v);
+    if (ins->key_param[col])
+        sqlite3_bind_int64(ins->lookup, ins->key_param[col], v);
+}
+
+void asr_ins_real(asr_inserter *ins, size_t col, double v)
+{
+    sqlite3_bind_double(ins->insert, (int)col + 2, v);
+    if (ins->key_param[col])
+        sqlite3_bind_double(ins->lookup, ins->key_param[col], v);
+}
+
+asr_ins_result asr_inserter_add(asr_inserter *ins, unsigned line, unsigned *first_line)
+{
+    sqlite3_bind_int64(ins->insert, 1, line);
+    int rc = sqlite3_step(ins->insert);
+    sqlite3_reset(ins->insert);
+    if (rc == SQLITE_DONE)
+        return ASR_INS_OK;
+    if ((rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) && ins->lookup) {
+        *first_line = 0;
+        if (sqlite3_step(ins->lookup) == SQLITE_ROW)
+            *first_line = (unsigned)sqlite3_column_int64(ins->lookup, 0);
+        sqlite3_reset(ins->lookup);
+        return ASR_INS_DUPLICATE;
+    }
+    free(ins->error);
+    ins->error = asr_xstrdup(sqlite3_errmsg(ins->store->db));
+    ins->error_status = status_of(rc);
+    return ASR_INS_ERROR;
+}
+
+const char *asr_inserter_error(asr_inserter *ins, asr_status *status)
+{
+    if (status)
+        *status = ins->error_status;
+    return ins->error ? ins->error : "unknown error";
+}

@@ -1,0 +1,92 @@
+/* store: the SQLite database that holds the map tables, the imported
+ * datasets, the import log and the schema version. Only this module includes
+ * <sqlite3.h>. Opening checks the file before anything is written: a file
+ * that is not SQLite, an SQLite file that belongs to something else, one
+ * from a newer assure, or one that fails PRAGMA quick_check is refused and
+ * left exactly as it was. Every write transaction is BEGIN IMMEDIATE; a
+ * database locked by another process gives ASR_E_TEMP. Uses map, diag, util. */
+#ifndef ASSURE_STORE_H
+#define ASSURE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "map.h"
+
+#define ASR_STORE_SCHEMA_VERSION 1
+#define ASR_STORE_APPLICATION_ID 0x41535231 /* "ASR1" */
+
+typedef struct asr_store asr_store;
+
+typedef enum {
+    ASR_STORE_MUST_EXIST, /* missing file: ASR_E_NOINPUT */
+    ASR_STORE_CREATE,     /* create it if missing */
+} asr_store_mode;
+
+/* Opens (and if needed creates and migrates) the database at path.
+ * busy_ms: how long to wait for another process's lock. */
+asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, asr_diag *d,
+                          asr_store **out);
+void asr_store_close(asr_store *s);
+
+asr_status asr_store_begin(asr_store *s, asr_diag *d); /* BEGIN IMMEDIATE */
+asr_status asr_store_commit(asr_store *s, asr_diag *d);
+void asr_store_rollback(asr_store *s);
+
+/* Rewrites every map_* table from m. Inside a transaction. */
+asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d);
+
+/* The stored state of a dataset's table: the declaration it was built from
+ * and the content hash and size of the file last imported into it. Returns 0
+ * if known, -1 if the dataset was never imported. */
+typedef struct {
+    char schema_hash[65];
+    char sha256[65];
+    long long size;
+    long long rows;
+} asr_dataset_state;
+int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state *out);
+
+/* The map hash recorded by the last successful import, or "" if none. */
+void asr_store_map_hash(asr_store *s, char out[65]);
+
+/* Drops and recreates the dataset's table from its declaration. */
+asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d);
+
+/* Records what the dataset's table now holds. */
+asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const char *file,
+                                    const asr_dataset_state *st, asr_diag *d);
+
+/* Records the hash of the map the map_* tables were written from. */
+asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *d);
+
+/* Appends a line to the import log (its own statement; no transaction
+ * handling). outcome: "imported", "unchanged" or "rejected". */
+asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file,
+                                long long size, const char *sha256, long long rows,
+                                const char *outcome, const char *message, asr_diag *d);
+
+/* Row inserter for one dataset table: bind the values of a row, then add it.
+ * Columns are numbered as the dataset's fields, from 0. Text must stay valid
+ * until asr_inserter_add returns. */
+typedef struct asr_inserter asr_inserter;
+asr_status asr_inserter_new(asr_store *s, const asr_dataset *ds, asr_diag *d, asr_inserter **out);
+void asr_inserter_free(asr_inserter *ins);
+void asr_ins_null(asr_inserter *ins, size_t col);
+void asr_ins_text(asr_inserter *ins, size_t col, const char *text, size_t len);
+void asr_ins_text_copy(asr_inserter *ins, size_t col, const char *text, size_t len); /* copies */
+void asr_ins_int(asr_inserter *ins, size_t col, int64_t v);
+void asr_ins_real(asr_inserter *ins, size_t col, double v);
+
+typedef enum { ASR_INS_OK, ASR_INS_DUPLICATE, ASR_INS_ERROR } asr_ins_result;
+/* Adds the bound row, recorded as coming from source line `line`. On a
+ * duplicate key, *first_line is the line of the row that holds that key. */
+asr_ins_result asr_inserter_add(asr_inserter *ins, unsigned line, unsigned *first_line);
+/* The message of the last ASR_INS_ERROR, with the status it maps to. */
+const char *asr_inserter_error(asr_inserter *ins, asr_status *status);
+
+/* The SQLite library version, for messages and run headers. */
+const char *asr_store_sqlite_version(void);
+
+#endif

@@ -1,0 +1,347 @@
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void out_of_memory(void)
+{
+    fputs("assure: out of memory\n", stderr);
+    abort();
+}
+
+void *asr_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *asr_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory();
+    return p;
+}
+
+void *asr_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory();
+    return q;
+}
+
+char *asr_xstrndup(const char *s, size_t n)
+{
+    char *p = asr_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *asr_xstrdup(const char *s)
+{
+    return asr_xstrndup(s, strlen(s));
+}
+
+/* ---- buffer ---- */
+
+void asr_buf_reserve(asr_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->data = asr_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void asr_buf_add(asr_buf *b, const char *s, size_t n)
+{
+    asr_buf_reserve(b, n);
+    if (n)
+        memcpy(b->data + b->len, s, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void asr_buf_addc(asr_buf *b, char c)
+{
+    asr_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+}
+
+void asr_buf_adds(asr_buf *b, const char *s)
+{
+    asr_buf_add(b, s, strlen(s));
+}
+
+void asr_buf_vaddf(asr_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    asr_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void asr_buf_addf(asr_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    asr_buf_vaddf(b, fmt, ap);
+    va_end(ap);
+}
+
+void asr_buf_clear(asr_buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+}
+
+void asr_buf_free(asr_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+const char *asr_buf_str(asr_buf *b)
+{
+    return b->data ? b->data : "";
+}
+
+/* ---- arena ---- */
+
+struct asr_arena_block {
+    asr_arena_block *next;
+    size_t used, cap;
+    _Alignas(16) unsigned char mem[];
+};
+
+void *asr_arena_alloc(asr_arena *a, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    asr_arena_block *b = a->head;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > 16384 ? n : 16384;
+        b = asr_xmalloc(sizeof *b + cap);
+        b->used = 0;
+        b->cap = cap;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = b->mem + b->used;
+    b->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+char *asr_arena_strndup(asr_arena *a, const char *s, size_t n)
+{
+    char *p = asr_arena_alloc(a, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *asr_arena_strdup(asr_arena *a, const char *s)
+{
+    return s ? asr_arena_strndup(a, s, strlen(s)) : NULL;
+}
+
+void asr_arena_free(asr_arena *a)
+{
+    asr_arena_block *b = a->head;
+    while (b) {
+        asr_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+}
+
+/* ---- hashing and the string set ---- */
+
+uint64_t asr_hash64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3u;
+    }
+    return h;
+}
+
+/* Slot strings are stored as [len bytes][NUL]; length is compared via strlen
+ * of the slot, so keys may not contain NUL (callers validate that first). */
+static size_t strset_find(const asr_strset *set, const char *s, size_t len)
+{
+    size_t mask = set->cap - 1;
+    size_t i = (size_t)asr_hash64(s, len) & mask;
+    while (set->slots[i]) {
+        if (strlen(set->slots[i]) == len && memcmp(set->slots[i], s, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static void strset_grow(asr_strset *set)
+{
+    asr_strset bigger = {asr_xcalloc(set->cap ? set->cap * 2 : 64, sizeof(char *)),
+                         set->cap ? set->cap * 2 : 64, set->count};
+    for (size_t i = 0; i < set->cap; i++) {
+        char *s = set->slots[i];
+        if (s)
+            bigger.slots[strset_find(&bigger, s, strlen(s))] = s;
+    }
+    free(set->slots);
+    *set = bigger;
+}
+
+int asr_strset_add(asr_strset *set, const char *s, size_t len)
+{
+    if ((set->count + 1) * 2 > set->cap)
+        strset_grow(set);
+    size_t i = strset_find(set, s, len);
+    if (set->slots[i])
+        return 0;
+    set->slots[i] = asr_xstrndup(s, len);
+    set->count++;
+    return 1;
+}
+
+int asr_strset_has(const asr_strset *set, const char *s, size_t len)
+{
+    if (!set->cap)
+        return 0;
+    return set->slots[strset_find(set, s, len)] != NULL;
+}
+
+void asr_strset_free(asr_strset *set)
+{
+    for (size_t i = 0; i < set->cap; i++)
+        free(set->slots[i]);
+    free(set->slots);
+    set->slots = NULL;
+    set->cap = set->count = 0;
+}
+
+/* ---- UTF-8 ---- */
+
+const char *asr_utf8_invalid(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p;
+        if (c < 0x80) {
+            p++;
+            continue;
+        }
+        size_t need;
+        unsigned cp, min;
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1, cp = c & 0x1F, min = 0x80;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2, cp = c & 0x0F, min = 0x800;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3, cp = c & 0x07, min = 0x10000;
+        } else {
+            return (const char *)p;
+        }
+        if ((size_t)(end - p) <= need)
+            return (const char *)p;
+        for (size_t i = 1; i <= need; i++) {
+            if ((p[i] & 0xC0) != 0x80)
+                return (const char *)p;
+            cp = (cp << 6) | (p[i] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return (const char *)p;
+        p += need + 1;
+    }
+    return NULL;
+}
+
+/* ---- suggestions ---- */
+
+size_t asr_edit_distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return cap + 1;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0], best = i;
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t v = diag + cost;
+            if (row[j - 1] + 1 < v)
+                v = row[j - 1] + 1;
+            if (up + 1 < v)
+                v = up + 1;
+            row[j] = v;
+            diag = up;
+            if (v < best)
+                best = v;
+        }
+        if (best > cap)
+            return cap + 1;
+    }
+    return row[lb] > cap ? cap + 1 : row[lb];
+}
+
+static void consider(const char *word, const char *cand, size_t cap, const char **best,
+                     size_t *best_d)
+{
+    if (!cand)
+        return;
+    size_t d = asr_edit_distance(word, cand, cap);
+    if (d <= cap && d < *best_d) {
+        *best = cand;
+        *best_d = d;
+    }
+}
+
+static size_t suggestion_cap(const char *word)
+{
+    size_t n = strlen(word);
+    return n < 3 ? 1 : n / 3 + 1;
+}
+
+const char *asr_did_you_mean(const char *word, const char *const *candidates)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, cap = suggestion_cap(word);
+    for (size_t i = 0; candidates[i]; i++)
+        consider(word, candidates[i], cap, &best, &best_d);
+    return best;
+}
+
+const char *asr_did_you_mean_ids(const char *word, const void *items, size_t count, size_t stride)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, cap = suggestion_cap(word);
+    for (size_t i = 0; i < count; i++) {
+        const char *cand = *(const char *const *)((const char *)items + i * stride);
+        consider(word, cand, cap, &best, &best_d);
+    }
+    return best;
+}

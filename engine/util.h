@@ -1,0 +1,80 @@
+/* util: the small pieces every module uses -- checked allocation, a growable
+ * byte buffer, an arena for long-lived strings, a string hash set, UTF-8
+ * validation and "did you mean" suggestions. Uses libc only.
+ *
+ * Allocation failure is not recoverable in this program: asr_xmalloc and
+ * friends print "out of memory" and abort() rather than return NULL, so no
+ * caller has to carry an error path for it. */
+#ifndef ASSURE_UTIL_H
+#define ASSURE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *asr_xmalloc(size_t n);
+void *asr_xcalloc(size_t count, size_t size);
+void *asr_xrealloc(void *p, size_t n);
+char *asr_xstrdup(const char *s);
+char *asr_xstrndup(const char *s, size_t n);
+
+/* Growable byte buffer, always NUL-terminated once anything was added. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} asr_buf;
+
+void asr_buf_reserve(asr_buf *b, size_t extra);
+void asr_buf_add(asr_buf *b, const char *s, size_t n);
+void asr_buf_addc(asr_buf *b, char c);
+void asr_buf_adds(asr_buf *b, const char *s);
+void asr_buf_addf(asr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void asr_buf_vaddf(asr_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+void asr_buf_clear(asr_buf *b);     /* length 0, keeps the memory */
+void asr_buf_free(asr_buf *b);      /* releases the memory */
+const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
+
+/* Arena: many small allocations freed together. Used for the loaded map. */
+typedef struct asr_arena_block asr_arena_block;
+typedef struct {
+    asr_arena_block *head;
+} asr_arena;
+
+void *asr_arena_alloc(asr_arena *a, size_t n); /* zeroed, 16-byte aligned */
+char *asr_arena_strdup(asr_arena *a, const char *s);
+char *asr_arena_strndup(asr_arena *a, const char *s, size_t n);
+void asr_arena_free(asr_arena *a);
+
+/* Set of strings (keys are copied). Open addressing, grows as needed. */
+typedef struct {
+    char **slots;
+    size_t cap;
+    size_t count;
+} asr_strset;
+
+/* Adds s; returns 1 if it was added, 0 if it was already there. */
+int asr_strset_add(asr_strset *set, const char *s, size_t len);
+int asr_strset_has(const asr_strset *set, const char *s, size_t len);
+void asr_strset_free(asr_strset *set);
+
+/* 64-bit FNV-1a; used for hashing keys in memory, never for content identity. */
+uint64_t asr_hash64(const void *data, size_t len);
+
+/* Returns NULL if [s, s+len) is valid UTF-8 (no overlongs, no surrogates, no
+ * code points above U+10FFFF); otherwise a pointer to the first bad byte. */
+const char *asr_utf8_invalid(const char *s, size_t len);
+
+/* Edit distance between a and b, capped: returns cap+1 once it exceeds cap. */
+size_t asr_edit_distance(const char *a, const char *b, size_t cap);
+
+/* The candidate closest to word (case-insensitive edit distance at most about
+ * a third of its length), or NULL. candidates is NULL-terminated. */
+const char *asr_did_you_mean(const char *word, const char *const *candidates);
+
+/* Same over a strided array of structs whose first member is a char *:
+ * items points at the first struct, stride is sizeof that struct. */
+const char *asr_did_you_mean_ids(const char *word, const void *items, size_t count,
+                                 size_t stride);
+
+#endif

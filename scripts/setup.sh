@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, with apt-get, whichever build and test dependencies this machine lacks.
+# Safe to run again: it installs nothing when everything is present.
+set -euo pipefail
+
+# Packages the build needs, then the ones only the tests need (sqlite3 CLI:
+# the end-to-end tests use it to prove stored data is unchanged).
+pkgs=(cmake make pkg-config gcc liblua5.4-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3)
+
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
