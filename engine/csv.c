@@ -268,8 +268,10 @@ done:
         size_t k = 0;
         while (k < c->lens[i] && p[k] < 0x80)
             k++;
-        if (k < c->lens[i] && asr_utf8_invalid(c->ptrs[i], c->lens[i]))
+        if (k < c->lens[i] && asr_utf8_invalid(c->ptrs[i], c->lens[i]) && !c->has_err) {
             set_error(c, i, "invalid UTF-8 (the file must be saved as UTF-8)");
+            c->err_line = rec->line;
+        }
     }
     rec->n = c->nf;
     rec->fields = c->ptrs;

@@ -73,6 +73,8 @@ static int cmp_problem(const void *a, const void *b)
 
 void asr_diag_sort(asr_diag *d)
 {
+    if (d->count < 2)
+        return;
     const char **files = asr_xcalloc(d->count + 1, sizeof *files);
     size_t nfiles = 0;
     for (size_t i = 0; i < d->count; i++) {

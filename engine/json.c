@@ -210,7 +210,8 @@ static int read_number(jreader *r, asr_buf *b)
         while (q < r->end && *q >= '0' && *q <= '9')
             q++;
     }
-    if (integral && (ndigits > 16 || (ndigits == 16 && strtod(digits, NULL) > 9007199254740992.0)))
+    /* Compared as text: a double cannot tell 2^53 + 1 from 2^53. */
+    if (integral && (ndigits > 16 || (ndigits == 16 && memcmp(digits, "9007199254740992", 16) > 0)))
         return fail(r, s, "integer beyond 2^53 would lose digits; export it as a string");
     asr_buf_add(b, s, (size_t)(q - s));
     asr_buf_addc(b, '\0');

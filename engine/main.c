@@ -226,15 +226,17 @@ static int cmd_import(int argc, char **argv)
     print_problems(&d);
     if (st == ASR_OK && !quiet) {
         for (size_t i = 0; i < n; i++) {
-            if (results[i].outcome == ASR_UNCHANGED)
-                printf("%-24s unchanged: %s is identical to the last import (%lld rows)\n",
-                       specs[i].dataset, specs[i].path, results[i].rows);
-            else if (results[i].previous_rows >= 0)
-                printf("%-24s %lld rows from %s (replacing %lld)\n", specs[i].dataset,
-                       results[i].rows, specs[i].path, results[i].previous_rows);
+            const asr_import_result *r = &results[i];
+            const char *rows = r->rows == 1 ? "row" : "rows";
+            if (r->outcome == ASR_UNCHANGED)
+                printf("%-24s unchanged: %s is identical to the last import (%lld %s)\n",
+                       specs[i].dataset, specs[i].path, r->rows, rows);
+            else if (r->previous_rows >= 0)
+                printf("%-24s %lld %s from %s (replacing %lld)\n", specs[i].dataset, r->rows,
+                       rows, specs[i].path, r->previous_rows);
             else
-                printf("%-24s %lld row%s from %s\n", specs[i].dataset, results[i].rows,
-                       results[i].rows == 1 ? "" : "s", specs[i].path);
+                printf("%-24s %lld %s from %s\n", specs[i].dataset, r->rows, rows,
+                       specs[i].path);
         }
     } else if (st == ASR_E_DATA) {
         fprintf(stderr, "import rejected: %zu problem%s; the database was not changed\n",

@@ -215,7 +215,7 @@ static const char *parse_long(const asr_ynode *v, long *out)
     if (v->kind != ASR_YSCALAR)
         return "expected a whole number";
     if (!v->plain)
-        return "expected a whole number, got quoted text";
+        return "expected a whole number, not quoted text";
     const char *s = v->text;
     const char *digits = *s == '-' ? s + 1 : s;
     if (!*digits)
@@ -245,7 +245,10 @@ static int get_long(loader *L, const asr_ynode *map, const char *key, const char
     long val;
     const char *why = parse_long(v, &val);
     if (why) {
-        asr_error(L->d, &v->loc, p, "%s, got '%s'", why, v->kind == ASR_YSCALAR ? v->text : "...");
+        if (v->kind == ASR_YSCALAR)
+            asr_error(L->d, &v->loc, p, "%s: '%s'", why, v->text);
+        else
+            asr_error(L->d, &v->loc, p, "%s, got %s", why, kind_word(v));
         return -1;
     }
     if (val < min || val > max) {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 # Packages the build needs, then the ones only the tests need (sqlite3 CLI:
 # the end-to-end tests use it to prove stored data is unchanged).
-pkgs=(cmake make pkg-config gcc liblua5.4-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3)
+pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libcmocka-dev sqlite3)
 
 missing=()
 for p in "${pkgs[@]}"; do

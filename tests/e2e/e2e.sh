@@ -1,0 +1,453 @@
+#!/usr/bin/env bash
+# End-to-end tests: each case_* function runs the real assure binary on files
+# under fixtures/ and checks its exit code, the place and wording of its
+# messages, and what the database holds afterwards.
+#
+#   ASSURE=build/assure bash tests/e2e/e2e.sh CASE     one case
+#   ASSURE=build/assure bash tests/e2e/e2e.sh --all    every case
+set -u
+: "${ASSURE:?set ASSURE to the assure binary}"
+ROOT=${ASSURE_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+FX=$ROOT/fixtures/test
+MAP=$FX/map.yaml
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    echo "--- stdout:" >&2
+    cat "$T/out" >&2
+    echo "--- stderr:" >&2
+    cat "$T/err" >&2
+    exit 1
+}
+run() {
+    "$ASSURE" "$@" >"$T/out" 2>"$T/err"
+    RC=$?
+}
+expect_rc() { [ "$RC" -eq "$1" ] || fail "exit code $RC, expected $1"; }
+expect_err() { grep -qF -- "$1" "$T/err" || fail "stderr lacks: $1"; }
+expect_out() { grep -qF -- "$1" "$T/out" || fail "stdout lacks: $1"; }
+expect_no_err() { grep -qF -- "$1" "$T/err" && fail "stderr should not hold: $1"; true; }
+sql() { sqlite3 "$1" "$2"; }
+# Everything stored except the import log, which records rejected attempts.
+db_state() { sqlite3 "$1" .dump | grep -v '^INSERT INTO assure_imports' | sha256sum; }
+
+# A database holding the good test data.
+good_db() {
+    "$ASSURE" import --map "$MAP" --db "$T/db" actions="$FX/actions.csv" \
+        engagements="$FX/engagements.json" >/dev/null 2>&1 || fail "could not import the good data"
+}
+
+# Imports a bad file over the good data and checks nothing stored changed.
+reject_import() { # dataset file [extra args...]
+    good_db
+    local before
+    before=$(db_state "$T/db")
+    run import --map "$MAP" --db "$T/db" "${@:3}" "$1=$2"
+    expect_rc 65
+    expect_err "import rejected"
+    expect_err "the database was not changed"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "stored data changed after a rejected import"
+    [ "$(sql "$T/db" "SELECT outcome FROM assure_imports ORDER BY id DESC LIMIT 1")" = rejected ] ||
+        fail "the rejected attempt is not in the import log"
+}
+
+# ---- command line ----
+
+case_cli_help() {
+    run --help
+    expect_rc 0
+    expect_out "validate"
+    run validate --help
+    expect_rc 0
+    expect_out "Usage: assure validate"
+    run import --help
+    expect_rc 0
+    expect_out "Usage: assure import"
+    run --version
+    expect_rc 0
+    expect_out "assure "
+}
+
+case_cli_usage_errors() {
+    run
+    expect_rc 64
+    run frobnicate
+    expect_rc 64
+    expect_err "unknown command 'frobnicate'"
+    run validate
+    expect_rc 64
+    expect_err "--map FILE is required"
+    run validate --map "$MAP" --colour
+    expect_rc 64
+    run import --map "$MAP" --db "$T/db"
+    expect_rc 64
+    expect_err "at least one DATASET=PATH"
+    run import --map "$MAP" --db "$T/db" actions
+    expect_rc 64
+    expect_err "expected DATASET=PATH"
+    run import --map "$MAP" --db "$T/db" --max-errors lots actions="$FX/actions.csv"
+    expect_rc 64
+    run import --map "$MAP" --db "$T/db" action="$FX/actions.csv"
+    expect_rc 64
+    expect_err "no dataset 'action'; did you mean 'actions'?"
+    [ ! -e "$T/db" ] || [ "$(sql "$T/db" "SELECT count(*) FROM assure_imports")" = 0 ] ||
+        fail "a usage error wrote to the database"
+}
+
+# ---- validate: good maps ----
+
+case_validate_example_map() {
+    run validate --map "$ROOT/mappings/met-2021-22/map.yaml"
+    expect_rc 0
+    expect_out "valid map for Metropolitan Police Service"
+    expect_out "(from 2 files)"
+}
+
+case_validate_test_map() {
+    run validate --map "$MAP"
+    expect_rc 0
+    expect_out "2 areas, 2 sources, 1 scales, 2 datasets"
+}
+
+case_validate_missing_map() {
+    run validate --map "$T/nowhere.yaml"
+    expect_rc 66
+    expect_err "nowhere.yaml: error: cannot open"
+}
+
+# ---- validate: checklist Y1-Y9 ----
+
+case_validate_deep_nesting_y1() {
+    { printf 'organisation: '; head -c 30000 /dev/zero | tr '\0' '['; } >"$T/deep.yaml"
+    run validate --map "$T/deep.yaml"
+    expect_rc 78
+    expect_err "deep.yaml:1:78: error: nesting deeper than 64 levels"
+}
+
+case_validate_aliases_y2() {
+    run validate --map "$FX/maps/alias.yaml"
+    expect_rc 78
+    expect_err "alias.yaml:2:8: error: anchors (&base) are not allowed"
+}
+
+case_validate_duplicate_key_y3() {
+    run validate --map "$FX/maps/duplicate_key.yaml"
+    expect_rc 78
+    expect_err "duplicate_key.yaml:6:5: error: duplicate key 'title' (first at line 4:5)"
+}
+
+case_validate_encoding_y4() {
+    printf 'organisation: {name: Caf\xe9}\n' >"$T/latin1.yaml"
+    run validate --map "$T/latin1.yaml"
+    expect_rc 78
+    expect_err "latin1.yaml:1:25: error: invalid UTF-8"
+    printf '\xff\xfeo\x00r\x00' >"$T/utf16.yaml"
+    run validate --map "$T/utf16.yaml"
+    expect_rc 78
+    expect_err "utf16.yaml:1:1: error: the file is UTF-16"
+}
+
+case_validate_size_cap_y5() {
+    { echo "organisation: {name: Big}"; printf 'notes: "'; head -c 9000000 /dev/zero | tr '\0' 'x'; echo '"'; } >"$T/big.yaml"
+    run validate --map "$T/big.yaml"
+    expect_rc 78
+    expect_err "the limit for a map file is 8388608"
+}
+
+case_validate_documents_y6() {
+    run validate --map "$FX/maps/two_documents.yaml"
+    expect_rc 78
+    expect_err "two_documents.yaml:2:1: error: a second document"
+    run validate --map "$FX/maps/empty.yaml"
+    expect_rc 78
+    expect_err "empty.yaml:1:1: error: the file is empty"
+    run validate --map "$FX/maps/scalar_root.yaml"
+    expect_rc 78
+    expect_err "scalar_root.yaml:1:1: error: expected a mapping"
+}
+
+case_validate_no_yaml11_guessing_y7() {
+    run validate --map "$FX/maps/yaml11_types.yaml"
+    expect_rc 78
+    expect_err "yaml11_types.yaml:1:47: error: organisation.fiscal_year_start: a whole number may not start with 0 (YAML 1.1 would read it as octal): '010'"
+    expect_err "yaml11_types.yaml:5:41: error: datasets[0].fields[0].required: expected true or false, got a plain value 'yes'"
+    expect_err "yaml11_types.yaml:6:41: error: datasets[0].fields[1].required: expected true or false, got a plain value 'on'"
+    expect_err "yaml11_types.yaml:7:43: error: datasets[0].fields[2].max_length: expected a whole number, not quoted text: '40'"
+}
+
+case_validate_tags_y8() {
+    run validate --map "$FX/maps/tags.yaml"
+    expect_rc 78
+    expect_err "tags.yaml:1:22: error: tags (tag:yaml.org,2002:str) are not allowed"
+}
+
+case_validate_truncated_y9() {
+    run validate --map "$FX/maps/truncated.yaml"
+    expect_rc 78
+    expect_err "truncated.yaml:4:1: error: found unexpected end of stream"
+}
+
+case_validate_schema_errors_in_file_order() {
+    run validate --map "$FX/maps/schema_errors.yaml"
+    expect_rc 78
+    expect_err "schema_errors.yaml:4:36: error: units[1].parent: no unit with id 'WEST'"
+    expect_err "schema_errors.yaml:6:5: error: areas[0].title: missing required value 'title'"
+    expect_err "schema_errors.yaml:7:5: error: areas[0]: unknown key 'titel'; did you mean 'title'?"
+    expect_err "schema_errors.yaml:8:16: error: areas[0].principle: no principle with id 'H'"
+    expect_err "schema_errors.yaml:10:26: error: areas[0].required_lines[1]: no line with id 'L4'; did you mean 'L1'?"
+    expect_err "schema_errors.yaml:11:5: error: duplicate area id 'vetting'"
+    expect_err "schema_errors.yaml:15:49: error: sources[0].status: 'paused' is not a source status"
+    expect_err "schema_errors.yaml:15:74: error: sources[0].areas[1]: no area with id 'dq'"
+    expect_err "8 problems; the map is not valid"
+    # file order: line numbers never go down
+    grep -oE '^[^ ]*schema_errors.yaml:[0-9]+' "$T/err" | sed 's/.*://' | sort -n -c ||
+        fail "problems are not in file order"
+}
+
+case_validate_unit_cycle() {
+    run validate --map "$FX/maps/unit_cycle.yaml"
+    expect_rc 78
+    expect_err "unit_cycle.yaml:3:5: error: unit 'FLP' is its own ancestor"
+}
+
+case_validate_includes() {
+    run validate --map "$FX/maps/include_missing.yaml"
+    expect_rc 78
+    expect_err "include_missing.yaml:1:11: error: cannot include"
+    run validate --map "$FX/maps/include_cycle_a.yaml"
+    expect_rc 78
+    expect_err "includes itself"
+}
+
+# ---- import: good data ----
+
+case_import_good_data() {
+    run import --map "$MAP" --db "$T/db" actions="$FX/actions.csv" engagements="$FX/engagements.json"
+    expect_rc 0
+    expect_out "actions                  3 rows from"
+    expect_out "engagements              2 rows from"
+    [ "$(sql "$T/db" "SELECT revised FROM actions WHERE action_id='A-001'")" = 2022-09-30 ] ||
+        fail "DD/MM/YYYY date not stored as ISO"
+    [ "$(sql "$T/db" "SELECT count(*) FROM actions WHERE priority_rank < 3")" = 2 ] ||
+        fail "enum ranks do not compare"
+    [ "$(sql "$T/db" "SELECT opinion FROM engagements WHERE opinion_rank <= 2")" = Limited ] ||
+        fail "scale ranks do not compare"
+    [ "$(sql "$T/db" "SELECT count(*) FROM map_area_lines WHERE area='vetting' AND required")" = 3 ] ||
+        fail "map tables not written"
+    [ "$(sql "$T/db" "PRAGMA quick_check")" = ok ] || fail "database not ok"
+}
+
+case_import_identical_again_changes_nothing_c7() {
+    good_db
+    local before
+    before=$(sqlite3 "$T/db" .dump | sha256sum)
+    run import --map "$MAP" --db "$T/db" actions="$FX/actions.csv" engagements="$FX/engagements.json"
+    expect_rc 0
+    expect_out "actions                  unchanged:"
+    expect_out "engagements              unchanged:"
+    [ "$(sqlite3 "$T/db" .dump | sha256sum)" = "$before" ] || fail "an identical import changed the database"
+    [ "$(sql "$T/db" "SELECT count(*) FROM actions")" = 3 ] || fail "rows were duplicated"
+}
+
+case_import_replaces_snapshot() {
+    good_db
+    printf 'Action ID,Area,Priority,Due\nA-100,vetting,low,2024-01-01\n' >"$T/new.csv"
+    run import --map "$MAP" --db "$T/db" actions="$T/new.csv"
+    expect_rc 0
+    expect_out "actions                  1 row from"
+    expect_out "(replacing 3)"
+    [ "$(sql "$T/db" "SELECT group_concat(action_id) FROM actions")" = A-100 ] || fail "not replaced"
+    [ "$(sql "$T/db" "SELECT count(*) FROM engagements")" = 2 ] || fail "other dataset touched"
+}
+
+case_import_bom_crlf_quoted_newlines_c4_c5_c9() {
+    run import --map "$MAP" --db "$T/db" actions="$FX/data/bom_crlf.csv"
+    expect_rc 0
+    [ "$(sql "$T/db" "SELECT note FROM actions WHERE action_id='A-001'" | od -c | grep -c '\\r  \\n')" = 1 ] ||
+        fail "quoted CRLF not kept"
+    [ "$(sql "$T/db" "SELECT note FROM actions WHERE action_id='A-002'")" = "=1+1, @SUM(A1), -2, +3" ] ||
+        fail "formula-like text not stored verbatim"
+    [ "$(sql "$T/db" "SELECT _line FROM actions WHERE action_id='A-002'")" = 4 ] ||
+        fail "line numbers wrong after a quoted line break"
+}
+
+# ---- import: checklist C1-C10, J1, D1-D7 ----
+
+case_import_ragged_rows_c1() {
+    reject_import actions "$FX/data/ragged.csv"
+    expect_err "ragged.csv:3: error: this row has 6 fields but the header has 9"
+    expect_err "ragged.csv:4: error: this row has 10 fields but the header has 9"
+}
+
+case_import_unterminated_quote_c2() {
+    reject_import actions "$FX/data/unterminated_quote.csv"
+    expect_err "unterminated_quote.csv:2: error: Note: quote opened on line 2 is never closed"
+    expect_no_err "unterminated_quote.csv:3"
+}
+
+case_import_stray_quotes_c3() {
+    reject_import actions "$FX/data/stray_quote.csv"
+    expect_err "stray_quote.csv:2: error: Note: a quote inside an unquoted field"
+    expect_err "stray_quote.csv:3: error: Note: text after the closing quote"
+}
+
+case_import_nul_and_encoding_c5() {
+    printf 'Action ID,Area,Priority,Due\nA-001,vetting,high,2022-03-31\nA-002,vett\0ing,high,2022-03-31\nA-003,Caf\xe9,high,2022-03-31\n' >"$T/enc.csv"
+    reject_import actions "$T/enc.csv"
+    expect_err "enc.csv:3: error: Area: NUL byte inside the field"
+    expect_err "enc.csv:4: error: Area: invalid UTF-8"
+}
+
+case_import_header_problems_c6() {
+    reject_import actions "$FX/data/bad_header.csv"
+    expect_err "bad_header.csv:1: error: column 3 'Area' appears twice (also column 2)"
+    expect_err "bad_header.csv:1: error: column 6 'Colour' is not a column of dataset 'actions'"
+    expect_err "takes the columns: Action ID*, Area*, Priority*, Due*, Revised"
+    reject_import actions "$FX/data/missing_column.csv"
+    expect_err "missing_column.csv:1: error: required column 'Area' is missing"
+}
+
+case_import_size_caps_c8() {
+    reject_import actions "$FX/actions.csv" --max-file-size 100
+    expect_err "actions.csv: error: file is"
+    expect_err "the limit is 100"
+}
+
+case_import_spreadsheet_damage_c10() {
+    reject_import actions "$FX/data/bad_values.csv"
+    expect_err "bad_values.csv:2: error: Priority: 'High': not an allowed value (high, medium, low); did you mean 'high'?"
+    expect_err "bad_values.csv:3: error: Priority: 'urgent': not an allowed value"
+    expect_err "bad_values.csv:4: error: Area: 'vettng': no area with this id in the map; did you mean 'vetting'?"
+    expect_err "bad_values.csv:5: error: Extensions: '1.5': not a whole number"
+    expect_err "bad_values.csv:6: error: Cost: '1.23E+15': scientific notation is not accepted"
+    expect_err "bad_values.csv:7: error: Extensions: '007': a whole number may not start with 0"
+    expect_err "bad_values.csv:8: error: Verified: 'maybe': expected true/false"
+    expect_err "bad_values.csv:9: error: Action ID: '00123': does not match the pattern"
+    expect_err "bad_values.csv:11: error: duplicate key (Action ID): the same as line 10"
+}
+
+case_import_dates_d1_to_d7() {
+    reject_import actions "$FX/data/bad_dates.csv"
+    expect_err "bad_dates.csv:2: error: Due: '2023-02-31': no such day: February 2023 has 28 days"
+    expect_err "bad_dates.csv:3: error: Due: '2023-02-29': no such day: February 2023 has 28 days"
+    expect_err "bad_dates.csv:4: error: Due: '2023-04-31': no such day: April 2023 has 30 days"
+    expect_err "bad_dates.csv:5: error: Due: '2023-1-5': not a date in the form YYYY-MM-DD"
+    expect_err "bad_dates.csv:6: error: Due: '2023-01-05x': not a date"
+    expect_err "bad_dates.csv:7: error: Due: '2023-01-05 ': not a date"
+    expect_err "bad_dates.csv:8: error: Due: '05/01/2023': not a date in the form YYYY-MM-DD"
+    expect_err "bad_dates.csv:9: error: Due: '45000': looks like a spreadsheet serial number"
+    expect_err "bad_dates.csv:10: error: Due: '2023-01-05T24:00': not a date"
+    expect_err "bad_dates.csv:11: error: Due: '0000-01-01': year 0 is outside 1900-2100"
+    expect_err "bad_dates.csv:12: error: Due: '10000-01-01': not a date"
+    expect_err "bad_dates.csv:13: error: Due: '': a value is required"
+    expect_err "bad_dates.csv:14: error: Revised: '31/02/2023': no such day"
+}
+
+case_import_json_j1() {
+    reject_import engagements "$FX/data/bad.json"
+    expect_err "bad.json:2:47: error: duplicate key \"area\" in one object"
+    reject_import engagements "$FX/data/nested.json"
+    expect_err "nested.json:2:36: error: nested objects are not allowed"
+    reject_import engagements "$FX/data/big_number.json"
+    expect_err "big_number.json:1:62: error: integer beyond 2^53"
+    printf '[{"engagement_id": "E-1", "area": "vetting", "opinion": "Reasonable"}]' >"$T/scale.json"
+    reject_import engagements "$T/scale.json"
+    expect_err "scale.json:1:57: error: opinion: 'Reasonable': not an allowed value (Substantial, Adequate, Limited, No)"
+}
+
+case_import_all_or_nothing_across_files() {
+    good_db
+    local before
+    before=$(db_state "$T/db")
+    printf 'Action ID,Area,Priority,Due\nA-100,vetting,low,2024-01-01\n' >"$T/new.csv"
+    run import --map "$MAP" --db "$T/db" actions="$T/new.csv" engagements="$FX/data/nested.json"
+    expect_rc 65
+    [ "$(db_state "$T/db")" = "$before" ] || fail "a good file was imported beside a bad one"
+    [ "$(sql "$T/db" "SELECT group_concat(action_id) FROM actions")" = A-001,A-002,A-003 ] ||
+        fail "actions changed"
+}
+
+case_import_error_cap() {
+    { echo "Action ID,Area,Priority,Due"; for i in $(seq 100 399); do echo "A-$i,nowhere,high,2022-01-01"; done; } >"$T/many.csv"
+    reject_import actions "$T/many.csv" --max-errors 5
+    [ "$(grep -c 'no area with this id' "$T/err")" = 5 ] || fail "cap not applied"
+    expect_err "... and 295 more problems not shown"
+    expect_err "import rejected: 300 problems"
+}
+
+# ---- import: files and the database ----
+
+case_import_missing_file() {
+    good_db
+    run import --map "$MAP" --db "$T/db" actions="$T/nowhere.csv"
+    expect_rc 66
+    expect_err "nowhere.csv: error: cannot open: No such file or directory"
+}
+
+case_import_bad_map() {
+    run import --map "$FX/maps/schema_errors.yaml" --db "$T/db" actions="$FX/actions.csv"
+    expect_rc 78
+    [ ! -e "$T/db" ] || fail "a bad map created the database"
+}
+
+case_import_locked_database() {
+    good_db
+    local before
+    before=$(db_state "$T/db")
+    # Another process holds the write lock for a few seconds.
+    (printf "BEGIN IMMEDIATE;\nINSERT INTO assure_meta VALUES('held','1');\n"; sleep 3; echo "ROLLBACK;") |
+        sqlite3 "$T/db" &
+    local holder=$!
+    sleep 0.5
+    printf 'Action ID,Area,Priority,Due\nA-100,vetting,low,2024-01-01\n' >"$T/new.csv"
+    run import --map "$MAP" --db "$T/db" --busy-timeout 200 actions="$T/new.csv"
+    wait "$holder"
+    expect_rc 75
+    expect_err "database is locked by another process"
+    expect_err "try again later"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "data changed"
+}
+
+case_import_refuses_foreign_files() {
+    printf 'Dear diary,\nthis is not a database.\n' >"$T/notes.db"
+    cp "$T/notes.db" "$T/notes.orig"
+    run import --map "$MAP" --db "$T/notes.db" actions="$FX/actions.csv"
+    expect_rc 65
+    expect_err "notes.db: error: not an SQLite database; refusing to touch it"
+    cmp -s "$T/notes.db" "$T/notes.orig" || fail "the foreign file was changed"
+    sqlite3 "$T/other.db" "CREATE TABLE invoices(id, amount); INSERT INTO invoices VALUES(1, 9.5);"
+    cp "$T/other.db" "$T/other.orig"
+    run import --map "$MAP" --db "$T/other.db" actions="$FX/actions.csv"
+    expect_rc 65
+    expect_err "belongs to another program"
+    cmp -s "$T/other.db" "$T/other.orig" || fail "the other program's database was changed"
+    [ ! -e "$T/other.db-wal" ] || fail "a WAL file was created beside it"
+}
+
+case_import_refuses_damaged_database() {
+    good_db
+    sqlite3 "$T/db" "PRAGMA journal_mode=DELETE; CREATE TABLE filler(x);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
+        INSERT INTO filler SELECT randomblob(200) FROM n;" >/dev/null
+    # Overwrite pages in the middle of the file; the header stays valid.
+    dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
+    cp "$T/db" "$T/db.orig"
+    run import --map "$MAP" --db "$T/db" actions="$FX/actions.csv"
+    expect_rc 74
+    expect_err "the database is damaged"
+    cmp -s "$T/db" "$T/db.orig" || fail "the damaged file was written to"
+}
+
+if [ "${1:-}" = "--all" ]; then
+    status=0
+    for c in $(declare -F | awk '{print $3}' | grep '^case_'); do
+        bash "$0" "${c#case_}" || status=1 # each case in its own process and directory
+    done
+    exit $status
+fi
+[ $# -eq 1 ] || { echo "usage: $0 CASE | --all" >&2; exit 2; }
+declare -F "case_$1" >/dev/null || { echo "no such case: $1" >&2; exit 2; }
+"case_$1"
+echo "ok   $1"

@@ -1,0 +1,274 @@
+/* Unit tests for the map schema: every problem reported with its place and
+ * path, no YAML 1.1 guessing, references and cycles checked. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "map.h"
+
+static asr_diag d;
+
+static asr_map *load(const char *text)
+{
+    asr_diag_free(&d);
+    asr_diag_init(&d, 0);
+    asr_map *m = NULL;
+    asr_map_load_string("m.yaml", text, &d, &m);
+    return m;
+}
+
+/* True if some problem is at line:col (col 0 = any) with path and message
+ * containing the given text. */
+static int problem(unsigned line, unsigned col, const char *path, const char *needle)
+{
+    for (size_t i = 0; i < d.count; i++) {
+        const asr_problem *p = &d.items[i];
+        if (p->line == line && (!col || p->col == col) &&
+            (!path || (p->path && strcmp(p->path, path) == 0)) && strstr(p->message, needle))
+            return 1;
+    }
+    for (size_t i = 0; i < d.count; i++)
+        fprintf(stderr, "  have %u:%u %s: %s\n", d.items[i].line, d.items[i].col,
+                d.items[i].path ? d.items[i].path : "-", d.items[i].message);
+    return 0;
+}
+
+#define ORG "organisation: {name: Test}\n"
+
+static void test_minimal_map_gets_defaults(void **state)
+{
+    (void)state;
+    asr_map *m = load(ORG);
+    assert_non_null(m);
+    assert_string_equal(m->org_name, "Test");
+    assert_int_equal(m->fy_start_month, 4);
+    assert_int_equal(m->n_lines, 4);
+    assert_string_equal(m->lines[0].id, "L1");
+    assert_string_equal(m->lines[3].id, "EXT");
+    assert_int_equal(m->n_principles, 7);
+    assert_string_equal(m->principles[6].id, "G");
+    asr_map_free(m);
+}
+
+static void test_unknown_keys_suggest(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "areas:\n  - id: a\n    titel: A\n    principle: A\n"));
+    assert_true(problem(4, 5, "areas[0]", "unknown key 'titel'; did you mean 'title'?"));
+    assert_true(problem(3, 5, "areas[0].title", "missing required value 'title'"));
+    assert_null(load(ORG "area: []\n"));
+    assert_true(problem(2, 1, NULL, "did you mean 'areas'?"));
+}
+
+static void test_no_yaml11_guessing_y7(void **state)
+{
+    (void)state;
+    /* yes is text in a text field ... */
+    asr_map *m = load("organisation: {name: yes}\n");
+    assert_non_null(m);
+    assert_string_equal(m->org_name, "yes");
+    asr_map_free(m);
+    /* ... and not a boolean in a boolean field */
+    assert_null(load(ORG "datasets:\n  - id: t\n    fields:\n      - {name: a, type: text, "
+                         "required: yes}\n"));
+    assert_true(problem(5, 41, "datasets[0].fields[0].required", "expected true or false"));
+    /* 010 is not octal 8 nor decimal 10: it is refused */
+    assert_null(load("organisation: {name: T, fiscal_year_start: 010}\n"));
+    assert_true(problem(1, 44, "organisation.fiscal_year_start", "may not start with 0"));
+    /* a quoted number is text, not a number */
+    assert_null(load("organisation: {name: T, fiscal_year_start: \"4\"}\n"));
+    assert_true(problem(1, 44, NULL, "quoted text"));
+    /* sexagesimal 1:20 is just text, and not a whole number */
+    assert_null(load("organisation: {name: T, fiscal_year_start: 1:20}\n"));
+    assert_true(problem(1, 44, NULL, "expected a whole number"));
+}
+
+static void test_wrong_types_and_ranges(void **state)
+{
+    (void)state;
+    assert_null(load("organisation: {name: T, fiscal_year_start: 13}\n"));
+    assert_true(problem(1, 44, NULL, "outside the allowed range 1 to 12"));
+    assert_null(load(ORG "areas: {id: a}\n"));
+    assert_true(problem(2, 8, "areas", "expected a list"));
+    assert_null(load(ORG "areas:\n  - {id: a, title: A, principle: A, required_lines: L1}\n"));
+    assert_true(problem(3, 53, "areas[0].required_lines", "expected a list"));
+    assert_null(load(ORG "areas:\n  - {id: a, title: [x], principle: A}\n"));
+    assert_true(problem(3, 20, "areas[0].title", "expected text, got a list"));
+}
+
+static void test_duplicate_ids_and_dangling_references(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "areas:\n"
+                         "  - {id: a, title: A, principle: A}\n"
+                         "  - {id: a, title: B, principle: Z, required_lines: [L1, L9]}\n"
+                         "sources:\n"
+                         "  - {id: s, title: S, line: L2, areas: [a, b]}\n"));
+    assert_true(problem(4, 5, NULL, "duplicate area id 'a' (first defined at m.yaml:3)"));
+    assert_true(problem(4, 34, "areas[1].principle", "no principle with id 'Z'"));
+    assert_true(problem(4, 58, "areas[1].required_lines[1]", "no line with id 'L9'; did you mean"));
+    assert_true(problem(6, 44, "sources[0].areas[1]", "no area with id 'b'"));
+}
+
+static void test_unit_cycle_reported_once(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "units:\n"
+                         "  - {id: a, name: A, parent: c}\n"
+                         "  - {id: b, name: B, parent: a}\n"
+                         "  - {id: c, name: C, parent: b}\n"
+                         "  - {id: d, name: D, parent: a}\n"));
+    assert_true(problem(3, 5, NULL, "unit 'a' is its own ancestor"));
+    assert_int_equal(d.errors, 1);
+    asr_map *m = load(ORG "units:\n  - {id: a, name: A}\n  - {id: b, name: B, parent: a}\n");
+    assert_non_null(m);
+    asr_map_free(m);
+}
+
+static void test_source_status_and_scales(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "sources:\n  - {id: s, title: S, line: L2, status: suspnded}\n"
+                         "scales:\n  - {id: x, labels: {Good: high}}\n"));
+    assert_true(problem(3, 41, "sources[0].status", "did you mean 'suspended'?"));
+    assert_true(problem(5, 28, "scales[0].labels.Good", "expected a whole number"));
+}
+
+static const char dataset_map[] =
+    ORG "scales:\n"
+        "  - {id: op, labels: {Substantial: 4, Limited: 2}}\n"
+        "datasets:\n"
+        "  - id: actions\n"
+        "    key: [ref]\n"
+        "    fields:\n"
+        "      - {name: ref, type: text, pattern: 'A-[0-9]+'}\n"
+        "      - {name: due, type: date, format: DD/MM/YYYY}\n"
+        "      - {name: opinion, type: enum, scale: op}\n"
+        "      - {name: status, type: enum, values: [open, closed]}\n"
+        "      - {name: area, type: text, ref: areas, header: Area}\n";
+
+static void test_datasets_read(void **state)
+{
+    (void)state;
+    asr_map *m = load(dataset_map);
+    assert_non_null(m);
+    const asr_dataset *ds = asr_map_dataset(m, "actions");
+    assert_non_null(ds);
+    assert_int_equal(ds->n_fields, 5);
+    assert_int_equal(ds->n_key, 1);
+    assert_true(ds->fields[0].required); /* key fields are required */
+    assert_true(ds->fields[0].has_regex);
+    assert_string_equal(ds->fields[1].date_format, "DD/MM/YYYY");
+    assert_int_equal(ds->fields[2].n_values, 2);
+    assert_string_equal(ds->fields[2].values[0], "Substantial");
+    assert_int_equal(ds->fields[2].ranks[0], 4);
+    assert_int_equal(ds->fields[3].ranks[1], 2);
+    assert_int_equal(ds->fields[4].ref, ASR_REF_AREAS);
+    assert_string_equal(ds->fields[4].header, "Area");
+    assert_int_equal(strlen(ds->schema_hash), 64);
+    asr_map_free(m);
+}
+
+static void test_dataset_problems(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "datasets:\n"
+                         "  - id: map_things\n"
+                         "    key: [nme]\n"
+                         "    fields:\n"
+                         "      - {name: name, type: txt}\n"
+                         "      - {name: Bad-Name, type: text}\n"
+                         "      - {name: d, type: date, format: DD/MM/YY}\n"
+                         "      - {name: e, type: enum}\n"
+                         "      - {name: p, type: text, pattern: '(['}\n"
+                         "      - {name: n, type: integer, values: [a]}\n"
+                         "      - {name: r, type: text, ref: area}\n"
+                         "      - {name: d, type: text}\n"));
+    assert_true(problem(3, 9, "datasets[0].id", "not a valid dataset id"));
+    assert_true(problem(4, 11, "datasets[0].key", "no field named 'nme'"));
+    assert_true(problem(6, 28, "datasets[0].fields[0].type", "did you mean 'text'?"));
+    assert_true(problem(7, 16, "datasets[0].fields[1].name", "not a valid field name"));
+    assert_true(problem(8, 39, "datasets[0].fields[2].format", "a date format"));
+    assert_true(problem(9, 9, "datasets[0].fields[3]", "needs 'values'"));
+    assert_true(problem(10, 40, "datasets[0].fields[4].pattern", "regular expression"));
+    assert_true(problem(11, 42, "datasets[0].fields[5].values", "only to enum fields"));
+    assert_true(problem(12, 36, "datasets[0].fields[6].ref", "did you mean 'areas'?"));
+    assert_true(problem(13, 9, "datasets[0].fields[7]", "field 'd' is defined twice (first at line 8)"));
+}
+
+static void test_params(void **state)
+{
+    (void)state;
+    asr_map *m = load(ORG "params:\n  overdue-actions: {grace_days: 14, label: late, strict: "
+                          "true, ratio: 0.5}\n");
+    assert_non_null(m);
+    assert_int_equal(m->n_params, 4);
+    assert_int_equal(m->params[0].type, ASR_PARAM_NUMBER);
+    assert_int_equal(m->params[1].type, ASR_PARAM_STRING);
+    assert_int_equal(m->params[2].type, ASR_PARAM_BOOLEAN);
+    assert_int_equal(m->params[3].type, ASR_PARAM_NUMBER);
+    asr_map_free(m);
+    assert_null(load(ORG "params:\n  r1: {x: [1, 2]}\n"));
+    assert_true(problem(3, 11, "params.r1.x", "single value"));
+}
+
+static void test_all_problems_in_one_pass(void **state)
+{
+    (void)state;
+    assert_null(load("organisation: {name: T, colour: red}\n"
+                     "areas:\n"
+                     "  - {id: a, principle: Q}\n"
+                     "  - {id: 'bad id', title: B, principle: A}\n"));
+    assert_true(d.errors >= 4);
+    assert_true(problem(1, 25, "organisation", "unknown key 'colour'"));
+    assert_true(problem(3, 5, "areas[0].title", "missing required value"));
+    assert_true(problem(3, 24, "areas[0].principle", "no principle"));
+    assert_true(problem(4, 10, "areas[1].id", "not a valid id"));
+}
+
+static void test_include_needs_a_file(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "include: [other.yaml]\n"));
+    assert_true(problem(2, 10, "include", "needs a map file"));
+}
+
+static void test_empty_and_scalar_roots(void **state)
+{
+    (void)state;
+    assert_null(load(""));
+    assert_true(problem(1, 1, NULL, "the file is empty"));
+    assert_null(load("just text\n"));
+    assert_true(problem(1, 1, NULL, "expected a mapping"));
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    asr_diag_free(&d);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_map_gets_defaults),
+        cmocka_unit_test(test_unknown_keys_suggest),
+        cmocka_unit_test(test_no_yaml11_guessing_y7),
+        cmocka_unit_test(test_wrong_types_and_ranges),
+        cmocka_unit_test(test_duplicate_ids_and_dangling_references),
+        cmocka_unit_test(test_unit_cycle_reported_once),
+        cmocka_unit_test(test_source_status_and_scales),
+        cmocka_unit_test(test_datasets_read),
+        cmocka_unit_test(test_dataset_problems),
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_all_problems_in_one_pass),
+        cmocka_unit_test(test_include_needs_a_file),
+        cmocka_unit_test(test_empty_and_scalar_roots),
+    };
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}

@@ -1,0 +1,183 @@
+/* Unit tests for the store: creation, migrations, refusal of foreign,
+ * damaged and newer files without writing to them, and locking. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sys/stat.h>
+
+#include "store.h"
+#include "test_support.h"
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static asr_status open_db(const char *path, asr_store_mode mode, asr_store **s, asr_diag *d)
+{
+    asr_diag_init(d, 0);
+    return asr_store_open(path, mode, 100, d, s);
+}
+
+static void test_creates_and_reopens(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/new.db", dir);
+    asr_diag d;
+    asr_store *s;
+    assert_int_equal(open_db(path, ASR_STORE_MUST_EXIST, &s, &d), ASR_E_NOINPUT);
+    asr_diag_free(&d);
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
+    asr_store_close(s);
+    asr_diag_free(&d);
+    assert_string_equal(query1(path, "PRAGMA user_version"), "1");
+    assert_string_equal(query1(path, "PRAGMA application_id"), "1095979569");
+    assert_string_equal(query1(path, "PRAGMA journal_mode"), "wal");
+    assert_int_equal(open_db(path, ASR_STORE_MUST_EXIST, &s, &d), ASR_OK);
+    asr_store_close(s);
+    asr_diag_free(&d);
+}
+
+/* Opening must refuse the file and leave every byte as it was. */
+static void expect_refused(const char *path, asr_status want, const char *needle)
+{
+    size_t before_len, after_len;
+    char *before = read_all(path, &before_len);
+    asr_diag d;
+    asr_store *s = NULL;
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), want);
+    assert_null(s);
+    assert_true(d.count >= 1);
+    if (!strstr(d.items[0].message, needle))
+        fprintf(stderr, "message: %s\n", d.items[0].message);
+    assert_non_null(strstr(d.items[0].message, needle));
+    asr_diag_free(&d);
+    char *after = read_all(path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+    char wal[160];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat sb;
+    assert_int_not_equal(stat(wal, &sb), 0); /* no WAL file created either */
+}
+
+static void test_refuses_non_sqlite_file(void **state)
+{
+    (void)state;
+    char *path = write_file(tmp_dir(), "notes.db", "Dear diary, this is not a database.\n", 0);
+    expect_refused(path, ASR_E_DATA, "not an SQLite database");
+    free(path);
+}
+
+static void test_refuses_foreign_and_newer_databases(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/other.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES(1);", 0, 0, 0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    expect_refused(path, ASR_E_DATA, "belongs to another program");
+
+    snprintf(path, sizeof path, "%s/newer.db", dir);
+    asr_diag d;
+    asr_store *s;
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
+    asr_store_close(s);
+    asr_diag_free(&d);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version=99;", 0, 0,
+                                  0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    expect_refused(path, ASR_E_DATA, "newer assure");
+}
+
+static void test_refuses_damaged_database(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/damaged.db", dir);
+    asr_diag d;
+    asr_store *s;
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
+    asr_store_close(s);
+    asr_diag_free(&d);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE big(x);"
+                                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 "
+                                      "FROM n WHERE i<2000) INSERT INTO big SELECT "
+                                      "randomblob(100) FROM n;",
+                                  0, 0, 0),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    /* Scribble over a page in the middle of the file, keeping the header. */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, 4096 * 5, SEEK_SET);
+    for (int i = 0; i < 4096; i++)
+        fputc(0x5a, f);
+    fclose(f);
+    asr_diag_init(&d, 0);
+    asr_status st = asr_store_open(path, ASR_STORE_CREATE, 100, &d, &s);
+    assert_true(st == ASR_E_IO);
+    assert_non_null(strstr(d.items[0].message, "damaged"));
+    asr_diag_free(&d);
+}
+
+static void test_locked_database_is_temporary_failure(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/locked.db", dir);
+    asr_diag d;
+    asr_store *s;
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
+    asr_diag_free(&d);
+    sqlite3 *holder;
+    assert_int_equal(sqlite3_open(path, &holder), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(holder, "BEGIN IMMEDIATE", 0, 0, 0), SQLITE_OK);
+    asr_diag_init(&d, 0);
+    assert_int_equal(asr_store_begin(s, &d), ASR_E_TEMP);
+    assert_non_null(strstr(d.items[0].message, "locked"));
+    asr_diag_free(&d);
+    sqlite3_exec(holder, "ROLLBACK", 0, 0, 0);
+    sqlite3_close(holder);
+    asr_diag_init(&d, 0);
+    assert_int_equal(asr_store_begin(s, &d), ASR_OK);
+    asr_store_rollback(s);
+    asr_store_close(s);
+    asr_diag_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_creates_and_reopens),
+        cmocka_unit_test(test_refuses_non_sqlite_file),
+        cmocka_unit_test(test_refuses_foreign_and_newer_databases),
+        cmocka_unit_test(test_refuses_damaged_database),
+        cmocka_unit_test(test_locked_database_is_temporary_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
