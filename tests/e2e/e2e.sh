@@ -117,6 +117,16 @@ case_validate_missing_map() {
     expect_err "nowhere.yaml: error: cannot open"
 }
 
+case_validate_docs_example_map() {
+    # The complete example in docs/map-format.md must stay valid.
+    awk '/^## A complete example/ {f = 1; next} /^Check it with/ {f = 0}
+         f && /^    / {sub(/^    /, ""); print}' "$ROOT/docs/map-format.md" >"$T/example.yaml"
+    [ -s "$T/example.yaml" ] || fail "no example found in docs/map-format.md"
+    run validate --map "$T/example.yaml"
+    expect_rc 0
+    expect_out "valid map for Example Constabulary"
+}
+
 # ---- validate: checklist Y1-Y9 ----
 
 case_validate_deep_nesting_y1() {
@@ -424,6 +434,30 @@ case_import_refuses_foreign_files() {
     expect_err "belongs to another program"
     cmp -s "$T/other.db" "$T/other.orig" || fail "the other program's database was changed"
     [ ! -e "$T/other.db-wal" ] || fail "a WAL file was created beside it"
+}
+
+case_import_cannot_create_database() {
+    run import --map "$MAP" --db "$T/no/such/dir/x.db" actions="$FX/actions.csv"
+    expect_rc 73
+    expect_err "x.db: error: cannot open the database"
+}
+
+case_import_disk_full() {
+    # Needs root to mount a small tmpfs; exit 77 makes ctest show a skip.
+    [ "$(id -u)" -eq 0 ] || { echo "skipped: mounting a tmpfs needs root"; exit 77; }
+    mkdir -p "$T/small"
+    mount -t tmpfs -o size=512k tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
+    trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+    "$ASSURE" import --map "$MAP" --db "$T/small/db" actions="$FX/actions.csv" >/dev/null ||
+        fail "could not import the small file"
+    local before
+    before=$(db_state "$T/small/db")
+    awk -v rows=30000 -f "$ROOT/tests/bench/gen_actions.awk" >"$T/big.csv"
+    run import --map "$MAP" --db "$T/small/db" actions="$T/big.csv"
+    expect_rc 74
+    expect_err "database or disk is full"
+    [ "$(db_state "$T/small/db")" = "$before" ] || fail "data changed after disk full"
+    [ "$(sql "$T/small/db" "PRAGMA quick_check")" = ok ] || fail "database damaged"
 }
 
 case_import_refuses_damaged_database() {
