@@ -235,8 +235,9 @@ asr_csv_result asr_csv_next(asr_csv *c, asr_csv_record *rec)
             }
             ch = getch(c);
             if (ch != ',' && ch != '\n' && ch != '\r' && ch != EOF_CH) {
-                set_error(c, c->nf - 1, "text after the closing quote (a quote inside a quoted "
-                                        "field must be doubled: \"\")");
+                set_error(c, c->nf - 1,
+                          "text after the closing quote (a quote inside a quoted "
+                          "field must be doubled: \"\")");
                 while (ch != ',' && ch != '\n' && ch != '\r' && ch != EOF_CH) {
                     put(c, ch);
                     ch = getch(c);
@@ -245,8 +246,9 @@ asr_csv_result asr_csv_next(asr_csv *c, asr_csv_record *rec)
         } else {
             while (ch != ',' && ch != '\n' && ch != '\r' && ch != EOF_CH) {
                 if (ch == '"')
-                    set_error(c, c->nf - 1, "a quote inside an unquoted field (quote the whole "
-                                            "field and double the quote)");
+                    set_error(c, c->nf - 1,
+                              "a quote inside an unquoted field (quote the whole "
+                              "field and double the quote)");
                 put(c, ch);
                 ch = getch(c);
             }

@@ -80,7 +80,9 @@ const char *asr_date_parse(const char *s, size_t len, const char *format, asr_da
     int y = -1, m = -1, d = -1;
     for (size_t i = 0; i < flen;) {
         const char *f = format + i;
-        size_t n = strncmp(f, "YYYY", 4) == 0 ? 4 : (strncmp(f, "MM", 2) == 0 || strncmp(f, "DD", 2) == 0) ? 2 : 1;
+        size_t n = strncmp(f, "YYYY", 4) == 0                               ? 4
+                   : (strncmp(f, "MM", 2) == 0 || strncmp(f, "DD", 2) == 0) ? 2
+                                                                            : 1;
         if (n == 1) {
             if (s[i] != *f) {
                 snprintf(reason, sizeof reason, "not a date in the form %s", format);
@@ -112,9 +114,9 @@ const char *asr_date_parse(const char *s, size_t len, const char *format, asr_da
     }
     int dim = asr_days_in_month(y, m);
     if (d < 1 || d > dim) {
-        static const char *names[12] = {"January", "February", "March",     "April",
-                                        "May",     "June",     "July",      "August",
-                                        "September", "October", "November", "December"};
+        static const char *names[12] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
         snprintf(reason, sizeof reason, "no such day: %s %d has %d days", names[m - 1], y, dim);
         return reason;
     }
@@ -126,7 +128,8 @@ const char *asr_date_parse(const char *s, size_t len, const char *format, asr_da
 
 void asr_date_format_iso(asr_date d, char out[11])
 {
-    unsigned y = (unsigned)d.year % 10000u, m = (unsigned)d.month % 100u, dd = (unsigned)d.day % 100u;
+    unsigned y = (unsigned)d.year % 10000u, m = (unsigned)d.month % 100u,
+             dd = (unsigned)d.day % 100u;
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);

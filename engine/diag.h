@@ -47,9 +47,9 @@ typedef struct {
 typedef struct {
     asr_problem *items;
     size_t count, cap;
-    size_t limit;       /* keep at most this many; 0 = no limit */
-    size_t dropped;     /* errors past the limit, counted only */
-    size_t errors;      /* all errors, kept or dropped */
+    size_t limit;   /* keep at most this many; 0 = no limit */
+    size_t dropped; /* errors past the limit, counted only */
+    size_t errors;  /* all errors, kept or dropped */
     size_t warnings;
 } asr_diag;
 

@@ -43,11 +43,10 @@ const char *asr_import_format(const char *path)
 
 /* ---- checking one value ---- */
 
-static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col,
-                      const char *v, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 7, 8)));
-static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col,
-                      const char *v, size_t len, const char *fmt, ...)
+static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col, const char *v,
+                      size_t len, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned col, const char *v,
+                      size_t len, const char *fmt, ...)
 {
     char q[200];
     asr_buf msg = {0};
@@ -107,7 +106,7 @@ static const char *parse_decimal(const char *s, size_t len, double *out)
 static int parse_bool(const char *s, size_t len, int *out)
 {
     static const char *const yes[] = {"true", "yes", "y", "1"}, *const no[] = {"false", "no", "n",
-                                                                                 "0"};
+                                                                               "0"};
     for (size_t i = 0; i < 4; i++) {
         if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
             return *out = 1, 0;
@@ -350,8 +349,8 @@ static size_t *read_header(rows_ctx *c, asr_csv *csv, size_t *ncols)
         asr_quote_value(h, rec.lens[col], q, sizeof q);
         if (k == ds->n_fields) {
             const char *hint = asr_did_you_mean(h, headers);
-            asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s", col + 1,
-                      q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
+            asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s",
+                      col + 1, q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
             continue;
         }
@@ -457,9 +456,8 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
         if (k == ds->n_fields) {
             const char *hint = asr_did_you_mean(fields[i].key, j->headers);
             asr_loc l = {c->file, fields[i].line, fields[i].col};
-            asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s",
-                      fields[i].key, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
-                      hint ? "'?" : "");
+            asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s", fields[i].key,
+                      ds->id, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
             ok = 0;
             continue;
         }
@@ -538,8 +536,8 @@ static asr_status hash_file(const char *path, char out[65], asr_diag *d)
 /* Checks the command's file list and everything that can be known before
  * reading rows: datasets exist, files exist and are within the size cap, and
  * which files are identical to what was last imported. */
-static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_spec *specs,
-                             size_t n, unsigned long long max_bytes, asr_diag *d, file_plan *plan)
+static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
+                             unsigned long long max_bytes, asr_diag *d, file_plan *plan)
 {
     asr_status worst = ASR_OK;
 #define WORSE(st) (worst = worst ? worst : (st))
@@ -550,9 +548,8 @@ static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_sp
         p->ds = asr_map_dataset(m, specs[i].dataset);
         asr_loc l = {specs[i].path, 0, 0};
         if (!p->ds) {
-            const char *hint =
-                asr_did_you_mean_ids(specs[i].dataset, m->datasets, m->n_datasets,
-                                     sizeof *m->datasets);
+            const char *hint = asr_did_you_mean_ids(specs[i].dataset, m->datasets, m->n_datasets,
+                                                    sizeof *m->datasets);
             asr_error(d, NULL, NULL, "the map declares no dataset '%s'%s%s%s", specs[i].dataset,
                       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
             WORSE(ASR_E_USAGE);
@@ -677,8 +674,8 @@ static void log_rejected(asr_store *s, const file_plan *plan, size_t n, size_t p
         for (size_t i = 0; i < n; i++)
             if (plan[i].ds)
                 asr_store_log_import(s, plan[i].ds->id, plan[i].spec->path, plan[i].size,
-                                     plan[i].sha256[0] ? plan[i].sha256 : NULL, 0, "rejected",
-                                     msg, &quiet);
+                                     plan[i].sha256[0] ? plan[i].sha256 : NULL, 0, "rejected", msg,
+                                     &quiet);
         if (asr_store_commit(s, &quiet) != ASR_OK)
             asr_store_rollback(s);
     }
@@ -686,11 +683,10 @@ static void log_rejected(asr_store *s, const file_plan *plan, size_t n, size_t p
 }
 
 asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
-                          const asr_import_limits *limits, asr_diag *d,
-                          asr_import_result *results)
+                          const asr_import_limits *limits, asr_diag *d, asr_import_result *results)
 {
-    unsigned long long max_bytes = limits && limits->max_bytes ? limits->max_bytes
-                                                               : DEFAULT_MAX_BYTES;
+    unsigned long long max_bytes =
+        limits && limits->max_bytes ? limits->max_bytes : DEFAULT_MAX_BYTES;
     file_plan *plan = asr_xcalloc(n ? n : 1, sizeof *plan);
     for (size_t i = 0; i < n; i++) {
         results[i].outcome = ASR_NOT_IMPORTED;

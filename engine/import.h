@@ -38,8 +38,7 @@ typedef struct {
  * named twice, unknown file type), ASR_E_NOINPUT (a file missing),
  * ASR_E_DATA (rejected rows), ASR_E_TEMP (database locked) or ASR_E_IO. */
 asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
-                          const asr_import_limits *limits, asr_diag *d,
-                          asr_import_result *results);
+                          const asr_import_limits *limits, asr_diag *d, asr_import_result *results);
 
 /* The file type a path names by its extension: "csv", "json" or NULL. */
 const char *asr_import_format(const char *path);

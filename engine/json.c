@@ -276,8 +276,9 @@ static int read_object(jreader *r, asr_json_object_fn fn, void *ctx, int *stop)
                 if (read_string(r, &r->values))
                     return -1;
             } else if (c == '{' || c == '[') {
-                return fail(r, r->p, "nested %s not allowed: each value must be a string, number, "
-                                     "true, false or null",
+                return fail(r, r->p,
+                            "nested %s not allowed: each value must be a string, number, "
+                            "true, false or null",
                             c == '{' ? "objects are" : "arrays are");
             } else if (literal(r, "true") || literal(r, "false")) {
                 f->kind = ASR_JBOOL;

@@ -232,15 +232,14 @@ static int cmd_import(int argc, char **argv)
                 printf("%-24s unchanged: %s is identical to the last import (%lld %s)\n",
                        specs[i].dataset, specs[i].path, r->rows, rows);
             else if (r->previous_rows >= 0)
-                printf("%-24s %lld %s from %s (replacing %lld)\n", specs[i].dataset, r->rows,
-                       rows, specs[i].path, r->previous_rows);
+                printf("%-24s %lld %s from %s (replacing %lld)\n", specs[i].dataset, r->rows, rows,
+                       specs[i].path, r->previous_rows);
             else
-                printf("%-24s %lld %s from %s\n", specs[i].dataset, r->rows, rows,
-                       specs[i].path);
+                printf("%-24s %lld %s from %s\n", specs[i].dataset, r->rows, rows, specs[i].path);
         }
     } else if (st == ASR_E_DATA) {
-        fprintf(stderr, "import rejected: %zu problem%s; the database was not changed\n",
-                d.errors, d.errors == 1 ? "" : "s");
+        fprintf(stderr, "import rejected: %zu problem%s; the database was not changed\n", d.errors,
+                d.errors == 1 ? "" : "s");
     }
     asr_store_close(s);
     asr_map_free(m);

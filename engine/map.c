@@ -46,9 +46,9 @@ const char *asr_ref_name(asr_ref r)
     return (size_t)r < sizeof names / sizeof names[0] ? names[r] : NULL;
 }
 
-#define ADD_IDS(arr, count)                                                                       \
-    for (size_t i = 0; i < (count); i++)                                                          \
-        if ((arr)[i].id)                                                                          \
+#define ADD_IDS(arr, count)                                                                        \
+    for (size_t i = 0; i < (count); i++)                                                           \
+        if ((arr)[i].id)                                                                           \
     asr_strset_add(out, (arr)[i].id, strlen((arr)[i].id))
 
 void asr_map_ref_ids(const asr_map *m, asr_ref r, asr_strset *out)

@@ -44,8 +44,8 @@ typedef struct {
     char *title;
     char *description;
     char *principle;
-    char *unit;  /* owning unit, optional */
-    char *owner; /* named role or person */
+    char *unit;                      /* owning unit, optional */
+    char *owner;                     /* named role or person */
     long inherent, residual, target; /* risk scores 1..25; 0 = not given */
     char **required_lines;
     size_t n_required_lines;

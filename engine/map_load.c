@@ -58,9 +58,9 @@ typedef struct {
     size_t n_params;
 } loader;
 
-static const char *const top_keys[] = {"assure",  "include", "organisation", "lines",
-                                       "principles", "units", "areas",   "sources",
-                                       "scales",  "params",  "datasets",     NULL};
+static const char *const top_keys[] = {"assure",     "include", "organisation", "lines",
+                                       "principles", "units",   "areas",        "sources",
+                                       "scales",     "params",  "datasets",     NULL};
 
 /* ---- small helpers ---- */
 
@@ -231,6 +231,24 @@ static const char *parse_long(const asr_ynode *v, long *out)
     return NULL;
 }
 
+/* -?digits(.digits)? : what a parameter may be to count as a number. */
+static int is_decimal(const char *s)
+{
+    if (*s == '-')
+        s++;
+    size_t digits = strspn(s, "0123456789");
+    if (!digits)
+        return 0;
+    s += digits;
+    if (*s == '.') {
+        s++;
+        if (!strspn(s, "0123456789"))
+            return 0;
+        s += strspn(s, "0123456789");
+    }
+    return *s == '\0';
+}
+
 static int get_long(loader *L, const asr_ynode *map, const char *key, const char *path,
                     int required, long min, long max, long *out)
 {
@@ -332,8 +350,8 @@ static void gather_list(loader *L, asr_ynode *root, const char *key, item_list *
     if (!v || asr_ynode_is_null(v))
         return;
     if (v->kind != ASR_YSEQ) {
-        asr_error(L->d, &v->loc, key, "expected a list of entries (each starting with '- '), got %s",
-                  kind_word(v));
+        asr_error(L->d, &v->loc, key,
+                  "expected a list of entries (each starting with '- '), got %s", kind_word(v));
         return;
     }
     for (size_t i = 0; i < v->n; i++)
@@ -361,8 +379,9 @@ static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, siz
     asr_ynode *root = doc->root;
     if (!root) {
         asr_loc l = {doc->name, 1, 1};
-        asr_error(L->d, &l, NULL, "the file is empty; expected a mapping with 'organisation', "
-                                  "'areas' and the other sections");
+        asr_error(L->d, &l, NULL,
+                  "the file is empty; expected a mapping with 'organisation', "
+                  "'areas' and the other sections");
         return;
     }
     if (check_keys(L, root, "", top_keys))
@@ -589,9 +608,8 @@ static void convert_units(loader *L)
 
 static void convert_areas(loader *L)
 {
-    static const char *const keys[] = {"id",    "title", "description",    "principle",
-                                       "unit",  "owner", "risk",           "required_lines",
-                                       "max_age_days", NULL};
+    static const char *const keys[] = {"id",    "title", "description",    "principle",    "unit",
+                                       "owner", "risk",  "required_lines", "max_age_days", NULL};
     static const char *const risk_keys[] = {"inherent", "residual", "target", NULL};
     asr_map *m = L->m;
     m->areas = asr_arena_alloc(&m->arena, L->areas.n * sizeof *m->areas);
@@ -616,8 +634,7 @@ static void convert_areas(loader *L)
             get_long(L, risk, "residual", rp, 0, 1, 25, &x->residual);
             get_long(L, risk, "target", rp, 0, 1, 25, &x->target);
         }
-        x->required_lines =
-            get_id_list(L, n, "required_lines", p, &x->n_required_lines, REF_LINE);
+        x->required_lines = get_id_list(L, n, "required_lines", p, &x->n_required_lines, REF_LINE);
         asr_ynode *ages = asr_ymap_get(n, "max_age_days");
         path_of(rp, sizeof rp, "%s.max_age_days", p);
         if (ages && !asr_ynode_is_null(ages)) {
@@ -644,9 +661,8 @@ static void convert_areas(loader *L)
 
 static void convert_sources(loader *L)
 {
-    static const char *const keys[] = {"id",    "title",     "line",   "provider", "kind",
-                                       "owner", "frequency", "status", "scale",    "areas",
-                                       NULL};
+    static const char *const keys[] = {"id",        "title",  "line",  "provider", "kind", "owner",
+                                       "frequency", "status", "scale", "areas",    NULL};
     static const char *const statuses[] = {"active", "suspended", "planned", NULL};
     asr_map *m = L->m;
     m->sources = asr_arena_alloc(&m->arena, L->sources.n * sizeof *m->sources);
@@ -746,8 +762,7 @@ static void convert_params(loader *L)
             char p[160];
             path_of(p, sizeof p, "params.%s", rule);
             if (!valid_id(rule))
-                asr_error(L->d, &all->keys[r]->loc, "params", "'%s' is not a valid rule id",
-                          rule);
+                asr_error(L->d, &all->keys[r]->loc, "params", "'%s' is not a valid rule id", rule);
             if (vals->kind != ASR_YMAP) {
                 asr_error(L->d, &vals->loc, p, "expected a mapping of parameter to value, got %s",
                           kind_word(vals));
@@ -766,17 +781,12 @@ static void convert_params(loader *L)
                 x->name = asr_arena_strdup(&m->arena, vals->keys[k]->text);
                 x->value = asr_arena_strndup(&m->arena, v->text, v->len);
                 x->loc = loc_in_map(m, v->loc);
-                long num;
-                char *end;
-                x->type = ASR_PARAM_STRING;
-                if (v->plain && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0)) {
+                if (v->plain && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0))
                     x->type = ASR_PARAM_BOOLEAN;
-                } else if (v->plain && parse_long(v, &num) == NULL) {
+                else if (v->plain && is_decimal(v->text))
                     x->type = ASR_PARAM_NUMBER;
-                } else if (v->plain && v->len && (strtod(v->text, &end), *end == '\0') &&
-                           strspn(v->text, "-0123456789.") == v->len) {
-                    x->type = ASR_PARAM_NUMBER;
-                }
+                else
+                    x->type = ASR_PARAM_STRING;
             }
         }
     }
@@ -795,15 +805,15 @@ static int valid_column_name(const char *s)
     return 1;
 }
 
-static const char *const type_names[] = {"text", "integer", "decimal", "date", "boolean", "enum",
-                                          NULL};
+static const char *const type_names[] = {"text",    "integer", "decimal", "date",
+                                         "boolean", "enum",    NULL};
 static const char *const ref_names[] = {"areas", "sources", "units", "lines", "principles", NULL};
 
 static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *p)
 {
-    static const char *const keys[] = {"name",   "header",  "description", "type",
-                                       "required", "values", "scale",      "format",
-                                       "pattern", "max_length", "ref",       NULL};
+    static const char *const keys[] = {"name",     "header",     "description", "type",
+                                       "required", "values",     "scale",       "format",
+                                       "pattern",  "max_length", "ref",         NULL};
     asr_map *m = L->m;
     if (check_keys(L, n, p, keys))
         return;
@@ -848,7 +858,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     static const struct {
         const char *key;
         asr_ftype type;
-    } only[] = {{"values", ASR_FT_ENUM},  {"scale", ASR_FT_ENUM},     {"format", ASR_FT_DATE},
+    } only[] = {{"values", ASR_FT_ENUM},  {"scale", ASR_FT_ENUM},      {"format", ASR_FT_DATE},
                 {"pattern", ASR_FT_TEXT}, {"max_length", ASR_FT_TEXT}, {"ref", ASR_FT_TEXT}};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++) {
         asr_ynode *v = asr_ymap_get(n, only[k].key);
@@ -952,8 +962,8 @@ static void dataset_hash(asr_dataset *ds)
     for (size_t i = 0; i < ds->n_fields; i++) {
         const asr_field *f = &ds->fields[i];
         asr_buf_addf(&b, "%s|%s|%s|%d|%s|%s|%ld|%d|", f->name, f->header, type_names[f->type],
-                     f->required, f->date_format ? f->date_format : "", f->pattern ? f->pattern : "",
-                     f->max_length, (int)f->ref);
+                     f->required, f->date_format ? f->date_format : "",
+                     f->pattern ? f->pattern : "", f->max_length, (int)f->ref);
         for (size_t k = 0; k < f->n_values; k++)
             asr_buf_addf(&b, "%s=%ld;", f->values[k], f->ranks[k]);
         asr_buf_addc(&b, '\n');
@@ -1062,23 +1072,23 @@ static void convert_datasets(loader *L)
 
 /* ---- pass 3: cross references ---- */
 
-#define CHECK_UNIQUE(L, arr, count, what)                                                         \
-    do {                                                                                          \
-        asr_strset seen_ = {0};                                                                   \
-        for (size_t i_ = 0; i_ < (count); i_++) {                                                 \
-            const char *id_ = (arr)[i_].id;                                                       \
-            if (id_ && !asr_strset_add(&seen_, id_, strlen(id_))) {                               \
-                for (size_t j_ = 0; j_ < i_; j_++)                                                \
-                    if ((arr)[j_].id && strcmp((arr)[j_].id, id_) == 0) {                         \
-                        asr_error((L)->d, &(arr)[i_].loc, NULL,                                   \
-                                  "duplicate %s id '%s' (first defined at %s:%u)", what, id_,     \
-                                  (arr)[j_].loc.file ? (arr)[j_].loc.file : "built-in",           \
-                                  (arr)[j_].loc.line);                                            \
-                        break;                                                                    \
-                    }                                                                             \
-            }                                                                                     \
-        }                                                                                         \
-        asr_strset_free(&seen_);                                                                  \
+#define CHECK_UNIQUE(L, arr, count, what)                                                          \
+    do {                                                                                           \
+        asr_strset seen_ = {0};                                                                    \
+        for (size_t i_ = 0; i_ < (count); i_++) {                                                  \
+            const char *id_ = (arr)[i_].id;                                                        \
+            if (id_ && !asr_strset_add(&seen_, id_, strlen(id_))) {                                \
+                for (size_t j_ = 0; j_ < i_; j_++)                                                 \
+                    if ((arr)[j_].id && strcmp((arr)[j_].id, id_) == 0) {                          \
+                        asr_error((L)->d, &(arr)[i_].loc, NULL,                                    \
+                                  "duplicate %s id '%s' (first defined at %s:%u)", what, id_,      \
+                                  (arr)[j_].loc.file ? (arr)[j_].loc.file : "built-in",            \
+                                  (arr)[j_].loc.line);                                             \
+                        break;                                                                     \
+                    }                                                                              \
+            }                                                                                      \
+        }                                                                                          \
+        asr_strset_free(&seen_);                                                                   \
     } while (0)
 
 /* Reports id if it is not among the ids of items (a strided array of
@@ -1147,8 +1157,8 @@ static void check_references(loader *L)
             check_ref(L, r->id, m->lines, m->n_lines, sizeof *m->lines, "line", &r->loc, r->path);
             break;
         case REF_PRINCIPLE:
-            check_ref(L, r->id, m->principles, m->n_principles, sizeof *m->principles,
-                      "principle", &r->loc, r->path);
+            check_ref(L, r->id, m->principles, m->n_principles, sizeof *m->principles, "principle",
+                      &r->loc, r->path);
             break;
         case REF_UNIT:
             check_ref(L, r->id, m->units, m->n_units, sizeof *m->units, "unit", &r->loc, r->path);

@@ -140,7 +140,12 @@ static asr_status migrate(asr_store *s, long long from, asr_diag *d)
     if (st)
         return st;
     /* Re-read under the lock: another process may have migrated meanwhile. */
-    long long now = query_int(s, "PRAGMA user_version", NULL);
+    int rc;
+    long long now = query_int(s, "PRAGMA user_version", &rc);
+    if (rc != SQLITE_OK) {
+        st = db_error(s, d, rc, "reading the schema version");
+        goto fail;
+    }
     for (long long v = now; v < target; v++) {
         st = exec(s, d, migrations[v], "upgrading the database schema");
         if (st)
@@ -323,10 +328,10 @@ static int run(asr_store *s, const char *sql, const char *fmt, ...)
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-#define RUN(...)                                                                                  \
-    do {                                                                                          \
-        if ((rc = run(s, __VA_ARGS__)) != SQLITE_OK)                                              \
-            goto fail;                                                                            \
+#define RUN(...)                                                                                   \
+    do {                                                                                           \
+        if ((rc = run(s, __VA_ARGS__)) != SQLITE_OK)                                               \
+            goto fail;                                                                             \
     } while (0)
 
 asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d)
@@ -370,9 +375,9 @@ asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d)
     }
     for (size_t i = 0; i < m->n_sources; i++) {
         const asr_source *x = &m->sources[i];
-        RUN("INSERT INTO map_sources VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttttttti",
-            x->id, x->title, x->line, x->provider, x->kind, x->owner, x->frequency, x->status,
-            x->scale, (long)i + 1);
+        RUN("INSERT INTO map_sources VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttttttti", x->id, x->title,
+            x->line, x->provider, x->kind, x->owner, x->frequency, x->status, x->scale,
+            (long)i + 1);
         for (size_t k = 0; k < x->n_areas; k++)
             RUN("INSERT OR IGNORE INTO map_source_areas VALUES(?,?)", "tt", x->id, x->areas[k]);
     }
@@ -399,9 +404,9 @@ asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d)
             goto fail;
         for (size_t k = 0; k < ds->n_fields; k++) {
             const asr_field *f = &ds->fields[k];
-            RUN("INSERT INTO map_fields VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttitttti", ds->id,
-                f->name, f->header, asr_ftype_name(f->type), (long)f->required,
-                asr_ref_name(f->ref), f->date_format, f->pattern, f->description, (long)k + 1);
+            RUN("INSERT INTO map_fields VALUES(?,?,?,?,?,?,?,?,?,?)", "ttttitttti", ds->id, f->name,
+                f->header, asr_ftype_name(f->type), (long)f->required, asr_ref_name(f->ref),
+                f->date_format, f->pattern, f->description, (long)k + 1);
             for (size_t v = 0; v < f->n_values; v++)
                 RUN("INSERT INTO map_enum_values VALUES(?,?,?,?)", "ttti", ds->id, f->name,
                     f->values[v], f->ranks[v]);
@@ -529,17 +534,16 @@ asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the map");
 }
 
-asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file,
-                                long long size, const char *sha256, long long rows,
-                                const char *outcome, const char *message, asr_diag *d)
+asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file, long long size,
+                                const char *sha256, long long rows, const char *outcome,
+                                const char *message, asr_diag *d)
 {
     char now[21];
     now_utc(now);
     int rc = run(s,
                  "INSERT INTO assure_imports(dataset, file, size, sha256, rows, at, outcome, "
                  "message) VALUES(?,?,?,?,?,?,?,?)",
-                 "ttitittt", dataset, file, (long)size, sha256, (long)rows, now, outcome,
-                 message);
+                 "ttitittt", dataset, file, (long)size, sha256, (long)rows, now, outcome, message);
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "writing the import log");
 }
 

@@ -63,9 +63,9 @@ asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *
 
 /* Appends a line to the import log (its own statement; no transaction
  * handling). outcome: "imported", "unchanged" or "rejected". */
-asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file,
-                                long long size, const char *sha256, long long rows,
-                                const char *outcome, const char *message, asr_diag *d);
+asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file, long long size,
+                                const char *sha256, long long rows, const char *outcome,
+                                const char *message, asr_diag *d);
 
 /* Row inserter for one dataset table: bind the values of a row, then add it.
  * Columns are numbered as the dataset's fields, from 0. Text must stay valid

@@ -291,7 +291,8 @@ size_t asr_edit_distance(const char *a, const char *b, size_t cap)
         row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
             size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost =
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
             size_t v = diag + cost;
             if (row[j - 1] + 1 < v)
                 v = row[j - 1] + 1;

@@ -31,8 +31,8 @@ void asr_buf_addc(asr_buf *b, char c);
 void asr_buf_adds(asr_buf *b, const char *s);
 void asr_buf_addf(asr_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void asr_buf_vaddf(asr_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
-void asr_buf_clear(asr_buf *b);     /* length 0, keeps the memory */
-void asr_buf_free(asr_buf *b);      /* releases the memory */
+void asr_buf_clear(asr_buf *b);      /* length 0, keeps the memory */
+void asr_buf_free(asr_buf *b);       /* releases the memory */
 const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
 
 /* Arena: many small allocations freed together. Used for the loaded map. */
@@ -74,7 +74,6 @@ const char *asr_did_you_mean(const char *word, const char *const *candidates);
 
 /* Same over a strided array of structs whose first member is a char *:
  * items points at the first struct, stride is sizeof that struct. */
-const char *asr_did_you_mean_ids(const char *word, const void *items, size_t count,
-                                 size_t stride);
+const char *asr_did_you_mean_ids(const char *word, const void *items, size_t count, size_t stride);
 
 #endif

@@ -150,12 +150,12 @@ static int scalar_event(builder *b, const yaml_event_t *ev)
 
 static int open_collection(builder *b, const yaml_event_t *ev, asr_ykind kind)
 {
-    const yaml_char_t *anchor = kind == ASR_YMAP ? ev->data.mapping_start.anchor
-                                                 : ev->data.sequence_start.anchor;
+    const yaml_char_t *anchor =
+        kind == ASR_YMAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const yaml_char_t *tag =
         kind == ASR_YMAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
-    int implicit = kind == ASR_YMAP ? ev->data.mapping_start.implicit
-                                    : ev->data.sequence_start.implicit;
+    int implicit =
+        kind == ASR_YMAP ? ev->data.mapping_start.implicit : ev->data.sequence_start.implicit;
     if (refuse_anchor_tag(b, ev->start_mark, anchor, tag, implicit))
         return -1;
     if (b->depth >= ASR_YAML_MAX_DEPTH) {

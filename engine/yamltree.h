@@ -23,11 +23,11 @@ typedef enum { ASR_YSCALAR, ASR_YSEQ, ASR_YMAP } asr_ykind;
 typedef struct asr_ynode asr_ynode;
 struct asr_ynode {
     asr_ykind kind;
-    asr_loc loc;     /* where the node starts; loc.file is the document's name */
-    char *text;      /* scalar text, NUL-terminated (never contains NUL) */
-    size_t len;      /* scalar length */
-    int plain;       /* scalar written without quotes or block style */
-    size_t n;        /* sequence items, or mapping pairs */
+    asr_loc loc;       /* where the node starts; loc.file is the document's name */
+    char *text;        /* scalar text, NUL-terminated (never contains NUL) */
+    size_t len;        /* scalar length */
+    int plain;         /* scalar written without quotes or block style */
+    size_t n;          /* sequence items, or mapping pairs */
     asr_ynode **items; /* sequence items, or mapping values */
     asr_ynode **keys;  /* mapping keys (all scalars) */
 };

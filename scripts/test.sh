@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: unit and end-to-end tests on the normal build, then
-# again on the sanitizer build (ASan + UBSan; any report fails the run).
+# The whole test suite: unit and end-to-end tests on the normal build, the
+# end-to-end tests again under valgrind, then everything on the sanitizer
+# build (ASan + UBSan). Any report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -8,6 +9,8 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+ASSURE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+    ctest --test-dir build --output-on-failure -j "$(nproc)" -R '^e2e[.]'
 
 scripts/build.sh --sanitize
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"

@@ -21,8 +21,10 @@ fail() {
     cat "$T/err" >&2
     exit 1
 }
+# ASSURE_WRAP, if set, runs every checked command under a tool, e.g.
+# "valgrind -q --error-exitcode=99 --leak-check=full".
 run() {
-    "$ASSURE" "$@" >"$T/out" 2>"$T/err"
+    ${ASSURE_WRAP:-} "$ASSURE" "$@" >"$T/out" 2>"$T/err"
     RC=$?
 }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "exit code $RC, expected $1"; }

@@ -46,8 +46,9 @@ static void test_malformed_rejected_d2_d3(void **state)
 {
     (void)state;
     asr_date d;
-    const char *bad[] = {"2023-1-5", "2023-01-05x", "2023-01-05 ", " 2023-01-05", "05/01/2023",
-                         "2023/01/05", "20230105", "2023-01-05T00:00", "2023-0a-05", ""};
+    const char *bad[] = {
+        "2023-1-5",   "2023-01-05x", "2023-01-05 ",      " 2023-01-05", "05/01/2023",
+        "2023/01/05", "20230105",    "2023-01-05T00:00", "2023-0a-05",  ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_non_null(parse(bad[i], NULL, &d));
 }

@@ -122,13 +122,13 @@ static void test_every_bad_value_reported(void **state)
     char text[2048];
     snprintf(text, sizeof text,
              "%s"
-             "A-001,vetting,high,2023-02-31,,1,,no,\n"        /* line 2: impossible date */
+             "A-001,vetting,high,2023-02-31,,1,,no,\n" /* line 2: impossible date */
              "A-002,vettin,urgent,2023-1-5,01/13/2022,01,1.5E3,maybe,\n" /* line 3 */
-             "B-7,vetting,low,45000,,,,,\n"                   /* line 4: pattern, serial */
-             "A-004,vetting,low,2023-01-05,,,,,%s\n"          /* line 5: too long */
-             "A-006,data_quality,low,2023-01-05,,,,,\n"       /* line 6: good */
-             "A-007,,low,2023-01-05,,,,,\n"                   /* line 7: required */
-             "A-006,vetting,low,2023-01-05,,,,,\n",           /* line 8: duplicate key */
+             "B-7,vetting,low,45000,,,,,\n"             /* line 4: pattern, serial */
+             "A-004,vetting,low,2023-01-05,,,,,%s\n"    /* line 5: too long */
+             "A-006,data_quality,low,2023-01-05,,,,,\n" /* line 6: good */
+             "A-007,,low,2023-01-05,,,,,\n"             /* line 7: required */
+             "A-006,vetting,low,2023-01-05,,,,,\n",     /* line 8: duplicate key */
              header, "this note is far too long for the field limit");
     char *bad = write_file(dir, "bad.csv", text, 0);
     asr_import_spec specs[] = {{"actions", bad}};
@@ -159,8 +159,9 @@ static void test_header_problems_c6(void **state)
                            0);
     asr_import_spec specs[] = {{"actions", bad}};
     assert_int_equal(import(1, specs), ASR_E_DATA);
-    assert_true(problem("hdr.csv", 1, NULL, "column 3 'area' is not a column of dataset "
-                                            "'actions'; did you mean 'Area'?"));
+    assert_true(problem("hdr.csv", 1, NULL,
+                        "column 3 'area' is not a column of dataset "
+                        "'actions'; did you mean 'Area'?"));
     assert_true(problem("hdr.csv", 1, NULL, "column 6 'Due' appears twice (also column 5)"));
     assert_true(problem("hdr.csv", 1, NULL, "takes the columns: Action ID*, Area*"));
     free(bad);

@@ -197,7 +197,8 @@ static void test_dataset_problems(void **state)
     assert_true(problem(10, 40, "datasets[0].fields[4].pattern", "regular expression"));
     assert_true(problem(11, 42, "datasets[0].fields[5].values", "only to enum fields"));
     assert_true(problem(12, 36, "datasets[0].fields[6].ref", "did you mean 'areas'?"));
-    assert_true(problem(13, 9, "datasets[0].fields[7]", "field 'd' is defined twice (first at line 8)"));
+    assert_true(
+        problem(13, 9, "datasets[0].fields[7]", "field 'd' is defined twice (first at line 8)"));
 }
 
 static void test_params(void **state)

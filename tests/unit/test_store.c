@@ -104,9 +104,9 @@ static void test_refuses_foreign_and_newer_databases(void **state)
     asr_store_close(s);
     asr_diag_free(&d);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version=99;", 0, 0,
-                                  0),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "PRAGMA journal_mode=DELETE; PRAGMA user_version=99;", 0, 0, 0),
+        SQLITE_OK);
     sqlite3_close(db);
     expect_refused(path, ASR_E_DATA, "newer assure");
 }
@@ -124,10 +124,11 @@ static void test_refuses_damaged_database(void **state)
     asr_diag_free(&d);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=DELETE; CREATE TABLE big(x);"
-                                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 "
-                                      "FROM n WHERE i<2000) INSERT INTO big SELECT "
-                                      "randomblob(100) FROM n;",
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA journal_mode=DELETE; CREATE TABLE big(x);"
+                                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 "
+                                  "FROM n WHERE i<2000) INSERT INTO big SELECT "
+                                  "randomblob(100) FROM n;",
                                   0, 0, 0),
                      SQLITE_OK);
     sqlite3_close(db);

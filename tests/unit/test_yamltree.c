@@ -96,7 +96,10 @@ static void test_bad_encoding_y4(void **state)
     assert_int_equal(load("a: ok\nb: bad\xff here\n", &d, &doc), ASR_E_CONFIG);
     assert_true(has_problem(&d, 2, 7, "invalid UTF-8"));
     asr_diag_free(&d);
-    assert_int_equal(load("\xff\xfe" "a\0:\0", &d, &doc), ASR_E_CONFIG);
+    assert_int_equal(load("\xff\xfe"
+                          "a\0:\0",
+                          &d, &doc),
+                     ASR_E_CONFIG);
     assert_true(has_problem(&d, 1, 1, "UTF-16"));
     asr_diag_free(&d);
     assert_int_equal(load("a: \"bell\\a\"\n", &d, &doc), ASR_E_CONFIG);
