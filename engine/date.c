@@ -170,3 +170,40 @@ asr_date asr_date_from_days(int64_t days)
     asr_date r = {(int)y, (int)m, (int)d};
     return r;
 }
+
+asr_date asr_date_add_months(asr_date d, int months)
+{
+    int index = d.year * 12 + (d.month - 1) + months;
+    asr_date r;
+    r.year = index / 12;
+    r.month = index % 12 + 1;
+    int dim = asr_days_in_month(r.year, r.month);
+    r.day = d.day > dim ? dim : d.day;
+    return r;
+}
+
+int asr_fiscal_year(asr_date d, int start_month)
+{
+    return d.month >= start_month ? d.year : d.year - 1;
+}
+
+int asr_fiscal_quarter(asr_date d, int start_month)
+{
+    int offset = (d.month - start_month + 12) % 12;
+    return offset / 3 + 1;
+}
+
+void asr_fiscal_year_label(int fy, int start_month, char *out, size_t size)
+{
+    if (start_month == 1)
+        snprintf(out, size, "%d", fy);
+    else
+        snprintf(out, size, "%d/%02d", fy, (fy + 1) % 100);
+}
+
+void asr_fiscal_quarter_label(asr_date d, int start_month, char *out, size_t size)
+{
+    char fy[16];
+    asr_fiscal_year_label(asr_fiscal_year(d, start_month), start_month, fy, sizeof fy);
+    snprintf(out, size, "Q%d %s", asr_fiscal_quarter(d, start_month), fy);
+}

@@ -33,4 +33,19 @@ int asr_days_in_month(int year, int month);
 int64_t asr_date_to_days(asr_date d);
 asr_date asr_date_from_days(int64_t days);
 
+/* Adds n months, keeping the day but clamping it to the month's last day:
+ * 2023-01-31 + 1 month = 2023-02-28; 2024-01-31 + 1 month = 2024-02-29. */
+asr_date asr_date_add_months(asr_date d, int months);
+
+/* The fiscal year a date falls in, named by the calendar year it starts in
+ * (start_month 4: 2023-03-31 is in 2022, i.e. "2022/23"), and its quarter
+ * 1..4 counted from start_month. */
+int asr_fiscal_year(asr_date d, int start_month);
+int asr_fiscal_quarter(asr_date d, int start_month);
+
+/* "2022/23" (or "2022" when the fiscal year is the calendar year), and
+ * "Q4 2022/23". Buffers of 16 bytes are enough. */
+void asr_fiscal_year_label(int fy, int start_month, char *out, size_t size);
+void asr_fiscal_quarter_label(asr_date d, int start_month, char *out, size_t size);
+
 #endif

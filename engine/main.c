@@ -8,10 +8,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <lua.h>
+
+#include "date.h"
 #include "diag.h"
 #include "import.h"
 #include "map.h"
+#include "outfile.h"
+#include "report.h"
+#include "rule.h"
+#include "runner.h"
+#include "sha256.h"
 #include "store.h"
 
 #define DEFAULT_MAX_ERRORS 100
@@ -49,32 +59,112 @@ static long long parse_count(const char *s)
     return v;
 }
 
+/* ---- rules ---- */
+
+/* Loads the metadata of every rule file in dir and checks the set: ids
+ * unique, what rules cover and the map's parameter overrides valid. Returns
+ * ASR_OK with the results, or ASR_E_CONFIG / ASR_E_NOINPUT with problems. */
+static asr_status load_rules(const char *dir, const asr_map *m, const asr_runner_opts *o,
+                             asr_diag *d, asr_rule_result **out, size_t *count)
+{
+    char **files;
+    size_t n;
+    char err[512];
+    *out = NULL;
+    *count = 0;
+    if (asr_rule_files(dir, &files, &n, err, sizeof err)) {
+        asr_error(d, NULL, NULL, "%s", err);
+        return ASR_E_NOINPUT;
+    }
+    if (n == 0) {
+        asr_loc l = {dir, 0, 0};
+        asr_error(d, &l, NULL, "no rule files (*.lua) in this directory");
+        asr_rule_files_free(files, n);
+        return ASR_E_NOINPUT;
+    }
+    asr_rule_result *res = asr_xcalloc(n, sizeof *res);
+    size_t errors = d->errors;
+    asr_runner_load(files, n, m, o, res, d);
+    for (size_t i = 0; i < n; i++) {
+        if (!res[i].loaded)
+            continue;
+        for (size_t k = 0; k < i; k++)
+            if (res[k].loaded && strcmp(res[k].rule.id, res[i].rule.id) == 0) {
+                asr_loc l = {files[i], res[i].rule.id_line, 0};
+                asr_error(d, &l, NULL, "duplicate rule id '%s' (also in %s)", res[i].rule.id,
+                          files[k]);
+            }
+        asr_rule_check_against_map(&res[i].rule, m, d);
+    }
+    /* Overrides in the map for rules that do not exist. */
+    for (size_t p = 0; p < m->n_params; p++) {
+        int known = 0;
+        for (size_t i = 0; i < n; i++)
+            known |= res[i].loaded && strcmp(res[i].rule.id, m->params[p].rule) == 0;
+        if (!known) {
+            char path[160];
+            snprintf(path, sizeof path, "params.%s", m->params[p].rule);
+            asr_error(d, &m->params[p].loc, path, "no rule with id '%s' in %s", m->params[p].rule,
+                      dir);
+        }
+    }
+    asr_rule_files_free(files, n);
+    *out = res;
+    *count = n;
+    return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
+}
+
+/* SHA-256 over each rule file's name and content, in load order. */
+static void rules_hash(const asr_rule_result *res, size_t n, char out[65])
+{
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    for (size_t i = 0; i < n; i++) {
+        const char *file = res[i].rule.file;
+        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        asr_sha256_update(&h, base, strlen(base) + 1);
+        char err[256];
+        size_t len;
+        char *text = asr_rule_read(file, &len, err, sizeof err);
+        if (text)
+            asr_sha256_update(&h, text, len);
+        free(text);
+    }
+    asr_sha256_final_hex(&h, out);
+}
+
 /* ---- validate ---- */
 
 static const char validate_help[] =
-    "Usage: assure validate --map FILE\n"
+    "Usage: assure validate --map FILE [--rules DIR]\n"
     "\n"
-    "Checks an assurance map (and every file it includes) without opening any\n"
-    "database, and lists every problem found, in file order, as\n"
-    "file:line:col: error: path: message.\n"
+    "Checks an assurance map (and every file it includes) and, with --rules, every\n"
+    "rule file in DIR, without opening any database. Lists every problem found,\n"
+    "in file order, as file:line:col: error: path: message.\n"
     "\n"
     "Options:\n"
     "  -m, --map FILE   the map to check (YAML)\n"
+    "  -r, --rules DIR  also check the rule files (*.lua) in DIR\n"
     "  -h, --help       show this help\n"
     "\n"
-    "Exit status: 0 the map is valid; 66 the map file is missing; 78 the map has\n"
-    "problems; 64 bad command line.\n";
+    "Exit status: 0 valid; 66 a file or directory is missing; 78 the map or a\n"
+    "rule has problems; 64 bad command line.\n";
 
 static int cmd_validate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"map", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'}, {0, 0, 0, 0}};
-    const char *map_path = NULL;
+    static const struct option opts[] = {{"map", required_argument, NULL, 'm'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *map_path = NULL, *rules_dir = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+m:r:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm':
             map_path = optarg;
+            break;
+        case 'r':
+            rules_dir = optarg;
             break;
         case 'h':
             fputs(validate_help, stdout);
@@ -92,7 +182,16 @@ static int cmd_validate(int argc, char **argv)
     asr_diag_init(&d, 0);
     asr_map *m = NULL;
     asr_status st = asr_map_load(map_path, &d, &m);
+    asr_rule_result *rules = NULL;
+    size_t n_rules = 0;
+    if (st == ASR_OK && rules_dir) {
+        asr_runner_opts o;
+        asr_runner_default_opts(&o);
+        st = load_rules(rules_dir, m, &o, &d, &rules, &n_rules);
+    }
     print_problems(&d);
+    if (st == ASR_OK && rules_dir)
+        printf("%s: %zu rule%s valid\n", rules_dir, n_rules, n_rules == 1 ? "" : "s");
     if (st == ASR_OK) {
         printf("%s: valid map for %s: %zu lines, %zu principles, %zu units, %zu areas, "
                "%zu sources, %zu scales, %zu datasets",
@@ -104,9 +203,9 @@ static int cmd_validate(int argc, char **argv)
             printf("; %zu warning%s", d.warnings, d.warnings == 1 ? "" : "s");
         printf("\n");
     } else if (st == ASR_E_CONFIG) {
-        fprintf(stderr, "%s: %zu problem%s; the map is not valid\n", map_path, d.errors,
-                d.errors == 1 ? "" : "s");
+        fprintf(stderr, "%zu problem%s; not valid\n", d.errors, d.errors == 1 ? "" : "s");
     }
+    asr_rule_results_free(rules, n_rules);
     asr_map_free(m);
     asr_diag_free(&d);
     return st;
@@ -254,6 +353,250 @@ done:
     return rc;
 }
 
+/* ---- check ---- */
+
+static const char check_help[] =
+    "Usage: assure check --map FILE --db FILE --rules DIR [options]\n"
+    "\n"
+    "Runs the rules in DIR against the imported data and prints the exception\n"
+    "list. Each rule runs in its own sandboxed worker process with its own time,\n"
+    "memory and output budget; a rule that fails is reported with the kind of\n"
+    "failure (timeout, memory, output, runtime, crash, sandbox) and the other\n"
+    "rules' results are still produced.\n"
+    "\n"
+    "Options:\n"
+    "  -m, --map FILE         the assurance map (must be the one last imported)\n"
+    "  -d, --db FILE          the database written by 'assure import'\n"
+    "  -r, --rules DIR        the rule files (*.lua)\n"
+    "  -a, --as-of DATE       evaluate as at this date (YYYY-MM-DD; default today)\n"
+    "      --rule ID          run only this rule (repeat for more)\n"
+    "  -f, --format FORMAT    text (default), csv, json or jsonl\n"
+    "  -o, --output FILE      write to FILE (atomically) instead of standard output\n"
+    "  -j, --jobs N           rules run at once (default: the number of cores)\n"
+    "      --timeout SECONDS  per-rule time budget (default 30)\n"
+    "      --memory MB        per-rule memory budget (default 256)\n"
+    "      --max-findings N   per-rule output budget (default 10000)\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 no exceptions; 1 exceptions found; 2 some rules failed (the\n"
+    "other results are still produced); 64 bad command line; 65 the database\n"
+    "holds another map; 66 a file is missing; 73/74 the output cannot be\n"
+    "written; 75 database busy; 78 a bad map or rule file.\n";
+
+static int today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return -1;
+    return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    enum { OPT_RULE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_MAX_FINDINGS };
+    static const struct option opts[] = {{"map", required_argument, NULL, 'm'},
+                                         {"db", required_argument, NULL, 'd'},
+                                         {"rules", required_argument, NULL, 'r'},
+                                         {"as-of", required_argument, NULL, 'a'},
+                                         {"rule", required_argument, NULL, OPT_RULE},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                         {"memory", required_argument, NULL, OPT_MEMORY},
+                                         {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *map_path = NULL, *db_path = NULL, *rules_dir = NULL, *output = NULL;
+    char as_of[11] = "";
+    asr_format fmt = ASR_FMT_TEXT;
+    asr_runner_opts o;
+    asr_runner_default_opts(&o);
+    const char **only = calloc((size_t)argc + 1, sizeof *only);
+    size_t n_only = 0;
+    int c;
+    long long v;
+    asr_date date;
+#define USAGE(...)                                                                                \
+    do {                                                                                          \
+        free(only);                                                                               \
+        return usage_error("check", __VA_ARGS__);                                                 \
+    } while (0)
+    while ((c = getopt_long(argc, argv, "+m:d:r:a:f:o:j:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            map_path = optarg;
+            break;
+        case 'd':
+            db_path = optarg;
+            break;
+        case 'r':
+            rules_dir = optarg;
+            break;
+        case 'a':
+            if (asr_date_parse(optarg, strlen(optarg), NULL, &date))
+                USAGE("--as-of takes a date such as 2022-10-03, not '%s'", optarg);
+            snprintf(as_of, sizeof as_of, "%s", optarg);
+            break;
+        case OPT_RULE:
+            only[n_only++] = optarg;
+            break;
+        case 'f':
+            if (asr_format_parse(optarg, &fmt))
+                USAGE("--format takes text, csv, json or jsonl, not '%s'", optarg);
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'j':
+            if ((v = parse_count(optarg)) < 1 || v > 256)
+                USAGE("--jobs takes a number from 1 to 256, not '%s'", optarg);
+            o.jobs = (int)v;
+            break;
+        case OPT_TIMEOUT:
+            if ((v = parse_count(optarg)) < 1 || v > 86400)
+                USAGE("--timeout takes whole seconds (1 to 86400), not '%s'", optarg);
+            o.budget.seconds = (double)v;
+            break;
+        case OPT_MEMORY:
+            if ((v = parse_count(optarg)) < 16 || v > 65536)
+                USAGE("--memory takes megabytes (16 to 65536), not '%s'", optarg);
+            o.budget.memory = (size_t)v << 20;
+            break;
+        case OPT_MAX_FINDINGS:
+            if ((v = parse_count(optarg)) < 1)
+                USAGE("--max-findings takes a number, not '%s'", optarg);
+            o.output.max_findings = (size_t)v;
+            break;
+        case 'h':
+            free(only);
+            fputs(check_help, stdout);
+            return ASR_OK;
+        default:
+            USAGE("%s", "unknown option");
+        }
+    }
+    if (optind < argc)
+        USAGE("unexpected argument '%s'", argv[optind]);
+    if (!map_path || !db_path || !rules_dir)
+        USAGE("%s", "--map FILE, --db FILE and --rules DIR are required");
+#undef USAGE
+    if (!as_of[0] && today(as_of)) {
+        free(only);
+        fputs("assure check: cannot read today's date; give --as-of\n", stderr);
+        return ASR_E_INTERNAL;
+    }
+
+    asr_diag d;
+    asr_diag_init(&d, 200);
+    asr_map *m = NULL;
+    asr_store *s = NULL;
+    asr_rule_result *rules = NULL;
+    size_t n_rules = 0;
+    int *run = NULL;
+    asr_finding *findings = NULL;
+    size_t n_findings = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    asr_status st = asr_map_load(map_path, &d, &m);
+    if (st == ASR_OK)
+        st = asr_store_open(db_path, ASR_STORE_MUST_EXIST, 5000, &d, &s);
+    if (st == ASR_OK) {
+        char stored[65];
+        asr_store_map_hash(s, stored);
+        if (strcmp(stored, m->hash) != 0) {
+            asr_loc l = {db_path, 0, 0};
+            asr_error(&d, &l, NULL,
+                      stored[0] ? "the database holds a different version of the map; reload it "
+                                  "with 'assure import --map %s --db %s'"
+                                : "nothing has been imported yet; run 'assure import --map %s "
+                                  "--db %s' first",
+                      map_path, db_path);
+            st = ASR_E_DATA;
+        }
+        asr_store_close(s); /* workers open their own connections */
+        s = NULL;
+    }
+    if (st == ASR_OK)
+        st = load_rules(rules_dir, m, &o, &d, &rules, &n_rules);
+    if (st == ASR_OK) {
+        run = calloc(n_rules ? n_rules : 1, sizeof *run);
+        for (size_t i = 0; i < n_rules; i++)
+            run[i] = n_only == 0;
+        for (size_t k = 0; k < n_only; k++) {
+            size_t i = 0;
+            while (i < n_rules && strcmp(rules[i].rule.id, only[k]) != 0)
+                i++;
+            if (i == n_rules) {
+                const char *hint = NULL;
+                for (size_t j = 0; j < n_rules && !hint; j++)
+                    if (asr_edit_distance(only[k], rules[j].rule.id, 3) <= 3)
+                        hint = rules[j].rule.id;
+                asr_error(&d, NULL, NULL, "--rule %s: no rule with this id in %s%s%s%s", only[k],
+                          rules_dir, hint ? "; did you mean '" : "", hint ? hint : "",
+                          hint ? "'?" : "");
+                st = ASR_E_USAGE;
+            } else {
+                run[i] = 1;
+            }
+        }
+    }
+    if (st == ASR_OK)
+        asr_runner_check(rules, run, n_rules, m, db_path, as_of, &o, &findings, &n_findings);
+    print_problems(&d);
+    if (st != ASR_OK)
+        goto done;
+
+    for (size_t i = 0; i < n_rules; i++)
+        for (size_t k = 0; k < rules[i].n_logs; k++)
+            fprintf(stderr, "log: %s: %s\n", rules[i].rule.id, rules[i].logs[k]);
+
+    char hash[65];
+    rules_hash(rules, n_rules, hash);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    asr_report rep = {m,        as_of, hash,     rules, run, n_rules, findings, n_findings,
+                      (double)(t1.tv_sec - t0.tv_sec) * 1000 +
+                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e6};
+    int failed = 0;
+    for (size_t i = 0; i < n_rules; i++)
+        failed |= run[i] && rules[i].fail != ASR_FAIL_NONE;
+    if (output) {
+        asr_outfile of;
+        asr_diag od;
+        asr_diag_init(&od, 0);
+        st = asr_outfile_open(&of, output, &od);
+        if (st == ASR_OK) {
+            if (asr_report_write(&rep, fmt, of.f, 0)) {
+                asr_outfile_abort(&of);
+                asr_loc l = {output, 0, 0};
+                asr_error(&od, &l, NULL, "cannot write the output file");
+                st = ASR_E_IO;
+            } else {
+                st = asr_outfile_commit(&of, &od);
+            }
+        }
+        print_problems(&od);
+        asr_diag_free(&od);
+    } else {
+        const char *no_color = getenv("NO_COLOR");
+        int color = fmt == ASR_FMT_TEXT && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+        if (asr_report_write(&rep, fmt, stdout, color) || fflush(stdout) != 0)
+            st = ASR_E_IO;
+    }
+    if (st == ASR_OK)
+        st = failed ? ASR_RULE_FAILED : n_findings ? ASR_FINDINGS : ASR_OK;
+done:
+    asr_findings_free(findings, n_findings);
+    asr_rule_results_free(rules, n_rules);
+    free(run);
+    free(only);
+    asr_map_free(m);
+    asr_diag_free(&d);
+    return st;
+}
+
 /* ---- dispatch ---- */
 
 static const char main_help[] =
@@ -263,8 +606,9 @@ static const char main_help[] =
     "tracker data into SQLite and checks it.\n"
     "\n"
     "Commands:\n"
-    "  validate   check an assurance map without touching any database\n"
+    "  validate   check an assurance map and rule files without touching any database\n"
     "  import     load tracker exports (CSV or JSON) into the database\n"
+    "  check      run the rules and print the exception list\n"
     "\n"
     "Run 'assure COMMAND --help' for a command's options. Exit codes are listed\n"
     "in docs/cli.md.\n"
@@ -284,7 +628,8 @@ int main(int argc, char **argv)
         return ASR_OK;
     }
     if (strcmp(verb, "-V") == 0 || strcmp(verb, "--version") == 0) {
-        printf("assure %s (SQLite %s)\n", ASSURE_VERSION, asr_store_sqlite_version());
+        printf("assure %s (%s, SQLite %s)\n", ASSURE_VERSION, LUA_RELEASE,
+               asr_store_sqlite_version());
         return ASR_OK;
     }
     /* Each command parses its own options, from argv[1] on. */
@@ -292,6 +637,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(verb, "import") == 0)
         return cmd_import(argc - 1, argv + 1);
+    if (strcmp(verb, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, verb, prog);
     return ASR_E_USAGE;
 }

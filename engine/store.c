@@ -666,3 +666,228 @@ const char *asr_inserter_error(asr_inserter *ins, asr_status *status)
         *status = ins->error_status;
     return ins->error ? ins->error : "unknown error";
 }
+
+/* ---- read-only access for rules ---- */
+
+struct asr_ro {
+    sqlite3 *db;
+    int (*interrupt)(void *);
+    void *ud;
+    long long rows;
+    char *error;
+};
+
+struct asr_query {
+    asr_ro *ro;
+    sqlite3_stmt *st;
+};
+
+/* Reading only. Functions are allowed except load_extension, which the
+ * connection also has switched off. */
+static int ro_authorizer(void *ud, int action, const char *a, const char *b, const char *c,
+                         const char *d)
+{
+    (void)ud, (void)c, (void)d;
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_FUNCTION:
+        return b && sqlite3_stricmp(b, "load_extension") == 0 ? SQLITE_DENY : SQLITE_OK;
+    default:
+        (void)a;
+        return SQLITE_DENY;
+    }
+}
+
+static int ro_progress(void *p)
+{
+    asr_ro *ro = p;
+    return ro->interrupt ? ro->interrupt(ro->ud) : 0;
+}
+
+asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char *err,
+                    size_t errsize)
+{
+    asr_ro *ro = asr_xcalloc(1, sizeof *ro);
+    ro->interrupt = interrupt;
+    ro->ud = ud;
+    int rc = sqlite3_open_v2(path, &ro->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "cannot open the database for reading: %s",
+                 ro->db ? sqlite3_errmsg(ro->db) : sqlite3_errstr(rc));
+        asr_ro_close(ro);
+        return NULL;
+    }
+    sqlite3_busy_timeout(ro->db, 5000);
+    sqlite3_db_config(ro->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(ro->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_db_config(ro->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+    sqlite3_exec(ro->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    /* Limits for rule queries: generous for real audit SQL, small enough that
+     * a runaway string or a huge statement fails fast. */
+    sqlite3_limit(ro->db, SQLITE_LIMIT_LENGTH, 10000000);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_SQL_LENGTH, 100000);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_EXPR_DEPTH, 200);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_COMPOUND_SELECT, 50);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_VARIABLE_NUMBER, 100);
+    sqlite3_limit(ro->db, SQLITE_LIMIT_FUNCTION_ARG, 32);
+    sqlite3_set_authorizer(ro->db, ro_authorizer, NULL);
+    sqlite3_progress_handler(ro->db, 1000, ro_progress, ro);
+    return ro;
+}
+
+void asr_ro_close(asr_ro *ro)
+{
+    if (!ro)
+        return;
+    if (ro->db) {
+        sqlite3_stmt *st;
+        while ((st = sqlite3_next_stmt(ro->db, NULL)) != NULL)
+            sqlite3_finalize(st);
+        sqlite3_close(ro->db);
+    }
+    free(ro->error);
+    free(ro);
+}
+
+long long asr_ro_rows_read(const asr_ro *ro)
+{
+    return ro->rows;
+}
+
+static const char *ro_error(asr_ro *ro, const char *msg)
+{
+    free(ro->error);
+    ro->error = asr_xstrdup(msg);
+    return ro->error;
+}
+
+asr_query *asr_query_prepare(asr_ro *ro, const char *sql, size_t len, const char **err)
+{
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    if (len > INT32_MAX) {
+        *err = ro_error(ro, "SQL too long");
+        return NULL;
+    }
+    int rc = sqlite3_prepare_v2(ro->db, sql, (int)len, &st, &tail);
+    if (rc != SQLITE_OK) {
+        *err = ro_error(ro, sqlite3_errmsg(ro->db));
+        return NULL;
+    }
+    if (!st) {
+        *err = ro_error(ro, "no SQL statement given");
+        return NULL;
+    }
+    while (tail && tail < sql + len && (*tail == ' ' || *tail == '\n' || *tail == '\t' ||
+                                        *tail == '\r' || *tail == ';'))
+        tail++;
+    if (tail && tail < sql + len) {
+        sqlite3_finalize(st);
+        *err = ro_error(ro, "only one SQL statement may be given");
+        return NULL;
+    }
+    asr_query *q = asr_xcalloc(1, sizeof *q);
+    q->ro = ro;
+    q->st = st;
+    return q;
+}
+
+int asr_query_param_count(asr_query *q)
+{
+    return sqlite3_bind_parameter_count(q->st);
+}
+
+void asr_query_bind_null(asr_query *q, int idx)
+{
+    sqlite3_bind_null(q->st, idx);
+}
+
+void asr_query_bind_int(asr_query *q, int idx, int64_t v)
+{
+    sqlite3_bind_int64(q->st, idx, v);
+}
+
+void asr_query_bind_real(asr_query *q, int idx, double v)
+{
+    sqlite3_bind_double(q->st, idx, v);
+}
+
+void asr_query_bind_text(asr_query *q, int idx, const char *s, size_t len)
+{
+    sqlite3_bind_text64(q->st, idx, s, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+int asr_query_step(asr_query *q, const char **err, int *interrupted)
+{
+    *interrupted = 0;
+    int rc = sqlite3_step(q->st);
+    if (rc == SQLITE_ROW) {
+        q->ro->rows++;
+        return 1;
+    }
+    if (rc == SQLITE_DONE)
+        return 0;
+    *interrupted = rc == SQLITE_INTERRUPT;
+    *err = ro_error(q->ro, sqlite3_errmsg(q->ro->db));
+    return -1;
+}
+
+int asr_query_columns(asr_query *q)
+{
+    return sqlite3_column_count(q->st);
+}
+
+const char *asr_query_column_name(asr_query *q, int i)
+{
+    const char *n = sqlite3_column_name(q->st, i);
+    return n ? n : "?";
+}
+
+asr_vtype asr_query_column_type(asr_query *q, int i)
+{
+    switch (sqlite3_column_type(q->st, i)) {
+    case SQLITE_INTEGER:
+        return ASR_VINT;
+    case SQLITE_FLOAT:
+        return ASR_VREAL;
+    case SQLITE_NULL:
+        return ASR_VNULL;
+    default:
+        return ASR_VTEXT; /* blobs are handed over as byte strings */
+    }
+}
+
+int64_t asr_query_column_int(asr_query *q, int i)
+{
+    return sqlite3_column_int64(q->st, i);
+}
+
+double asr_query_column_real(asr_query *q, int i)
+{
+    return sqlite3_column_double(q->st, i);
+}
+
+const char *asr_query_column_text(asr_query *q, int i, size_t *len)
+{
+    const char *t = (const char *)sqlite3_column_text(q->st, i);
+    *len = (size_t)sqlite3_column_bytes(q->st, i);
+    return t ? t : "";
+}
+
+void asr_query_finalize(asr_query *q)
+{
+    if (!q)
+        return;
+    sqlite3_finalize(q->st);
+    free(q);
+}
+
+void asr_store_heap_limit(int64_t bytes)
+{
+    sqlite3_hard_heap_limit64(bytes);
+}

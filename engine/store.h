@@ -86,6 +86,46 @@ asr_ins_result asr_inserter_add(asr_inserter *ins, unsigned line, unsigned *firs
 /* The message of the last ASR_INS_ERROR, with the status it maps to. */
 const char *asr_inserter_error(asr_inserter *ins, asr_status *status);
 
+/* ---- read-only access for rules ----
+ * A separate connection opened read-only, with an authorizer that allows
+ * only reading (no writes, ATTACH, PRAGMA, transactions or extension
+ * loading), lowered limits, and a progress handler that stops a query once
+ * interrupt(ud) returns non-zero. */
+typedef struct asr_ro asr_ro;
+typedef struct asr_query asr_query;
+
+typedef enum { ASR_VNULL, ASR_VINT, ASR_VREAL, ASR_VTEXT } asr_vtype;
+
+/* Opens path for reading. On failure returns NULL and writes a message. */
+asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char *err,
+                    size_t errsize);
+/* Finalizes every statement still open, then closes. */
+void asr_ro_close(asr_ro *ro);
+/* Rows returned by every query so far. */
+long long asr_ro_rows_read(const asr_ro *ro);
+
+/* Prepares one statement (trailing SQL is refused). Returns NULL with *err
+ * set (valid until the next call on ro). */
+asr_query *asr_query_prepare(asr_ro *ro, const char *sql, size_t len, const char **err);
+int asr_query_param_count(asr_query *q);
+void asr_query_bind_null(asr_query *q, int idx);
+void asr_query_bind_int(asr_query *q, int idx, int64_t v);
+void asr_query_bind_real(asr_query *q, int idx, double v);
+void asr_query_bind_text(asr_query *q, int idx, const char *s, size_t len); /* copied */
+/* 1: a row; 0: done; -1: error (*err set; *interrupted non-zero if the
+ * progress handler stopped it). */
+int asr_query_step(asr_query *q, const char **err, int *interrupted);
+int asr_query_columns(asr_query *q);
+const char *asr_query_column_name(asr_query *q, int i);
+asr_vtype asr_query_column_type(asr_query *q, int i);
+int64_t asr_query_column_int(asr_query *q, int i);
+double asr_query_column_real(asr_query *q, int i);
+const char *asr_query_column_text(asr_query *q, int i, size_t *len);
+void asr_query_finalize(asr_query *q);
+
+/* Caps SQLite's heap for the whole process (used in rule workers). */
+void asr_store_heap_limit(int64_t bytes);
+
 /* The SQLite library version, for messages and run headers. */
 const char *asr_store_sqlite_version(void);
 

@@ -212,7 +212,7 @@ case_validate_schema_errors_in_file_order() {
     expect_err "schema_errors.yaml:11:5: error: duplicate area id 'vetting'"
     expect_err "schema_errors.yaml:15:49: error: sources[0].status: 'paused' is not a source status"
     expect_err "schema_errors.yaml:15:74: error: sources[0].areas[1]: no area with id 'dq'"
-    expect_err "8 problems; the map is not valid"
+    expect_err "8 problems; not valid"
     # file order: line numbers never go down
     grep -oE '^[^ ]*schema_errors.yaml:[0-9]+' "$T/err" | sed 's/.*://' | sort -n -c ||
         fail "problems are not in file order"

@@ -1,0 +1,836 @@
+#include "ruleapi.h"
+
+#include <lauxlib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "wire.h"
+
+#define MAX_SUBJECT 300
+#define MAX_MESSAGE 2000
+#define MAX_EVIDENCE 32
+#define MAX_EVIDENCE_VALUE 1000
+#define MAX_LOGS 200
+#define MAX_LOG_BYTES 1000
+
+static const char ctx_key = 'c'; /* registry key: address of this static */
+
+static asr_ctx *ctx_of(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &ctx_key);
+    asr_ctx *c = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return c;
+}
+
+/* ---- strict globals ---- */
+
+/* Names a rule might reach for that are deliberately absent. */
+static const char *const forbidden[] = {
+    "io",       "os",      "debug",     "package", "require", "load",  "loadfile",
+    "dofile",   "loadstring", "collectgarbage", "coroutine", "print", "rawset", "warn",
+    "module",   "setfenv", "getfenv",   "jit",     "ffi",     NULL};
+
+static int global_index(lua_State *L)
+{
+    const char *name = lua_tostring(L, 2);
+    if (!name)
+        return luaL_error(L, "undefined global");
+    for (size_t i = 0; forbidden[i]; i++)
+        if (strcmp(forbidden[i], name) == 0)
+            return luaL_error(L, ASR_SANDBOX_PREFIX "'%s' is not available to rules", name);
+    return luaL_error(L, "undefined global '%s'", name);
+}
+
+void asr_ruleapi_strict_globals(lua_State *L)
+{
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, global_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+}
+
+/* ---- read-only tables ---- */
+
+static int readonly_newindex(lua_State *L)
+{
+    return luaL_error(L, "the map and params are read-only");
+}
+
+static int readonly_len(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+    return 1;
+}
+
+static int readonly_next(lua_State *L)
+{
+    lua_settop(L, 2);
+    if (lua_next(L, lua_upvalueindex(1)))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* pairs() on a read-only table walks the hidden table without handing it
+ * out: the iterator keeps it as an upvalue. */
+static int readonly_pairs(lua_State *L)
+{
+    lua_getmetatable(L, 1);
+    lua_getfield(L, -1, "__index");
+    lua_pushcclosure(L, readonly_next, 1);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Replaces the table on top of the stack with a read-only proxy of it.
+ * Tables inside must already be proxies. */
+static void make_readonly(lua_State *L)
+{
+    lua_newtable(L);          /* proxy */
+    lua_createtable(L, 0, 5); /* metatable */
+    lua_pushvalue(L, -3);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, readonly_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, readonly_len);
+    lua_setfield(L, -2, "__len");
+    lua_pushcfunction(L, readonly_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_remove(L, -2);
+}
+
+static void set_str(lua_State *L, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_int(lua_State *L, const char *key, long value)
+{
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void push_string_list(lua_State *L, char *const *items, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, items[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    make_readonly(L);
+}
+
+/* Each list: the items in map order, and a by-id table under `by_id`,
+ * both read-only. The list table is on the stack: stores it as plural and
+ * the index as singular in the map table below it. */
+static void finish_list(lua_State *L, const char *plural, const char *singular, size_t n)
+{
+    /* stack: map, list (raw) ; build by-id from the list's proxies */
+    lua_createtable(L, 0, (int)n);
+    for (size_t i = 1; i <= n; i++) {
+        lua_rawgeti(L, -2, (lua_Integer)i); /* item proxy */
+        lua_getfield(L, -1, "id");
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+        lua_pop(L, 1);
+    }
+    make_readonly(L);
+    lua_setfield(L, -3, singular);
+    make_readonly(L);
+    lua_setfield(L, -2, plural);
+}
+
+static void push_map(lua_State *L, const asr_map *m)
+{
+    lua_newtable(L);
+
+    lua_newtable(L);
+    set_str(L, "name", m->org_name);
+    set_int(L, "fiscal_year_start", m->fy_start_month);
+    make_readonly(L);
+    lua_setfield(L, -2, "organisation");
+
+    lua_createtable(L, (int)m->n_lines, 0);
+    for (size_t i = 0; i < m->n_lines; i++) {
+        lua_newtable(L);
+        set_str(L, "id", m->lines[i].id);
+        set_str(L, "name", m->lines[i].name);
+        set_int(L, "independence", m->lines[i].independence);
+        set_int(L, "position", (long)i + 1);
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "lines", "line", m->n_lines);
+
+    lua_createtable(L, (int)m->n_principles, 0);
+    for (size_t i = 0; i < m->n_principles; i++) {
+        lua_newtable(L);
+        set_str(L, "id", m->principles[i].id);
+        set_str(L, "title", m->principles[i].title);
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "principles", "principle", m->n_principles);
+
+    lua_createtable(L, (int)m->n_units, 0);
+    for (size_t i = 0; i < m->n_units; i++) {
+        lua_newtable(L);
+        set_str(L, "id", m->units[i].id);
+        set_str(L, "name", m->units[i].name);
+        set_str(L, "kind", m->units[i].kind);
+        set_str(L, "parent", m->units[i].parent);
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "units", "unit", m->n_units);
+
+    lua_createtable(L, (int)m->n_areas, 0);
+    for (size_t i = 0; i < m->n_areas; i++) {
+        const asr_area *a = &m->areas[i];
+        lua_newtable(L);
+        set_str(L, "id", a->id);
+        set_str(L, "title", a->title);
+        set_str(L, "description", a->description);
+        set_str(L, "principle", a->principle);
+        set_str(L, "unit", a->unit);
+        set_str(L, "owner", a->owner);
+        lua_newtable(L);
+        if (a->inherent)
+            set_int(L, "inherent", a->inherent);
+        if (a->residual)
+            set_int(L, "residual", a->residual);
+        if (a->target)
+            set_int(L, "target", a->target);
+        make_readonly(L);
+        lua_setfield(L, -2, "risk");
+        push_string_list(L, a->required_lines, a->n_required_lines);
+        lua_setfield(L, -2, "required_lines");
+        lua_newtable(L);
+        for (size_t k = 0; k < a->n_max_age; k++)
+            set_int(L, a->max_age[k].line, a->max_age[k].days);
+        make_readonly(L);
+        lua_setfield(L, -2, "max_age_days");
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "areas", "area", m->n_areas);
+
+    lua_createtable(L, (int)m->n_sources, 0);
+    for (size_t i = 0; i < m->n_sources; i++) {
+        const asr_source *s = &m->sources[i];
+        lua_newtable(L);
+        set_str(L, "id", s->id);
+        set_str(L, "title", s->title);
+        set_str(L, "line", s->line);
+        set_str(L, "provider", s->provider);
+        set_str(L, "kind", s->kind);
+        set_str(L, "owner", s->owner);
+        set_str(L, "frequency", s->frequency);
+        set_str(L, "status", s->status);
+        set_str(L, "scale", s->scale);
+        push_string_list(L, s->areas, s->n_areas);
+        lua_setfield(L, -2, "areas");
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "sources", "source", m->n_sources);
+
+    lua_createtable(L, (int)m->n_scales, 0);
+    for (size_t i = 0; i < m->n_scales; i++) {
+        const asr_scale *s = &m->scales[i];
+        lua_newtable(L);
+        set_str(L, "id", s->id);
+        set_str(L, "title", s->title);
+        lua_newtable(L); /* labels in order */
+        lua_newtable(L); /* rank by label */
+        for (size_t k = 0; k < s->n_labels; k++) {
+            lua_newtable(L);
+            set_str(L, "label", s->labels[k].label);
+            set_int(L, "rank", s->labels[k].rank);
+            make_readonly(L);
+            lua_rawseti(L, -3, (lua_Integer)k + 1);
+            set_int(L, s->labels[k].label, s->labels[k].rank);
+        }
+        make_readonly(L);
+        lua_setfield(L, -3, "rank");
+        make_readonly(L);
+        lua_setfield(L, -2, "labels");
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "scales", "scale", m->n_scales);
+
+    lua_createtable(L, (int)m->n_datasets, 0);
+    for (size_t i = 0; i < m->n_datasets; i++) {
+        const asr_dataset *ds = &m->datasets[i];
+        lua_newtable(L);
+        set_str(L, "id", ds->id);
+        set_str(L, "title", ds->title);
+        lua_createtable(L, (int)ds->n_key, 0);
+        for (size_t k = 0; k < ds->n_key; k++) {
+            lua_pushstring(L, ds->fields[ds->key[k]].name);
+            lua_rawseti(L, -2, (lua_Integer)k + 1);
+        }
+        make_readonly(L);
+        lua_setfield(L, -2, "key");
+        lua_createtable(L, (int)ds->n_fields, 0);
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            const asr_field *f = &ds->fields[k];
+            lua_newtable(L);
+            set_str(L, "name", f->name);
+            set_str(L, "header", f->header);
+            set_str(L, "type", asr_ftype_name(f->type));
+            lua_pushboolean(L, f->required);
+            lua_setfield(L, -2, "required");
+            set_str(L, "ref", asr_ref_name(f->ref));
+            set_str(L, "scale", f->scale);
+            push_string_list(L, f->values, f->n_values);
+            lua_setfield(L, -2, "values");
+            make_readonly(L);
+            lua_rawseti(L, -2, (lua_Integer)k + 1);
+        }
+        make_readonly(L);
+        lua_setfield(L, -2, "fields");
+        make_readonly(L);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    finish_list(L, "datasets", "dataset", m->n_datasets);
+
+    make_readonly(L);
+}
+
+/* ctx.params: the rule's defaults, overridden from the map. */
+static void push_params(lua_State *L, const asr_rule *r, const asr_map *m)
+{
+    lua_newtable(L);
+    for (size_t i = 0; i < r->n_params; i++) {
+        const asr_rule_param *p = &r->params[i];
+        const char *value = p->value;
+        asr_param_type given = p->type;
+        for (size_t k = 0; k < m->n_params; k++)
+            if (strcmp(m->params[k].rule, r->id) == 0 && strcmp(m->params[k].name, p->name) == 0)
+                value = m->params[k].value, given = m->params[k].type;
+        if (p->type == ASR_PARAM_NUMBER && given == ASR_PARAM_NUMBER &&
+            lua_stringtonumber(L, value) != 0) {
+            /* pushed by lua_stringtonumber */
+        } else if (p->type == ASR_PARAM_BOOLEAN) {
+            lua_pushboolean(L, strcmp(value, "true") == 0);
+        } else {
+            lua_pushstring(L, value);
+        }
+        lua_setfield(L, -2, p->name);
+    }
+    make_readonly(L);
+}
+
+/* ---- queries ---- */
+
+typedef struct {
+    asr_query *q;
+} query_box;
+
+static int box_close(lua_State *L)
+{
+    query_box *b = lua_touserdata(L, 1);
+    if (b && b->q) {
+        asr_query_finalize(b->q);
+        b->q = NULL;
+    }
+    return 0;
+}
+
+static const char box_meta = 'q';
+
+/* Prepares SQL (argument 2) and binds arguments 3..top. Leaves a query box
+ * on the stack; raises on error after freeing what it made. */
+static query_box *prepare(lua_State *L, const char *what)
+{
+    asr_ctx *c = ctx_of(L);
+    size_t len;
+    const char *sql = luaL_checklstring(L, 2, &len);
+    if (!c->ro)
+        return luaL_error(L, "%s: no database is open here", what), NULL;
+    int nargs = lua_gettop(L) - 2;
+    query_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+    b->q = NULL;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &box_meta) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_createtable(L, 0, 3);
+        lua_pushcfunction(L, box_close);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, box_close);
+        lua_setfield(L, -2, "__gc");
+        lua_pushliteral(L, "locked");
+        lua_setfield(L, -2, "__metatable");
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &box_meta);
+    }
+    lua_setmetatable(L, -2);
+    const char *err;
+    b->q = asr_query_prepare(c->ro, sql, len, &err);
+    if (!b->q) {
+        if (strstr(err, "not authorized"))
+            return luaL_error(L, ASR_SANDBOX_PREFIX "%s: %s (rules may only read)", what, err),
+                   NULL;
+        return luaL_error(L, "%s: %s", what, err), NULL;
+    }
+    int want = asr_query_param_count(b->q);
+    if (want != nargs)
+        return luaL_error(L, "%s: the SQL has %d parameter%s but %d value%s given", what, want,
+                          want == 1 ? "" : "s", nargs, nargs == 1 ? " was" : "s were"),
+               NULL;
+    for (int i = 1; i <= nargs; i++) {
+        int idx = 2 + i;
+        switch (lua_type(L, idx)) {
+        case LUA_TNIL:
+            asr_query_bind_null(b->q, i);
+            break;
+        case LUA_TBOOLEAN:
+            asr_query_bind_int(b->q, i, lua_toboolean(L, idx));
+            break;
+        case LUA_TNUMBER:
+            if (lua_isinteger(L, idx))
+                asr_query_bind_int(b->q, i, lua_tointeger(L, idx));
+            else
+                asr_query_bind_real(b->q, i, lua_tonumber(L, idx));
+            break;
+        case LUA_TSTRING: {
+            size_t sl;
+            const char *s = lua_tolstring(L, idx, &sl);
+            asr_query_bind_text(b->q, i, s, sl);
+            break;
+        }
+        default:
+            return luaL_error(L, "%s: value %d is a %s; only nil, booleans, numbers and text "
+                                 "can be bound",
+                              what, i, luaL_typename(L, idx)),
+                   NULL;
+        }
+    }
+    return b;
+}
+
+/* Steps once: pushes a row table (or the single value when one_value and
+ * there is one column) and returns 1, or returns 0 when done. */
+static int step(lua_State *L, query_box *b, const char *what, int one_value)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *err;
+    int interrupted;
+    int r = asr_query_step(b->q, &err, &interrupted);
+    if (r == 0)
+        return 0;
+    if (r < 0) {
+        if (interrupted)
+            asr_sandbox_set_spent(c->sb, ASR_SPENT_TIME);
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s", err);
+        asr_query_finalize(b->q);
+        b->q = NULL;
+        return luaL_error(L, "%s: %s", what, interrupted ? "stopped: time budget spent" : msg);
+    }
+    int n = asr_query_columns(b->q);
+    if (!one_value || n != 1)
+        lua_createtable(L, 0, n);
+    for (int i = 0; i < n; i++) {
+        switch (asr_query_column_type(b->q, i)) {
+        case ASR_VNULL:
+            if (one_value && n == 1)
+                lua_pushnil(L);
+            else
+                continue;
+            break;
+        case ASR_VINT:
+            lua_pushinteger(L, asr_query_column_int(b->q, i));
+            break;
+        case ASR_VREAL:
+            lua_pushnumber(L, asr_query_column_real(b->q, i));
+            break;
+        case ASR_VTEXT: {
+            size_t len;
+            const char *t = asr_query_column_text(b->q, i, &len);
+            lua_pushlstring(L, t, len);
+            break;
+        }
+        }
+        if (!one_value || n != 1)
+            lua_setfield(L, -2, asr_query_column_name(b->q, i));
+    }
+    return 1;
+}
+
+static int rows_iter(lua_State *L)
+{
+    query_box *b = lua_touserdata(L, lua_upvalueindex(1));
+    if (!b->q)
+        return 0;
+    if (step(L, b, "rows", 0))
+        return 1;
+    asr_query_finalize(b->q);
+    b->q = NULL;
+    return 0;
+}
+
+/* ctx:rows(sql, ...) -> iterator over row tables. [-?, +4, e] */
+static int api_rows(lua_State *L)
+{
+    prepare(L, "rows");
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, rows_iter, 1);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    lua_pushvalue(L, -4); /* the box again, as the loop's closing value */
+    return 4;
+}
+
+/* ctx:one(sql, ...) -> first row, its only value, or nil. [-?, +1, e] */
+static int api_one(lua_State *L)
+{
+    query_box *b = prepare(L, "one");
+    int got = step(L, b, "one", 1);
+    if (b->q) {
+        asr_query_finalize(b->q);
+        b->q = NULL;
+    }
+    if (!got)
+        lua_pushnil(L);
+    return 1;
+}
+
+/* ---- findings ---- */
+
+static const char *const flag_keys[] = {"subject", "message",   "severity", "unit",
+                                        "area",    "line",      "principle", "owner",
+                                        "due",     "evidence",  NULL};
+
+/* Pushes the flag table's (raw) field key and returns it as text, or NULL
+ * when absent. The value stays on the stack, so the text stays alive. */
+static const char *flag_text(lua_State *L, int t, const char *key, size_t max, size_t *len)
+{
+    lua_pushstring(L, key);
+    int type = lua_rawget(L, t);
+    *len = 0;
+    if (type == LUA_TNIL)
+        return NULL;
+    if (type != LUA_TSTRING && type != LUA_TNUMBER)
+        luaL_error(L, "flag: %s must be text, not a %s", key, lua_typename(L, type));
+    const char *s = lua_tolstring(L, -1, len); /* numbers become text in place */
+    if (*len > max)
+        luaL_error(L, "flag: %s is longer than %d bytes", key, (int)max);
+    return s;
+}
+
+static void check_ref(lua_State *L, const asr_map *m, const char *key, const char *id)
+{
+    if (!id)
+        return;
+    asr_ref r = strcmp(key, "unit") == 0   ? ASR_REF_UNITS
+                : strcmp(key, "area") == 0 ? ASR_REF_AREAS
+                : strcmp(key, "line") == 0 ? ASR_REF_LINES
+                                           : ASR_REF_PRINCIPLES;
+    asr_strset ids = {0};
+    asr_map_ref_ids(m, r, &ids);
+    int ok = asr_strset_has(&ids, id, strlen(id));
+    asr_strset_free(&ids);
+    if (!ok)
+        luaL_error(L, "flag: %s '%s' is not in the map", key, id);
+}
+
+typedef struct {
+    const char *k, *v;
+    size_t vl;
+} kv;
+
+static int cmp_kv(const void *a, const void *b)
+{
+    return strcmp(((const kv *)a)->k, ((const kv *)b)->k);
+}
+
+/* ctx:flag{subject=..., message=..., ...} [-0, +0, e] */
+static int api_flag(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    if (c->output_exceeded)
+        return luaL_error(L, "flag: output budget spent");
+    lua_pushnil(L);
+    while (lua_next(L, 2)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        size_t i = 0;
+        while (k && flag_keys[i] && strcmp(flag_keys[i], k) != 0)
+            i++;
+        if (!k || !flag_keys[i]) {
+            const char *hint = k ? asr_did_you_mean(k, flag_keys) : NULL;
+            return luaL_error(L, "flag: unknown field %s%s%s%s%s", k ? "'" : "", k ? k : "(not a name)",
+                              k ? "'" : "", hint ? "; did you mean " : "", hint ? hint : "");
+        }
+    }
+    size_t len[9];
+    const char *v[9];
+    static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16,  100, 100,
+                                     100,         100,         300, 10};
+    lua_settop(L, 2);
+    luaL_checkstack(L, 20, "flag");
+    for (int i = 0; i < 9; i++)
+        v[i] = flag_text(L, 2, flag_keys[i], limits[i], &len[i]); /* values at 3..11 */
+    if (!v[0] || !len[0])
+        return luaL_error(L, "flag: subject is required (what the finding is about)");
+    if (!v[1] || !len[1])
+        return luaL_error(L, "flag: message is required");
+    if (v[2] && strcmp(v[2], "high") && strcmp(v[2], "medium") && strcmp(v[2], "low"))
+        return luaL_error(L, "flag: severity must be 'high', 'medium' or 'low', not '%s'", v[2]);
+    check_ref(L, c->map, "unit", v[3]);
+    check_ref(L, c->map, "area", v[4]);
+    check_ref(L, c->map, "line", v[5]);
+    check_ref(L, c->map, "principle", v[6]);
+    if (v[8]) {
+        asr_date d;
+        const char *why = asr_date_parse(v[8], len[8], NULL, &d);
+        if (why)
+            return luaL_error(L, "flag: due '%s': %s", v[8], why);
+    }
+    kv ev[MAX_EVIDENCE];
+    size_t nev = 0;
+    lua_pushliteral(L, "evidence");
+    int et = lua_rawget(L, 2);
+    if (et != LUA_TNIL && et != LUA_TTABLE)
+        return luaL_error(L, "flag: evidence must be a table of name = value");
+    if (et == LUA_TTABLE) {
+        int e = lua_gettop(L);
+        lua_pushnil(L);
+        while (lua_next(L, e)) {
+            if (lua_type(L, -2) != LUA_TSTRING)
+                return luaL_error(L, "flag: evidence keys must be names");
+            if (nev == MAX_EVIDENCE)
+                return luaL_error(L, "flag: at most %d evidence items", MAX_EVIDENCE);
+            int vt = lua_type(L, -1);
+            if (vt == LUA_TBOOLEAN) {
+                lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
+                lua_replace(L, -2);
+            } else if (vt != LUA_TSTRING && vt != LUA_TNUMBER) {
+                return luaL_error(L, "flag: evidence '%s' must be text, a number or a boolean",
+                                  lua_tostring(L, -2));
+            }
+            /* Convert numbers in a copy so lua_next's key is untouched. */
+            lua_pushvalue(L, -1);
+            ev[nev].v = lua_tolstring(L, -1, &ev[nev].vl);
+            lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + nev)); /* keep alive */
+            ev[nev].k = lua_tostring(L, -2);
+            if (ev[nev].vl > MAX_EVIDENCE_VALUE)
+                return luaL_error(L, "flag: evidence '%s' is longer than %d bytes", ev[nev].k,
+                                  MAX_EVIDENCE_VALUE);
+            nev++;
+            lua_pop(L, 1);
+        }
+        qsort(ev, nev, sizeof *ev, cmp_kv);
+    }
+    asr_wire_begin(&c->msg, 'F');
+    for (int i = 0; i < 9; i++)
+        asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
+    for (size_t i = 0; i < nev; i++) {
+        asr_wire_adds(&c->msg, ev[i].k);
+        asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
+    }
+    c->findings++;
+    c->bytes += c->msg.len;
+    if (c->findings > c->budget.max_findings || c->bytes > c->budget.max_bytes) {
+        c->output_exceeded = 1;
+        return luaL_error(L, "flag: output budget spent (at most %d findings and %d bytes)",
+                          (int)c->budget.max_findings, (int)c->budget.max_bytes);
+    }
+    if (c->out_fd >= 0 && asr_wire_send(c->out_fd, &c->msg) != 0)
+        return luaL_error(L, "flag: cannot send the finding to the parent");
+    for (size_t i = 0; i < nev; i++) {
+        lua_pushnil(L);
+        lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + i));
+    }
+    return 0;
+}
+
+/* ctx:log(...) [-0, +0, e] */
+static int api_log(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    if (c->logs >= MAX_LOGS) {
+        c->logs_dropped++;
+        return 0;
+    }
+    asr_buf line = {0};
+    int n = lua_gettop(L);
+    for (int i = 2; i <= n; i++) {
+        char buf[MAX_LOG_BYTES];
+        if (i > 2)
+            asr_buf_addc(&line, ' ');
+        switch (lua_type(L, i)) {
+        case LUA_TSTRING:
+        case LUA_TNUMBER:
+            lua_pushvalue(L, i);
+            asr_buf_adds(&line, asr_sandbox_describe(L, -1, buf, sizeof buf));
+            lua_pop(L, 1);
+            break;
+        case LUA_TBOOLEAN:
+            asr_buf_adds(&line, lua_toboolean(L, i) ? "true" : "false");
+            break;
+        case LUA_TNIL:
+            asr_buf_adds(&line, "nil");
+            break;
+        default:
+            asr_buf_addf(&line, "(%s)", luaL_typename(L, i));
+        }
+        if (line.len > MAX_LOG_BYTES)
+            break;
+    }
+    if (line.len > MAX_LOG_BYTES)
+        line.len = MAX_LOG_BYTES;
+    c->logs++;
+    asr_wire_begin(&c->msg, 'L');
+    asr_wire_add(&c->msg, line.data ? line.data : "", line.len);
+    asr_buf_free(&line);
+    if (c->out_fd >= 0)
+        asr_wire_send(c->out_fd, &c->msg);
+    return 0;
+}
+
+/* ---- dates ---- */
+
+/* The date at idx, or ctx.as_of when it is nil or absent. */
+static asr_date check_date(lua_State *L, int idx, const char *what)
+{
+    asr_ctx *c = ctx_of(L);
+    size_t len = strlen(c->as_of);
+    const char *s = c->as_of;
+    if (!lua_isnoneornil(L, idx))
+        s = luaL_checklstring(L, idx, &len);
+    asr_date d;
+    const char *why = asr_date_parse(s, len, NULL, &d);
+    if (why)
+        luaL_error(L, "%s: '%s': %s", what, s, why);
+    return d;
+}
+
+static void push_date(lua_State *L, asr_date d)
+{
+    char iso[11];
+    if (d.year < ASR_DATE_MIN_YEAR || d.year > ASR_DATE_MAX_YEAR)
+        luaL_error(L, "date out of range (%d)", d.year);
+    asr_date_format_iso(d, iso);
+    lua_pushstring(L, iso);
+}
+
+static int fy_start(lua_State *L)
+{
+    return (int)ctx_of(L)->map->fy_start_month;
+}
+
+/* ctx:days_between(a, b) -> b - a in days */
+static int api_days_between(lua_State *L)
+{
+    asr_date a = check_date(L, 2, "days_between"), b = check_date(L, 3, "days_between");
+    lua_pushinteger(L, (lua_Integer)(asr_date_to_days(b) - asr_date_to_days(a)));
+    return 1;
+}
+
+static int api_add_days(lua_State *L)
+{
+    asr_date d = check_date(L, 2, "add_days");
+    lua_Integer n = luaL_checkinteger(L, 3);
+    if (n > 100000 || n < -100000)
+        return luaL_error(L, "add_days: %d days is too many", (int)n);
+    push_date(L, asr_date_from_days(asr_date_to_days(d) + n));
+    return 1;
+}
+
+static int api_add_months(lua_State *L)
+{
+    asr_date d = check_date(L, 2, "add_months");
+    lua_Integer n = luaL_checkinteger(L, 3);
+    if (n > 10000 || n < -10000)
+        return luaL_error(L, "add_months: %d months is too many", (int)n);
+    push_date(L, asr_date_add_months(d, (int)n));
+    return 1;
+}
+
+static int api_fiscal_year(lua_State *L)
+{
+    asr_date d = check_date(L, 2, "fiscal_year");
+    char label[16];
+    asr_fiscal_year_label(asr_fiscal_year(d, fy_start(L)), fy_start(L), label, sizeof label);
+    lua_pushstring(L, label);
+    return 1;
+}
+
+static int api_quarter(lua_State *L)
+{
+    asr_date d = check_date(L, 2, "quarter");
+    char label[24];
+    asr_fiscal_quarter_label(d, fy_start(L), label, sizeof label);
+    lua_pushstring(L, label);
+    return 1;
+}
+
+/* ctx:quarter_bounds(d) -> first day, last day of d's fiscal quarter */
+static int api_quarter_bounds(lua_State *L)
+{
+    asr_date d = check_date(L, 2, "quarter_bounds");
+    int start = fy_start(L);
+    int q = asr_fiscal_quarter(d, start);
+    asr_date fy_first = {asr_fiscal_year(d, start), start, 1};
+    asr_date first = asr_date_add_months(fy_first, (q - 1) * 3);
+    asr_date next = asr_date_add_months(first, 3);
+    push_date(L, first);
+    push_date(L, asr_date_from_days(asr_date_to_days(next) - 1));
+    return 2;
+}
+
+static const luaL_Reg ctx_methods[] = {
+    {"rows", api_rows},
+    {"one", api_one},
+    {"flag", api_flag},
+    {"log", api_log},
+    {"days_between", api_days_between},
+    {"add_days", api_add_days},
+    {"add_months", api_add_months},
+    {"fiscal_year", api_fiscal_year},
+    {"quarter", api_quarter},
+    {"quarter_bounds", api_quarter_bounds},
+    {NULL, NULL},
+};
+
+void asr_ruleapi_push_ctx(lua_State *L, asr_ctx *c)
+{
+    lua_pushlightuserdata(L, c);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ctx_key);
+    lua_newtable(L);
+    luaL_setfuncs(L, ctx_methods, 0);
+    lua_pushstring(L, c->as_of);
+    lua_setfield(L, -2, "as_of");
+    lua_pushstring(L, c->rule->id);
+    lua_setfield(L, -2, "rule");
+    push_params(L, c->rule, c->map);
+    lua_setfield(L, -2, "params");
+    push_map(L, c->map);
+    lua_setfield(L, -2, "map");
+    make_readonly(L);
+}
+
+void asr_ctx_free(asr_ctx *c)
+{
+    asr_buf_free(&c->msg);
+}

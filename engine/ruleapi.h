@@ -1,0 +1,52 @@
+/* ruleapi: the `ctx` a rule's check(ctx) receives -- as_of, params, a
+ * read-only view of the map, ctx:rows / ctx:one over a read-only database
+ * connection with bound parameters only, ctx:flag to record findings (sent
+ * straight to the parent over the worker's pipe, within an output budget),
+ * ctx:log, and calendar helpers. Also the strict global table: reading a
+ * global that does not exist is an error, naming the forbidden ones.
+ * Uses sandbox, store (read-only queries), map, rule, date, wire. */
+#ifndef ASSURE_RULEAPI_H
+#define ASSURE_RULEAPI_H
+
+#include <stddef.h>
+
+#include "map.h"
+#include "rule.h"
+#include "sandbox.h"
+#include "store.h"
+#include "util.h"
+
+typedef struct {
+    size_t max_findings;   /* per rule */
+    size_t max_bytes;      /* total bytes of findings per rule */
+} asr_output_budget;
+
+typedef struct {
+    asr_sandbox *sb;
+    asr_ro *ro; /* NULL: queries are refused (validate, unit tests) */
+    const asr_map *map;
+    const asr_rule *rule;
+    const char *as_of; /* YYYY-MM-DD */
+    int out_fd;        /* where findings go; -1 to keep them in `sent` only */
+    asr_output_budget budget;
+
+    /* what happened */
+    size_t findings, bytes, logs, logs_dropped;
+    int output_exceeded;
+    asr_buf msg; /* scratch for wire messages */
+} asr_ctx;
+
+/* Message prefix for errors that are attempts to leave the sandbox. */
+#define ASR_SANDBOX_PREFIX "sandbox: "
+
+/* Makes reading an undefined global an error in this state. Call once after
+ * the rule chunk has run. */
+void asr_ruleapi_strict_globals(lua_State *L);
+
+/* Pushes the ctx table for c onto the Lua stack. c must outlive the call. */
+void asr_ruleapi_push_ctx(lua_State *L, asr_ctx *c);
+
+/* Frees what c holds (not the sandbox, connection or map). */
+void asr_ctx_free(asr_ctx *c);
+
+#endif

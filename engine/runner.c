@@ -1,0 +1,590 @@
+#include "runner.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sha256.h"
+#include "store.h"
+#include "wire.h"
+
+enum { MODE_LOAD, MODE_CHECK };
+
+const char *asr_fail_kind_name(asr_fail_kind k)
+{
+    static const char *const names[] = {"none",  "timeout", "memory",  "output",
+                                        "runtime", "crash", "sandbox", "load"};
+    return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+void asr_runner_default_opts(asr_runner_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->budget.memory = 256u << 20;
+    o->budget.instructions = 2000000000u;
+    o->budget.seconds = 30;
+    o->budget.max_source = ASR_RULE_MAX_SOURCE;
+    o->output.max_findings = 10000;
+    o->output.max_bytes = 16u << 20;
+    o->grace_seconds = 2;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    o->jobs = cores > 0 ? (int)cores : 1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the worker ---- */
+
+typedef struct {
+    int mode;
+    const char *file;
+    const asr_map *map;
+    const char *db;
+    const char *as_of;
+    const asr_runner_opts *o;
+} job;
+
+static void send_error(int fd, asr_buf *msg, asr_fail_kind kind, const char *text)
+{
+    asr_wire_begin(msg, 'E');
+    asr_wire_adds(msg, asr_fail_kind_name(kind));
+    asr_wire_adds(msg, text);
+    asr_wire_send(fd, msg);
+}
+
+static int worker_interrupt(void *ud)
+{
+    return asr_sandbox_past_deadline(ud);
+}
+
+static asr_fail_kind kind_of(asr_sandbox *sb, const asr_ctx *c, const char *err)
+{
+    if (c && c->output_exceeded)
+        return ASR_FAIL_OUTPUT;
+    switch (asr_sandbox_spent(sb)) {
+    case ASR_SPENT_MEMORY:
+        return ASR_FAIL_MEMORY;
+    case ASR_SPENT_TIME:
+    case ASR_SPENT_INSTRUCTIONS:
+        return ASR_FAIL_TIMEOUT;
+    default:
+        break;
+    }
+    if (err && (strstr(err, ASR_SANDBOX_PREFIX) || strstr(err, "__gc metamethods")))
+        return ASR_FAIL_SANDBOX;
+    if (err && strstr(err, "not enough memory"))
+        return ASR_FAIL_MEMORY;
+    return ASR_FAIL_RUNTIME;
+}
+
+/* Runs in the child; never returns. */
+static void worker_main(const job *j, int fd)
+{
+    asr_buf msg = {0};
+    char err[1024];
+    size_t len;
+    char *text = asr_rule_read(j->file, &len, err, sizeof err);
+    if (!text) {
+        send_error(fd, &msg, ASR_FAIL_LOAD, err);
+        _exit(0);
+    }
+    asr_sandbox *sb = asr_sandbox_new(&j->o->budget);
+    if (!sb) {
+        send_error(fd, &msg, ASR_FAIL_MEMORY, "cannot start Lua");
+        _exit(0);
+    }
+    asr_rule r;
+    if (asr_rule_load(sb, j->file, text, len, &r, err, sizeof err)) {
+        asr_fail_kind k = asr_sandbox_spent(sb) != ASR_SPENT_NONE ? kind_of(sb, NULL, err)
+                                                                   : ASR_FAIL_LOAD;
+        send_error(fd, &msg, k == ASR_FAIL_LOAD ? ASR_FAIL_LOAD : k, err);
+        _exit(0);
+    }
+    if (j->mode == MODE_LOAD) {
+        asr_wire_begin(&msg, 'M');
+        asr_rule_encode(&r, &msg);
+        asr_wire_send(fd, &msg);
+        asr_wire_begin(&msg, 'D');
+        asr_wire_send(fd, &msg);
+        _exit(0);
+    }
+
+    /* A test seam: crash on purpose, to prove the parent survives it. */
+    const char *crash = getenv("ASSURE_TEST_CRASH_RULE");
+    if (crash && strcmp(crash, r.id) == 0)
+        raise(SIGSEGV);
+
+    lua_State *L = asr_sandbox_lua(sb);
+    int rule_table = lua_gettop(L);
+    asr_ruleapi_strict_globals(L);
+    asr_store_heap_limit((int64_t)j->o->budget.memory);
+    asr_ro *ro = asr_ro_open(j->db, worker_interrupt, sb, err, sizeof err);
+    if (!ro) {
+        send_error(fd, &msg, ASR_FAIL_RUNTIME, err);
+        _exit(0);
+    }
+    asr_ctx c = {0};
+    c.sb = sb;
+    c.ro = ro;
+    c.map = j->map;
+    c.rule = &r;
+    c.as_of = j->as_of;
+    c.out_fd = fd;
+    c.budget = j->o->output;
+
+    double t0 = now_seconds();
+    asr_sandbox_reset_budget(sb);
+    lua_pushliteral(L, "check");
+    lua_rawget(L, rule_table);
+    asr_ruleapi_push_ctx(L, &c);
+    const char *cerr = NULL;
+    int failed = asr_sandbox_call(sb, 1, 0, &cerr);
+    double elapsed = (now_seconds() - t0) * 1000;
+    if (failed || c.output_exceeded) {
+        asr_fail_kind k = kind_of(sb, &c, cerr);
+        send_error(fd, &msg, k, cerr ? cerr : "output budget spent");
+        _exit(0);
+    }
+    char num[4][32];
+    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)asr_sandbox_instructions(sb));
+    snprintf(num[1], sizeof num[1], "%lld", asr_ro_rows_read(ro));
+    snprintf(num[2], sizeof num[2], "%.3f", elapsed);
+    snprintf(num[3], sizeof num[3], "%zu", asr_sandbox_memory_peak(sb));
+    asr_wire_begin(&msg, 'S');
+    for (int i = 0; i < 4; i++)
+        asr_wire_adds(&msg, num[i]);
+    asr_wire_send(fd, &msg);
+    asr_wire_begin(&msg, 'D');
+    asr_wire_send(fd, &msg);
+    _exit(0);
+}
+
+/* ---- the parent ---- */
+
+typedef struct {
+    int busy;
+    pid_t pid;
+    int fd;
+    size_t index;
+    double kill_at;
+    int killed, done, got_error;
+    asr_wire_reader rd;
+} slot;
+
+typedef struct {
+    asr_rule_result *results;
+    asr_finding *findings;
+    size_t n_findings, cap_findings;
+} collector;
+
+static char *take(const asr_wire_msg *m, size_t i)
+{
+    return i < m->n ? asr_xstrndup(m->field[i], m->len[i]) : asr_xstrdup("");
+}
+
+static char *take_opt(const asr_wire_msg *m, size_t i)
+{
+    return i < m->n && m->len[i] ? asr_xstrndup(m->field[i], m->len[i]) : NULL;
+}
+
+static asr_fail_kind kind_from_name(const char *s, size_t len)
+{
+    for (int k = ASR_FAIL_TIMEOUT; k <= ASR_FAIL_LOAD; k++) {
+        const char *n = asr_fail_kind_name((asr_fail_kind)k);
+        if (strlen(n) == len && memcmp(n, s, len) == 0)
+            return (asr_fail_kind)k;
+    }
+    return ASR_FAIL_CRASH;
+}
+
+static void on_message(collector *col, slot *s, const asr_wire_msg *m)
+{
+    asr_rule_result *res = &col->results[s->index];
+    switch (m->type) {
+    case 'M':
+        if (asr_rule_decode(m->field, m->len, m->n, &res->rule) == 0)
+            res->loaded = 1;
+        break;
+    case 'F': {
+        if (col->n_findings == col->cap_findings) {
+            col->cap_findings = col->cap_findings ? col->cap_findings * 2 : 64;
+            col->findings =
+                asr_xrealloc(col->findings, col->cap_findings * sizeof *col->findings);
+        }
+        asr_finding *f = &col->findings[col->n_findings++];
+        memset(f, 0, sizeof *f);
+        f->rule = s->index;
+        f->subject = take(m, 0);
+        f->message = take(m, 1);
+        f->severity = take_opt(m, 2);
+        f->unit = take_opt(m, 3);
+        f->area = take_opt(m, 4);
+        f->line = take_opt(m, 5);
+        f->principle = take_opt(m, 6);
+        f->owner = take_opt(m, 7);
+        f->due = take_opt(m, 8);
+        size_t nev = m->n > 9 ? (m->n - 9) / 2 : 0;
+        f->evidence = asr_xcalloc(nev ? nev : 1, sizeof *f->evidence);
+        for (size_t i = 0; i < nev; i++) {
+            f->evidence[i].k = take(m, 9 + 2 * i);
+            f->evidence[i].v = take(m, 10 + 2 * i);
+        }
+        f->n_evidence = nev;
+        res->n_findings++;
+        break;
+    }
+    case 'L':
+        if (res->n_logs < 200) {
+            res->logs = asr_xrealloc(res->logs, (res->n_logs + 1) * sizeof *res->logs);
+            res->logs[res->n_logs++] = take(m, 0);
+        } else {
+            res->logs_dropped++;
+        }
+        break;
+    case 'E':
+        if (!s->got_error) {
+            s->got_error = 1;
+            res->fail = m->n ? kind_from_name(m->field[0], m->len[0]) : ASR_FAIL_CRASH;
+            free(res->fail_message);
+            res->fail_message = take(m, 1);
+        }
+        break;
+    case 'S': {
+        char *v[4];
+        for (int i = 0; i < 4; i++)
+            v[i] = take(m, (size_t)i);
+        res->instructions = strtoull(v[0], NULL, 10);
+        res->rows_read = strtoll(v[1], NULL, 10);
+        res->elapsed_ms = strtod(v[2], NULL);
+        res->memory_peak = strtoull(v[3], NULL, 10);
+        for (int i = 0; i < 4; i++)
+            free(v[i]);
+        break;
+    }
+    case 'D':
+        s->done = 1;
+        break;
+    default:
+        break;
+    }
+}
+
+static int start_worker(slot *s, const job *j)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        signal(SIGPIPE, SIG_DFL);
+        worker_main(j, p[1]);
+    }
+    close(p[1]);
+    s->pid = pid;
+    s->fd = p[0];
+    s->kill_at = now_seconds() + j->o->budget.seconds + j->o->grace_seconds;
+    s->killed = s->done = s->got_error = 0;
+    memset(&s->rd, 0, sizeof s->rd);
+    return 0;
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGSEGV:
+        return "SIGSEGV (invalid memory access)";
+    case SIGABRT:
+        return "SIGABRT (aborted)";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGKILL:
+        return "SIGKILL";
+    default:
+        return "a signal";
+    }
+}
+
+static void finish_worker(collector *col, slot *s, const asr_runner_opts *o)
+{
+    int status = 0;
+    while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    close(s->fd);
+    asr_wire_reader_free(&s->rd);
+    asr_rule_result *res = &col->results[s->index];
+    char msg[200];
+    if (s->got_error)
+        return;
+    if (s->killed) {
+        res->fail = ASR_FAIL_TIMEOUT;
+        snprintf(msg, sizeof msg,
+                 "did not finish within %.0f s and was stopped (a long pattern match or query "
+                 "cannot be interrupted from inside)",
+                 o->budget.seconds);
+    } else if (WIFSIGNALED(status)) {
+        res->fail = ASR_FAIL_CRASH;
+        snprintf(msg, sizeof msg, "the worker running the rule died with %s",
+                 signal_name(WTERMSIG(status)));
+    } else if (!s->done) {
+        res->fail = ASR_FAIL_CRASH;
+        snprintf(msg, sizeof msg, "the worker running the rule ended without reporting (exit %d)",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    } else {
+        return;
+    }
+    free(res->fail_message);
+    res->fail_message = asr_xstrdup(msg);
+}
+
+/* Runs jobs[i] for every i with todo[i], at most o->jobs at a time. */
+static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runner_opts *o,
+                     collector *col)
+{
+    int width = o->jobs > 0 ? o->jobs : 1;
+    slot *slots = asr_xcalloc((size_t)width, sizeof *slots);
+    struct pollfd *pfd = asr_xcalloc((size_t)width, sizeof *pfd);
+    int active = 0;
+    size_t next = 0;
+    void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+    for (;;) {
+        /* Fill free slots. */
+        for (int i = 0; i < width && next < n; i++) {
+            if (slots[i].busy)
+                continue;
+            while (next < n && !todo[next])
+                next++;
+            if (next == n)
+                break;
+            slots[i].index = next;
+            if (start_worker(&slots[i], &jobs[next]) != 0) {
+                asr_rule_result *res = &col->results[next];
+                res->fail = ASR_FAIL_CRASH;
+                res->fail_message = asr_xstrdup("could not start a worker process");
+            } else {
+                slots[i].busy = 1;
+                active++;
+            }
+            next++;
+        }
+        if (active == 0 && next >= n)
+            break;
+        if (active == 0)
+            continue;
+        double now = now_seconds(), wait = 1.0;
+        for (int i = 0; i < width; i++) {
+            pfd[i].fd = slots[i].busy ? slots[i].fd : -1;
+            pfd[i].events = POLLIN;
+            pfd[i].revents = 0;
+            if (slots[i].busy && !slots[i].killed && slots[i].kill_at - now < wait)
+                wait = slots[i].kill_at - now;
+        }
+        int timeout = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
+        int r = poll(pfd, (nfds_t)width, timeout);
+        if (r < 0 && errno != EINTR)
+            break;
+        now = now_seconds();
+        for (int i = 0; i < width; i++) {
+            slot *s = &slots[i];
+            if (!s->busy)
+                continue;
+            if (!s->killed && now >= s->kill_at) {
+                kill(s->pid, SIGKILL);
+                s->killed = 1;
+            }
+            if (r > 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+                char buf[65536];
+                ssize_t got = read(s->fd, buf, sizeof buf);
+                if (got > 0) {
+                    asr_wire_feed(&s->rd, buf, (size_t)got);
+                    asr_wire_msg m;
+                    int k;
+                    while ((k = asr_wire_next(&s->rd, &m)) == 1)
+                        on_message(col, s, &m);
+                    if (k < 0 && !s->killed) {
+                        kill(s->pid, SIGKILL);
+                        s->killed = 1;
+                    }
+                    continue;
+                }
+                if (got < 0 && errno == EINTR)
+                    continue;
+                finish_worker(col, s, o);
+                s->busy = 0;
+                active--;
+            }
+        }
+    }
+    signal(SIGPIPE, old_pipe);
+    free(slots);
+    free(pfd);
+}
+
+void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr_runner_opts *o,
+                     asr_rule_result *results, asr_diag *d)
+{
+    job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
+    int *todo = asr_xcalloc(n ? n : 1, sizeof *todo);
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = (job){MODE_LOAD, files[i], map, NULL, NULL, o};
+        todo[i] = 1;
+        memset(&results[i], 0, sizeof results[i]);
+    }
+    collector col = {results, NULL, 0, 0};
+    run_jobs(jobs, todo, n, o, &col);
+    for (size_t i = 0; i < n; i++) {
+        asr_rule_result *r = &results[i];
+        if (r->loaded && r->fail == ASR_FAIL_NONE)
+            continue;
+        r->fail = ASR_FAIL_LOAD;
+        /* Messages from Lua start "file:line: "; keep that as the place. */
+        const char *msg = r->fail_message ? r->fail_message : "could not be loaded";
+        asr_loc loc = {files[i], 0, 0};
+        size_t fl = strlen(files[i]);
+        if (strncmp(msg, files[i], fl) == 0 && msg[fl] == ':') {
+            char *end;
+            unsigned long line = strtoul(msg + fl + 1, &end, 10);
+            if (end != msg + fl + 1 && *end == ':') {
+                loc.line = (unsigned)line;
+                msg = end + 1;
+            } else {
+                msg += fl + 1;
+            }
+            while (*msg == ' ')
+                msg++;
+        }
+        asr_error(d, &loc, NULL, "%s", msg);
+    }
+    free(jobs);
+    free(todo);
+}
+
+static int cmp_finding(const void *a, const void *b, void *ctx)
+{
+    const asr_finding *x = a, *y = b;
+    const asr_rule_result *res = ctx;
+    int c = strcmp(res[x->rule].rule.id, res[y->rule].rule.id);
+    if (!c)
+        c = strcmp(x->subject, y->subject);
+    if (!c)
+        c = strcmp(x->message, y->message);
+    return c;
+}
+
+/* qsort_r is not C11; a small merge sort keeps the order stable too. */
+static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res)
+{
+    if (n < 2)
+        return;
+    asr_finding *tmp = asr_xmalloc(n * sizeof *tmp);
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                tmp[k++] = cmp_finding(&f[j], &f[i], (void *)res) < 0 ? f[j++] : f[i++];
+            while (i < mid)
+                tmp[k++] = f[i++];
+            while (j < hi)
+                tmp[k++] = f[j++];
+        }
+        memcpy(f, tmp, n * sizeof *f);
+    }
+    free(tmp);
+}
+
+static void free_finding(asr_finding *f)
+{
+    free(f->subject);
+    free(f->message);
+    free(f->severity);
+    free(f->unit);
+    free(f->area);
+    free(f->line);
+    free(f->principle);
+    free(f->owner);
+    free(f->due);
+    for (size_t i = 0; i < f->n_evidence; i++) {
+        free(f->evidence[i].k);
+        free(f->evidence[i].v);
+    }
+    free(f->evidence);
+}
+
+void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
+                      const char *db_path, const char *as_of, const asr_runner_opts *o,
+                      asr_finding **findings, size_t *n_findings)
+{
+    job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
+    for (size_t i = 0; i < n; i++)
+        jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
+    collector col = {results, NULL, 0, 0};
+    run_jobs(jobs, run, n, o, &col);
+    free(jobs);
+
+    /* Keep only the findings of rules that finished; fingerprint them. */
+    size_t kept = 0;
+    for (size_t i = 0; i < col.n_findings; i++) {
+        asr_finding *f = &col.findings[i];
+        if (results[f->rule].fail != ASR_FAIL_NONE) {
+            results[f->rule].n_findings--;
+            free_finding(f);
+            continue;
+        }
+        asr_sha256 h;
+        char hex[65];
+        asr_sha256_init(&h);
+        asr_sha256_update(&h, results[f->rule].rule.id, strlen(results[f->rule].rule.id) + 1);
+        asr_sha256_update(&h, f->subject, strlen(f->subject));
+        asr_sha256_final_hex(&h, hex);
+        memcpy(f->fingerprint, hex, 16);
+        f->fingerprint[16] = '\0';
+        col.findings[kept++] = *f;
+    }
+    sort_findings(col.findings, kept, results);
+    *findings = col.findings;
+    *n_findings = kept;
+}
+
+void asr_findings_free(asr_finding *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free_finding(&f[i]);
+    free(f);
+}
+
+void asr_rule_results_free(asr_rule_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        asr_rule_clear(&r[i].rule);
+        free(r[i].fail_message);
+        for (size_t k = 0; k < r[i].n_logs; k++)
+            free(r[i].logs[k]);
+        free(r[i].logs);
+    }
+    free(r);
+}

@@ -1,0 +1,87 @@
+/* runner: runs rule files in worker processes. Each worker is forked from
+ * the parent (which holds the loaded map), builds a fresh sandbox, opens its
+ * own read-only database connection, and streams its results back over a
+ * pipe. The parent alone collects results; it kills a worker that outlives
+ * its wall-clock deadline, and turns every way a worker can end -- an error,
+ * a spent budget, a signal, silence -- into a failure kind for that rule
+ * only. Up to `jobs` workers run at once; results do not depend on how many.
+ * Uses sandbox, rule, ruleapi, store, wire, map, diag. */
+#ifndef ASSURE_RUNNER_H
+#define ASSURE_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "map.h"
+#include "rule.h"
+#include "ruleapi.h"
+#include "sandbox.h"
+
+typedef enum {
+    ASR_FAIL_NONE,
+    ASR_FAIL_TIMEOUT, /* instruction or time budget spent, or killed at the deadline */
+    ASR_FAIL_MEMORY,  /* memory budget spent */
+    ASR_FAIL_OUTPUT,  /* too many or too large findings */
+    ASR_FAIL_RUNTIME, /* the rule raised an error */
+    ASR_FAIL_CRASH,   /* the worker died: a signal, or no answer */
+    ASR_FAIL_SANDBOX, /* the rule reached for something rules may not use */
+    ASR_FAIL_LOAD,    /* the rule file could not be loaded (metadata phase) */
+} asr_fail_kind;
+
+const char *asr_fail_kind_name(asr_fail_kind k);
+
+typedef struct {
+    char *k, *v;
+} asr_kv;
+
+typedef struct {
+    size_t rule; /* index into the results array */
+    char *subject, *message, *severity, *unit, *area, *line, *principle, *owner, *due;
+    asr_kv *evidence;
+    size_t n_evidence;
+    char fingerprint[17]; /* first 16 hex digits of SHA-256(rule id, NUL, subject) */
+} asr_finding;
+
+typedef struct {
+    asr_rule rule; /* metadata, once loaded */
+    int loaded;
+    asr_fail_kind fail;
+    char *fail_message;
+    size_t n_findings;
+    char **logs;
+    size_t n_logs;
+    size_t logs_dropped;
+    uint64_t instructions;
+    long long rows_read;
+    double elapsed_ms;
+    size_t memory_peak;
+} asr_rule_result;
+
+typedef struct {
+    asr_budget budget;
+    asr_output_budget output;
+    double grace_seconds; /* after budget.seconds, before the parent kills */
+    int jobs;
+} asr_runner_opts;
+
+void asr_runner_default_opts(asr_runner_opts *o);
+
+/* Loads the metadata of every file, in workers. results[i] corresponds to
+ * files[i]; a file that fails to load gets fail = ASR_FAIL_LOAD and a
+ * problem in d (with its file:line). map may be NULL. */
+void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr_runner_opts *o,
+                     asr_rule_result *results, asr_diag *d);
+
+/* Runs check(ctx) of every loaded rule with run[i] non-zero against the
+ * database. Findings of rules that fail are dropped; the failure is kept in
+ * results. *findings (caller frees with asr_findings_free) come sorted by
+ * rule id, subject, message. */
+void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
+                      const char *db_path, const char *as_of, const asr_runner_opts *o,
+                      asr_finding **findings, size_t *n_findings);
+
+void asr_findings_free(asr_finding *f, size_t n);
+void asr_rule_results_free(asr_rule_result *r, size_t n);
+
+#endif

@@ -1,0 +1,36 @@
+-- Limited or No internal audit opinions with no follow-up engagement.
+-- Mixed: SQL finds the engagements, the map supplies the scale and owner.
+return {
+  id = "weak-opinion-no-follow-up",
+  title = "Weak audit opinion without follow-up",
+  severity = "high",
+  category = "gap",
+  description = [[
+Flags each internal audit engagement whose opinion ranks at or below
+max_rank on its scale (Limited = 2 on the DARA scale) when no later
+engagement names it as the one it follows up.]],
+  covers = { datasets = { "audit_engagements" }, lines = { "L3" } },
+  params = { max_rank = 2 },
+
+  check = function(ctx)
+    local sql = [[
+      SELECT e.engagement_id, e.title, e.area, e.opinion, e.final_report
+        FROM audit_engagements e
+       WHERE e.opinion_rank <= ?
+         AND NOT EXISTS (SELECT 1 FROM audit_engagements f
+                          WHERE f.follow_up_of = e.engagement_id)
+       ORDER BY e.engagement_id]]
+    for e in ctx:rows(sql, ctx.params.max_rank) do
+      local area = ctx.map.area[e.area]
+      ctx:flag{
+        subject = e.engagement_id,
+        message = string.format("%s was rated %s (%s) and has no follow-up review",
+                                e.title, e.opinion, ctx:quarter(e.final_report)),
+        area = e.area,
+        owner = area.owner,
+        unit = area.unit,
+        evidence = { opinion = e.opinion, final_report = e.final_report },
+      }
+    end
+  end,
+}
