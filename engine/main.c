@@ -190,8 +190,6 @@ static int cmd_validate(int argc, char **argv)
         st = load_rules(rules_dir, m, &o, &d, &rules, &n_rules);
     }
     print_problems(&d);
-    if (st == ASR_OK && rules_dir)
-        printf("%s: %zu rule%s valid\n", rules_dir, n_rules, n_rules == 1 ? "" : "s");
     if (st == ASR_OK) {
         printf("%s: valid map for %s: %zu lines, %zu principles, %zu units, %zu areas, "
                "%zu sources, %zu scales, %zu datasets",
@@ -202,6 +200,8 @@ static int cmd_validate(int argc, char **argv)
         if (d.warnings)
             printf("; %zu warning%s", d.warnings, d.warnings == 1 ? "" : "s");
         printf("\n");
+        if (rules_dir)
+            printf("%s: %zu valid rule%s\n", rules_dir, n_rules, n_rules == 1 ? "" : "s");
     } else if (st == ASR_E_CONFIG) {
         fprintf(stderr, "%zu problem%s; not valid\n", d.errors, d.errors == 1 ? "" : "s");
     }
@@ -214,10 +214,10 @@ static int cmd_validate(int argc, char **argv)
 /* ---- import ---- */
 
 static const char import_help[] =
-    "Usage: assure import --map FILE --db FILE [options] DATASET=PATH...\n"
+    "Usage: assure import --map FILE --db FILE [options] [DATASET=PATH...]\n"
     "\n"
     "Loads tracker exports into the database, replacing each named dataset's rows\n"
-    "with the file's. PATH is a .csv file (RFC 4180, UTF-8, header line first) or\n"
+    "with the file's; with no DATASET=PATH, only reloads the map tables. PATH is a .csv file (RFC 4180, UTF-8, header line first) or\n"
     "a .json file (an array of objects). All files are imported together or not at\n"
     "all: if any row of any file is rejected, the database is left exactly as it\n"
     "was, and every problem is listed as file:line: column: 'value': reason.\n"
@@ -287,13 +287,11 @@ static int cmd_import(int argc, char **argv)
         return usage_error("import", "%s", "--map FILE is required");
     if (!db_path)
         return usage_error("import", "%s", "--db FILE is required");
-    if (optind >= argc)
-        return usage_error("import", "%s", "name at least one DATASET=PATH to import");
-
+    /* With no DATASET=PATH, only the map tables are reloaded. */
     size_t n = (size_t)(argc - optind);
-    asr_import_spec *specs = calloc(n, sizeof *specs);
-    asr_import_result *results = calloc(n, sizeof *results);
-    char **owned = calloc(n, sizeof *owned);
+    asr_import_spec *specs = calloc(n + 1, sizeof *specs);
+    asr_import_result *results = calloc(n + 1, sizeof *results);
+    char **owned = calloc(n + 1, sizeof *owned);
     if (!specs || !results || !owned) {
         fputs("assure: out of memory\n", stderr);
         return ASR_E_INTERNAL;
@@ -323,6 +321,8 @@ static int cmd_import(int argc, char **argv)
         st = asr_import_run(s, m, specs, n, &limits, &d, results);
     }
     print_problems(&d);
+    if (st == ASR_OK && !quiet && n == 0)
+        printf("map tables loaded from %s\n", map_path);
     if (st == ASR_OK && !quiet) {
         for (size_t i = 0; i < n; i++) {
             const asr_import_result *r = &results[i];

@@ -146,6 +146,10 @@ static void write_text(const asr_report *r, FILE *out, int color)
         w = utf8_width(f->subject);
         subj_w = w > subj_w ? w : subj_w;
     }
+    for (size_t i = 0; i < r->n_rules; i++) {
+        size_t w = r->ran[i] && r->rules[i].fail ? utf8_width(r->rules[i].rule.id) : 0;
+        rule_w = w > rule_w ? w : rule_w;
+    }
     rule_w = rule_w > 28 ? 28 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
     qsort(rows, r->n_findings, sizeof *rows, cmp_text_row);

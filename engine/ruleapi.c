@@ -652,6 +652,7 @@ static int api_flag(lua_State *L)
     c->bytes += c->msg.len;
     if (c->findings > c->budget.max_findings || c->bytes > c->budget.max_bytes) {
         c->output_exceeded = 1;
+        asr_sandbox_set_spent(c->sb, ASR_SPENT_OUTPUT); /* no pcall can swallow it */
         return luaL_error(L, "flag: output budget spent (at most %d findings and %d bytes)",
                           (int)c->budget.max_findings, (int)c->budget.max_bytes);
     }
@@ -682,6 +683,7 @@ static int api_log(lua_State *L)
         case LUA_TSTRING:
         case LUA_TNUMBER:
             lua_pushvalue(L, i);
+            lua_tolstring(L, -1, NULL); /* a number becomes text in the copy */
             asr_buf_adds(&line, asr_sandbox_describe(L, -1, buf, sizeof buf));
             lua_pop(L, 1);
             break;

@@ -76,6 +76,8 @@ static asr_fail_kind kind_of(asr_sandbox *sb, const asr_ctx *c, const char *err)
     switch (asr_sandbox_spent(sb)) {
     case ASR_SPENT_MEMORY:
         return ASR_FAIL_MEMORY;
+    case ASR_SPENT_OUTPUT:
+        return ASR_FAIL_OUTPUT;
     case ASR_SPENT_TIME:
     case ASR_SPENT_INSTRUCTIONS:
         return ASR_FAIL_TIMEOUT;
@@ -154,7 +156,13 @@ static void worker_main(const job *j, int fd)
     double elapsed = (now_seconds() - t0) * 1000;
     if (failed || c.output_exceeded) {
         asr_fail_kind k = kind_of(sb, &c, cerr);
-        send_error(fd, &msg, k, cerr ? cerr : "output budget spent");
+        char why[200];
+        if (c.output_exceeded) {
+            snprintf(why, sizeof why, "output budget spent: more than %zu findings or %zu bytes",
+                     c.budget.max_findings, c.budget.max_bytes);
+            cerr = why;
+        }
+        send_error(fd, &msg, k, cerr ? cerr : "failed");
         _exit(0);
     }
     char num[4][32];

@@ -70,6 +70,8 @@ static const char *spent_words(asr_spent s)
         return "time budget spent";
     case ASR_SPENT_MEMORY:
         return "memory budget spent";
+    case ASR_SPENT_OUTPUT:
+        return "output budget spent";
     default:
         return "";
     }

@@ -32,6 +32,7 @@ typedef enum {
     ASR_SPENT_INSTRUCTIONS,
     ASR_SPENT_TIME,
     ASR_SPENT_MEMORY,
+    ASR_SPENT_OUTPUT, /* set by the host when the rule has produced too much */
 } asr_spent;
 
 typedef struct asr_sandbox asr_sandbox;
