@@ -744,7 +744,7 @@ case_hostile_crashed_worker() {
     hostile_run crash
     unset ASSURE_TEST_CRASH_RULE
     expect_rc 2
-    expect_failure crash crash "the worker running the rule died with SIG" # SIGSEGV; SIGABRT under ASan
+    expect_failure crash crash "the worker running the rule" # died with SIGSEGV; under ASan it exits instead
 }
 
 case_hostile_string_library_is_per_rule() {
