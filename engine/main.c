@@ -217,7 +217,8 @@ static const char import_help[] =
     "Usage: assure import --map FILE --db FILE [options] [DATASET=PATH...]\n"
     "\n"
     "Loads tracker exports into the database, replacing each named dataset's rows\n"
-    "with the file's; with no DATASET=PATH, only reloads the map tables. PATH is a .csv file (RFC 4180, UTF-8, header line first) or\n"
+    "with the file's; with no DATASET=PATH, only reloads the map tables. PATH is a .csv file (RFC "
+    "4180, UTF-8, header line first) or\n"
     "a .json file (an array of objects). All files are imported together or not at\n"
     "all: if any row of any file is rejected, the database is left exactly as it\n"
     "was, and every problem is listed as file:line: column: 'value': reason.\n"
@@ -395,19 +396,20 @@ static int today(char out[11])
 static int cmd_check(int argc, char **argv)
 {
     enum { OPT_RULE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_MAX_FINDINGS };
-    static const struct option opts[] = {{"map", required_argument, NULL, 'm'},
-                                         {"db", required_argument, NULL, 'd'},
-                                         {"rules", required_argument, NULL, 'r'},
-                                         {"as-of", required_argument, NULL, 'a'},
-                                         {"rule", required_argument, NULL, OPT_RULE},
-                                         {"format", required_argument, NULL, 'f'},
-                                         {"output", required_argument, NULL, 'o'},
-                                         {"jobs", required_argument, NULL, 'j'},
-                                         {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                                         {"memory", required_argument, NULL, OPT_MEMORY},
-                                         {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"map", required_argument, NULL, 'm'},
+        {"db", required_argument, NULL, 'd'},
+        {"rules", required_argument, NULL, 'r'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"rule", required_argument, NULL, OPT_RULE},
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"memory", required_argument, NULL, OPT_MEMORY},
+        {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
     const char *map_path = NULL, *db_path = NULL, *rules_dir = NULL, *output = NULL;
     char as_of[11] = "";
     asr_format fmt = ASR_FMT_TEXT;
@@ -418,10 +420,10 @@ static int cmd_check(int argc, char **argv)
     int c;
     long long v;
     asr_date date;
-#define USAGE(...)                                                                                \
-    do {                                                                                          \
-        free(only);                                                                               \
-        return usage_error("check", __VA_ARGS__);                                                 \
+#define USAGE(...)                                                                                 \
+    do {                                                                                           \
+        free(only);                                                                                \
+        return usage_error("check", __VA_ARGS__);                                                  \
     } while (0)
     while ((c = getopt_long(argc, argv, "+m:d:r:a:f:o:j:h", opts, NULL)) != -1) {
         switch (c) {
@@ -556,7 +558,14 @@ static int cmd_check(int argc, char **argv)
     char hash[65];
     rules_hash(rules, n_rules, hash);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    asr_report rep = {m,        as_of, hash,     rules, run, n_rules, findings, n_findings,
+    asr_report rep = {m,
+                      as_of,
+                      hash,
+                      rules,
+                      run,
+                      n_rules,
+                      findings,
+                      n_findings,
                       (double)(t1.tv_sec - t0.tv_sec) * 1000 +
                           (double)(t1.tv_nsec - t0.tv_nsec) / 1e6};
     int failed = 0;

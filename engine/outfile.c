@@ -58,8 +58,9 @@ asr_status asr_outfile_commit(asr_outfile *o, asr_diag *d)
     if (!failed && rename(o->tmp, o->path) != 0)
         failed = 1, err = errno;
     if (failed) {
-        asr_error(d, &l, NULL, "cannot write the output file: %s; the previous file, if any, is "
-                              "unchanged",
+        asr_error(d, &l, NULL,
+                  "cannot write the output file: %s; the previous file, if any, is "
+                  "unchanged",
                   strerror(err ? err : EIO));
         asr_outfile_abort(o);
         return ASR_E_IO;

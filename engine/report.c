@@ -221,8 +221,8 @@ void asr_csv_cell(FILE *out, const char *s)
 {
     if (!s)
         return;
-    int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                  s[0] == '\r';
+    int formula =
+        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
         fputc('"', out);
@@ -253,9 +253,13 @@ static void write_csv(const asr_report *r, FILE *out)
     for (size_t i = 0; i < r->n_findings; i++) {
         const asr_finding *f = &r->findings[i];
         const asr_rule *rule = &r->rules[f->rule].rule;
-        const char *cells[14] = {rule->id, severity_of(r, f), rule->category, f->subject,
-                                 f->message, bg_name(r->map, f), f->unit, f->area, f->line,
-                                 f->principle, f->owner, f->due, f->fingerprint, NULL};
+        const char *cells[14] = {rule->id,       severity_of(r, f),
+                                 rule->category, f->subject,
+                                 f->message,     bg_name(r->map, f),
+                                 f->unit,        f->area,
+                                 f->line,        f->principle,
+                                 f->owner,       f->due,
+                                 f->fingerprint, NULL};
         evidence_text(f, &ev);
         cells[13] = asr_buf_str(&ev);
         for (int k = 0; k < 14; k++) {
@@ -417,8 +421,8 @@ static void json_header(const asr_report *r, FILE *out, const char *indent, cons
             "%s\"counts\": {\"findings\": %zu, \"rules_run\": %zu, \"rules_failed\": %zu, "
             "\"by_severity\": {\"high\": %zu, \"medium\": %zu, \"low\": %zu}, "
             "\"by_category\": ",
-            indent, r->n_findings, c.rules_run, c.rules_failed, c.by_severity[0],
-            c.by_severity[1], c.by_severity[2]);
+            indent, r->n_findings, c.rules_run, c.rules_failed, c.by_severity[0], c.by_severity[1],
+            c.by_severity[2]);
     json_categories(r, out);
     fputs("}", out);
 }

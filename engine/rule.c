@@ -12,8 +12,8 @@
 #include "wire.h"
 
 static const char *const severities[] = {"high", "medium", "low", NULL};
-static const char *const cover_kinds[] = {"areas", "sources", "lines", "principles", "datasets",
-                                          NULL};
+static const char *const cover_kinds[] = {"areas",      "sources",  "lines",
+                                          "principles", "datasets", NULL};
 static const char *const rule_keys[] = {"id",     "title",  "severity", "category", "description",
                                         "covers", "params", "check",    NULL};
 
@@ -62,7 +62,8 @@ static int meta_error(char *err, size_t errsize, const char *file, const char *t
                       const char *key, const char *fmt, ...)
 {
     unsigned line = key ? asr_rule_find_key_line(text, key) : 0;
-    int n = line ? snprintf(err, errsize, "%s:%u: ", file, line) : snprintf(err, errsize, "%s: ", file);
+    int n =
+        line ? snprintf(err, errsize, "%s:%u: ", file, line) : snprintf(err, errsize, "%s: ", file);
     va_list ap;
     va_start(ap, fmt);
     if (n >= 0 && (size_t)n < errsize)
@@ -126,8 +127,8 @@ static int read_covers(lua_State *L, int idx, asr_rule *r, const char *file, con
         }
         if (lua_type(L, -1) != LUA_TTABLE) {
             lua_pop(L, 3);
-            return meta_error(err, errsize, file, text, "covers",
-                              "covers.%s must be a list of ids", cover_kinds[k]);
+            return meta_error(err, errsize, file, text, "covers", "covers.%s must be a list of ids",
+                              cover_kinds[k]);
         }
         lua_Unsigned n = lua_rawlen(L, -1);
         for (lua_Unsigned i = 1; i <= n; i++) {
@@ -254,7 +255,8 @@ int asr_rule_load(asr_sandbox *sb, const char *file, const char *text, size_t le
         lua_pop(L, 1);
         if (lua_type(L, -1) != LUA_TSTRING) {
             lua_pop(L, 2);
-            return meta_error(err, errsize, file, text, NULL, "the rule table may hold only named keys");
+            return meta_error(err, errsize, file, text, NULL,
+                              "the rule table may hold only named keys");
         }
         const char *k = lua_tostring(L, -1);
         size_t i = 0;
@@ -275,8 +277,7 @@ int asr_rule_load(asr_sandbox *sb, const char *file, const char *text, size_t le
     r->id_line = asr_rule_find_key_line(text, "id");
     if (!r->id)
         return lua_pop(L, 1), meta_error(err, errsize, file, text, "id",
-                                         t == LUA_TNIL ? "the rule has no id"
-                                                       : "id must be text");
+                                         t == LUA_TNIL ? "the rule has no id" : "id must be text");
     if (!valid_rule_id(r->id))
         return lua_pop(L, 1),
                meta_error(err, errsize, file, text, "id",
@@ -425,9 +426,9 @@ static int map_has(const asr_map *m, const char *kind, const char *id)
         return asr_map_area(m, id) != NULL;
     if (strcmp(kind, "datasets") == 0)
         return asr_map_dataset(m, id) != NULL;
-    asr_ref r = strcmp(kind, "sources") == 0  ? ASR_REF_SOURCES
-                : strcmp(kind, "lines") == 0  ? ASR_REF_LINES
-                                              : ASR_REF_PRINCIPLES;
+    asr_ref r = strcmp(kind, "sources") == 0 ? ASR_REF_SOURCES
+                : strcmp(kind, "lines") == 0 ? ASR_REF_LINES
+                                             : ASR_REF_PRINCIPLES;
     asr_strset ids = {0};
     asr_map_ref_ids(m, r, &ids);
     int found = asr_strset_has(&ids, id, strlen(id));
@@ -454,8 +455,8 @@ void asr_rule_check_against_map(const asr_rule *r, const asr_map *m, asr_diag *d
         char path[200];
         snprintf(path, sizeof path, "params.%s.%s", p->rule, p->name);
         if (!rp) {
-            const char *hint = asr_did_you_mean_ids(p->name, r->params, r->n_params,
-                                                    sizeof *r->params);
+            const char *hint =
+                asr_did_you_mean_ids(p->name, r->params, r->n_params, sizeof *r->params);
             asr_error(d, &p->loc, path, "rule '%s' has no parameter '%s'%s%s%s", r->id, p->name,
                       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
         } else if (rp->type != p->type && rp->type != ASR_PARAM_STRING) {

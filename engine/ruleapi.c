@@ -29,9 +29,9 @@ static asr_ctx *ctx_of(lua_State *L)
 
 /* Names a rule might reach for that are deliberately absent. */
 static const char *const forbidden[] = {
-    "io",       "os",      "debug",     "package", "require", "load",  "loadfile",
-    "dofile",   "loadstring", "collectgarbage", "coroutine", "print", "rawset", "warn",
-    "module",   "setfenv", "getfenv",   "jit",     "ffi",     NULL};
+    "io",     "os",         "debug",          "package",   "require", "load",   "loadfile",
+    "dofile", "loadstring", "collectgarbage", "coroutine", "print",   "rawset", "warn",
+    "module", "setfenv",    "getfenv",        "jit",       "ffi",     NULL};
 
 static int global_index(lua_State *L)
 {
@@ -417,8 +417,9 @@ static query_box *prepare(lua_State *L, const char *what)
             break;
         }
         default:
-            return luaL_error(L, "%s: value %d is a %s; only nil, booleans, numbers and text "
-                                 "can be bound",
+            return luaL_error(L,
+                              "%s: value %d is a %s; only nil, booleans, numbers and text "
+                              "can be bound",
                               what, i, luaL_typename(L, idx)),
                    NULL;
         }
@@ -515,9 +516,9 @@ static int api_one(lua_State *L)
 
 /* ---- findings ---- */
 
-static const char *const flag_keys[] = {"subject", "message",   "severity", "unit",
-                                        "area",    "line",      "principle", "owner",
-                                        "due",     "evidence",  NULL};
+static const char *const flag_keys[] = {"subject", "message",  "severity",  "unit",
+                                        "area",    "line",     "principle", "owner",
+                                        "due",     "evidence", NULL};
 
 /* Pushes the flag table's (raw) field key and returns it as text, or NULL
  * when absent. The value stays on the stack, so the text stays alive. */
@@ -578,14 +579,14 @@ static int api_flag(lua_State *L)
             i++;
         if (!k || !flag_keys[i]) {
             const char *hint = k ? asr_did_you_mean(k, flag_keys) : NULL;
-            return luaL_error(L, "flag: unknown field %s%s%s%s%s", k ? "'" : "", k ? k : "(not a name)",
-                              k ? "'" : "", hint ? "; did you mean " : "", hint ? hint : "");
+            return luaL_error(L, "flag: unknown field %s%s%s%s%s", k ? "'" : "",
+                              k ? k : "(not a name)", k ? "'" : "", hint ? "; did you mean " : "",
+                              hint ? hint : "");
         }
     }
     size_t len[9];
     const char *v[9];
-    static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16,  100, 100,
-                                     100,         100,         300, 10};
+    static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16, 100, 100, 100, 100, 300, 10};
     lua_settop(L, 2);
     luaL_checkstack(L, 20, "flag");
     for (int i = 0; i < 9; i++)

@@ -17,8 +17,8 @@
 #include "util.h"
 
 typedef struct {
-    size_t max_findings;   /* per rule */
-    size_t max_bytes;      /* total bytes of findings per rule */
+    size_t max_findings; /* per rule */
+    size_t max_bytes;    /* total bytes of findings per rule */
 } asr_output_budget;
 
 typedef struct {

@@ -19,8 +19,8 @@ enum { MODE_LOAD, MODE_CHECK };
 
 const char *asr_fail_kind_name(asr_fail_kind k)
 {
-    static const char *const names[] = {"none",  "timeout", "memory",  "output",
-                                        "runtime", "crash", "sandbox", "load"};
+    static const char *const names[] = {"none",    "timeout", "memory",  "output",
+                                        "runtime", "crash",   "sandbox", "load"};
     return (size_t)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
@@ -109,8 +109,8 @@ static void worker_main(const job *j, int fd)
     }
     asr_rule r;
     if (asr_rule_load(sb, j->file, text, len, &r, err, sizeof err)) {
-        asr_fail_kind k = asr_sandbox_spent(sb) != ASR_SPENT_NONE ? kind_of(sb, NULL, err)
-                                                                   : ASR_FAIL_LOAD;
+        asr_fail_kind k =
+            asr_sandbox_spent(sb) != ASR_SPENT_NONE ? kind_of(sb, NULL, err) : ASR_FAIL_LOAD;
         send_error(fd, &msg, k == ASR_FAIL_LOAD ? ASR_FAIL_LOAD : k, err);
         _exit(0);
     }
@@ -228,8 +228,7 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
     case 'F': {
         if (col->n_findings == col->cap_findings) {
             col->cap_findings = col->cap_findings ? col->cap_findings * 2 : 64;
-            col->findings =
-                asr_xrealloc(col->findings, col->cap_findings * sizeof *col->findings);
+            col->findings = asr_xrealloc(col->findings, col->cap_findings * sizeof *col->findings);
         }
         asr_finding *f = &col->findings[col->n_findings++];
         memset(f, 0, sizeof *f);

@@ -184,10 +184,10 @@ static int safe_setmetatable(lua_State *L)
  * load, loadfile, dofile, require, print, collectgarbage, rawset, warn -- is
  * removed: each is a way out of the sandbox or around its budget. */
 static const char *const allowed_globals[] = {
-    "assert", "error",  "getmetatable", "ipairs", "next",   "pairs",  "pcall",
-    "rawequal", "rawget", "rawlen",     "select", "setmetatable", "tonumber", "tostring",
-    "type",   "xpcall", "_G",           "_VERSION", "string", "table",  "math",
-    "utf8",   NULL};
+    "assert",   "error",    "getmetatable", "ipairs", "next",   "pairs",
+    "pcall",    "rawequal", "rawget",       "rawlen", "select", "setmetatable",
+    "tonumber", "tostring", "type",         "xpcall", "_G",     "_VERSION",
+    "string",   "table",    "math",         "utf8",   NULL};
 
 static int setup(lua_State *L)
 {

@@ -20,10 +20,10 @@
 #include <stdint.h>
 
 typedef struct {
-    size_t memory;             /* bytes the state may hold */
-    uint64_t instructions;     /* Lua VM instructions */
-    double seconds;            /* wall-clock budget, checked by the hook */
-    size_t max_source;         /* largest rule file in bytes */
+    size_t memory;         /* bytes the state may hold */
+    uint64_t instructions; /* Lua VM instructions */
+    double seconds;        /* wall-clock budget, checked by the hook */
+    size_t max_source;     /* largest rule file in bytes */
 } asr_budget;
 
 /* Why a sandbox stopped a rule, if it did. */

@@ -783,8 +783,8 @@ asr_query *asr_query_prepare(asr_ro *ro, const char *sql, size_t len, const char
         *err = ro_error(ro, "no SQL statement given");
         return NULL;
     }
-    while (tail && tail < sql + len && (*tail == ' ' || *tail == '\n' || *tail == '\t' ||
-                                        *tail == '\r' || *tail == ';'))
+    while (tail && tail < sql + len &&
+           (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == '\r' || *tail == ';'))
         tail++;
     if (tail && tail < sql + len) {
         sqlite3_finalize(st);
