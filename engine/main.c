@@ -104,8 +104,9 @@ static asr_status load_rules(const char *dir, const asr_map *m, const asr_runner
         if (!known) {
             char path[160];
             snprintf(path, sizeof path, "params.%s", m->params[p].rule);
-            asr_error(d, &m->params[p].loc, path, "no rule with id '%s' in %s", m->params[p].rule,
-                      dir);
+            asr_warn(d, &m->params[p].loc, path,
+                     "no rule with id '%s' in %s; this override has no effect", m->params[p].rule,
+                     dir);
         }
     }
     asr_rule_files_free(files, n);
