@@ -20,6 +20,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "rule.h"
+#include "ruletest.h"
 #include "runner.h"
 #include "sha256.h"
 #include "store.h"
@@ -60,60 +61,6 @@ static long long parse_count(const char *s)
 }
 
 /* ---- rules ---- */
-
-/* Loads the metadata of every rule file in dir and checks the set: ids
- * unique, what rules cover and the map's parameter overrides valid. Returns
- * ASR_OK with the results, or ASR_E_CONFIG / ASR_E_NOINPUT with problems. */
-static asr_status load_rules(const char *dir, const asr_map *m, const asr_runner_opts *o,
-                             asr_diag *d, asr_rule_result **out, size_t *count)
-{
-    char **files;
-    size_t n;
-    char err[512];
-    *out = NULL;
-    *count = 0;
-    if (asr_rule_files(dir, &files, &n, err, sizeof err)) {
-        asr_error(d, NULL, NULL, "%s", err);
-        return ASR_E_NOINPUT;
-    }
-    if (n == 0) {
-        asr_loc l = {dir, 0, 0};
-        asr_error(d, &l, NULL, "no rule files (*.lua) in this directory");
-        asr_rule_files_free(files, n);
-        return ASR_E_NOINPUT;
-    }
-    asr_rule_result *res = asr_xcalloc(n, sizeof *res);
-    size_t errors = d->errors;
-    asr_runner_load(files, n, m, o, res, d);
-    for (size_t i = 0; i < n; i++) {
-        if (!res[i].loaded)
-            continue;
-        for (size_t k = 0; k < i; k++)
-            if (res[k].loaded && strcmp(res[k].rule.id, res[i].rule.id) == 0) {
-                asr_loc l = {files[i], res[i].rule.id_line, 0};
-                asr_error(d, &l, NULL, "duplicate rule id '%s' (also in %s)", res[i].rule.id,
-                          files[k]);
-            }
-        asr_rule_check_against_map(&res[i].rule, m, d);
-    }
-    /* Overrides in the map for rules that do not exist. */
-    for (size_t p = 0; p < m->n_params; p++) {
-        int known = 0;
-        for (size_t i = 0; i < n; i++)
-            known |= res[i].loaded && strcmp(res[i].rule.id, m->params[p].rule) == 0;
-        if (!known) {
-            char path[160];
-            snprintf(path, sizeof path, "params.%s", m->params[p].rule);
-            asr_warn(d, &m->params[p].loc, path,
-                     "no rule with id '%s' in %s; this override has no effect", m->params[p].rule,
-                     dir);
-        }
-    }
-    asr_rule_files_free(files, n);
-    *out = res;
-    *count = n;
-    return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
-}
 
 /* SHA-256 over each rule file's name and content, in load order. */
 static void rules_hash(const asr_rule_result *res, size_t n, char out[65])
@@ -188,7 +135,7 @@ static int cmd_validate(int argc, char **argv)
     if (st == ASR_OK && rules_dir) {
         asr_runner_opts o;
         asr_runner_default_opts(&o);
-        st = load_rules(rules_dir, m, &o, &d, &rules, &n_rules);
+        st = asr_runner_load_dir(rules_dir, m, &o, &d, &rules, &n_rules);
     }
     print_problems(&d);
     if (st == ASR_OK) {
@@ -523,7 +470,7 @@ static int cmd_check(int argc, char **argv)
         s = NULL;
     }
     if (st == ASR_OK)
-        st = load_rules(rules_dir, m, &o, &d, &rules, &n_rules);
+        st = asr_runner_load_dir(rules_dir, m, &o, &d, &rules, &n_rules);
     if (st == ASR_OK) {
         run = calloc(n_rules ? n_rules : 1, sizeof *run);
         for (size_t i = 0; i < n_rules; i++)
@@ -607,6 +554,115 @@ done:
     return st;
 }
 
+/* ---- test ---- */
+
+static const char test_help[] =
+    "Usage: assure test --rules DIR [--map FILE] [options]\n"
+    "\n"
+    "Runs the rule test cases in DIR/*.test.yaml. Each case gets a fresh database\n"
+    "holding its own data (checked like a real import), runs its rules, and\n"
+    "compares their findings with the expected ones: a missing or unexpected\n"
+    "finding, or a rule failure the case does not expect, fails the case.\n"
+    "\n"
+    "Options:\n"
+    "  -r, --rules DIR         the rules and their test files\n"
+    "  -m, --map FILE          the map for cases whose test file names none\n"
+    "      --filter TEXT       run only cases whose name or rule id contains TEXT\n"
+    "  -f, --format FORMAT     text (default), json or junit\n"
+    "      --coverage          add the coverage report: rule lines run, rules seen\n"
+    "                          firing and quiet, and the map the rules cover\n"
+    "      --coverage-html F   write the coverage matrix as an HTML page to F\n"
+    "      --min-coverage N    fail unless line and behaviour coverage are >= N%\n"
+    "  -j, --jobs N            rules run at once within a case (default: cores)\n"
+    "      --timeout SECONDS   per-rule time budget (default 30)\n"
+    "  -h, --help              show this help\n"
+    "\n"
+    "Exit status: 0 all passed (and coverage met); 1 a case failed or coverage\n"
+    "is below --min-coverage; 78 a bad test or rule file; 64 bad command line.\n";
+
+static int cmd_test(int argc, char **argv)
+{
+    enum { OPT_FILTER = 256, OPT_COVERAGE, OPT_HTML, OPT_MIN, OPT_TIMEOUT };
+    static const struct option opts[] = {{"rules", required_argument, NULL, 'r'},
+                                         {"map", required_argument, NULL, 'm'},
+                                         {"filter", required_argument, NULL, OPT_FILTER},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {"coverage", no_argument, NULL, OPT_COVERAGE},
+                                         {"coverage-html", required_argument, NULL, OPT_HTML},
+                                         {"min-coverage", required_argument, NULL, OPT_MIN},
+                                         {"jobs", required_argument, NULL, 'j'},
+                                         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0, 0, 0, 0}};
+    asr_test_opts o = {0};
+    o.min_coverage = -1;
+    asr_runner_default_opts(&o.runner);
+    int c;
+    long long v;
+    while ((c = getopt_long(argc, argv, "+r:m:f:j:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o.rules_dir = optarg;
+            break;
+        case 'm':
+            o.map_path = optarg;
+            break;
+        case OPT_FILTER:
+            o.filter = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                o.format = ASR_TEST_TEXT;
+            else if (strcmp(optarg, "json") == 0)
+                o.format = ASR_TEST_JSON;
+            else if (strcmp(optarg, "junit") == 0)
+                o.format = ASR_TEST_JUNIT;
+            else
+                return usage_error("test", "--format takes text, json or junit, not '%s'", optarg);
+            break;
+        case OPT_COVERAGE:
+            o.coverage = 1;
+            break;
+        case OPT_HTML:
+            o.html = optarg;
+            break;
+        case OPT_MIN:
+            if ((v = parse_count(optarg)) < 0 || v > 100)
+                return usage_error("test", "--min-coverage takes a percentage, not '%s'", optarg);
+            o.min_coverage = (double)v;
+            o.coverage = 1;
+            break;
+        case 'j':
+            if ((v = parse_count(optarg)) < 1 || v > 256)
+                return usage_error("test", "--jobs takes a number from 1 to 256, not '%s'", optarg);
+            o.runner.jobs = (int)v;
+            break;
+        case OPT_TIMEOUT:
+            if ((v = parse_count(optarg)) < 1 || v > 86400)
+                return usage_error("test", "--timeout takes whole seconds, not '%s'", optarg);
+            o.runner.budget.seconds = (double)v;
+            break;
+        case 'h':
+            fputs(test_help, stdout);
+            return ASR_OK;
+        default:
+            return usage_error("test", "%s", "unknown option");
+        }
+    }
+    if (optind < argc)
+        return usage_error("test", "unexpected argument '%s'", argv[optind]);
+    if (!o.rules_dir)
+        return usage_error("test", "%s", "--rules DIR is required");
+    asr_diag d;
+    asr_diag_init(&d, 200);
+    asr_status st = asr_ruletest_run(&o, stdout, &d);
+    print_problems(&d);
+    if (fflush(stdout) != 0)
+        st = ASR_E_IO;
+    asr_diag_free(&d);
+    return st;
+}
+
 /* ---- dispatch ---- */
 
 static const char main_help[] =
@@ -619,6 +675,7 @@ static const char main_help[] =
     "  validate   check an assurance map and rule files without touching any database\n"
     "  import     load tracker exports (CSV or JSON) into the database\n"
     "  check      run the rules and print the exception list\n"
+    "  test       run the rules' test cases and report coverage\n"
     "\n"
     "Run 'assure COMMAND --help' for a command's options. Exit codes are listed\n"
     "in docs/cli.md.\n"
@@ -649,6 +706,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (strcmp(verb, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
+    if (strcmp(verb, "test") == 0)
+        return cmd_test(argc - 1, argv + 1);
     fprintf(stderr, "%s: unknown command '%s'\nTry '%s --help'.\n", prog, verb, prog);
     return ASR_E_USAGE;
 }

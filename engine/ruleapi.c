@@ -63,10 +63,22 @@ static int readonly_newindex(lua_State *L)
     return luaL_error(L, "the map and params are read-only");
 }
 
+/* The hidden table behind a read-only proxy: __index, or the upvalue of
+ * the root's recording __index. */
+static void push_hidden(lua_State *L, int proxy)
+{
+    lua_getmetatable(L, proxy);
+    lua_getfield(L, -1, "__index");
+    if (lua_type(L, -1) == LUA_TFUNCTION) {
+        lua_getupvalue(L, -1, 1);
+        lua_remove(L, -2);
+    }
+    lua_remove(L, -2);
+}
+
 static int readonly_len(lua_State *L)
 {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
+    push_hidden(L, 1);
     lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
     return 1;
 }
@@ -84,8 +96,7 @@ static int readonly_next(lua_State *L)
  * out: the iterator keeps it as an upvalue. */
 static int readonly_pairs(lua_State *L)
 {
-    lua_getmetatable(L, 1);
-    lua_getfield(L, -1, "__index");
+    push_hidden(L, 1);
     lua_pushcclosure(L, readonly_next, 1);
     lua_pushnil(L);
     lua_pushnil(L);
@@ -154,6 +165,38 @@ static void finish_list(lua_State *L, const char *plural, const char *singular, 
     lua_setfield(L, -3, singular);
     make_readonly(L);
     lua_setfield(L, -2, plural);
+}
+
+/* ctx.map's own fields, recorded as the map table the SQL would read, so
+ * coverage treats ctx.map.areas and SELECT ... FROM map_areas alike. */
+static int map_root_index(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *key = lua_tostring(L, 2);
+    static const struct {
+        const char *key, *table;
+    } names[] = {{"areas", "map_areas"},
+                 {"area", "map_areas"},
+                 {"sources", "map_sources"},
+                 {"source", "map_sources"},
+                 {"lines", "map_lines"},
+                 {"line", "map_lines"},
+                 {"principles", "map_principles"},
+                 {"principle", "map_principles"},
+                 {"units", "map_units"},
+                 {"unit", "map_units"},
+                 {"scales", "map_scales"},
+                 {"scale", "map_scales"},
+                 {"datasets", "map_datasets"},
+                 {"dataset", "map_datasets"},
+                 {"organisation", "map_organisation"}};
+    if (c->reads && key)
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strcmp(names[i].key, key) == 0)
+                asr_strset_add(c->reads, names[i].table, strlen(names[i].table));
+    lua_settop(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
 }
 
 static void push_map(lua_State *L, const asr_map *m)
@@ -312,7 +355,13 @@ static void push_map(lua_State *L, const asr_map *m)
     }
     finish_list(L, "datasets", "dataset", m->n_datasets);
 
+    /* The root: read-only like the rest, but its __index records reads. */
     make_readonly(L);
+    lua_getmetatable(L, -1);
+    lua_getfield(L, -1, "__index");
+    lua_pushcclosure(L, map_root_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pop(L, 1);
 }
 
 /* ctx.params: the rule's defaults, overridden from the map. */

@@ -30,6 +30,8 @@ typedef struct {
     int out_fd;        /* where findings go; -1 to keep them in `sent` only */
     asr_output_budget budget;
 
+    asr_strset *reads; /* if set: gets the map_* names of the map parts the rule read */
+
     /* what happened */
     size_t findings, bytes, logs, logs_dropped;
     int output_exceeded;

@@ -91,6 +91,101 @@ static asr_fail_kind kind_of(asr_sandbox *sb, const asr_ctx *c, const char *err)
     return ASR_FAIL_RUNTIME;
 }
 
+/* ---- coverage, in the worker ---- */
+
+typedef struct {
+    char chunk[600]; /* "@file", as Lua names the source */
+    size_t n;        /* lines + 1 */
+    unsigned char *executable, *executed, *seen_fn;
+    asr_strset reads;
+} cover;
+
+static void add_active_lines(cover *cv, lua_State *L)
+{
+    /* the activelines table is on top */
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_Integer line = lua_tointeger(L, -2);
+        if (line > 0 && (size_t)line < cv->n)
+            cv->executable[line] = 1;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+static void cover_line(void *ud, lua_State *L, lua_Debug *ar)
+{
+    cover *cv = ud;
+    if (!lua_getinfo(L, "S", ar) || strcmp(ar->source, cv->chunk) != 0)
+        return;
+    if (ar->currentline > 0 && (size_t)ar->currentline < cv->n)
+        cv->executed[ar->currentline] = 1;
+    if (ar->linedefined > 0 && (size_t)ar->linedefined < cv->n && !cv->seen_fn[ar->linedefined]) {
+        cv->seen_fn[ar->linedefined] = 1;
+        if (lua_checkstack(L, 4) && lua_getinfo(L, "L", ar))
+            add_active_lines(cv, L);
+    }
+}
+
+/* The lines of every function reachable from the value on top of the stack
+ * (through table fields and upvalues), before any of them runs. */
+static void collect_static(cover *cv, lua_State *L, int depth)
+{
+    if (depth > 6 || !lua_checkstack(L, 6))
+        return;
+    int top = lua_gettop(L);
+    if (lua_type(L, top) == LUA_TFUNCTION && !lua_iscfunction(L, top)) {
+        lua_Debug ar;
+        lua_pushvalue(L, top);
+        if (lua_getinfo(L, ">SL", &ar) && strcmp(ar.source, cv->chunk) == 0) {
+            if (ar.linedefined > 0 && (size_t)ar.linedefined < cv->n)
+                cv->seen_fn[ar.linedefined] = 1;
+            add_active_lines(cv, L);
+        } else {
+            lua_pop(L, 1);
+        }
+        for (int i = 1; lua_getupvalue(L, top, i); i++) {
+            collect_static(cv, L, depth + 1);
+            lua_pop(L, 1);
+        }
+    } else if (lua_type(L, top) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, top)) {
+            collect_static(cv, L, depth + 1);
+            lua_pop(L, 1);
+        }
+    }
+    lua_settop(L, top);
+}
+
+static void cover_read(void *ud, const char *table)
+{
+    cover *cv = ud;
+    asr_strset_add(&cv->reads, table, strlen(table));
+}
+
+static void send_lines(int fd, asr_buf *msg, const cover *cv)
+{
+    asr_buf a = {0}, b = {0};
+    for (size_t i = 1; i < cv->n; i++) {
+        if (cv->executable[i] || cv->executed[i])
+            asr_buf_addf(&a, "%zu,", i);
+        if (cv->executed[i])
+            asr_buf_addf(&b, "%zu,", i);
+    }
+    asr_wire_begin(msg, 'C');
+    asr_wire_add(msg, asr_buf_str(&a), a.len);
+    asr_wire_add(msg, asr_buf_str(&b), b.len);
+    asr_wire_send(fd, msg);
+    asr_buf_free(&a);
+    asr_buf_free(&b);
+    asr_wire_begin(msg, 'R');
+    for (size_t i = 0; i < cv->reads.cap; i++)
+        if (cv->reads.slots[i])
+            asr_wire_adds(msg, cv->reads.slots[i]);
+    asr_wire_send(fd, msg);
+}
+
 /* Runs in the child; never returns. */
 static void worker_main(const job *j, int fd)
 {
@@ -114,10 +209,27 @@ static void worker_main(const job *j, int fd)
         send_error(fd, &msg, k == ASR_FAIL_LOAD ? ASR_FAIL_LOAD : k, err);
         _exit(0);
     }
+    lua_State *L = asr_sandbox_lua(sb);
+    int rule_table = lua_gettop(L);
+    cover cv = {0};
+    if (j->o->coverage) {
+        snprintf(cv.chunk, sizeof cv.chunk, "@%s", j->file);
+        cv.n = 2;
+        for (size_t i = 0; i < len; i++)
+            cv.n += text[i] == '\n';
+        cv.executable = asr_xcalloc(cv.n, 1);
+        cv.executed = asr_xcalloc(cv.n, 1);
+        cv.seen_fn = asr_xcalloc(cv.n, 1);
+        lua_pushvalue(L, rule_table);
+        collect_static(&cv, L, 0);
+        lua_pop(L, 1);
+    }
     if (j->mode == MODE_LOAD) {
         asr_wire_begin(&msg, 'M');
         asr_rule_encode(&r, &msg);
         asr_wire_send(fd, &msg);
+        if (j->o->coverage)
+            send_lines(fd, &msg, &cv); /* the lines a rule has, run or not */
         asr_wire_begin(&msg, 'D');
         asr_wire_send(fd, &msg);
         _exit(0);
@@ -128,8 +240,6 @@ static void worker_main(const job *j, int fd)
     if (crash && strcmp(crash, r.id) == 0)
         raise(SIGSEGV);
 
-    lua_State *L = asr_sandbox_lua(sb);
-    int rule_table = lua_gettop(L);
     asr_ruleapi_strict_globals(L);
     asr_store_heap_limit((int64_t)j->o->budget.memory);
     asr_ro *ro = asr_ro_open(j->db, worker_interrupt, sb, err, sizeof err);
@@ -137,7 +247,12 @@ static void worker_main(const job *j, int fd)
         send_error(fd, &msg, ASR_FAIL_RUNTIME, err);
         _exit(0);
     }
+    if (j->o->coverage) {
+        asr_sandbox_set_line_hook(sb, cover_line, &cv);
+        asr_ro_on_read(ro, cover_read, &cv);
+    }
     asr_ctx c = {0};
+    c.reads = j->o->coverage ? &cv.reads : NULL;
     c.sb = sb;
     c.ro = ro;
     c.map = j->map;
@@ -154,6 +269,8 @@ static void worker_main(const job *j, int fd)
     const char *cerr = NULL;
     int failed = asr_sandbox_call(sb, 1, 0, &cerr);
     double elapsed = (now_seconds() - t0) * 1000;
+    if (j->o->coverage)
+        send_lines(fd, &msg, &cv);
     if (failed || c.output_exceeded) {
         asr_fail_kind k = kind_of(sb, &c, cerr);
         char why[200];
@@ -280,6 +397,35 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             free(v[i]);
         break;
     }
+    case 'C': {
+        /* executable lines, then executed lines, as "n,n,..." */
+        for (int which = 0; which < 2 && (size_t)which < m->n; which++) {
+            char *list = take(m, (size_t)which);
+            for (char *p = list; *p;) {
+                size_t line = strtoul(p, &p, 10);
+                if (*p == ',')
+                    p++;
+                if (line == 0 || line > 1000000)
+                    continue;
+                if (line >= res->n_lines) {
+                    res->executable = asr_xrealloc(res->executable, line + 1);
+                    res->executed = asr_xrealloc(res->executed, line + 1);
+                    memset(res->executable + res->n_lines, 0, line + 1 - res->n_lines);
+                    memset(res->executed + res->n_lines, 0, line + 1 - res->n_lines);
+                    res->n_lines = line + 1;
+                }
+                (which ? res->executed : res->executable)[line] = 1;
+            }
+            free(list);
+        }
+        break;
+    }
+    case 'R':
+        for (size_t i = 0; i < m->n; i++) {
+            res->reads = asr_xrealloc(res->reads, (res->n_reads + 1) * sizeof *res->reads);
+            res->reads[res->n_reads++] = take(m, i);
+        }
+        break;
     case 'D':
         s->done = 1;
         break;
@@ -592,6 +738,65 @@ void asr_rule_results_free(asr_rule_result *r, size_t n)
         for (size_t k = 0; k < r[i].n_logs; k++)
             free(r[i].logs[k]);
         free(r[i].logs);
+        free(r[i].executable);
+        free(r[i].executed);
+        for (size_t k = 0; k < r[i].n_reads; k++)
+            free(r[i].reads[k]);
+        free(r[i].reads);
     }
     free(r);
+}
+
+/* Loads the metadata of every rule file in dir and checks the set: ids
+ * unique, what rules cover and the map's parameter overrides valid. Returns
+ * ASR_OK with the results, or ASR_E_CONFIG / ASR_E_NOINPUT with problems. */
+asr_status asr_runner_load_dir(const char *dir, const asr_map *m, const asr_runner_opts *o,
+                               asr_diag *d, asr_rule_result **out, size_t *count)
+{
+    char **files;
+    size_t n;
+    char err[512];
+    *out = NULL;
+    *count = 0;
+    if (asr_rule_files(dir, &files, &n, err, sizeof err)) {
+        asr_error(d, NULL, NULL, "%s", err);
+        return ASR_E_NOINPUT;
+    }
+    if (n == 0) {
+        asr_loc l = {dir, 0, 0};
+        asr_error(d, &l, NULL, "no rule files (*.lua) in this directory");
+        asr_rule_files_free(files, n);
+        return ASR_E_NOINPUT;
+    }
+    asr_rule_result *res = asr_xcalloc(n, sizeof *res);
+    size_t errors = d->errors;
+    asr_runner_load(files, n, m, o, res, d);
+    for (size_t i = 0; i < n; i++) {
+        if (!res[i].loaded)
+            continue;
+        for (size_t k = 0; k < i; k++)
+            if (res[k].loaded && strcmp(res[k].rule.id, res[i].rule.id) == 0) {
+                asr_loc l = {files[i], res[i].rule.id_line, 0};
+                asr_error(d, &l, NULL, "duplicate rule id '%s' (also in %s)", res[i].rule.id,
+                          files[k]);
+            }
+        asr_rule_check_against_map(&res[i].rule, m, d);
+    }
+    /* Overrides in the map for rules that do not exist. */
+    for (size_t p = 0; p < m->n_params; p++) {
+        int known = 0;
+        for (size_t i = 0; i < n; i++)
+            known |= res[i].loaded && strcmp(res[i].rule.id, m->params[p].rule) == 0;
+        if (!known) {
+            char path[160];
+            snprintf(path, sizeof path, "params.%s", m->params[p].rule);
+            asr_warn(d, &m->params[p].loc, path,
+                     "no rule with id '%s' in %s; this override has no effect", m->params[p].rule,
+                     dir);
+        }
+    }
+    asr_rule_files_free(files, n);
+    *out = res;
+    *count = n;
+    return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
 }

@@ -56,6 +56,11 @@ typedef struct {
     long long rows_read;
     double elapsed_ms;
     size_t memory_peak;
+    /* with coverage: per line of the rule file (index = line number) */
+    unsigned char *executable, *executed;
+    size_t n_lines;
+    char **reads; /* tables and map parts the rule read */
+    size_t n_reads;
 } asr_rule_result;
 
 typedef struct {
@@ -63,6 +68,7 @@ typedef struct {
     asr_output_budget output;
     double grace_seconds; /* after budget.seconds, before the parent kills */
     int jobs;
+    int coverage; /* record lines run and tables read (slower) */
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);
@@ -80,6 +86,14 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
                       asr_finding **findings, size_t *n_findings);
+
+/* Loads every rule file (*.lua) in dir and checks the set: ids unique, what
+ * rules cover and the map's parameter overrides valid (overrides for rules
+ * not in dir are warnings). ASR_OK with *out (n entries, free with
+ * asr_rule_results_free), or ASR_E_CONFIG / ASR_E_NOINPUT with problems in d
+ * (and *out still set when files were found). */
+asr_status asr_runner_load_dir(const char *dir, const asr_map *m, const asr_runner_opts *o,
+                               asr_diag *d, asr_rule_result **out, size_t *count);
 
 void asr_findings_free(asr_finding *f, size_t n);
 void asr_rule_results_free(asr_rule_result *r, size_t n);

@@ -22,6 +22,8 @@ struct asr_sandbox {
     uint64_t count;
     double deadline;
     asr_spent spent;
+    asr_line_fn line_fn;
+    void *line_ud;
     char message[600];
 };
 
@@ -79,8 +81,12 @@ static const char *spent_words(asr_spent s)
 
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     asr_sandbox *sb = sandbox_of(L);
+    if (ar->event == LUA_HOOKLINE && sb->spent == ASR_SPENT_NONE) {
+        if (sb->line_fn)
+            sb->line_fn(sb->line_ud, L, ar);
+        return;
+    }
     if (sb->spent == ASR_SPENT_NONE) {
         sb->count += HOOK_EVERY;
         if (sb->count > sb->budget.instructions)
@@ -293,7 +299,15 @@ void asr_sandbox_reset_budget(asr_sandbox *sb)
 {
     sb->count = 0;
     sb->deadline = now_seconds() + sb->budget.seconds;
-    lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, HOOK_EVERY);
+    lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT | (sb->line_fn ? LUA_MASKLINE : 0), HOOK_EVERY);
+}
+
+void asr_sandbox_set_line_hook(asr_sandbox *sb, asr_line_fn fn, void *ud)
+{
+    sb->line_fn = fn;
+    sb->line_ud = ud;
+    if (sb->spent == ASR_SPENT_NONE)
+        lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT | (fn ? LUA_MASKLINE : 0), HOOK_EVERY);
 }
 
 int asr_sandbox_load(asr_sandbox *sb, const char *name, const char *text, size_t len,

@@ -72,6 +72,11 @@ int asr_sandbox_past_deadline(asr_sandbox *sb);
 uint64_t asr_sandbox_instructions(const asr_sandbox *sb);
 size_t asr_sandbox_memory_peak(const asr_sandbox *sb);
 
+/* Coverage: calls fn(ud, L, ar) on every line a Lua function executes
+ * (ar->currentline set). Slower; for rule tests only. NULL turns it off. */
+typedef void (*asr_line_fn)(void *ud, lua_State *L, lua_Debug *ar);
+void asr_sandbox_set_line_hook(asr_sandbox *sb, asr_line_fn fn, void *ud);
+
 /* A safe one-line description of the value at idx: strings as-is (truncated
  * to max bytes, control characters replaced), other types by name. Never
  * calls metamethods. Pushes nothing. Writes into buf. */

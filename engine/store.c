@@ -673,6 +673,8 @@ struct asr_ro {
     sqlite3 *db;
     int (*interrupt)(void *);
     void *ud;
+    void (*on_read)(void *, const char *);
+    void *read_ud;
     long long rows;
     char *error;
 };
@@ -687,10 +689,14 @@ struct asr_query {
 static int ro_authorizer(void *ud, int action, const char *a, const char *b, const char *c,
                          const char *d)
 {
-    (void)ud, (void)c, (void)d;
+    (void)c, (void)d;
+    asr_ro *ro = ud;
     switch (action) {
-    case SQLITE_SELECT:
     case SQLITE_READ:
+        if (ro->on_read && a)
+            ro->on_read(ro->read_ud, a);
+        return SQLITE_OK;
+    case SQLITE_SELECT:
     case SQLITE_RECURSIVE:
         return SQLITE_OK;
     case SQLITE_FUNCTION:
@@ -735,9 +741,15 @@ asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char
     sqlite3_limit(ro->db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);
     sqlite3_limit(ro->db, SQLITE_LIMIT_VARIABLE_NUMBER, 100);
     sqlite3_limit(ro->db, SQLITE_LIMIT_FUNCTION_ARG, 32);
-    sqlite3_set_authorizer(ro->db, ro_authorizer, NULL);
+    sqlite3_set_authorizer(ro->db, ro_authorizer, ro);
     sqlite3_progress_handler(ro->db, 1000, ro_progress, ro);
     return ro;
+}
+
+void asr_ro_on_read(asr_ro *ro, void (*fn)(void *ud, const char *table), void *ud)
+{
+    ro->on_read = fn;
+    ro->read_ud = ud;
 }
 
 void asr_ro_close(asr_ro *ro)

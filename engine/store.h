@@ -99,6 +99,9 @@ typedef enum { ASR_VNULL, ASR_VINT, ASR_VREAL, ASR_VTEXT } asr_vtype;
 /* Opens path for reading. On failure returns NULL and writes a message. */
 asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char *err,
                     size_t errsize);
+/* Calls fn(ud, table) for every table a statement prepared from now on reads
+ * (rule coverage). */
+void asr_ro_on_read(asr_ro *ro, void (*fn)(void *ud, const char *table), void *ud);
 /* Finalizes every statement still open, then closes. */
 void asr_ro_close(asr_ro *ro);
 /* Rows returned by every query so far. */

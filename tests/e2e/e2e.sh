@@ -652,6 +652,152 @@ case_validate_rule_files() {
     expect_err "10 problems; not valid"
 }
 
+# ---- test: rule test cases and coverage ----
+
+case_test_rule_library_with_coverage() {
+    cd "$ROOT" || fail "no project root"
+    # The CI gate: every line of every standard rule runs in some case, and
+    # every rule is seen both firing and quiet (see docs/testing-rules.md).
+    run test --rules rules --coverage --min-coverage 100
+    expect_rc 0
+    expect_out "0 failed"
+    expect_out "Rule code: 100.0% of lines run"
+    expect_out "Rule behaviour: 100.0% of rules seen both firing and quiet"
+}
+
+case_test_example_map_coverage() {
+    cd "$ROOT" || fail "no project root"
+    run test --rules rules --coverage --map "$EXAMPLE_MAP" --coverage-html "$T/coverage.html"
+    expect_rc 0
+    # Exactly what no standard rule covers on the example map.
+    expect_out "  areas      7 of 7 covered"
+    expect_out "  sources    7 of 7 covered"
+    expect_out "  lines      4 of 4 covered"
+    expect_out "  principles 0 of 7 covered; not covered: A, B, C, D, E, F, G"
+    grep -q "<table>" "$T/coverage.html" || fail "no HTML coverage page"
+    grep -qF "Vetting and counter-corruption" "$T/coverage.html" || fail "areas missing from the page"
+}
+
+# A mutated copy of a rule must make at least one case fail.
+mutate_and_test() { # rule-file sed-expression
+    cp -r "$ROOT/rules" "$ROOT/mappings" "$ROOT/fixtures" "$T/"
+    sed -i "$2" "$T/rules/$1"
+    cmp -s "$ROOT/rules/$1" "$T/rules/$1" && fail "the mutation changed nothing in $1"
+    run test --rules "$T/rules"
+    expect_rc 1
+    expect_out "FAIL "
+}
+
+case_test_catches_mutated_comparison() {
+    mutate_and_test overdue-actions.lua 's/AND coalesce(current_due, original_due) < date/AND coalesce(current_due, original_due) <= date/'
+    expect_out "FAIL $T/rules/overdue-actions.test.yaml:21: quiet on the due date itself"
+    expect_out "unexpected: overdue-actions A-1"
+}
+
+case_test_catches_mutated_threshold() {
+    mutate_and_test weak-opinion-no-follow-up.lua 's/WHERE e.opinion_rank <= ?/WHERE e.opinion_rank < ?/'
+    expect_out "missing:    E-1"
+}
+
+case_test_reports_failures_readably() {
+    mkdir -p "$T/rules"
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    cat >"$T/rules/high-actions.test.yaml" <<'YAML'
+rule: high-actions
+cases:
+  - name: expects the wrong subject
+    as_of: 2022-10-03
+    data:
+      actions:
+        - {action_id: A-001, area: vetting, priority: high, due: 2022-01-01}
+    expect:
+      - {subject: A-999}
+  - name: passes
+    as_of: 2022-10-03
+    data:
+      actions:
+        - {action_id: A-001, area: vetting, priority: high, due: 2022-01-01}
+        - {action_id: A-002, area: vetting, priority: low, due: 2022-01-01}
+    expect:
+      - {subject: A-001, severity: medium, message: "^high priority$"}
+YAML
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 1
+    expect_out "FAIL $T/rules/high-actions.test.yaml:3: expects the wrong subject"
+    expect_out "    missing:    A-999  (expected at line 9)"
+    expect_out '    unexpected: high-actions A-001 [medium] "high priority"'
+    expect_out "PASS $T/rules/high-actions.test.yaml:10: passes"
+    expect_out "1 passed, 1 failed"
+    run test --rules "$T/rules" --map "$MAP" --format junit
+    expect_rc 1
+    expect_out '<testsuites name="assure rule tests" tests="2" failures="1">'
+    expect_out '<failure message="findings differ from the expected ones">'
+    run test --rules "$T/rules" --map "$MAP" --format json --filter passes
+    expect_rc 0
+    expect_out '"passed": 1, "failed": 0, "skipped": 1'
+}
+
+case_test_expected_failures() {
+    mkdir -p "$T/rules"
+    cp "$ROOT/fixtures/hostile/h06-loop.lua" "$T/rules/"
+    cat >"$T/rules/loop.test.yaml" <<'YAML'
+rule: h06-loop
+cases:
+  - name: the loop times out, as expected
+    as_of: 2022-10-03
+    expect_failure: timeout
+  - name: an unexpected failure fails the case
+    as_of: 2022-10-03
+    expect: []
+YAML
+    run test --rules "$T/rules" --map "$MAP" --timeout 1
+    expect_out "PASS $T/rules/loop.test.yaml:3: the loop times out, as expected"
+    expect_out "FAIL $T/rules/loop.test.yaml:6: an unexpected failure fails the case"
+    expect_out "rule h06-loop failed (timeout)"
+}
+
+case_test_bad_test_files() {
+    mkdir -p "$T/rules"
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    cat >"$T/rules/bad.test.yaml" <<'YAML'
+rule: high-actions
+cases:
+  - name: unknown key
+    as_of: 2022-10-03
+    expected: []
+  - name: bad date in the data
+    as_of: 2022-13-01
+    data:
+      actions:
+        - {action_id: A-001, area: vetting, priority: high, due: 2022-02-30}
+    expect: []
+YAML
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 78
+    expect_err "bad.test.yaml:5:5: error: cases[0]: unknown key 'expected'; did you mean 'expect'?"
+    expect_err "bad.test.yaml:7:12: error: cases[1]: as_of '2022-13-01' is not a YYYY-MM-DD date"
+    cat >"$T/rules/bad.test.yaml" <<'YAML'
+rule: high-actions
+cases:
+  - name: data the importer would refuse
+    as_of: 2022-10-03
+    data:
+      actions:
+        - {action_id: A-001, area: vetting, priority: high, due: 2022-02-30}
+        - {action_id: A-002, area: nowhere, priority: urgent, due: 2022-01-01, colour: red}
+    expect: []
+YAML
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 78
+    expect_err "bad.test.yaml:8:80: error: actions: 'colour' is not a field of dataset 'actions'"
+    sed -i 's/, colour: red//' "$T/rules/bad.test.yaml"
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 78
+    expect_err "bad.test.yaml:7:11: error: Due: '2022-02-30': no such day"
+    expect_err "bad.test.yaml:8:11: error: Area: 'nowhere': no area with this id in the map"
+    expect_err "bad.test.yaml:8:11: error: Priority: 'urgent': not an allowed value"
+}
+
 # ---- check: the hostile-rule suite (checklist H1-H30) ----
 
 HOSTILE=$ROOT/fixtures/hostile

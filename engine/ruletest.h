@@ -1,0 +1,36 @@
+/* ruletest: rule test cases and coverage for internal audit. Reads YAML
+ * test files (*.test.yaml beside the rules), runs each case in a fresh
+ * database -- its data imported through the same checks as a real import --
+ * compares the findings with the expected ones, and measures three kinds of
+ * coverage: lines of rule code run, rules seen both firing and quiet, and the
+ * parts of the map the tested rules cover. Writes results as text, JSON or
+ * JUnit XML, and the coverage matrix as a self-contained HTML page.
+ * Uses runner, import, store, map, yamltree, report (escaping). */
+#ifndef ASSURE_RULETEST_H
+#define ASSURE_RULETEST_H
+
+#include <stdio.h>
+
+#include "diag.h"
+#include "runner.h"
+
+typedef enum { ASR_TEST_TEXT, ASR_TEST_JSON, ASR_TEST_JUNIT } asr_test_format;
+
+typedef struct {
+    const char *rules_dir;
+    const char *map_path; /* default map for cases that name none; may be NULL */
+    const char *filter;   /* run cases whose name or rule id contains this; NULL = all */
+    asr_test_format format;
+    int coverage;        /* add the coverage report */
+    const char *html;    /* write the coverage matrix here; NULL = no */
+    double min_coverage; /* percent; < 0 = no gate */
+    asr_runner_opts runner;
+} asr_test_opts;
+
+/* Runs every case. Writes the report to out. Returns ASR_OK when every case
+ * passed (and coverage meets min_coverage), ASR_FINDINGS (1) when some case
+ * failed or coverage is below it, ASR_E_CONFIG for a bad test or rule file
+ * (problems in d), or another status for missing files or output errors. */
+asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d);
+
+#endif
