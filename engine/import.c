@@ -723,6 +723,9 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
         goto out;
     if ((st = asr_store_write_map(s, m, d)))
         goto rollback;
+    for (size_t i = 0; i < m->n_datasets; i++)
+        if ((st = asr_store_ensure_dataset(s, &m->datasets[i], d)))
+            goto rollback;
     asr_status worst = ASR_OK;
     for (size_t i = 0; i < n; i++) {
         if (plan[i].unchanged)

@@ -510,6 +510,19 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
     return st;
 }
 
+asr_status asr_store_ensure_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int exists = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, ds->id, -1, SQLITE_STATIC);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return exists ? ASR_OK : asr_store_recreate_dataset(s, ds, d);
+}
+
 static void now_utc(char out[21])
 {
     time_t t = time(NULL);

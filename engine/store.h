@@ -51,6 +51,10 @@ int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state
 /* The map hash recorded by the last successful import, or "" if none. */
 void asr_store_map_hash(asr_store *s, char out[65]);
 
+/* Creates the dataset's table, empty, if it does not exist yet, so rules can
+ * query a dataset nothing has been imported into. */
+asr_status asr_store_ensure_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d);
+
 /* Drops and recreates the dataset's table from its declaration. */
 asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d);
 

@@ -1,4 +1,4 @@
--- Agreed audit actions past their due date and not yet implemented.
+-- Medium- and low-priority audit actions past their due date.
 -- SQL only: the query does the work; the rule words the finding.
 return {
   id = "overdue-actions",
@@ -6,10 +6,10 @@ return {
   severity = "medium",
   category = "overdue",
   description = [[
-Flags every agreed audit action that is not implemented, verified, superseded
-or risk-accepted and whose current due date (the original one if it was never
-revised) is more than grace_days before the evaluation date. High-priority
-actions are flagged as high severity.]],
+Flags every medium- or low-priority audit action that is not implemented,
+verified, superseded or risk-accepted and whose current due date (the original
+one if it was never revised) is more than grace_days before the evaluation
+date. High-priority actions are flagged by high-priority-overdue.]],
   covers = { datasets = { "audit_actions" } },
   params = { grace_days = 0 },
 
@@ -18,14 +18,14 @@ actions are flagged as high severity.]],
       SELECT action_id, area, description, owner, priority, original_due,
              coalesce(current_due, original_due) AS due
         FROM audit_actions
-       WHERE status IN ('not started', 'in progress')
+       WHERE status IN ('not started', 'in progress') AND priority <> 'high'
          AND coalesce(current_due, original_due) < date(?, '-' || ? || ' days')
        ORDER BY action_id]]
     for a in ctx:rows(sql, ctx.as_of, ctx.params.grace_days) do
       local late = ctx:days_between(a.due, ctx.as_of)
       ctx:flag{
         subject = a.action_id,
-        severity = a.priority == "high" and "high" or nil,
+        severity = a.priority == "low" and "low" or nil,
         message = string.format("%s: %d days past its due date", a.description, late),
         area = a.area,
         owner = a.owner,

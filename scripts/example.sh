@@ -18,11 +18,10 @@ build/assure validate --map "$map" --rules rules
 
 echo
 echo "== Importing the tracker exports into $db"
-build/assure import --map "$map" --db "$db" \
-    audit_engagements="$data/audit_engagements.csv" \
-    audit_actions="$data/audit_actions.csv" \
-    inspection_findings="$data/inspection_findings.csv" \
-    maturity_assessments="$data/maturity_assessments.csv"
+# Each export is named after the dataset it fills.
+files=()
+for f in "$data"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
+build/assure import --map "$map" --db "$db" "${files[@]}"
 
 echo
 echo "== Exception list"
