@@ -325,12 +325,44 @@ static const char check_help[] =
     "      --timeout SECONDS  per-rule time budget (default 30)\n"
     "      --memory MB        per-rule memory budget (default 256)\n"
     "      --max-findings N   per-rule output budget (default 10000)\n"
+    "      --profile          print each rule's time, Lua instructions, rows read,\n"
+    "                         findings and peak memory to standard error\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 no exceptions; 1 exceptions found; 2 some rules failed (the\n"
     "other results are still produced); 64 bad command line; 65 the database\n"
     "holds another map; 66 a file is missing; 73/74 the output cannot be\n"
     "written; 75 database busy; 78 a bad map or rule file.\n";
+
+/* --profile: where the time went, slowest rule first, on standard error. */
+static void print_profile(const asr_rule_result *rules, const int *run, size_t n, double total)
+{
+    size_t *order = calloc(n ? n : 1, sizeof *order), k = 0;
+    if (!order)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (run[i])
+            order[k++] = i;
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i; j > 0 && rules[order[j]].elapsed_ms > rules[order[j - 1]].elapsed_ms;
+             j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    /* The budget hook counts instructions in steps of 1,000. */
+    fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions",
+            "rows read", "findings", "memory KB");
+    for (size_t i = 0; i < k; i++) {
+        const asr_rule_result *r = &rules[order[i]];
+        fprintf(stderr, "%-32s %10.1f %14llu %12lld %9zu %10zu%s%s\n", r->rule.id, r->elapsed_ms,
+                (unsigned long long)(r->instructions / 1000), r->rows_read, r->n_findings,
+                r->memory_peak / 1024, r->fail ? "  FAILED: " : "",
+                r->fail ? asr_fail_kind_name(r->fail) : "");
+    }
+    fprintf(stderr, "%-32s %10.1f  (whole run, wall clock)\n", "total", total);
+    free(order);
+}
 
 static int today(char out[11])
 {
@@ -343,7 +375,7 @@ static int today(char out[11])
 
 static int cmd_check(int argc, char **argv)
 {
-    enum { OPT_RULE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_MAX_FINDINGS };
+    enum { OPT_RULE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_MAX_FINDINGS, OPT_PROFILE };
     static const struct option opts[] = {
         {"map", required_argument, NULL, 'm'},
         {"db", required_argument, NULL, 'd'},
@@ -356,6 +388,7 @@ static int cmd_check(int argc, char **argv)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"memory", required_argument, NULL, OPT_MEMORY},
         {"max-findings", required_argument, NULL, OPT_MAX_FINDINGS},
+        {"profile", no_argument, NULL, OPT_PROFILE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     const char *map_path = NULL, *db_path = NULL, *rules_dir = NULL, *output = NULL;
@@ -365,7 +398,7 @@ static int cmd_check(int argc, char **argv)
     asr_runner_default_opts(&o);
     const char **only = calloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
-    int c;
+    int c, profile = 0;
     long long v;
     asr_date date;
 #define USAGE(...)                                                                                 \
@@ -418,6 +451,9 @@ static int cmd_check(int argc, char **argv)
             if ((v = parse_count(optarg)) < 1)
                 USAGE("--max-findings takes a number, not '%s'", optarg);
             o.output.max_findings = (size_t)v;
+            break;
+        case OPT_PROFILE:
+            profile = 1;
             break;
         case 'h':
             free(only);
@@ -542,6 +578,8 @@ static int cmd_check(int argc, char **argv)
         if (asr_report_write(&rep, fmt, stdout, color) || fflush(stdout) != 0)
             st = ASR_E_IO;
     }
+    if (profile)
+        print_profile(rules, run, n_rules, rep.elapsed_ms);
     if (st == ASR_OK)
         st = failed ? ASR_RULE_FAILED : n_findings ? ASR_FINDINGS : ASR_OK;
 done:

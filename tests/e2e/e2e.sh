@@ -556,6 +556,19 @@ case_check_ctx_api() {
     expect_err "log: api: log line 42 true nil (table)"
 }
 
+case_check_profile() {
+    example_db
+    cd "$ROOT" || fail "no project root"
+    run check --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-10-03 --format json \
+        --profile --output "$T/out.json"
+    expect_rc 1
+    expect_err "rule                                     ms k instructions    rows read  findings"
+    expect_err "total"
+    [ "$(grep -c '^[a-z-]* *[0-9.]* *[0-9]* *[0-9]* *[0-9]* *[0-9]*$' "$T/err")" = 26 ] ||
+        fail "expected a profile line for each of the 26 rules"
+    grep -qE '^overdue-actions +[0-9.]+ +[0-9]+ +4 +4 ' "$T/err" || fail "overdue-actions: rows read or findings wrong"
+}
+
 case_check_csv_is_formula_safe() {
     good_db
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule notes --format csv
