@@ -63,9 +63,33 @@ static int digits_value(const char *s, size_t n)
     return v;
 }
 
+static int iso_digits(const char *s)
+{
+    for (int i = 0; i < 10; i++) {
+        if (i == 4 || i == 7) {
+            if (s[i] != '-')
+                return 0;
+        } else if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 const char *asr_date_parse(const char *s, size_t len, const char *format, asr_date *out)
 {
     static char reason[96];
+    /* Fast path for the usual case: a well-formed, real ISO date. */
+    if (!format && len == 10 && iso_digits(s)) {
+        int y = digits_value(s, 4), m = digits_value(s + 5, 2), d = digits_value(s + 8, 2);
+        if (y >= ASR_DATE_MIN_YEAR && y <= ASR_DATE_MAX_YEAR && m >= 1 && m <= 12 && d >= 1 &&
+            d <= asr_days_in_month(y, m)) {
+            out->year = y;
+            out->month = m;
+            out->day = d;
+            return NULL;
+        }
+    }
     if (!format)
         format = "YYYY-MM-DD";
     size_t flen = strlen(format);

@@ -258,6 +258,7 @@ static int cmd_import(int argc, char **argv)
         specs[i].path = eq + 1;
     }
 
+    asr_store_bulk_mode();
     asr_diag d;
     asr_diag_init(&d, (size_t)max_errors);
     asr_map *m = NULL;

@@ -912,6 +912,11 @@ void asr_query_finalize(asr_query *q)
     free(q);
 }
 
+void asr_store_bulk_mode(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 void asr_store_heap_limit(int64_t bytes)
 {
     sqlite3_hard_heap_limit64(bytes);

@@ -130,6 +130,11 @@ double asr_query_column_real(asr_query *q, int i);
 const char *asr_query_column_text(asr_query *q, int i, size_t *len);
 void asr_query_finalize(asr_query *q);
 
+/* For a process that only imports: turns off SQLite's memory statistics,
+ * which take a lock on every allocation. Call before anything else touches
+ * SQLite. (Rule workers need the statistics for their heap limit.) */
+void asr_store_bulk_mode(void);
+
 /* Caps SQLite's heap for the whole process (used in rule workers). */
 void asr_store_heap_limit(int64_t bytes);
 
