@@ -352,8 +352,8 @@ static void print_profile(const asr_rule_result *rules, const int *run, size_t n
             order[j - 1] = t;
         }
     /* The budget hook counts instructions in steps of 1,000. */
-    fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions",
-            "rows read", "findings", "memory KB");
+    fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions", "rows read",
+            "findings", "memory KB");
     for (size_t i = 0; i < k; i++) {
         const asr_rule_result *r = &rules[order[i]];
         fprintf(stderr, "%-32s %10.1f %14llu %12lld %9zu %10zu%s%s\n", r->rule.id, r->elapsed_ms,
@@ -452,6 +452,8 @@ static int cmd_check(int argc, char **argv)
             if ((v = parse_count(optarg)) < 1)
                 USAGE("--max-findings takes a number, not '%s'", optarg);
             o.output.max_findings = (size_t)v;
+            /* and room for them: 2 KB a finding on average, at least 16 MB */
+            o.output.max_bytes = (size_t)v > 8192 ? (size_t)v * 2048 : 16u << 20;
             break;
         case OPT_PROFILE:
             profile = 1;

@@ -48,10 +48,22 @@ const asr_unit *asr_report_business_group(const asr_map *m, const asr_finding *f
     return u;
 }
 
+/* Findings come sorted by rule and subject, so neighbours often share a
+ * unit or area: remember the last answer. */
 static const char *bg_name(const asr_map *m, const asr_finding *f)
 {
+    static const asr_map *last_map;
+    static char last_unit[128], last_area[128];
+    static const char *last_name;
+    const char *unit = f->unit ? f->unit : "", *area = f->area ? f->area : "";
+    if (last_map == m && strcmp(unit, last_unit) == 0 && strcmp(area, last_area) == 0)
+        return last_name;
     const asr_unit *u = asr_report_business_group(m, f);
-    return u ? (u->name ? u->name : u->id) : NULL;
+    last_map = m;
+    snprintf(last_unit, sizeof last_unit, "%s", unit);
+    snprintf(last_area, sizeof last_area, "%s", area);
+    last_name = u ? (u->name ? u->name : u->id) : NULL;
+    return last_name;
 }
 
 /* ---- counts ---- */
@@ -224,17 +236,24 @@ void asr_csv_cell(FILE *out, const char *s)
     int formula =
         s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
     int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', out);
+    if (!quote) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
     if (formula)
         fputc('\'', out);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', out);
-        fputc(*p, out);
+    for (const char *p = s;;) {
+        const char *q = strchr(p, '"');
+        if (!q) {
+            fputs(p, out);
+            break;
+        }
+        fwrite(p, 1, (size_t)(q - p) + 1, out);
+        fputc('"', out); /* the quote, doubled */
+        p = q + 1;
     }
-    if (quote)
-        fputc('"', out);
+    fputc('"', out);
 }
 
 static void evidence_text(const asr_finding *f, asr_buf *b)

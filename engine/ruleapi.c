@@ -586,7 +586,7 @@ static const char *flag_text(lua_State *L, int t, const char *key, size_t max, s
     return s;
 }
 
-static void check_ref(lua_State *L, const asr_map *m, const char *key, const char *id)
+static void check_ref(lua_State *L, asr_ctx *c, const char *key, const char *id)
 {
     if (!id)
         return;
@@ -594,11 +594,11 @@ static void check_ref(lua_State *L, const asr_map *m, const char *key, const cha
                 : strcmp(key, "area") == 0 ? ASR_REF_AREAS
                 : strcmp(key, "line") == 0 ? ASR_REF_LINES
                                            : ASR_REF_PRINCIPLES;
-    asr_strset ids = {0};
-    asr_map_ref_ids(m, r, &ids);
-    int ok = asr_strset_has(&ids, id, strlen(id));
-    asr_strset_free(&ids);
-    if (!ok)
+    if (!c->have_ids[r]) {
+        asr_map_ref_ids(c->map, r, &c->ids[r]);
+        c->have_ids[r] = 1;
+    }
+    if (!asr_strset_has(&c->ids[r], id, strlen(id)))
         luaL_error(L, "flag: %s '%s' is not in the map", key, id);
 }
 
@@ -646,10 +646,10 @@ static int api_flag(lua_State *L)
         return luaL_error(L, "flag: message is required");
     if (v[2] && strcmp(v[2], "high") && strcmp(v[2], "medium") && strcmp(v[2], "low"))
         return luaL_error(L, "flag: severity must be 'high', 'medium' or 'low', not '%s'", v[2]);
-    check_ref(L, c->map, "unit", v[3]);
-    check_ref(L, c->map, "area", v[4]);
-    check_ref(L, c->map, "line", v[5]);
-    check_ref(L, c->map, "principle", v[6]);
+    check_ref(L, c, "unit", v[3]);
+    check_ref(L, c, "area", v[4]);
+    check_ref(L, c, "line", v[5]);
+    check_ref(L, c, "principle", v[6]);
     if (v[8]) {
         asr_date d;
         const char *why = asr_date_parse(v[8], len[8], NULL, &d);
@@ -706,8 +706,11 @@ static int api_flag(lua_State *L)
         return luaL_error(L, "flag: output budget spent (at most %d findings and %d bytes)",
                           (int)c->budget.max_findings, (int)c->budget.max_bytes);
     }
-    if (c->out_fd >= 0 && asr_wire_send(c->out_fd, &c->msg) != 0)
-        return luaL_error(L, "flag: cannot send the finding to the parent");
+    if (c->out_fd >= 0) {
+        asr_buf_add(&c->out, c->msg.data, c->msg.len);
+        if (c->out.len >= (64u << 10) && asr_ctx_flush(c) != 0)
+            return luaL_error(L, "flag: cannot send the finding to the parent");
+    }
     for (size_t i = 0; i < nev; i++) {
         lua_pushnil(L);
         lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + i));
@@ -756,8 +759,15 @@ static int api_log(lua_State *L)
     asr_wire_add(&c->msg, line.data ? line.data : "", line.len);
     asr_buf_free(&line);
     if (c->out_fd >= 0)
-        asr_wire_send(c->out_fd, &c->msg);
+        asr_buf_add(&c->out, c->msg.data, c->msg.len);
     return 0;
+}
+
+int asr_ctx_flush(asr_ctx *c)
+{
+    int rc = c->out_fd >= 0 && c->out.len ? asr_wire_send(c->out_fd, &c->out) : 0;
+    asr_buf_clear(&c->out);
+    return rc;
 }
 
 /* ---- dates ---- */
@@ -885,4 +895,7 @@ void asr_ruleapi_push_ctx(lua_State *L, asr_ctx *c)
 void asr_ctx_free(asr_ctx *c)
 {
     asr_buf_free(&c->msg);
+    asr_buf_free(&c->out);
+    for (int i = 0; i < 6; i++)
+        asr_strset_free(&c->ids[i]);
 }

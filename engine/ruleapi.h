@@ -31,12 +31,18 @@ typedef struct {
     asr_output_budget budget;
 
     asr_strset *reads; /* if set: gets the map_* names of the map parts the rule read */
+    asr_strset ids[6]; /* per asr_ref: the map's ids, built on first use by ctx:flag */
+    int have_ids[6];
 
     /* what happened */
     size_t findings, bytes, logs, logs_dropped;
     int output_exceeded;
     asr_buf msg; /* scratch for wire messages */
+    asr_buf out; /* messages waiting to be sent: one write per 64 KiB, not per finding */
 } asr_ctx;
+
+/* Sends what ctx:flag and ctx:log have queued. 0, or -1 if the pipe is gone. */
+int asr_ctx_flush(asr_ctx *c);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */
 #define ASR_SANDBOX_PREFIX "sandbox: "

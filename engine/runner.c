@@ -269,6 +269,7 @@ static void worker_main(const job *j, int fd)
     const char *cerr = NULL;
     int failed = asr_sandbox_call(sb, 1, 0, &cerr);
     double elapsed = (now_seconds() - t0) * 1000;
+    asr_ctx_flush(&c);
     if (j->o->coverage)
         send_lines(fd, &msg, &cv);
     if (failed || c.output_exceeded) {
@@ -319,11 +320,6 @@ static char *take(const asr_wire_msg *m, size_t i)
     return i < m->n ? asr_xstrndup(m->field[i], m->len[i]) : asr_xstrdup("");
 }
 
-static char *take_opt(const asr_wire_msg *m, size_t i)
-{
-    return i < m->n && m->len[i] ? asr_xstrndup(m->field[i], m->len[i]) : NULL;
-}
-
 static asr_fail_kind kind_from_name(const char *s, size_t len)
 {
     for (int k = ASR_FAIL_TIMEOUT; k <= ASR_FAIL_LOAD; k++) {
@@ -350,21 +346,37 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
         asr_finding *f = &col->findings[col->n_findings++];
         memset(f, 0, sizeof *f);
         f->rule = s->index;
-        f->subject = take(m, 0);
-        f->message = take(m, 1);
-        f->severity = take_opt(m, 2);
-        f->unit = take_opt(m, 3);
-        f->area = take_opt(m, 4);
-        f->line = take_opt(m, 5);
-        f->principle = take_opt(m, 6);
-        f->owner = take_opt(m, 7);
-        f->due = take_opt(m, 8);
-        size_t nev = m->n > 9 ? (m->n - 9) / 2 : 0;
-        f->evidence = asr_xcalloc(nev ? nev : 1, sizeof *f->evidence);
-        for (size_t i = 0; i < nev; i++) {
-            f->evidence[i].k = take(m, 9 + 2 * i);
-            f->evidence[i].v = take(m, 10 + 2 * i);
+        /* One block holds every string of the finding and its evidence:
+         * a big exception list costs one allocation per finding. */
+        size_t nev = m->n > 9 ? (m->n - 9) / 2 : 0, total = 0;
+        for (size_t i = 0; i < m->n; i++)
+            total += m->len[i] + 1;
+        char *block = asr_xmalloc(total + (nev + 1) * sizeof *f->evidence);
+        f->evidence = (asr_kv *)block;
+        char *p = block + (nev + 1) * sizeof *f->evidence;
+        char *field[9];
+        for (size_t i = 0; i < m->n; i++) {
+            memcpy(p, m->field[i], m->len[i]);
+            p[m->len[i]] = '\0';
+            if (i < 9)
+                field[i] = p;
+            else if ((i - 9) % 2 == 0)
+                f->evidence[(i - 9) / 2].k = p;
+            else
+                f->evidence[(i - 9) / 2].v = p;
+            p += m->len[i] + 1;
         }
+        for (size_t i = m->n; i < 9; i++)
+            field[i] = NULL;
+        f->subject = field[0] ? field[0] : (char *)"";
+        f->message = field[1] ? field[1] : (char *)"";
+        f->severity = field[2] && *field[2] ? field[2] : NULL;
+        f->unit = field[3] && *field[3] ? field[3] : NULL;
+        f->area = field[4] && *field[4] ? field[4] : NULL;
+        f->line = field[5] && *field[5] ? field[5] : NULL;
+        f->principle = field[6] && *field[6] ? field[6] : NULL;
+        f->owner = field[7] && *field[7] ? field[7] : NULL;
+        f->due = field[8] && *field[8] ? field[8] : NULL;
         f->n_evidence = nev;
         res->n_findings++;
         break;
@@ -638,8 +650,8 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
 static int cmp_finding(const void *a, const void *b, void *ctx)
 {
     const asr_finding *x = a, *y = b;
-    const asr_rule_result *res = ctx;
-    int c = strcmp(res[x->rule].rule.id, res[y->rule].rule.id);
+    const size_t *rank = ctx; /* position of each rule in id order */
+    int c = rank[x->rule] < rank[y->rule] ? -1 : rank[x->rule] > rank[y->rule];
     if (!c)
         c = strcmp(x->subject, y->subject);
     if (!c)
@@ -648,18 +660,28 @@ static int cmp_finding(const void *a, const void *b, void *ctx)
 }
 
 /* qsort_r is not C11; a small merge sort keeps the order stable too. */
-static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res)
+static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res, size_t nrules)
 {
     if (n < 2)
         return;
+    size_t *rank = asr_xcalloc(nrules + 1, sizeof *rank);
+    for (size_t i = 0; i < nrules; i++)
+        for (size_t k = 0; k < nrules; k++)
+            rank[i] +=
+                res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
     asr_finding *tmp = asr_xmalloc(n * sizeof *tmp);
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
+            if (mid < hi && cmp_finding(&f[mid - 1], &f[mid], rank) <= 0) {
+                /* already in order: rules usually flag in ORDER BY order */
+                memcpy(tmp + lo, f + lo, (hi - lo) * sizeof *f);
+                continue;
+            }
             while (i < mid && j < hi)
-                tmp[k++] = cmp_finding(&f[j], &f[i], (void *)res) < 0 ? f[j++] : f[i++];
+                tmp[k++] = cmp_finding(&f[j], &f[i], rank) < 0 ? f[j++] : f[i++];
             while (i < mid)
                 tmp[k++] = f[i++];
             while (j < hi)
@@ -668,24 +690,12 @@ static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res)
         memcpy(f, tmp, n * sizeof *f);
     }
     free(tmp);
+    free(rank);
 }
 
 static void free_finding(asr_finding *f)
 {
-    free(f->subject);
-    free(f->message);
-    free(f->severity);
-    free(f->unit);
-    free(f->area);
-    free(f->line);
-    free(f->principle);
-    free(f->owner);
-    free(f->due);
-    for (size_t i = 0; i < f->n_evidence; i++) {
-        free(f->evidence[i].k);
-        free(f->evidence[i].v);
-    }
-    free(f->evidence);
+    free(f->evidence); /* the block holding every string of the finding */
 }
 
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
@@ -718,7 +728,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
         f->fingerprint[16] = '\0';
         col.findings[kept++] = *f;
     }
-    sort_findings(col.findings, kept, results);
+    sort_findings(col.findings, kept, results, n);
     *findings = col.findings;
     *n_findings = kept;
 }
