@@ -87,21 +87,29 @@ static char *raw_string(lua_State *L, int idx, const char *key, int *type)
     return s;
 }
 
+/* Pushes the table under key in the rule table at idx. Returns 1 (pushed),
+ * 0 (absent: nothing pushed) or -1 (not a table: reported in err). */
+static int push_table_field(lua_State *L, int idx, const char *key, const char *example,
+                            const char *file, const char *text, char *err, size_t errsize)
+{
+    lua_pushstring(L, key);
+    int t = lua_rawget(L, idx);
+    if (t == LUA_TTABLE)
+        return 1;
+    lua_pop(L, 1);
+    if (t == LUA_TNIL)
+        return 0;
+    return meta_error(err, errsize, file, text, key, "%s must be a table such as %s, not a %s",
+                      key, example, lua_typename(L, t));
+}
+
 static int read_covers(lua_State *L, int idx, asr_rule *r, const char *file, const char *text,
                        char *err, size_t errsize)
 {
-    lua_pushliteral(L, "covers");
-    int t = lua_rawget(L, idx);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    if (t != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return meta_error(err, errsize, file, text, "covers",
-                          "covers must be a table such as {areas = {'vetting'}}, not a %s",
-                          lua_typename(L, t));
-    }
+    int got = push_table_field(L, idx, "covers", "{areas = {'vetting'}}", file, text, err,
+                               errsize);
+    if (got <= 0)
+        return got;
     int covers = lua_gettop(L);
     size_t cap = 0;
     lua_pushnil(L);
@@ -161,18 +169,9 @@ static int cmp_param(const void *a, const void *b)
 static int read_params(lua_State *L, int idx, asr_rule *r, const char *file, const char *text,
                        char *err, size_t errsize)
 {
-    lua_pushliteral(L, "params");
-    int t = lua_rawget(L, idx);
-    if (t == LUA_TNIL) {
-        lua_pop(L, 1);
-        return 0;
-    }
-    if (t != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return meta_error(err, errsize, file, text, "params",
-                          "params must be a table of name = default value, not a %s",
-                          lua_typename(L, t));
-    }
+    int got = push_table_field(L, idx, "params", "{grace_days = 0}", file, text, err, errsize);
+    if (got <= 0)
+        return got;
     int params = lua_gettop(L);
     size_t cap = 0;
     lua_pushnil(L);
