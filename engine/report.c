@@ -53,15 +53,16 @@ const asr_unit *asr_report_business_group(const asr_map *m, const asr_finding *f
 static const char *bg_name(const asr_map *m, const asr_finding *f)
 {
     static const asr_map *last_map;
-    static char last_unit[128], last_area[128];
+    static const char *last_unit, *last_area; /* point into earlier findings */
     static const char *last_name;
     const char *unit = f->unit ? f->unit : "", *area = f->area ? f->area : "";
-    if (last_map == m && strcmp(unit, last_unit) == 0 && strcmp(area, last_area) == 0)
+    if (last_map == m && last_unit && strcmp(unit, last_unit) == 0 &&
+        strcmp(area, last_area) == 0)
         return last_name;
     const asr_unit *u = asr_report_business_group(m, f);
     last_map = m;
-    snprintf(last_unit, sizeof last_unit, "%s", unit);
-    snprintf(last_area, sizeof last_area, "%s", area);
+    last_unit = unit;
+    last_area = area;
     last_name = u ? (u->name ? u->name : u->id) : NULL;
     return last_name;
 }

@@ -659,7 +659,9 @@ static int cmp_finding(const void *a, const void *b, void *ctx)
     return c;
 }
 
-/* qsort_r is not C11; a small merge sort keeps the order stable too. */
+/* qsort_r is not C11; a small merge sort keeps the order stable too. It
+ * sorts pointers (findings are large), and skips merging two runs that are
+ * already in order, as they usually are: rules flag in ORDER BY order. */
 static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res, size_t nrules)
 {
     if (n < 2)
@@ -667,28 +669,36 @@ static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res, 
     size_t *rank = asr_xcalloc(nrules + 1, sizeof *rank);
     for (size_t i = 0; i < nrules; i++)
         for (size_t k = 0; k < nrules; k++)
-            rank[i] +=
-                res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
-    asr_finding *tmp = asr_xmalloc(n * sizeof *tmp);
+            rank[i] += res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
+    asr_finding **p = asr_xmalloc(n * sizeof *p), **tmp = asr_xmalloc(n * sizeof *tmp);
+    for (size_t i = 0; i < n; i++)
+        p[i] = &f[i];
     for (size_t width = 1; width < n; width *= 2) {
         for (size_t lo = 0; lo < n; lo += 2 * width) {
             size_t mid = lo + width < n ? lo + width : n;
             size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
             size_t i = lo, j = mid, k = lo;
-            if (mid < hi && cmp_finding(&f[mid - 1], &f[mid], rank) <= 0) {
-                /* already in order: rules usually flag in ORDER BY order */
-                memcpy(tmp + lo, f + lo, (hi - lo) * sizeof *f);
+            if (mid == hi || cmp_finding(p[mid - 1], p[mid], rank) <= 0) {
+                memcpy(tmp + lo, p + lo, (hi - lo) * sizeof *p);
                 continue;
             }
             while (i < mid && j < hi)
-                tmp[k++] = cmp_finding(&f[j], &f[i], rank) < 0 ? f[j++] : f[i++];
+                tmp[k++] = cmp_finding(p[j], p[i], rank) < 0 ? p[j++] : p[i++];
             while (i < mid)
-                tmp[k++] = f[i++];
+                tmp[k++] = p[i++];
             while (j < hi)
-                tmp[k++] = f[j++];
+                tmp[k++] = p[j++];
         }
-        memcpy(f, tmp, n * sizeof *f);
+        asr_finding **t = p;
+        p = tmp;
+        tmp = t;
     }
+    asr_finding *sorted = asr_xmalloc(n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = *p[i];
+    memcpy(f, sorted, n * sizeof *f);
+    free(sorted);
+    free(p);
     free(tmp);
     free(rank);
 }

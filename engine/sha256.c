@@ -1,6 +1,5 @@
 #include "sha256.h"
 
-#include <stdio.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -93,6 +92,9 @@ void asr_sha256_final_hex(asr_sha256 *c, char hex[65])
     for (int i = 0; i < 8; i++)
         tail[pad + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
     asr_sha256_update(c, tail, pad + 8);
+    static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08x", c->state[i]);
+        for (int k = 0; k < 8; k++)
+            hex[8 * i + k] = digits[(c->state[i] >> (28 - 4 * k)) & 0xf];
+    hex[64] = '\0';
 }
