@@ -56,8 +56,7 @@ static const char *bg_name(const asr_map *m, const asr_finding *f)
     static const char *last_unit, *last_area; /* point into earlier findings */
     static const char *last_name;
     const char *unit = f->unit ? f->unit : "", *area = f->area ? f->area : "";
-    if (last_map == m && last_unit && strcmp(unit, last_unit) == 0 &&
-        strcmp(area, last_area) == 0)
+    if (last_map == m && last_unit && strcmp(unit, last_unit) == 0 && strcmp(area, last_area) == 0)
         return last_name;
     const asr_unit *u = asr_report_business_group(m, f);
     last_map = m;

@@ -99,15 +99,14 @@ static int push_table_field(lua_State *L, int idx, const char *key, const char *
     lua_pop(L, 1);
     if (t == LUA_TNIL)
         return 0;
-    return meta_error(err, errsize, file, text, key, "%s must be a table such as %s, not a %s",
-                      key, example, lua_typename(L, t));
+    return meta_error(err, errsize, file, text, key, "%s must be a table such as %s, not a %s", key,
+                      example, lua_typename(L, t));
 }
 
 static int read_covers(lua_State *L, int idx, asr_rule *r, const char *file, const char *text,
                        char *err, size_t errsize)
 {
-    int got = push_table_field(L, idx, "covers", "{areas = {'vetting'}}", file, text, err,
-                               errsize);
+    int got = push_table_field(L, idx, "covers", "{areas = {'vetting'}}", file, text, err, errsize);
     if (got <= 0)
         return got;
     int covers = lua_gettop(L);

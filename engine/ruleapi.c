@@ -586,7 +586,7 @@ static const char *flag_text(lua_State *L, int t, const char *key, size_t max, s
     return s;
 }
 
-static void check_ref(lua_State *L, asr_ctx *c, const char *key, const char *id)
+static void check_ref(lua_State *L, asr_ctx *c, const char *who, const char *key, const char *id)
 {
     if (!id)
         return;
@@ -599,7 +599,7 @@ static void check_ref(lua_State *L, asr_ctx *c, const char *key, const char *id)
         c->have_ids[r] = 1;
     }
     if (!asr_strset_has(&c->ids[r], id, strlen(id)))
-        luaL_error(L, "flag: %s '%s' is not in the map", key, id);
+        luaL_error(L, "%s: %s '%s' is not in the map", who, key, id);
 }
 
 typedef struct {
@@ -610,6 +610,56 @@ typedef struct {
 static int cmp_kv(const void *a, const void *b)
 {
     return strcmp(((const kv *)a)->k, ((const kv *)b)->k);
+}
+
+/* Checks one finding's fields and queues it for the parent. v[0..9) are the
+ * flag_keys values (NULL when absent), ev the evidence sorted by name.
+ * who names the caller in messages. Raises on a bad field or a spent budget. */
+static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const size_t *len,
+                        const kv *ev, size_t nev, const char *who)
+{
+    static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16, 100, 100, 100, 100, 300, 10};
+    for (int i = 0; i < 9; i++)
+        if (v[i] && len[i] > limits[i])
+            return luaL_error(L, "%s: %s is longer than %d bytes", who, flag_keys[i],
+                              (int)limits[i]);
+    if (!v[0] || !len[0])
+        return luaL_error(L, "%s: subject is required (what the finding is about)", who);
+    if (!v[1] || !len[1])
+        return luaL_error(L, "%s: message is required", who);
+    if (v[2] && strcmp(v[2], "high") && strcmp(v[2], "medium") && strcmp(v[2], "low"))
+        return luaL_error(L, "%s: severity must be 'high', 'medium' or 'low', not '%s'", who, v[2]);
+    check_ref(L, c, who, "unit", v[3]);
+    check_ref(L, c, who, "area", v[4]);
+    check_ref(L, c, who, "line", v[5]);
+    check_ref(L, c, who, "principle", v[6]);
+    if (v[8]) {
+        asr_date d;
+        const char *why = asr_date_parse(v[8], len[8], NULL, &d);
+        if (why)
+            return luaL_error(L, "%s: due '%s': %s", who, v[8], why);
+    }
+    asr_wire_begin(&c->msg, 'F');
+    for (int i = 0; i < 9; i++)
+        asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
+    for (size_t i = 0; i < nev; i++) {
+        asr_wire_adds(&c->msg, ev[i].k);
+        asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
+    }
+    c->findings++;
+    c->bytes += c->msg.len;
+    if (c->findings > c->budget.max_findings || c->bytes > c->budget.max_bytes) {
+        c->output_exceeded = 1;
+        asr_sandbox_set_spent(c->sb, ASR_SPENT_OUTPUT); /* no pcall can swallow it */
+        return luaL_error(L, "%s: output budget spent (at most %d findings and %d bytes)", who,
+                          (int)c->budget.max_findings, (int)c->budget.max_bytes);
+    }
+    if (c->out_fd >= 0) {
+        asr_buf_add(&c->out, c->msg.data, c->msg.len);
+        if (c->out.len >= (64u << 10) && asr_ctx_flush(c) != 0)
+            return luaL_error(L, "%s: cannot send the finding to the parent", who);
+    }
+    return 0;
 }
 
 /* ctx:flag{subject=..., message=..., ...} [-0, +0, e] */
@@ -640,22 +690,6 @@ static int api_flag(lua_State *L)
     luaL_checkstack(L, 20, "flag");
     for (int i = 0; i < 9; i++)
         v[i] = flag_text(L, 2, flag_keys[i], limits[i], &len[i]); /* values at 3..11 */
-    if (!v[0] || !len[0])
-        return luaL_error(L, "flag: subject is required (what the finding is about)");
-    if (!v[1] || !len[1])
-        return luaL_error(L, "flag: message is required");
-    if (v[2] && strcmp(v[2], "high") && strcmp(v[2], "medium") && strcmp(v[2], "low"))
-        return luaL_error(L, "flag: severity must be 'high', 'medium' or 'low', not '%s'", v[2]);
-    check_ref(L, c, "unit", v[3]);
-    check_ref(L, c, "area", v[4]);
-    check_ref(L, c, "line", v[5]);
-    check_ref(L, c, "principle", v[6]);
-    if (v[8]) {
-        asr_date d;
-        const char *why = asr_date_parse(v[8], len[8], NULL, &d);
-        if (why)
-            return luaL_error(L, "flag: due '%s': %s", v[8], why);
-    }
     kv ev[MAX_EVIDENCE];
     size_t nev = 0;
     lua_pushliteral(L, "evidence");
@@ -691,31 +725,100 @@ static int api_flag(lua_State *L)
         }
         qsort(ev, nev, sizeof *ev, cmp_kv);
     }
-    asr_wire_begin(&c->msg, 'F');
-    for (int i = 0; i < 9; i++)
-        asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
-    for (size_t i = 0; i < nev; i++) {
-        asr_wire_adds(&c->msg, ev[i].k);
-        asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
-    }
-    c->findings++;
-    c->bytes += c->msg.len;
-    if (c->findings > c->budget.max_findings || c->bytes > c->budget.max_bytes) {
-        c->output_exceeded = 1;
-        asr_sandbox_set_spent(c->sb, ASR_SPENT_OUTPUT); /* no pcall can swallow it */
-        return luaL_error(L, "flag: output budget spent (at most %d findings and %d bytes)",
-                          (int)c->budget.max_findings, (int)c->budget.max_bytes);
-    }
-    if (c->out_fd >= 0) {
-        asr_buf_add(&c->out, c->msg.data, c->msg.len);
-        if (c->out.len >= (64u << 10) && asr_ctx_flush(c) != 0)
-            return luaL_error(L, "flag: cannot send the finding to the parent");
-    }
+    emit_finding(L, c, v, len, ev, nev, "flag");
     for (size_t i = 0; i < nev; i++) {
         lua_pushnil(L);
         lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + i));
     }
     return 0;
+}
+
+/* ctx:flag_rows(sql, ...) -> number of findings. Every row the query returns
+ * is a finding, made here in C without a Lua call per row: the columns named
+ * subject, message, severity, unit, area, line, principle, owner and due fill
+ * those fields, and columns named evidence_<name> become evidence <name>.
+ * NULL leaves a field out. The same checks as ctx:flag apply. [-?, +1, e] */
+static int api_flag_rows(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    if (c->output_exceeded)
+        return luaL_error(L, "flag_rows: output budget spent");
+    query_box *b = prepare(L, "flag_rows");
+    int ncol = asr_query_columns(b->q);
+    int field_col[9];
+    int ev_col[MAX_EVIDENCE];
+    size_t nev = 0;
+    for (int k = 0; k < 9; k++)
+        field_col[k] = -1;
+    for (int i = 0; i < ncol; i++) {
+        const char *name = asr_query_column_name(b->q, i);
+        int k = 0;
+        while (k < 9 && strcmp(flag_keys[k], name) != 0)
+            k++;
+        if (k < 9) {
+            field_col[k] = i;
+        } else if (strncmp(name, "evidence_", 9) == 0 && name[9] && nev < MAX_EVIDENCE) {
+            ev_col[nev++] = i;
+        } else {
+            const char *hint = asr_did_you_mean(name, flag_keys);
+            return luaL_error(L,
+                              "flag_rows: column '%s' is not a finding field (subject, message, "
+                              "severity, unit, area, line, principle, owner, due or "
+                              "evidence_<name>)%s%s",
+                              name, hint ? "; did you mean " : "", hint ? hint : "");
+        }
+    }
+    if (field_col[0] < 0 || field_col[1] < 0)
+        return luaL_error(L, "flag_rows: the query needs columns named subject and message");
+    /* Evidence goes out sorted by name, as ctx:flag sends it. */
+    for (size_t i = 1; i < nev; i++)
+        for (size_t j = i; j > 0 && strcmp(asr_query_column_name(b->q, ev_col[j - 1]),
+                                           asr_query_column_name(b->q, ev_col[j])) > 0;
+             j--) {
+            int t = ev_col[j];
+            ev_col[j] = ev_col[j - 1];
+            ev_col[j - 1] = t;
+        }
+    lua_Integer count = 0;
+    for (;;) {
+        const char *err;
+        int interrupted;
+        int r = asr_query_step(b->q, &err, &interrupted);
+        if (r == 0)
+            break;
+        if (r < 0) {
+            if (interrupted)
+                asr_sandbox_set_spent(c->sb, ASR_SPENT_TIME);
+            return luaL_error(L, "flag_rows: %s", interrupted ? "stopped: time budget spent" : err);
+        }
+        const char *v[9];
+        size_t len[9];
+        for (int k = 0; k < 9; k++) {
+            v[k] = NULL;
+            len[k] = 0;
+            int col = field_col[k];
+            if (col >= 0 && asr_query_column_type(b->q, col) != ASR_VNULL)
+                v[k] = asr_query_column_text(b->q, col, &len[k]);
+        }
+        kv ev[MAX_EVIDENCE];
+        size_t n = 0;
+        for (size_t e = 0; e < nev; e++) {
+            if (asr_query_column_type(b->q, ev_col[e]) == ASR_VNULL)
+                continue;
+            ev[n].k = asr_query_column_name(b->q, ev_col[e]) + 9;
+            ev[n].v = asr_query_column_text(b->q, ev_col[e], &ev[n].vl);
+            if (ev[n].vl > MAX_EVIDENCE_VALUE)
+                return luaL_error(L, "flag_rows: evidence '%s' is longer than %d bytes", ev[n].k,
+                                  MAX_EVIDENCE_VALUE);
+            n++;
+        }
+        emit_finding(L, c, v, len, ev, n, "flag_rows");
+        count++;
+    }
+    asr_query_finalize(b->q);
+    b->q = NULL;
+    lua_pushinteger(L, count);
+    return 1;
 }
 
 /* ctx:log(...) [-0, +0, e] */
@@ -865,6 +968,7 @@ static const luaL_Reg ctx_methods[] = {
     {"rows", api_rows},
     {"one", api_one},
     {"flag", api_flag},
+    {"flag_rows", api_flag_rows},
     {"log", api_log},
     {"days_between", api_days_between},
     {"add_days", api_add_days},

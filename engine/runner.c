@@ -669,7 +669,8 @@ static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res, 
     size_t *rank = asr_xcalloc(nrules + 1, sizeof *rank);
     for (size_t i = 0; i < nrules; i++)
         for (size_t k = 0; k < nrules; k++)
-            rank[i] += res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
+            rank[i] +=
+                res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
     asr_finding **p = asr_xmalloc(n * sizeof *p), **tmp = asr_xmalloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
         p[i] = &f[i];

@@ -11,18 +11,13 @@ individually.]],
   covers = { datasets = { "audit_actions" } },
 
   check = function(ctx)
-    for a in ctx:rows([[
-        SELECT action_id, area, description, owner, coalesce(current_due, original_due) AS due
-          FROM audit_actions
-         WHERE priority = 'high' AND status IN ('not started', 'in progress')
-           AND coalesce(current_due, original_due) < ?
-         ORDER BY action_id]], ctx.as_of) do
-      ctx:flag{
-        subject = a.action_id,
-        message = string.format("%s: high priority, %d days past its due date", a.description,
-                                ctx:days_between(a.due, ctx.as_of)),
-        area = a.area, owner = a.owner, due = a.due,
-      }
-    end
+    ctx:flag_rows([[
+      SELECT action_id AS subject,
+             description || ': high priority, ' || CAST(julianday(?1) - julianday(due) AS INTEGER)
+               || ' days past its due date' AS message,
+             area, owner, due
+        FROM (SELECT *, coalesce(current_due, original_due) AS due FROM audit_actions)
+       WHERE priority = 'high' AND status IN ('not started', 'in progress') AND due < ?1
+       ORDER BY action_id]], ctx.as_of)
   end,
 }

@@ -12,21 +12,16 @@ needs internal audit's verification.]],
   params = { max_days = 90 },
 
   check = function(ctx)
-    local cutoff = ctx:add_days(ctx.as_of, -ctx.params.max_days)
-    for a in ctx:rows([[
-        SELECT action_id, area, description, owner, implemented_on
-          FROM audit_actions
-         WHERE status = 'implemented awaiting verification'
-           AND coalesce(implemented_on, original_due) < ?
-         ORDER BY action_id]], cutoff) do
-      ctx:flag{
-        subject = a.action_id,
-        message = string.format("%s: implemented %s, still not verified after %d days",
-                                a.description, a.implemented_on or "on an unrecorded date",
-                                a.implemented_on and ctx:days_between(a.implemented_on, ctx.as_of)
-                                  or ctx.params.max_days),
-        area = a.area, owner = a.owner,
-      }
-    end
+    ctx:flag_rows([[
+      SELECT action_id AS subject,
+             description || ': implemented ' || coalesce(implemented_on, 'on an unrecorded date')
+               || ', still not verified after '
+               || coalesce(CAST(julianday(?1) - julianday(implemented_on) AS INTEGER), ?2)
+               || ' days' AS message,
+             area, owner
+        FROM audit_actions
+       WHERE status = 'implemented awaiting verification'
+         AND coalesce(implemented_on, original_due) < date(?1, '-' || ?2 || ' days')
+       ORDER BY action_id]], ctx.as_of, ctx.params.max_days)
   end,
 }

@@ -11,19 +11,14 @@ the evaluation date, whatever extensions they have had.]],
   params = { max_days = 365 },
 
   check = function(ctx)
-    local cutoff = ctx:add_days(ctx.as_of, -ctx.params.max_days)
-    for a in ctx:rows([[
-        SELECT action_id, area, description, owner, original_due
-          FROM audit_actions
-         WHERE status IN ('not started', 'in progress') AND original_due < ?
-         ORDER BY action_id]], cutoff) do
-      ctx:flag{
-        subject = a.action_id,
-        message = string.format("%s: open %d days after its original due date %s",
-                                a.description, ctx:days_between(a.original_due, ctx.as_of),
-                                a.original_due),
-        area = a.area, owner = a.owner, due = a.original_due,
-      }
-    end
+    ctx:flag_rows([[
+      SELECT action_id AS subject,
+             description || ': open ' || CAST(julianday(?1) - julianday(original_due) AS INTEGER)
+               || ' days after its original due date ' || original_due AS message,
+             area, owner, original_due AS due
+        FROM audit_actions
+       WHERE status IN ('not started', 'in progress')
+         AND original_due < date(?1, '-' || ?2 || ' days')
+       ORDER BY action_id]], ctx.as_of, ctx.params.max_days)
   end,
 }

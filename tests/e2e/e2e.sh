@@ -569,6 +569,39 @@ case_check_profile() {
     grep -qE '^overdue-actions +[0-9.]+ +[0-9]+ +4 +4 ' "$T/err" || fail "overdue-actions: rows read or findings wrong"
 }
 
+case_check_flag_rows() {
+    good_db
+    mkdir -p "$T/rules"
+    cat >"$T/rules/rows.lua" <<'LUA'
+return { id = "rows", title = "t", severity = "low", category = "gap", description = "d",
+  check = function(ctx)
+    local n = ctx:flag_rows([[
+      SELECT action_id AS subject, 'due ' || due AS message, area,
+             CASE priority WHEN 'high' THEN 'high' END AS severity,
+             priority AS evidence_priority, extensions AS evidence_extensions, due
+        FROM actions WHERE due < ? ORDER BY action_id]], "2023-01-01")
+    ctx:log("flagged", n)
+  end }
+LUA
+    cat >"$T/rules/badcol.lua" <<'LUA'
+return { id = "badcol", title = "t", severity = "low", category = "gap", description = "d",
+  check = function(ctx) ctx:flag_rows("SELECT action_id AS subjet, 'm' AS message FROM actions") end }
+LUA
+    cat >"$T/rules/badref.lua" <<'LUA'
+return { id = "badref", title = "t", severity = "low", category = "gap", description = "d",
+  check = function(ctx) ctx:flag_rows("SELECT action_id AS subject, 'm' AS message, 'nowhere' AS area FROM actions") end }
+LUA
+    run check --map "$MAP" --db "$T/db" --rules "$T/rules" --format csv
+    expect_rc 2
+    expect_out "rows,high,gap,A-001,due 2022-03-31,Headquarters,,vetting,,,,2022-03-31,"
+    expect_out "extensions=2; priority=high"
+    expect_out "rows,low,gap,A-002,due 2022-06-30,"
+    expect_err "log: rows: flagged 2"
+    run check --map "$MAP" --db "$T/db" --rules "$T/rules" --format json
+    grep -qF "column 'subjet' is not a finding field" "$T/out" || fail "a misspelt column was accepted"
+    grep -qF "flag_rows: area 'nowhere' is not in the map" "$T/out" || fail "a bad area was accepted"
+}
+
 case_check_csv_is_formula_safe() {
     good_db
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule notes --format csv
@@ -703,7 +736,7 @@ mutate_and_test() { # rule-file sed-expression
 }
 
 case_test_catches_mutated_comparison() {
-    mutate_and_test overdue-actions.lua 's/AND coalesce(current_due, original_due) < date/AND coalesce(current_due, original_due) <= date/'
+    mutate_and_test overdue-actions.lua 's/AND due < date(/AND due <= date(/'
     expect_out "FAIL $T/rules/overdue-actions.test.yaml:22: quiet on the due date itself, and for high priority"
     expect_out "unexpected: overdue-actions A-1"
 }
