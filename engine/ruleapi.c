@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "date.h"
+#include "sha256.h"
 #include "wire.h"
 
 #define MAX_SUBJECT 300
@@ -639,9 +640,18 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
         if (why)
             return luaL_error(L, "%s: due '%s': %s", who, v[8], why);
     }
+    /* The fingerprint: the same rule flagging the same subject gives the same
+     * one in every run. */
+    asr_sha256 h;
+    char hex[65];
+    asr_sha256_init(&h);
+    asr_sha256_update(&h, c->rule->id, strlen(c->rule->id) + 1);
+    asr_sha256_update(&h, v[0], len[0]);
+    asr_sha256_final_hex(&h, hex);
     asr_wire_begin(&c->msg, 'F');
     for (int i = 0; i < 9; i++)
         asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
+    asr_wire_add(&c->msg, hex, 16);
     for (size_t i = 0; i < nev; i++) {
         asr_wire_adds(&c->msg, ev[i].k);
         asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
@@ -654,11 +664,12 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
         return luaL_error(L, "%s: output budget spent (at most %d findings and %d bytes)", who,
                           (int)c->budget.max_findings, (int)c->budget.max_bytes);
     }
-    if (c->out_fd >= 0) {
-        asr_buf_add(&c->out, c->msg.data, c->msg.len);
-        if (c->out.len >= (64u << 10) && asr_ctx_flush(c) != 0)
-            return luaL_error(L, "%s: cannot send the finding to the parent", who);
+    if (c->n_held == c->cap_held) {
+        c->cap_held = c->cap_held ? c->cap_held * 2 : 256;
+        c->held_at = asr_xrealloc(c->held_at, c->cap_held * sizeof *c->held_at);
     }
+    c->held_at[c->n_held++] = c->held.len;
+    asr_buf_add(&c->held, c->msg.data, c->msg.len);
     return 0;
 }
 
@@ -866,6 +877,65 @@ static int api_log(lua_State *L)
     return 0;
 }
 
+/* The wire layout of a held finding: type, total, count (9 bytes), then
+ * each field as a 4-byte length and its bytes; subject and message are the
+ * first two fields. */
+static const char *held_field(const asr_ctx *c, size_t at, int which, uint32_t *len)
+{
+    const unsigned char *p = (const unsigned char *)c->held.data + at + 9;
+    for (int i = 0;; i++) {
+        uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        if (i == which) {
+            *len = n;
+            return (const char *)p + 4;
+        }
+        p += 4 + n;
+    }
+}
+
+static int cmp_bytes(const char *a, uint32_t an, const char *b, uint32_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an < bn ? -1 : an > bn);
+}
+
+static const asr_ctx *sort_ctx;
+
+static int cmp_held(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    uint32_t al, bl;
+    const char *as = held_field(sort_ctx, a, 0, &al), *bs = held_field(sort_ctx, b, 0, &bl);
+    int c = cmp_bytes(as, al, bs, bl);
+    if (!c) {
+        as = held_field(sort_ctx, a, 1, &al);
+        bs = held_field(sort_ctx, b, 1, &bl);
+        c = cmp_bytes(as, al, bs, bl);
+    }
+    return c ? c : (a < b ? -1 : a > b); /* offsets grow with flagging order: stable */
+}
+
+int asr_ctx_send_findings(asr_ctx *c)
+{
+    if (c->n_held > 1) {
+        sort_ctx = c;
+        qsort(c->held_at, c->n_held, sizeof *c->held_at, cmp_held);
+        sort_ctx = NULL;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < c->n_held && rc == 0; i++) {
+        const char *m = c->held.data + c->held_at[i];
+        const unsigned char *t = (const unsigned char *)m + 1;
+        uint32_t total = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+        asr_buf_add(&c->out, m, 5 + (size_t)total);
+        if (c->out.len >= (64u << 10))
+            rc = asr_ctx_flush(c);
+    }
+    if (rc == 0)
+        rc = asr_ctx_flush(c);
+    return rc;
+}
+
 int asr_ctx_flush(asr_ctx *c)
 {
     int rc = c->out_fd >= 0 && c->out.len ? asr_wire_send(c->out_fd, &c->out) : 0;
@@ -1000,6 +1070,8 @@ void asr_ctx_free(asr_ctx *c)
 {
     asr_buf_free(&c->msg);
     asr_buf_free(&c->out);
+    asr_buf_free(&c->held);
+    free(c->held_at);
     for (int i = 0; i < 6; i++)
         asr_strset_free(&c->ids[i]);
 }

@@ -37,12 +37,20 @@ typedef struct {
     /* what happened */
     size_t findings, bytes, logs, logs_dropped;
     int output_exceeded;
-    asr_buf msg; /* scratch for wire messages */
-    asr_buf out; /* messages waiting to be sent: one write per 64 KiB, not per finding */
+    asr_buf msg;     /* scratch for wire messages */
+    asr_buf out;     /* messages waiting to be sent: one write per 64 KiB, not per finding */
+    asr_buf held;    /* findings, held until the rule has finished */
+    size_t *held_at; /* where each held finding starts in `held` */
+    size_t n_held, cap_held;
 } asr_ctx;
 
-/* Sends what ctx:flag and ctx:log have queued. 0, or -1 if the pipe is gone. */
+/* Sends what ctx:log has queued. 0, or -1 if the pipe is gone. */
 int asr_ctx_flush(asr_ctx *c);
+
+/* Sends the rule's findings, sorted by subject and message (then flagging
+ * order), each with its fingerprint, so the parent only has to put the
+ * rules' blocks in order. Call once the rule has finished. 0 or -1. */
+int asr_ctx_send_findings(asr_ctx *c);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */
 #define ASR_SANDBOX_PREFIX "sandbox: "

@@ -269,6 +269,8 @@ static void worker_main(const job *j, int fd)
     const char *cerr = NULL;
     int failed = asr_sandbox_call(sb, 1, 0, &cerr);
     double elapsed = (now_seconds() - t0) * 1000;
+    if (!failed && !c.output_exceeded)
+        asr_ctx_send_findings(&c);
     asr_ctx_flush(&c);
     if (j->o->coverage)
         send_lines(fd, &msg, &cv);
@@ -348,26 +350,27 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
         f->rule = s->index;
         /* One block holds every string of the finding and its evidence:
          * a big exception list costs one allocation per finding. */
-        size_t nev = m->n > 9 ? (m->n - 9) / 2 : 0, total = 0;
+        size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0, total = 0;
         for (size_t i = 0; i < m->n; i++)
             total += m->len[i] + 1;
         char *block = asr_xmalloc(total + (nev + 1) * sizeof *f->evidence);
         f->evidence = (asr_kv *)block;
         char *p = block + (nev + 1) * sizeof *f->evidence;
-        char *field[9];
+        char *field[10];
         for (size_t i = 0; i < m->n; i++) {
             memcpy(p, m->field[i], m->len[i]);
             p[m->len[i]] = '\0';
-            if (i < 9)
+            if (i < 10)
                 field[i] = p;
-            else if ((i - 9) % 2 == 0)
-                f->evidence[(i - 9) / 2].k = p;
+            else if ((i - 10) % 2 == 0)
+                f->evidence[(i - 10) / 2].k = p;
             else
-                f->evidence[(i - 9) / 2].v = p;
+                f->evidence[(i - 10) / 2].v = p;
             p += m->len[i] + 1;
         }
-        for (size_t i = m->n; i < 9; i++)
+        for (size_t i = m->n; i < 10; i++)
             field[i] = NULL;
+        snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
         f->subject = field[0] ? field[0] : (char *)"";
         f->message = field[1] ? field[1] : (char *)"";
         f->severity = field[2] && *field[2] ? field[2] : NULL;
@@ -647,60 +650,30 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
     free(todo);
 }
 
-static int cmp_finding(const void *a, const void *b, void *ctx)
-{
-    const asr_finding *x = a, *y = b;
-    const size_t *rank = ctx; /* position of each rule in id order */
-    int c = rank[x->rule] < rank[y->rule] ? -1 : rank[x->rule] > rank[y->rule];
-    if (!c)
-        c = strcmp(x->subject, y->subject);
-    if (!c)
-        c = strcmp(x->message, y->message);
-    return c;
-}
-
-/* qsort_r is not C11; a small merge sort keeps the order stable too. It
- * sorts pointers (findings are large), and skips merging two runs that are
- * already in order, as they usually are: rules flag in ORDER BY order. */
-static void sort_findings(asr_finding *f, size_t n, const asr_rule_result *res, size_t nrules)
+/* Each worker sends its rule's findings already sorted by subject and
+ * message (asr_ctx_send_findings), and one pipe keeps them in order; the
+ * parent only puts the rules' blocks in rule-id order: a stable counting
+ * sort by rule, O(n). */
+static void order_by_rule(asr_finding *f, size_t n, const asr_rule_result *res, size_t nrules)
 {
     if (n < 2)
         return;
     size_t *rank = asr_xcalloc(nrules + 1, sizeof *rank);
+    size_t *start = asr_xcalloc(nrules + 1, sizeof *start);
     for (size_t i = 0; i < nrules; i++)
         for (size_t k = 0; k < nrules; k++)
             rank[i] +=
                 res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
-    asr_finding **p = asr_xmalloc(n * sizeof *p), **tmp = asr_xmalloc(n * sizeof *tmp);
     for (size_t i = 0; i < n; i++)
-        p[i] = &f[i];
-    for (size_t width = 1; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            if (mid == hi || cmp_finding(p[mid - 1], p[mid], rank) <= 0) {
-                memcpy(tmp + lo, p + lo, (hi - lo) * sizeof *p);
-                continue;
-            }
-            while (i < mid && j < hi)
-                tmp[k++] = cmp_finding(p[j], p[i], rank) < 0 ? p[j++] : p[i++];
-            while (i < mid)
-                tmp[k++] = p[i++];
-            while (j < hi)
-                tmp[k++] = p[j++];
-        }
-        asr_finding **t = p;
-        p = tmp;
-        tmp = t;
-    }
-    asr_finding *sorted = asr_xmalloc(n * sizeof *sorted);
+        start[rank[f[i].rule] + 1]++;
+    for (size_t r = 1; r <= nrules; r++)
+        start[r] += start[r - 1];
+    asr_finding *out = asr_xmalloc(n * sizeof *out);
     for (size_t i = 0; i < n; i++)
-        sorted[i] = *p[i];
-    memcpy(f, sorted, n * sizeof *f);
-    free(sorted);
-    free(p);
-    free(tmp);
+        out[start[rank[f[i].rule]]++] = f[i];
+    memcpy(f, out, n * sizeof *f);
+    free(out);
+    free(start);
     free(rank);
 }
 
@@ -720,7 +693,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
     run_jobs(jobs, run, n, o, &col);
     free(jobs);
 
-    /* Keep only the findings of rules that finished; fingerprint them. */
+    /* Keep only the findings of rules that finished. */
     size_t kept = 0;
     for (size_t i = 0; i < col.n_findings; i++) {
         asr_finding *f = &col.findings[i];
@@ -729,17 +702,9 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
             free_finding(f);
             continue;
         }
-        asr_sha256 h;
-        char hex[65];
-        asr_sha256_init(&h);
-        asr_sha256_update(&h, results[f->rule].rule.id, strlen(results[f->rule].rule.id) + 1);
-        asr_sha256_update(&h, f->subject, strlen(f->subject));
-        asr_sha256_final_hex(&h, hex);
-        memcpy(f->fingerprint, hex, 16);
-        f->fingerprint[16] = '\0';
         col.findings[kept++] = *f;
     }
-    sort_findings(col.findings, kept, results, n);
+    order_by_rule(col.findings, kept, results, n);
     *findings = col.findings;
     *n_findings = kept;
 }
