@@ -856,28 +856,28 @@ HOSTILE=$ROOT/fixtures/hostile
 hostile_run() { # rule-id...
     "$ASSURE" import --map "$MAP" --db "$T/db" actions="$FX/actions.csv" >/dev/null 2>&1 ||
         fail "could not import the test data"
-    mkdir -p "$T/rules" "$T/work"
+    mkdir -p "$T/rules" "$T/cwd"
     cp "$HOSTILE/good.lua" "$T/rules/"
     for id in "$@"; do cp "$HOSTILE/$id.lua" "$T/rules/"; done
     local before started elapsed
     before=$(sqlite3 "$T/db" .dump | sha256sum)
     started=$(date +%s)
-    (cd "$T/work" && run check --map "$MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 \
-        --timeout 2 --memory 64 --jobs 2 --format json --output "$T/work/out.json"
+    (cd "$T/cwd" && run check --map "$MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 \
+        --timeout 2 --memory 64 --jobs 2 --format json --output "$T/cwd/out.json"
      echo "$RC" >"$T/rc")
     RC=$(cat "$T/rc")
     elapsed=$(($(date +%s) - started))
     [ "$elapsed" -lt 30 ] || fail "the run took ${elapsed}s; the deadline is 2s per rule"
-    grep -qF '"rule": "good", "severity": "medium", "category": "overdue", "subject": "A-001", "message": "high priority in VETTING"' "$T/work/out.json" ||
-        { cat "$T/work/out.json" >&2; fail "the good rule's finding is missing"; }
+    grep -qF '"rule": "good", "severity": "medium", "category": "overdue", "subject": "A-001", "message": "high priority in VETTING"' "$T/cwd/out.json" ||
+        { cat "$T/cwd/out.json" >&2; fail "the good rule's finding is missing"; }
     [ "$(sqlite3 "$T/db" .dump | sha256sum)" = "$before" ] || fail "the database changed"
-    [ "$(ls -A "$T/work")" = out.json ] || fail "files were written: $(ls -A "$T/work")"
+    [ "$(ls -A "$T/cwd")" = out.json ] || fail "files were written: $(ls -A "$T/cwd")"
 }
 
 expect_failure() { # rule-id kind [message text]
-    grep -qF "\"rule\": \"$1\", \"file\": \"$T/rules/$1.lua\", \"kind\": \"$2\"" "$T/work/out.json" ||
-        { grep -F "\"rule\": \"$1\"" "$T/work/out.json" >&2; fail "$1 did not fail with kind $2"; }
-    [ -z "${3:-}" ] || grep -F "\"rule\": \"$1\", \"file\"" "$T/work/out.json" | grep -qF -- "$3" ||
+    grep -qF "\"rule\": \"$1\", \"file\": \"$T/rules/$1.lua\", \"kind\": \"$2\"" "$T/cwd/out.json" ||
+        { grep -F "\"rule\": \"$1\"" "$T/cwd/out.json" >&2; fail "$1 did not fail with kind $2"; }
+    [ -z "${3:-}" ] || grep -F "\"rule\": \"$1\", \"file\"" "$T/cwd/out.json" | grep -qF -- "$3" ||
         fail "$1's failure message lacks: $3"
 }
 
@@ -955,7 +955,7 @@ case_hostile_crashed_worker() {
 case_hostile_string_library_is_per_rule() {
     hostile_run h15-string-upper
     expect_rc 1 # no failure: the rule only spoilt its own string library
-    grep -qF '"failures": []' "$T/work/out.json" || fail "unexpected failure"
+    grep -qF '"failures": []' "$T/cwd/out.json" || fail "unexpected failure"
 }
 
 case_hostile_rule_files_refused_at_load() {
