@@ -616,8 +616,6 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
             bad = 1;
     }
     if (!bad) {
-        asr_diag quiet;
-        asr_diag_init(&quiet, 0);
         asr_status st = asr_store_open(db.data, ASR_STORE_CREATE, 1000, d, &s);
         asr_import_result *ir = asr_xcalloc(c->n_data + 1, sizeof *ir);
         size_t from = d->count;
@@ -630,7 +628,6 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
             bad = 1;
         free(ir);
         asr_store_close(s);
-        asr_diag_free(&quiet);
     }
     for (size_t i = 0; i < c->n_data; i++) {
         free(paths[i]);
