@@ -635,6 +635,19 @@ case_check_refuses_a_map_not_imported() {
     [ ! -e "$T/none.db" ] || fail "check created a database"
 }
 
+case_check_refuses_damaged_database() {
+    good_db
+    sqlite3 "$T/db" "PRAGMA journal_mode=DELETE; CREATE TABLE filler(x);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
+        INSERT INTO filler SELECT randomblob(200) FROM n;" >/dev/null
+    dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
+    echo "previous list" >"$T/out.csv"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule quiet --output "$T/out.csv"
+    expect_rc 74
+    expect_err "the database is damaged"
+    [ "$(cat "$T/out.csv")" = "previous list" ] || fail "output written from a damaged database"
+}
+
 case_check_usage_errors() {
     good_db
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule quite
