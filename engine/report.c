@@ -49,21 +49,22 @@ const asr_unit *asr_report_business_group(const asr_map *m, const asr_finding *f
 }
 
 /* Findings come sorted by rule and subject, so neighbours often share a
- * unit or area: remember the last answer. */
+ * unit or area: remember the last answer. The memo points into the findings
+ * of the report being written; asr_report_write clears it first. */
+static struct {
+    const char *unit, *area, *name;
+} bg_memo;
+
 static const char *bg_name(const asr_map *m, const asr_finding *f)
 {
-    static const asr_map *last_map;
-    static const char *last_unit, *last_area; /* point into earlier findings */
-    static const char *last_name;
     const char *unit = f->unit ? f->unit : "", *area = f->area ? f->area : "";
-    if (last_map == m && last_unit && strcmp(unit, last_unit) == 0 && strcmp(area, last_area) == 0)
-        return last_name;
+    if (bg_memo.unit && strcmp(unit, bg_memo.unit) == 0 && strcmp(area, bg_memo.area) == 0)
+        return bg_memo.name;
     const asr_unit *u = asr_report_business_group(m, f);
-    last_map = m;
-    last_unit = unit;
-    last_area = area;
-    last_name = u ? (u->name ? u->name : u->id) : NULL;
-    return last_name;
+    bg_memo.unit = unit;
+    bg_memo.area = area;
+    bg_memo.name = u ? (u->name ? u->name : u->id) : NULL;
+    return bg_memo.name;
 }
 
 /* ---- counts ---- */
@@ -505,6 +506,7 @@ static void write_jsonl(const asr_report *r, FILE *out)
 
 int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)
 {
+    memset(&bg_memo, 0, sizeof bg_memo);
     switch (fmt) {
     case ASR_FMT_TEXT:
         write_text(r, out, color);

@@ -572,7 +572,7 @@ static const char *const flag_keys[] = {"subject", "message",  "severity",  "uni
 
 /* Pushes the flag table's (raw) field key and returns it as text, or NULL
  * when absent. The value stays on the stack, so the text stays alive. */
-static const char *flag_text(lua_State *L, int t, const char *key, size_t max, size_t *len)
+static const char *flag_text(lua_State *L, int t, const char *key, size_t *len)
 {
     lua_pushstring(L, key);
     int type = lua_rawget(L, t);
@@ -581,10 +581,7 @@ static const char *flag_text(lua_State *L, int t, const char *key, size_t max, s
         return NULL;
     if (type != LUA_TSTRING && type != LUA_TNUMBER)
         luaL_error(L, "flag: %s must be text, not a %s", key, lua_typename(L, type));
-    const char *s = lua_tolstring(L, -1, len); /* numbers become text in place */
-    if (*len > max)
-        luaL_error(L, "flag: %s is longer than %d bytes", key, (int)max);
-    return s;
+    return lua_tolstring(L, -1, len); /* numbers become text in place */
 }
 
 static void check_ref(lua_State *L, asr_ctx *c, const char *who, const char *key, const char *id)
@@ -696,11 +693,10 @@ static int api_flag(lua_State *L)
     }
     size_t len[9];
     const char *v[9];
-    static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16, 100, 100, 100, 100, 300, 10};
     lua_settop(L, 2);
     luaL_checkstack(L, 20, "flag");
     for (int i = 0; i < 9; i++)
-        v[i] = flag_text(L, 2, flag_keys[i], limits[i], &len[i]); /* values at 3..11 */
+        v[i] = flag_text(L, 2, flag_keys[i], &len[i]); /* values at 3..11 */
     kv ev[MAX_EVIDENCE];
     size_t nev = 0;
     lua_pushliteral(L, "evidence");
@@ -708,40 +704,37 @@ static int api_flag(lua_State *L)
     if (et != LUA_TNIL && et != LUA_TTABLE)
         return luaL_error(L, "flag: evidence must be a table of name = value");
     if (et == LUA_TTABLE) {
+        /* First the names (alive as keys of the table), then each value
+         * pushed on the stack, where a number can become text safely. */
         int e = lua_gettop(L);
         lua_pushnil(L);
         while (lua_next(L, e)) {
-            if (lua_type(L, -2) != LUA_TSTRING)
+            lua_pop(L, 1);
+            if (lua_type(L, -1) != LUA_TSTRING)
                 return luaL_error(L, "flag: evidence keys must be names");
             if (nev == MAX_EVIDENCE)
                 return luaL_error(L, "flag: at most %d evidence items", MAX_EVIDENCE);
-            int vt = lua_type(L, -1);
+            ev[nev++].k = lua_tostring(L, -1);
+        }
+        luaL_checkstack(L, MAX_EVIDENCE + 2, "flag");
+        for (size_t i = 0; i < nev; i++) {
+            lua_pushstring(L, ev[i].k);
+            int vt = lua_rawget(L, e);
             if (vt == LUA_TBOOLEAN) {
                 lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
                 lua_replace(L, -2);
             } else if (vt != LUA_TSTRING && vt != LUA_TNUMBER) {
                 return luaL_error(L, "flag: evidence '%s' must be text, a number or a boolean",
-                                  lua_tostring(L, -2));
+                                  ev[i].k);
             }
-            /* Convert numbers in a copy so lua_next's key is untouched. */
-            lua_pushvalue(L, -1);
-            ev[nev].v = lua_tolstring(L, -1, &ev[nev].vl);
-            lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + nev)); /* keep alive */
-            ev[nev].k = lua_tostring(L, -2);
-            if (ev[nev].vl > MAX_EVIDENCE_VALUE)
-                return luaL_error(L, "flag: evidence '%s' is longer than %d bytes", ev[nev].k,
+            ev[i].v = lua_tolstring(L, -1, &ev[i].vl);
+            if (ev[i].vl > MAX_EVIDENCE_VALUE)
+                return luaL_error(L, "flag: evidence '%s' is longer than %d bytes", ev[i].k,
                                   MAX_EVIDENCE_VALUE);
-            nev++;
-            lua_pop(L, 1);
         }
         qsort(ev, nev, sizeof *ev, cmp_kv);
     }
-    emit_finding(L, c, v, len, ev, nev, "flag");
-    for (size_t i = 0; i < nev; i++) {
-        lua_pushnil(L);
-        lua_rawseti(L, LUA_REGISTRYINDEX, (lua_Integer)(1000 + i));
-    }
-    return 0;
+    return emit_finding(L, c, v, len, ev, nev, "flag");
 }
 
 /* ctx:flag_rows(sql, ...) -> number of findings. Every row the query returns

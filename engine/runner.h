@@ -1,6 +1,6 @@
 /* runner: runs rule files in worker processes. Each worker is forked from
  * the parent (which holds the loaded map), builds a fresh sandbox, opens its
- * own read-only database connection, and streams its results back over a
+ * own read-only database connection, and sends its results back over a
  * pipe. The parent alone collects results; it kills a worker that outlives
  * its wall-clock deadline, and turns every way a worker can end -- an error,
  * a spent budget, a signal, silence -- into a failure kind for that rule
