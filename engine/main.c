@@ -374,6 +374,22 @@ static int today(char out[11])
     return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
 }
 
+/* Where check keeps formatted findings that outgrow memory: beside the
+ * output file (the same disk the output needs), else $TMPDIR or /tmp. */
+static const char *spool_dir(const char *output, char *buf, size_t size)
+{
+    const char *slash = output ? strrchr(output, '/') : NULL;
+    if (output && !slash)
+        return ".";
+    if (slash) {
+        size_t n = slash == output ? 1 : (size_t)(slash - output);
+        snprintf(buf, size, "%.*s", (int)n, output);
+        return buf;
+    }
+    const char *tmp = getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
 static int cmd_check(int argc, char **argv)
 {
     enum { OPT_RULE = 256, OPT_TIMEOUT, OPT_MEMORY, OPT_MAX_FINDINGS, OPT_PROFILE };
@@ -486,6 +502,7 @@ static int cmd_check(int argc, char **argv)
     int *run = NULL;
     asr_finding *findings = NULL;
     size_t n_findings = 0;
+    asr_spool *spool = NULL;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
@@ -532,8 +549,20 @@ static int cmd_check(int argc, char **argv)
             }
         }
     }
-    if (st == ASR_OK)
-        asr_runner_check(rules, run, n_rules, m, db_path, as_of, &o, &findings, &n_findings);
+    if (st == ASR_OK && fmt != ASR_FMT_TEXT) {
+        /* Workers format their findings; the parent keeps the bytes until each
+         * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */
+        o.format = fmt;
+        char dir[4096];
+        spool = asr_spool_new(spool_dir(output, dir, sizeof dir), 8u << 20);
+    }
+    if (st == ASR_OK) {
+        asr_runner_check(rules, run, n_rules, m, db_path, as_of, &o, spool, &findings, &n_findings);
+        if (spool && asr_spool_error(spool)) {
+            asr_error(&d, NULL, NULL, "%s", asr_spool_error(spool));
+            st = ASR_E_IO;
+        }
+    }
     print_problems(&d);
     if (st != ASR_OK)
         goto done;
@@ -545,19 +574,18 @@ static int cmd_check(int argc, char **argv)
     char hash[65];
     rules_hash(rules, n_rules, hash);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    asr_report rep = {m,
-                      as_of,
-                      hash,
-                      rules,
-                      run,
-                      n_rules,
-                      findings,
-                      n_findings,
-                      (double)(t1.tv_sec - t0.tv_sec) * 1000 +
-                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e6};
+    asr_report rep = {
+        m,        as_of,
+        hash,     rules,
+        run,      n_rules,
+        findings, n_findings,
+        spool,    (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6};
     int failed = 0;
-    for (size_t i = 0; i < n_rules; i++)
+    size_t total = 0;
+    for (size_t i = 0; i < n_rules; i++) {
         failed |= run[i] && rules[i].fail != ASR_FAIL_NONE;
+        total += run[i] ? rules[i].n_findings : 0;
+    }
     if (output) {
         asr_outfile of;
         asr_diag od;
@@ -584,9 +612,10 @@ static int cmd_check(int argc, char **argv)
     if (profile)
         print_profile(rules, run, n_rules, rep.elapsed_ms);
     if (st == ASR_OK)
-        st = failed ? ASR_RULE_FAILED : n_findings ? ASR_FINDINGS : ASR_OK;
+        st = failed ? ASR_RULE_FAILED : total ? ASR_FINDINGS : ASR_OK;
 done:
     asr_findings_free(findings, n_findings);
+    asr_spool_free(spool);
     asr_rule_results_free(rules, n_rules);
     free(run);
     free(only);

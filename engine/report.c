@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <lua.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,90 +10,34 @@
 
 static const char *const severity_order[] = {"high", "medium", "low"};
 
-int asr_format_parse(const char *s, asr_format *out)
-{
-    static const char *const names[] = {"text", "csv", "json", "jsonl"};
-    for (int i = 0; i < 4; i++)
-        if (strcmp(s, names[i]) == 0)
-            return *out = (asr_format)i, 0;
-    return -1;
-}
-
 static const char *severity_of(const asr_report *r, const asr_finding *f)
 {
     return f->severity ? f->severity : r->rules[f->rule].rule.severity;
-}
-
-static const asr_unit *find_unit(const asr_map *m, const char *id)
-{
-    for (size_t i = 0; id && i < m->n_units; i++)
-        if (m->units[i].id && strcmp(m->units[i].id, id) == 0)
-            return &m->units[i];
-    return NULL;
-}
-
-const asr_unit *asr_report_business_group(const asr_map *m, const asr_finding *f)
-{
-    const char *unit = f->unit;
-    if (!unit && f->area) {
-        const asr_area *a = asr_map_area(m, f->area);
-        unit = a ? a->unit : NULL;
-    }
-    const asr_unit *u = find_unit(m, unit);
-    for (size_t steps = 0; u && u->parent && steps < m->n_units; steps++) {
-        const asr_unit *p = find_unit(m, u->parent);
-        if (!p)
-            break;
-        u = p;
-    }
-    return u;
-}
-
-/* Findings come sorted by rule and subject, so neighbours often share a
- * unit or area: remember the last answer. The memo points into the findings
- * of the report being written; asr_report_write clears it first. */
-static struct {
-    const char *unit, *area, *name;
-} bg_memo;
-
-static const char *bg_name(const asr_map *m, const asr_finding *f)
-{
-    const char *unit = f->unit ? f->unit : "", *area = f->area ? f->area : "";
-    if (bg_memo.unit && strcmp(unit, bg_memo.unit) == 0 && strcmp(area, bg_memo.area) == 0)
-        return bg_memo.name;
-    const asr_unit *u = asr_report_business_group(m, f);
-    bg_memo.unit = unit;
-    bg_memo.area = area;
-    bg_memo.name = u ? (u->name ? u->name : u->id) : NULL;
-    return bg_memo.name;
 }
 
 /* ---- counts ---- */
 
 typedef struct {
     size_t by_severity[3];
-    size_t rules_run, rules_failed;
+    size_t findings, rules_run, rules_failed;
 } counts;
 
-static int severity_index(const char *s)
-{
-    for (int i = 0; i < 3; i++)
-        if (strcmp(s, severity_order[i]) == 0)
-            return i;
-    return 2;
-}
-
+/* Counted from the rules' results, so they hold whether the findings came
+ * as structs or as formatted bytes. */
 static counts count(const asr_report *r)
 {
-    counts c = {{0}, 0, 0};
-    for (size_t i = 0; i < r->n_findings; i++)
-        c.by_severity[severity_index(severity_of(r, &r->findings[i]))]++;
+    counts c = {{0}, 0, 0, 0};
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->ran[i])
             continue;
         c.rules_run++;
-        if (r->rules[i].fail != ASR_FAIL_NONE)
+        if (r->rules[i].fail != ASR_FAIL_NONE) {
             c.rules_failed++;
+            continue;
+        }
+        c.findings += r->rules[i].n_findings;
+        for (int k = 0; k < 3; k++)
+            c.by_severity[k] += r->rules[i].by_severity[k];
     }
     return c;
 }
@@ -139,21 +84,22 @@ static void write_text(const asr_report *r, FILE *out, int color)
     const char *reset = color ? "\033[0m" : "";
     counts c = count(r);
     fprintf(out, "Exception list for %s, as of %s\n", r->map->org_name, r->as_of);
-    fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", r->n_findings,
-            r->n_findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s",
-            c.by_severity[0], c.by_severity[1], c.by_severity[2]);
+    fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
+            c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s", c.by_severity[0],
+            c.by_severity[1], c.by_severity[2]);
     if (c.rules_failed)
         fprintf(out, "; %zu rule%s FAILED (see the end)", c.rules_failed,
                 c.rules_failed == 1 ? "" : "s");
     fputs("\n", out);
 
     text_row *rows = asr_xcalloc(r->n_findings ? r->n_findings : 1, sizeof *rows);
+    asr_bg_memo memo = {0};
     size_t rule_w = 4, subj_w = 7;
     for (size_t i = 0; i < r->n_findings; i++) {
         const asr_finding *f = &r->findings[i];
         rows[i].f = f;
-        rows[i].sev = severity_index(severity_of(r, f));
-        rows[i].bg = bg_name(r->map, f);
+        rows[i].sev = asr_severity_index(severity_of(r, f));
+        rows[i].bg = asr_business_group_name(r->map, f, &memo);
         size_t w = utf8_width(r->rules[f->rule].rule.id);
         rule_w = w > rule_w ? w : rule_w;
         w = utf8_width(f->subject);
@@ -224,118 +170,69 @@ static void write_text(const asr_report *r, FILE *out, int color)
             fprintf(out, "  %s\n", res->fail_message ? res->fail_message : "");
         }
     }
-    if (r->n_findings == 0 && !c.rules_failed)
+    if (c.findings == 0 && !c.rules_failed)
         fputs("\nNo exceptions.\n", out);
 }
 
-/* ---- CSV ---- */
+/* ---- the findings, as CSV or JSON ---- */
 
-void asr_csv_cell(FILE *out, const char *s)
+/* Rule indexes in id order: the order of the findings in every format. */
+static size_t *rules_by_id(const asr_report *r)
 {
-    if (!s)
-        return;
-    int formula =
-        s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
-    int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, out);
-        return;
+    size_t *order = asr_xcalloc(r->n_rules ? r->n_rules : 1, sizeof *order);
+    for (size_t i = 0; i < r->n_rules; i++) {
+        size_t k = i;
+        for (; k > 0 && strcmp(r->rules[order[k - 1]].rule.id, r->rules[i].rule.id) > 0; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
     }
-    fputc('"', out);
-    if (formula)
-        fputc('\'', out);
-    for (const char *p = s;;) {
-        const char *q = strchr(p, '"');
-        if (!q) {
-            fputs(p, out);
-            break;
-        }
-        fwrite(p, 1, (size_t)(q - p) + 1, out);
-        fputc('"', out); /* the quote, doubled */
-        p = q + 1;
-    }
-    fputc('"', out);
+    return order;
 }
 
-static void evidence_text(const asr_finding *f, asr_buf *b)
+/* Writes every finding in findfmt's form, in rule-id order: the blocks the
+ * workers formatted, copied from the spool, or the findings held here,
+ * formatted now -- the same bytes either way. JSON drops the comma before
+ * the first finding. Non-zero if the spool could not be read. */
+static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
 {
-    asr_buf_clear(b);
-    for (size_t i = 0; i < f->n_evidence; i++)
-        asr_buf_addf(b, "%s%s=%s", i ? "; " : "", f->evidence[i].k, f->evidence[i].v);
+    size_t skip = fmt == ASR_FMT_JSON ? 1 : 0;
+    if (!r->spool) {
+        asr_buf b = {0};
+        asr_bg_memo memo = {0};
+        for (size_t i = 0; i < r->n_findings; i++) {
+            const asr_finding *f = &r->findings[i];
+            asr_findfmt_write(&b, fmt, r->map, &r->rules[f->rule].rule, f, &memo);
+            if (b.len >= (64u << 10) || i + 1 == r->n_findings) {
+                fwrite(b.data + skip, 1, b.len - skip, out);
+                asr_buf_clear(&b);
+                skip = 0;
+            }
+        }
+        asr_buf_free(&b);
+        return 0;
+    }
+    size_t *order = rules_by_id(r);
+    int rc = 0;
+    for (size_t k = 0; k < r->n_rules && rc == 0; k++) {
+        const asr_rule_result *res = &r->rules[order[k]];
+        if (!r->ran[order[k]] || res->fail != ASR_FAIL_NONE)
+            continue;
+        for (size_t b = 0; b < res->n_blocks && rc == 0; b++) {
+            rc = asr_spool_copy(r->spool, res->blocks[b], skip, out);
+            skip = res->blocks[b].len ? 0 : skip;
+        }
+    }
+    free(order);
+    return rc;
 }
 
-static void write_csv(const asr_report *r, FILE *out)
+static void write_csv(const asr_report *r, FILE *out, int *rc)
 {
-    fputs("rule,severity,category,subject,message,business_group,unit,area,line,principle,"
-          "owner,due,fingerprint,evidence\r\n",
-          out);
-    asr_buf ev = {0};
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const asr_finding *f = &r->findings[i];
-        const asr_rule *rule = &r->rules[f->rule].rule;
-        const char *cells[14] = {rule->id,       severity_of(r, f),
-                                 rule->category, f->subject,
-                                 f->message,     bg_name(r->map, f),
-                                 f->unit,        f->area,
-                                 f->line,        f->principle,
-                                 f->owner,       f->due,
-                                 f->fingerprint, NULL};
-        evidence_text(f, &ev);
-        cells[13] = asr_buf_str(&ev);
-        for (int k = 0; k < 14; k++) {
-            if (k)
-                fputc(',', out);
-            asr_csv_cell(out, cells[k]);
-        }
-        fputs("\r\n", out);
-    }
-    asr_buf_free(&ev);
+    fputs(asr_csv_header, out);
+    *rc = write_findings(r, ASR_FMT_CSV, out);
 }
 
 /* ---- JSON ---- */
-
-void asr_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            fputc('\\', out);
-            fputc((int)c, out);
-            p++;
-        } else if (c < 0x20) {
-            switch (c) {
-            case '\n':
-                fputs("\\n", out);
-                break;
-            case '\r':
-                fputs("\\r", out);
-                break;
-            case '\t':
-                fputs("\\t", out);
-                break;
-            default:
-                fprintf(out, "\\u%04x", c);
-            }
-            p++;
-        } else if (c < 0x80) {
-            fputc((int)c, out);
-            p++;
-        } else {
-            size_t n = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-            size_t avail = strnlen((const char *)p, n);
-            if (n > 1 && avail == n && !asr_utf8_invalid((const char *)p, n)) {
-                fwrite(p, 1, n, out);
-                p += n;
-            } else {
-                fputs("\\ufffd", out);
-                p++;
-            }
-        }
-    }
-    fputc('"', out);
-}
 
 static void json_field(FILE *out, const char *key, const char *value, int *first)
 {
@@ -346,37 +243,6 @@ static void json_field(FILE *out, const char *key, const char *value, int *first
     asr_json_string(out, key);
     fputs(": ", out);
     asr_json_string(out, value);
-}
-
-static void json_finding(const asr_report *r, const asr_finding *f, FILE *out, int typed)
-{
-    const asr_rule *rule = &r->rules[f->rule].rule;
-    int first = 1;
-    fputs("{", out);
-    if (typed)
-        json_field(out, "type", "finding", &first);
-    json_field(out, "rule", rule->id, &first);
-    json_field(out, "severity", severity_of(r, f), &first);
-    json_field(out, "category", rule->category, &first);
-    json_field(out, "subject", f->subject, &first);
-    json_field(out, "message", f->message, &first);
-    json_field(out, "business_group", bg_name(r->map, f), &first);
-    json_field(out, "unit", f->unit, &first);
-    json_field(out, "area", f->area, &first);
-    json_field(out, "line", f->line, &first);
-    json_field(out, "principle", f->principle, &first);
-    json_field(out, "owner", f->owner, &first);
-    json_field(out, "due", f->due, &first);
-    json_field(out, "fingerprint", f->fingerprint, &first);
-    fputs(", \"evidence\": {", out);
-    for (size_t i = 0; i < f->n_evidence; i++) {
-        if (i)
-            fputs(", ", out);
-        asr_json_string(out, f->evidence[i].k);
-        fputs(": ", out);
-        asr_json_string(out, f->evidence[i].v);
-    }
-    fputs("}}", out);
 }
 
 static void json_failure(const asr_rule_result *res, FILE *out, int typed)
@@ -416,8 +282,10 @@ static void json_categories(const asr_report *r, FILE *out)
     fputs("{", out);
     for (size_t k = 0; k < nc; k++) {
         size_t n = 0;
-        for (size_t i = 0; i < r->n_findings; i++)
-            n += strcmp(r->rules[r->findings[i].rule].rule.category, cats[k]) == 0;
+        for (size_t i = 0; i < r->n_rules; i++)
+            if (r->ran[i] && r->rules[i].fail == ASR_FAIL_NONE && r->rules[i].rule.category &&
+                strcmp(r->rules[i].rule.category, cats[k]) == 0)
+                n += r->rules[i].n_findings;
         fprintf(out, "%s", k ? ", " : "");
         asr_json_string(out, cats[k]);
         fprintf(out, ": %zu", n);
@@ -441,14 +309,15 @@ static void json_header(const asr_report *r, FILE *out, const char *indent, cons
             "%s\"counts\": {\"findings\": %zu, \"rules_run\": %zu, \"rules_failed\": %zu, "
             "\"by_severity\": {\"high\": %zu, \"medium\": %zu, \"low\": %zu}, "
             "\"by_category\": ",
-            indent, r->n_findings, c.rules_run, c.rules_failed, c.by_severity[0], c.by_severity[1],
+            indent, c.findings, c.rules_run, c.rules_failed, c.by_severity[0], c.by_severity[1],
             c.by_severity[2]);
     json_categories(r, out);
     fputs("}", out);
 }
 
-static void write_json(const asr_report *r, FILE *out)
+static void write_json(const asr_report *r, FILE *out, int *rc)
 {
+    counts c = count(r);
     fputs("{\n", out);
     json_header(r, out, "  ", "\n");
     fputs(",\n  \"rules\": [", out);
@@ -469,11 +338,8 @@ static void write_json(const asr_report *r, FILE *out)
         fprintf(out, ", \"findings\": %zu}", res->n_findings);
     }
     fputs(any ? "\n  ],\n  \"findings\": [" : "],\n  \"findings\": [", out);
-    for (size_t i = 0; i < r->n_findings; i++) {
-        fputs(i ? ",\n    " : "\n    ", out);
-        json_finding(r, &r->findings[i], out, 0);
-    }
-    fputs(r->n_findings ? "\n  ],\n  \"failures\": [" : "],\n  \"failures\": [", out);
+    *rc = write_findings(r, ASR_FMT_JSON, out);
+    fputs(c.findings ? "\n  ],\n  \"failures\": [" : "],\n  \"failures\": [", out);
     any = 0;
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->ran[i] || r->rules[i].fail == ASR_FAIL_NONE)
@@ -486,15 +352,12 @@ static void write_json(const asr_report *r, FILE *out)
     fprintf(out, "  \"timing\": {\"elapsed_ms\": %.1f}\n}\n", r->elapsed_ms);
 }
 
-static void write_jsonl(const asr_report *r, FILE *out)
+static void write_jsonl(const asr_report *r, FILE *out, int *rc)
 {
     fputs("{\"type\": \"run\", ", out);
     json_header(r, out, "", " ");
     fputs("}\n", out);
-    for (size_t i = 0; i < r->n_findings; i++) {
-        json_finding(r, &r->findings[i], out, 1);
-        fputs("\n", out);
-    }
+    *rc = write_findings(r, ASR_FMT_JSONL, out);
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->ran[i] || r->rules[i].fail == ASR_FAIL_NONE)
             continue;
@@ -506,20 +369,20 @@ static void write_jsonl(const asr_report *r, FILE *out)
 
 int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)
 {
-    memset(&bg_memo, 0, sizeof bg_memo);
+    int rc = 0;
     switch (fmt) {
     case ASR_FMT_TEXT:
         write_text(r, out, color);
         break;
     case ASR_FMT_CSV:
-        write_csv(r, out);
+        write_csv(r, out, &rc);
         break;
     case ASR_FMT_JSON:
-        write_json(r, out);
+        write_json(r, out, &rc);
         break;
     case ASR_FMT_JSONL:
-        write_jsonl(r, out);
+        write_jsonl(r, out, &rc);
         break;
     }
-    return ferror(out);
+    return rc || ferror(out);
 }

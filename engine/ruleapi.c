@@ -908,6 +908,92 @@ static int cmp_held(const void *x, const void *y)
     return c ? c : (a < b ? -1 : a > b); /* offsets grow with flagging order: stable */
 }
 
+static uint32_t be32(const char *p)
+{
+    const unsigned char *t = (const unsigned char *)p;
+    return (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+}
+
+/* Unpacks a held finding into f, its strings copied NUL-terminated into
+ * text (reused from finding to finding) and its evidence into ev. */
+static void unpack_held(const asr_ctx *c, size_t at, asr_finding *f, asr_kv *ev, asr_buf *text)
+{
+    const char *m = c->held.data + at;
+    uint32_t total = be32(m + 1), n = be32(m + 5);
+    const char *p = m + 9;
+    asr_buf_clear(text);
+    asr_buf_reserve(text, total + n); /* no reallocation below: pointers stay valid */
+    char *field[10] = {0};
+    memset(f, 0, sizeof *f);
+    f->evidence = ev;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = be32(p);
+        char *s = text->data + text->len;
+        asr_buf_add(text, p + 4, len);
+        asr_buf_addc(text, '\0');
+        p += 4 + len;
+        if (i < 10)
+            field[i] = *s ? s : NULL;
+        else if ((i - 10) % 2 == 0)
+            ev[(i - 10) / 2].k = s;
+        else
+            ev[(i - 10) / 2].v = s;
+    }
+    f->n_evidence = n > 10 ? (n - 10) / 2 : 0;
+    f->subject = field[0];
+    f->message = field[1];
+    f->severity = field[2];
+    f->unit = field[3];
+    f->area = field[4];
+    f->line = field[5];
+    f->principle = field[6];
+    f->owner = field[7];
+    f->due = field[8];
+    snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
+}
+
+/* Queues the formatted bytes in block as one 'B' message. */
+static int send_block(asr_ctx *c, asr_buf *block)
+{
+    asr_wire_begin(&c->msg, 'B');
+    asr_wire_add(&c->msg, block->data ? block->data : "", block->len);
+    asr_buf_add(&c->out, c->msg.data, c->msg.len);
+    asr_buf_clear(block);
+    return asr_ctx_flush(c);
+}
+
+static int send_formatted(asr_ctx *c)
+{
+    asr_finding f;
+    asr_kv ev[MAX_EVIDENCE];
+    asr_buf text = {0}, block = {0};
+    asr_bg_memo memo = {0};
+    size_t by_severity[3] = {0, 0, 0};
+    int rc = 0;
+    for (size_t i = 0; i < c->n_held && rc == 0; i++) {
+        unpack_held(c, c->held_at[i], &f, ev, &text);
+        by_severity[asr_severity_index(f.severity ? f.severity : c->rule->severity)]++;
+        asr_findfmt_write(&block, c->format, c->map, c->rule, &f, &memo);
+        if (block.len >= (64u << 10))
+            rc = send_block(c, &block);
+    }
+    if (rc == 0 && block.len)
+        rc = send_block(c, &block);
+    asr_buf_free(&text);
+    asr_buf_free(&block);
+    if (rc != 0)
+        return rc;
+    char num[4][24];
+    snprintf(num[0], sizeof num[0], "%zu", c->n_held);
+    for (int k = 0; k < 3; k++)
+        snprintf(num[k + 1], sizeof num[k + 1], "%zu", by_severity[k]);
+    asr_wire_begin(&c->msg, 'N');
+    for (int k = 0; k < 4; k++)
+        asr_wire_adds(&c->msg, num[k]);
+    asr_buf_add(&c->out, c->msg.data, c->msg.len);
+    return asr_ctx_flush(c);
+}
+
 int asr_ctx_send_findings(asr_ctx *c)
 {
     if (c->n_held > 1) {
@@ -915,12 +1001,12 @@ int asr_ctx_send_findings(asr_ctx *c)
         qsort(c->held_at, c->n_held, sizeof *c->held_at, cmp_held);
         sort_ctx = NULL;
     }
+    if (c->format != ASR_FMT_TEXT)
+        return send_formatted(c);
     int rc = 0;
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
         const char *m = c->held.data + c->held_at[i];
-        const unsigned char *t = (const unsigned char *)m + 1;
-        uint32_t total = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
-        asr_buf_add(&c->out, m, 5 + (size_t)total);
+        asr_buf_add(&c->out, m, 5 + (size_t)be32(m + 1));
         if (c->out.len >= (64u << 10))
             rc = asr_ctx_flush(c);
     }

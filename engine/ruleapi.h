@@ -4,12 +4,13 @@
  * straight to the parent over the worker's pipe, within an output budget),
  * ctx:log, and calendar helpers. Also the strict global table: reading a
  * global that does not exist is an error, naming the forbidden ones.
- * Uses sandbox, store (read-only queries), map, rule, date, wire. */
+ * Uses sandbox, store (read-only queries), map, rule, date, wire, findfmt. */
 #ifndef ASSURE_RULEAPI_H
 #define ASSURE_RULEAPI_H
 
 #include <stddef.h>
 
+#include "findfmt.h"
 #include "map.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -29,6 +30,7 @@ typedef struct {
     const char *as_of; /* YYYY-MM-DD */
     int out_fd;        /* where findings go; -1 to keep them in `sent` only */
     asr_output_budget budget;
+    asr_format format; /* TEXT: send findings as 'F' messages; else formatted, as 'B' blocks */
 
     asr_strset *reads; /* if set: gets the map_* names of the map parts the rule read */
     asr_strset ids[6]; /* per asr_ref: the map's ids, built on first use by ctx:flag */
@@ -49,7 +51,10 @@ int asr_ctx_flush(asr_ctx *c);
 
 /* Sends the rule's findings, sorted by subject and message (then flagging
  * order), each with its fingerprint, so the parent only has to put the
- * rules' blocks in order. Call once the rule has finished. 0 or -1. */
+ * rules' blocks in order. With c->format TEXT each finding is an 'F'
+ * message; otherwise the findings go formatted (findfmt) in 'B' messages of
+ * about 64 KiB, then an 'N' message with their count and the counts by
+ * severity (high, medium, low). Call once the rule has finished. 0 or -1. */
 int asr_ctx_send_findings(asr_ctx *c);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */

@@ -641,7 +641,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     if (!bad) {
         asr_finding *f = NULL;
         size_t nf = 0;
-        asr_runner_check(res, run, n, m, db.data, c->as_of, &o->runner, &f, &nf);
+        asr_runner_check(res, run, n, m, db.data, c->as_of, &o->runner, NULL, &f, &nf);
         /* Compare. */
         int ok = 1;
         asr_buf *b = &out->detail;

@@ -235,9 +235,15 @@ static void worker_main(const job *j, int fd)
         _exit(0);
     }
 
-    /* A test seam: crash on purpose, to prove the parent survives it. */
+    /* A test seam: crash on purpose, to prove the parent survives it --
+     * "ID" before the rule runs, "ID:sent" once its findings have been sent
+     * (the parent must then drop them). */
     const char *crash = getenv("ASSURE_TEST_CRASH_RULE");
-    if (crash && strcmp(crash, r.id) == 0)
+    size_t idlen = strlen(r.id);
+    int crash_before = crash && strcmp(crash, r.id) == 0;
+    int crash_after =
+        crash && strncmp(crash, r.id, idlen) == 0 && strcmp(crash + idlen, ":sent") == 0;
+    if (crash_before)
         raise(SIGSEGV);
 
     asr_ruleapi_strict_globals(L);
@@ -260,6 +266,7 @@ static void worker_main(const job *j, int fd)
     c.as_of = j->as_of;
     c.out_fd = fd;
     c.budget = j->o->output;
+    c.format = j->o->format;
 
     double t0 = now_seconds();
     asr_sandbox_reset_budget(sb);
@@ -271,6 +278,8 @@ static void worker_main(const job *j, int fd)
     double elapsed = (now_seconds() - t0) * 1000;
     if (!failed && !c.output_exceeded)
         asr_ctx_send_findings(&c);
+    if (crash_after)
+        raise(SIGSEGV);
     asr_ctx_flush(&c);
     if (j->o->coverage)
         send_lines(fd, &msg, &cv);
@@ -315,6 +324,7 @@ typedef struct {
     asr_rule_result *results;
     asr_finding *findings;
     size_t n_findings, cap_findings;
+    asr_spool *spool; /* for formatted findings ('B' messages) */
 } collector;
 
 static char *take(const asr_wire_msg *m, size_t i)
@@ -382,8 +392,31 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
         f->due = field[8] && *field[8] ? field[8] : NULL;
         f->n_evidence = nev;
         res->n_findings++;
+        res->by_severity[asr_severity_index(f->severity ? f->severity : res->rule.severity)]++;
         break;
     }
+    case 'B': {
+        asr_extent e;
+        if (!col->spool || m->n != 1 || asr_spool_add(col->spool, m->field[0], m->len[0], &e))
+            break; /* a failed spool is reported once the run is over */
+        if ((res->n_blocks & (res->n_blocks - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
+            res->blocks = asr_xrealloc(res->blocks, (res->n_blocks ? res->n_blocks * 2 : 1) *
+                                                        sizeof *res->blocks);
+        res->blocks[res->n_blocks++] = e;
+        break;
+    }
+    case 'N':
+        if (m->n == 4) {
+            char *v[4];
+            for (int i = 0; i < 4; i++)
+                v[i] = take(m, (size_t)i);
+            res->n_findings = strtoul(v[0], NULL, 10);
+            for (int k = 0; k < 3; k++)
+                res->by_severity[k] = strtoul(v[k + 1], NULL, 10);
+            for (int i = 0; i < 4; i++)
+                free(v[i]);
+        }
+        break;
     case 'L':
         if (res->n_logs < 200) {
             res->logs = asr_xrealloc(res->logs, (res->n_logs + 1) * sizeof *res->logs);
@@ -621,7 +654,7 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
         todo[i] = 1;
         memset(&results[i], 0, sizeof results[i]);
     }
-    collector col = {results, NULL, 0, 0};
+    collector col = {results, NULL, 0, 0, NULL};
     run_jobs(jobs, todo, n, o, &col);
     for (size_t i = 0; i < n; i++) {
         asr_rule_result *r = &results[i];
@@ -684,21 +717,29 @@ static void free_finding(asr_finding *f)
 
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
-                      asr_finding **findings, size_t *n_findings)
+                      asr_spool *spool, asr_finding **findings, size_t *n_findings)
 {
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     for (size_t i = 0; i < n; i++)
         jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
-    collector col = {results, NULL, 0, 0};
+    collector col = {results, NULL, 0, 0, spool};
     run_jobs(jobs, run, n, o, &col);
     free(jobs);
 
     /* Keep only the findings of rules that finished. */
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].fail == ASR_FAIL_NONE)
+            continue;
+        results[i].n_findings = 0;
+        memset(results[i].by_severity, 0, sizeof results[i].by_severity);
+        free(results[i].blocks);
+        results[i].blocks = NULL;
+        results[i].n_blocks = 0;
+    }
     size_t kept = 0;
     for (size_t i = 0; i < col.n_findings; i++) {
         asr_finding *f = &col.findings[i];
         if (results[f->rule].fail != ASR_FAIL_NONE) {
-            results[f->rule].n_findings--;
             free_finding(f);
             continue;
         }
@@ -726,6 +767,7 @@ void asr_rule_results_free(asr_rule_result *r, size_t n)
         free(r[i].logs);
         free(r[i].executable);
         free(r[i].executed);
+        free(r[i].blocks);
         for (size_t k = 0; k < r[i].n_reads; k++)
             free(r[i].reads[k]);
         free(r[i].reads);

@@ -5,7 +5,10 @@
  * its wall-clock deadline, and turns every way a worker can end -- an error,
  * a spent budget, a signal, silence -- into a failure kind for that rule
  * only. Up to `jobs` workers run at once; results do not depend on how many.
- * Uses sandbox, rule, ruleapi, store, wire, map, diag. */
+ * Findings come back as structs, or -- for the CSV and JSON formats -- as
+ * bytes the workers have already formatted, kept in a spool until the rule
+ * has finished. Uses sandbox, rule, ruleapi, store, wire, map, diag,
+ * findfmt, spool. */
 #ifndef ASSURE_RUNNER_H
 #define ASSURE_RUNNER_H
 
@@ -13,10 +16,12 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "findfmt.h"
 #include "map.h"
 #include "rule.h"
 #include "ruleapi.h"
 #include "sandbox.h"
+#include "spool.h"
 
 typedef enum {
     ASR_FAIL_NONE,
@@ -32,23 +37,14 @@ typedef enum {
 const char *asr_fail_kind_name(asr_fail_kind k);
 
 typedef struct {
-    char *k, *v;
-} asr_kv;
-
-typedef struct {
-    size_t rule; /* index into the results array */
-    char *subject, *message, *severity, *unit, *area, *line, *principle, *owner, *due;
-    asr_kv *evidence;
-    size_t n_evidence;
-    char fingerprint[17]; /* first 16 hex digits of SHA-256(rule id, NUL, subject) */
-} asr_finding;
-
-typedef struct {
     asr_rule rule; /* metadata, once loaded */
     int loaded;
     asr_fail_kind fail;
     char *fail_message;
     size_t n_findings;
+    size_t by_severity[3]; /* of n_findings: high, medium, low */
+    asr_extent *blocks;    /* formatted findings, in order, in the run's spool */
+    size_t n_blocks;
     char **logs;
     size_t n_logs;
     size_t logs_dropped;
@@ -69,6 +65,10 @@ typedef struct {
     double grace_seconds; /* after budget.seconds, before the parent kills */
     int jobs;
     int coverage; /* record lines run and tables read (slower) */
+    /* ASR_FMT_TEXT: findings come back as structs (for the text report and
+     * rule tests). CSV, JSON, JSONL: workers format them, with findfmt, and
+     * the bytes come back in a spool. */
+    asr_format format;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);
@@ -81,11 +81,14 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
 
 /* Runs check(ctx) of every loaded rule with run[i] non-zero against the
  * database. Findings of rules that fail are dropped; the failure is kept in
- * results. *findings (caller frees with asr_findings_free) come sorted by
- * rule id, subject, message. */
+ * results, and each result counts its findings. With o->format TEXT,
+ * *findings (caller frees with asr_findings_free) come sorted by rule id,
+ * subject, message. Otherwise each rule's findings, formatted and sorted by
+ * subject and message, are results[i].blocks in spool (which must then be
+ * given; check asr_spool_error afterwards) and *findings is empty. */
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
-                      asr_finding **findings, size_t *n_findings);
+                      asr_spool *spool, asr_finding **findings, size_t *n_findings);
 
 /* Loads every rule file (*.lua) in dir and checks the set: ids unique, what
  * rules cover and the map's parameter overrides valid (overrides for rules

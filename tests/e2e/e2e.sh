@@ -485,6 +485,57 @@ example_db() {
         fail "example import failed"
 }
 
+# Findings that outgrow what check keeps in memory (8 MiB) go to a temporary
+# file beside the output, unlinked at once, and come back whole and in order.
+case_check_large_output_spills_to_disk() {
+    good_db
+    mkdir -p "$T/out.d" "$T/tmp"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/spill" --as-of 2022-10-03 --format csv \
+        --max-findings 30000 --output "$T/out.d/list.csv"
+    expect_rc 1
+    [ "$(ls -A "$T/out.d")" = list.csv ] || fail "files left beside the output: $(ls -A "$T/out.d")"
+    local size
+    size=$(wc -c <"$T/out.d/list.csv")
+    [ "$size" -gt $((8 << 20)) ] || fail "the list is $size bytes: too small to have been spilled"
+    [ "$(wc -l <"$T/out.d/list.csv")" -eq 25001 ] || fail "expected a header and 25000 findings"
+    # each subject once, in order, though the rule flagged them in reverse
+    tail -n +2 "$T/out.d/list.csv" | cut -d, -f4 >"$T/subjects"
+    awk 'BEGIN { for (i = 1; i <= 25000; i++) printf "s%05d\n", i }' | cmp -s - "$T/subjects" ||
+        fail "the findings are not s00001 to s25000 in order"
+    # to standard output, the spool goes to $TMPDIR
+    TMPDIR=$T/tmp run check --map "$MAP" --db "$T/db" --rules "$FX/spill" --as-of 2022-10-03 \
+        --format jsonl --max-findings 30000
+    expect_rc 1
+    [ "$(grep -c '^{"type": "finding", "rule": "many"' "$T/out")" -eq 25000 ] ||
+        fail "expected 25000 findings as JSON Lines"
+    [ -z "$(ls -A "$T/tmp")" ] || fail "the temporary file was left behind: $(ls -A "$T/tmp")"
+}
+
+# A spool that cannot be written fails the run (74) before anything is printed.
+case_check_spool_not_writable() {
+    good_db
+    TMPDIR=$T/missing run check --map "$MAP" --db "$T/db" --rules "$FX/spill" \
+        --as-of 2022-10-03 --format csv --max-findings 30000
+    expect_rc 74
+    expect_err "cannot create a temporary file in $T/missing"
+    [ ! -s "$T/out" ] || fail "something was printed"
+}
+
+# A worker that dies after sending its findings: they are in the spool, but a
+# rule that did not finish contributes none of them.
+case_check_findings_of_a_crashed_rule_dropped() {
+    good_db
+    mkdir -p "$T/rules" "$T/tmp"
+    cp "$FX/spill/many.lua" "$ROOT/fixtures/hostile/good.lua" "$T/rules/"
+    ASSURE_TEST_CRASH_RULE=many:sent TMPDIR=$T/tmp run check --map "$MAP" --db "$T/db" \
+        --rules "$T/rules" --as-of 2022-10-03 --format jsonl --max-findings 30000
+    expect_rc 2
+    grep -qF '"rule": "many", "severity"' "$T/out" && fail "a finding of the crashed rule was listed"
+    grep -qF '"type": "failure", "rule": "many"' "$T/out" || fail "the crash is not reported"
+    expect_out '"type": "finding", "rule": "good"'
+    expect_out '"findings": 1,'
+}
+
 case_check_example_in_every_format() {
     example_db
     cd "$ROOT" || fail "no project root"

@@ -1,5 +1,6 @@
 /* Unit tests for the pieces of output that must be exact: CSV cells
- * (formula-safe, RFC 4180), JSON strings, the worker wire format, and the
+ * (formula-safe, RFC 4180), JSON strings, one finding in each format, the
+ * spool that keeps formatted findings, the worker wire format, and the
  * fiscal calendar. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,8 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "date.h"
+#include "findfmt.h"
+#include "map.h"
 #include "report.h"
+#include "spool.h"
+#include "test_support.h"
 #include "wire.h"
 
 static char *capture(void (*fn)(FILE *, const char *), const char *s)
@@ -48,6 +56,124 @@ static void test_json_strings(void **state)
     assert_string_equal(capture(asr_json_string, "\x01"), "\"\\u0001\"");
     assert_string_equal(capture(asr_json_string, "caf\xc3\xa9"), "\"caf\xc3\xa9\"");
     assert_string_equal(capture(asr_json_string, "bad\xff\xc3"), "\"bad\\ufffd\\ufffd\"");
+}
+
+static const char small_map[] = "assure: 1\n"
+                                "organisation: {name: Test}\n"
+                                "units:\n"
+                                "  - {id: HQ, name: Headquarters, kind: business_group}\n"
+                                "  - {id: EAST, name: East command, kind: command, parent: HQ}\n"
+                                "areas:\n"
+                                "  - {id: vetting, title: Vetting, principle: A, unit: EAST}\n";
+
+static void test_finding_formats(void **state)
+{
+    (void)state;
+    asr_diag d;
+    asr_diag_init(&d, 0);
+    asr_map *m = NULL;
+    if (asr_map_load_string("m.yaml", small_map, &d, &m) != ASR_OK) {
+        asr_diag_print(&d, stderr);
+        fail();
+    }
+    asr_rule rule = {0};
+    rule.id = "r1";
+    rule.severity = "medium";
+    rule.category = "gap";
+    char subject[16] = "=A-1", message[32] = "two \"words\", one line";
+    asr_kv ev[2] = {{"days", "3"}, {"note", "a\tb"}};
+    asr_finding f = {0};
+    f.subject = subject;
+    f.message = message;
+    f.area = "vetting";
+    f.evidence = ev;
+    f.n_evidence = 2;
+    memcpy(f.fingerprint, "0123456789abcdef", 17);
+    asr_bg_memo memo = {0};
+    asr_buf b = {0};
+
+    asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
+    assert_string_equal(asr_buf_str(&b),
+                        "r1,medium,gap,\"'=A-1\",\"two \"\"words\"\", one line\",Headquarters,,"
+                        "vetting,,,,,0123456789abcdef,days=3; note=a\tb\r\n");
+    asr_buf_clear(&b);
+    asr_findfmt_write(&b, ASR_FMT_JSONL, m, &rule, &f, &memo);
+    assert_string_equal(asr_buf_str(&b),
+                        "{\"type\": \"finding\", \"rule\": \"r1\", \"severity\": \"medium\", "
+                        "\"category\": \"gap\", \"subject\": \"=A-1\", \"message\": \"two "
+                        "\\\"words\\\", one line\", \"business_group\": \"Headquarters\", "
+                        "\"area\": \"vetting\", \"fingerprint\": \"0123456789abcdef\", "
+                        "\"evidence\": {\"days\": \"3\", \"note\": \"a\\tb\"}}\n");
+    /* JSON: the array's separator first; the object is the JSONL one without
+     * its type */
+    asr_buf_clear(&b);
+    asr_findfmt_write(&b, ASR_FMT_JSON, m, &rule, &f, &memo);
+    assert_true(strncmp(asr_buf_str(&b), ",\n    {\"rule\": \"r1\", ", 20) == 0);
+
+    /* The memo keeps copies: a finding reusing the same buffers for another
+     * area is not given the first one's business group. */
+    asr_buf_clear(&b);
+    f.area = NULL;
+    f.severity = "high";
+    asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
+    assert_true(strncmp(asr_buf_str(&b), "r1,high,gap,\"'=A-1\",\"two \"\"words\"\", one line\",,",
+                        45) == 0);
+    asr_buf_free(&b);
+    asr_map_free(m);
+    asr_diag_free(&d);
+}
+
+static char *spool_text(asr_spool *s, asr_extent e, size_t skip)
+{
+    static char buf[256];
+    memset(buf, 0, sizeof buf);
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    assert_int_equal(asr_spool_copy(s, e, skip, f), 0);
+    fclose(f);
+    return buf;
+}
+
+static size_t entries(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.' || (e->d_name[1] && e->d_name[1] != '.' && e->d_name[1]);
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static void test_spool(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    asr_spool *s = asr_spool_new(dir, 10);
+    asr_extent a, b, c;
+    assert_int_equal(asr_spool_add(s, "hello", 5, &a), 0);
+    assert_false(asr_spool_spilled(s));
+    assert_int_equal(asr_spool_add(s, ",world", 6, &b), 0); /* past 10 bytes: to a file */
+    assert_true(asr_spool_spilled(s));
+    assert_int_equal(entries(dir), 0); /* unlinked as soon as it was made */
+    assert_int_equal(asr_spool_add(s, "!", 1, &c), 0);
+    assert_int_equal(asr_spool_size(s), 12);
+    assert_int_equal(b.at, 5);
+    assert_string_equal(spool_text(s, a, 0), "hello");
+    assert_string_equal(spool_text(s, b, 1), "world"); /* skip drops the first bytes */
+    assert_string_equal(spool_text(s, c, 0), "!");
+    assert_null(asr_spool_error(s));
+    asr_spool_free(s);
+    rmdir(dir);
+
+    /* Nowhere to spill: the add fails, says where, and the spool stays failed. */
+    s = asr_spool_new("/nonexistent/dir", 4);
+    assert_int_equal(asr_spool_add(s, "abc", 3, &a), 0);
+    assert_int_equal(asr_spool_add(s, "defg", 4, &b), -1);
+    assert_non_null(asr_spool_error(s));
+    assert_non_null(
+        strstr(asr_spool_error(s), "cannot create a temporary file in /nonexistent/dir"));
+    assert_int_equal(asr_spool_add(s, "x", 1, &c), -1);
+    asr_spool_free(s);
 }
 
 static void test_wire_round_trip(void **state)
@@ -115,10 +241,9 @@ static void test_fiscal_calendar(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_csv_cells),
-        cmocka_unit_test(test_json_strings),
-        cmocka_unit_test(test_wire_round_trip),
-        cmocka_unit_test(test_fiscal_calendar),
+        cmocka_unit_test(test_csv_cells),       cmocka_unit_test(test_json_strings),
+        cmocka_unit_test(test_finding_formats), cmocka_unit_test(test_spool),
+        cmocka_unit_test(test_wire_round_trip), cmocka_unit_test(test_fiscal_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
