@@ -169,11 +169,23 @@ static void csv_row(asr_buf *out, const asr_map *m, const asr_rule *rule, const 
         asr_csv_cell_buf(out, cells[k]);
         asr_buf_addc(out, ',');
     }
-    /* evidence: "name=value; ..." in one cell */
+    /* evidence: "name=value; ..." in one cell, built aside only when it
+     * needs quoting */
+    const char *first = f->n_evidence ? f->evidence[0].k : "";
+    int plain = !strchr("=+-@\t\r", first[0]) || !first[0];
+    for (size_t i = 0; plain && i < f->n_evidence; i++)
+        plain = !strpbrk(f->evidence[i].k, ",\"\r\n") && !strpbrk(f->evidence[i].v, ",\"\r\n");
     asr_buf ev = {0};
-    for (size_t i = 0; i < f->n_evidence; i++)
-        asr_buf_addf(&ev, "%s%s=%s", i ? "; " : "", f->evidence[i].k, f->evidence[i].v);
-    asr_csv_cell_buf(out, asr_buf_str(&ev));
+    asr_buf *to = plain ? out : &ev;
+    for (size_t i = 0; i < f->n_evidence; i++) {
+        if (i)
+            asr_buf_add(to, "; ", 2);
+        asr_buf_adds(to, f->evidence[i].k);
+        asr_buf_addc(to, '=');
+        asr_buf_adds(to, f->evidence[i].v);
+    }
+    if (!plain)
+        asr_csv_cell_buf(out, asr_buf_str(&ev));
     asr_buf_free(&ev);
     asr_buf_add(out, "\r\n", 2);
 }

@@ -952,15 +952,20 @@ static void unpack_held(const asr_ctx *c, size_t at, asr_finding *f, asr_kv *ev,
     snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
 }
 
-/* Queues the formatted bytes in block as one 'B' message. */
+/* Sends block -- ASR_WIRE_ONE_HEADER reserved bytes, then formatted
+ * findings -- as one 'B' message, after anything queued before it, and
+ * empties it for the next. */
 static int send_block(asr_ctx *c, asr_buf *block)
 {
-    asr_wire_begin(&c->msg, 'B');
-    asr_wire_add(&c->msg, block->data ? block->data : "", block->len);
-    asr_buf_add(&c->out, c->msg.data, c->msg.len);
-    asr_buf_clear(block);
-    return asr_ctx_flush(c);
+    asr_wire_frame_one(block, 'B');
+    int rc = asr_ctx_flush(c);
+    if (rc == 0 && c->out_fd >= 0)
+        rc = asr_wire_send(c->out_fd, block);
+    block->len = ASR_WIRE_ONE_HEADER;
+    return rc;
 }
+
+static const char no_header[ASR_WIRE_ONE_HEADER];
 
 static int send_formatted(asr_ctx *c)
 {
@@ -970,6 +975,7 @@ static int send_formatted(asr_ctx *c)
     asr_bg_memo memo = {0};
     size_t by_severity[3] = {0, 0, 0};
     int rc = 0;
+    asr_buf_add(&block, no_header, sizeof no_header);
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
         unpack_held(c, c->held_at[i], &f, ev, &text);
         by_severity[asr_severity_index(f.severity ? f.severity : c->rule->severity)]++;
@@ -977,7 +983,7 @@ static int send_formatted(asr_ctx *c)
         if (block.len >= (64u << 10))
             rc = send_block(c, &block);
     }
-    if (rc == 0 && block.len)
+    if (rc == 0 && block.len > ASR_WIRE_ONE_HEADER)
         rc = send_block(c, &block);
     asr_buf_free(&text);
     asr_buf_free(&block);
@@ -996,11 +1002,15 @@ static int send_formatted(asr_ctx *c)
 
 int asr_ctx_send_findings(asr_ctx *c)
 {
-    if (c->n_held > 1) {
-        sort_ctx = c;
+    /* Rules often flag in subject order already (a query's ORDER BY): one
+     * pass to see whether a sort is needed. */
+    sort_ctx = c;
+    size_t sorted = 1;
+    while (sorted < c->n_held && cmp_held(&c->held_at[sorted - 1], &c->held_at[sorted]) < 0)
+        sorted++;
+    if (sorted < c->n_held)
         qsort(c->held_at, c->n_held, sizeof *c->held_at, cmp_held);
-        sort_ctx = NULL;
-    }
+    sort_ctx = NULL;
     if (c->format != ASR_FMT_TEXT)
         return send_formatted(c);
     int rc = 0;

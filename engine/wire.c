@@ -43,6 +43,23 @@ void asr_wire_adds(asr_buf *out, const char *s)
     asr_wire_add(out, s ? s : "", s ? strlen(s) : 0);
 }
 
+static void set_u32(char *p, uint32_t v)
+{
+    p[0] = (char)(v >> 24);
+    p[1] = (char)(v >> 16);
+    p[2] = (char)(v >> 8);
+    p[3] = (char)v;
+}
+
+void asr_wire_frame_one(asr_buf *b, char type)
+{
+    uint32_t len = (uint32_t)(b->len - ASR_WIRE_ONE_HEADER);
+    b->data[0] = type;
+    set_u32(b->data + 1, 8 + len); /* the count, the field's length, its bytes */
+    set_u32(b->data + 5, 1);
+    set_u32(b->data + 9, len);
+}
+
 int asr_wire_send(int fd, const asr_buf *msg)
 {
     size_t off = 0;

@@ -24,6 +24,12 @@ void asr_wire_begin(asr_buf *out, char type);
 void asr_wire_add(asr_buf *out, const char *s, size_t len);
 void asr_wire_adds(asr_buf *out, const char *s); /* NULL is sent as an empty field */
 
+/* A one-field message built in place, with no copy of the field: reserve
+ * ASR_WIRE_ONE_HEADER bytes at the start of b, append the field's bytes,
+ * then asr_wire_frame_one(b, type) fills the header in. */
+#define ASR_WIRE_ONE_HEADER 13
+void asr_wire_frame_one(asr_buf *b, char type);
+
 /* Writes the whole buffer to fd, retrying short writes. 0 or -1. */
 int asr_wire_send(int fd, const asr_buf *msg);
 

@@ -96,6 +96,13 @@ static void test_finding_formats(void **state)
     assert_string_equal(asr_buf_str(&b),
                         "r1,medium,gap,\"'=A-1\",\"two \"\"words\"\", one line\",Headquarters,,"
                         "vetting,,,,,0123456789abcdef,days=3; note=a\tb\r\n");
+    /* evidence needing quotes: a comma in a value, a formula-like first name */
+    asr_kv ev2[2] = {{"=days", "3"}, {"note", "a,b"}};
+    f.evidence = ev2;
+    asr_buf_clear(&b);
+    asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
+    assert_non_null(strstr(asr_buf_str(&b), ",0123456789abcdef,\"'=days=3; note=a,b\"\r\n"));
+    f.evidence = ev;
     asr_buf_clear(&b);
     asr_findfmt_write(&b, ASR_FMT_JSONL, m, &rule, &f, &memo);
     assert_string_equal(asr_buf_str(&b),
