@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -203,8 +205,14 @@ static asr_status check_existing(asr_store *s, asr_diag *d)
                   version, ASR_STORE_SCHEMA_VERSION);
         return ASR_E_DATA;
     }
+    return ASR_OK;
+}
+
+asr_status asr_store_quick_check(asr_store *s, asr_diag *d)
+{
+    asr_loc l = {s->path, 0, 0};
     sqlite3_stmt *st = NULL;
-    rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA quick_check", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_error(s, d, rc, "checking the database");
     rc = sqlite3_step(st);
@@ -225,6 +233,16 @@ static asr_status check_existing(asr_store *s, asr_diag *d)
     return ASR_OK;
 }
 
+static int is_wal(asr_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int wal = sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+              sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+              strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    return wal;
+}
+
 asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, asr_diag *d,
                           asr_store **out)
 {
@@ -232,7 +250,7 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     asr_loc l = {path, 0, 0};
     struct stat sb;
     int exists = stat(path, &sb) == 0;
-    if (!exists && mode == ASR_STORE_MUST_EXIST) {
+    if (!exists && mode != ASR_STORE_CREATE) {
         asr_error(d, &l, NULL, "no such database; create it with 'assure import'");
         return ASR_E_NOINPUT;
     }
@@ -258,6 +276,13 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     if (exists && (st = check_existing(s, d)) != ASR_OK)
         goto fail;
+    /* Unchecked only when opening will write nothing: the schema is current
+     * and the file is in WAL mode already. */
+    int unchecked = mode == ASR_STORE_EXISTING_UNCHECKED &&
+                    query_int(s, "PRAGMA user_version", NULL) == ASR_STORE_SCHEMA_VERSION &&
+                    is_wal(s);
+    if (exists && !unchecked && (st = asr_store_quick_check(s, d)))
+        goto fail;
     /* Only now may anything be written. */
     if ((st = exec(s, d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                    "setting up the database")))
@@ -268,6 +293,82 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     return ASR_OK;
 fail:
     asr_store_close(s);
+    return st;
+}
+
+static asr_status check_now(const char *path, asr_diag *d)
+{
+    asr_store *s = NULL;
+    asr_status st = asr_store_open(path, ASR_STORE_EXISTING_UNCHECKED, 5000, d, &s);
+    if (st == ASR_OK)
+        st = asr_store_quick_check(s, d);
+    asr_store_close(s);
+    return st;
+}
+
+void asr_store_bgcheck_start(const char *path, asr_store_bgcheck *b)
+{
+    int p[2];
+    b->pid = 0;
+    b->fd = -1;
+    if (pipe(p) != 0)
+        return;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        asr_diag d;
+        asr_diag_init(&d, 1);
+        asr_status st = check_now(path, &d);
+        /* the outcome as one byte, then the first problem's message */
+        char code = (char)st;
+        const char *msg = d.count ? d.items[0].message : "";
+        if (write(p[1], &code, 1) == 1 && *msg && write(p[1], msg, strlen(msg)) < 0)
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    b->pid = pid;
+    b->fd = p[0];
+}
+
+asr_status asr_store_bgcheck_finish(asr_store_bgcheck *b, const char *path, asr_diag *d)
+{
+    if (b->pid <= 0)
+        return check_now(path, d);
+    asr_buf got = {0};
+    char buf[512];
+    for (;;) {
+        ssize_t n = read(b->fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        asr_buf_add(&got, buf, (size_t)n);
+    }
+    close(b->fd);
+    int status;
+    while (waitpid(b->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    b->pid = 0;
+    asr_status st;
+    if (got.len == 0) {
+        asr_buf_free(&got);
+        return check_now(path, d); /* the child died: check here instead */
+    }
+    st = (asr_status)(unsigned char)got.data[0];
+    if (st != ASR_OK) {
+        asr_loc l = {path, 0, 0};
+        asr_error(d, &l, NULL, "%s",
+                  got.len > 1 ? got.data + 1 : "the database could not be checked");
+    }
+    asr_buf_free(&got);
     return st;
 }
 

@@ -22,6 +22,10 @@ typedef struct asr_store asr_store;
 typedef enum {
     ASR_STORE_MUST_EXIST, /* missing file: ASR_E_NOINPUT */
     ASR_STORE_CREATE,     /* create it if missing */
+    /* As MUST_EXIST, without PRAGMA quick_check: for a caller that runs
+     * asr_store_quick_check itself, beside other work, before it trusts or
+     * writes anything. */
+    ASR_STORE_EXISTING_UNCHECKED,
 } asr_store_mode;
 
 /* Opens (and if needed creates and migrates) the database at path.
@@ -29,6 +33,21 @@ typedef enum {
 asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, asr_diag *d,
                           asr_store **out);
 void asr_store_close(asr_store *s);
+
+/* PRAGMA quick_check: ASR_OK, or ASR_E_IO ("the database is damaged ...")
+ * with the problem in d. asr_store_open runs it unless told not to. */
+asr_status asr_store_quick_check(asr_store *s, asr_diag *d);
+
+/* The same check of the file at path in a child process, so it can run
+ * beside other work: it reads every page (0.3 s for 160 MB). Start it, do
+ * the work, and trust nothing the work produced until finish says ASR_OK.
+ * If no process can be started, finish runs the check itself. */
+typedef struct {
+    int pid; /* 0: not started */
+    int fd;
+} asr_store_bgcheck;
+void asr_store_bgcheck_start(const char *path, asr_store_bgcheck *b);
+asr_status asr_store_bgcheck_finish(asr_store_bgcheck *b, const char *path, asr_diag *d);
 
 asr_status asr_store_begin(asr_store *s, asr_diag *d); /* BEGIN IMMEDIATE */
 asr_status asr_store_commit(asr_store *s, asr_diag *d);

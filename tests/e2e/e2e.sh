@@ -701,6 +701,28 @@ case_check_refuses_damaged_database() {
     [ "$(cat "$T/out.csv")" = "previous list" ] || fail "output written from a damaged database"
 }
 
+# The same damage to a database in WAL mode, as assure leaves it: the check
+# runs beside the rules (in a process of its own), and still nothing they
+# found is printed or written.
+case_check_refuses_damaged_database_checked_beside_the_rules() {
+    good_db
+    sqlite3 "$T/db" "CREATE TABLE filler(x);
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
+        INSERT INTO filler SELECT randomblob(200) FROM n;
+        PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    [ "$(sqlite3 "$T/db" "PRAGMA journal_mode")" = wal ] || fail "the database is not in WAL mode"
+    dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
+    echo "previous list" >"$T/out.csv"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule high-actions --format csv \
+        --as-of 2022-10-03 --output "$T/out.csv"
+    expect_rc 74
+    expect_err "the database is damaged"
+    [ "$(cat "$T/out.csv")" = "previous list" ] || fail "output written from a damaged database"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule high-actions --as-of 2022-10-03
+    expect_rc 74
+    [ ! -s "$T/out" ] || fail "findings printed from a damaged database"
+}
+
 case_check_usage_errors() {
     good_db
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule quite
