@@ -18,11 +18,13 @@
 #define DEFAULT_MAX_BYTES (4ull << 30)
 #define JSON_MAX_BYTES (1ull << 30) /* JSON is read whole; CSV streams */
 
+typedef struct writer writer;
+
 /* Everything needed to check and store the rows of one file. */
 typedef struct {
     const asr_map *m;
     const asr_dataset *ds;
-    asr_inserter *ins;
+    writer *w; /* takes the good rows to the database */
     asr_diag *d;
     const char *file;
     asr_strset *refs; /* per field: ids it may name, for fields with a ref */
@@ -40,6 +42,259 @@ const char *asr_import_format(const char *path)
     if (dot && strcasecmp(dot, ".json") == 0)
         return "json";
     return NULL;
+}
+
+/* ---- the writer thread ----
+ *
+ * Checking rows (CSV parsing, patterns, dates, references) and storing them
+ * (SQLite's B-trees, the WAL) cost about 1 : 2.5. The reading thread checks
+ * each row and packs the good ones into batches; a writer thread binds and
+ * inserts them, so the checks cost no time while a second core is free. The
+ * queue holds at most QUEUE_DEPTH batches: memory stays flat. Only the
+ * writer touches the database connection until it is joined. A row is
+ * packed as its line (4 bytes), its value count (2), then per value the
+ * field index (2), a tag (1) and the value: 8 bytes for an integer or a
+ * real, a 4-byte length and the bytes for text. */
+
+enum { V_NULL, V_INT, V_REAL, V_TEXT };
+#define BATCH_BYTES (256u << 10)
+#define QUEUE_DEPTH 4
+
+typedef struct {
+    unsigned line, first;
+} duplicate;
+
+struct writer {
+    asr_inserter *ins;
+    pthread_t thread;
+    int threaded;
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    asr_buf *full[QUEUE_DEPTH]; /* FIFO of packed batches waiting */
+    size_t head, count;
+    asr_buf *spare[QUEUE_DEPTH + 2]; /* emptied batches, for reuse */
+    size_t n_spare;
+    int done;     /* the reader has no more batches */
+    int failed;   /* the writer hit a store error and stopped */
+    asr_buf *cur; /* the reader's batch being filled */
+    size_t row_start, row_values;
+    /* what the writer found; read after the join */
+    long long rows;
+    duplicate *dups;
+    size_t n_dups, cap_dups;
+    unsigned fail_line;
+    char *fail_message;
+    asr_status fail_status;
+};
+
+static void put16(asr_buf *b, uint16_t v)
+{
+    char c[2] = {(char)(v >> 8), (char)v};
+    asr_buf_add(b, c, 2);
+}
+
+static void put32(asr_buf *b, uint32_t v)
+{
+    char c[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
+    asr_buf_add(b, c, 4);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Inserts every row of one batch. */
+static void write_batch(writer *w, const asr_buf *b)
+{
+    const unsigned char *p = (const unsigned char *)b->data, *end = p + b->len;
+    while (p < end && !w->failed) {
+        unsigned line = get32(p);
+        size_t n = (size_t)p[4] << 8 | p[5];
+        p += 6;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = (size_t)p[0] << 8 | p[1];
+            int tag = p[2];
+            p += 3;
+            if (tag == V_NULL) {
+                asr_ins_null(w->ins, k);
+            } else if (tag == V_TEXT) {
+                uint32_t len = get32(p);
+                asr_ins_text(w->ins, k, (const char *)p + 4, len);
+                p += 4 + len;
+            } else {
+                char raw[8];
+                memcpy(raw, p, 8);
+                p += 8;
+                if (tag == V_INT) {
+                    int64_t v;
+                    memcpy(&v, raw, 8);
+                    asr_ins_int(w->ins, k, v);
+                } else {
+                    double v;
+                    memcpy(&v, raw, 8);
+                    asr_ins_real(w->ins, k, v);
+                }
+            }
+        }
+        unsigned first = 0;
+        switch (asr_inserter_add(w->ins, line, &first)) {
+        case ASR_INS_OK:
+            w->rows++;
+            break;
+        case ASR_INS_DUPLICATE:
+            if (w->n_dups == w->cap_dups) {
+                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
+                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
+            }
+            w->dups[w->n_dups++] = (duplicate){line, first};
+            break;
+        case ASR_INS_ERROR:
+            w->fail_line = line;
+            w->fail_message = asr_xstrdup(asr_inserter_error(w->ins, &w->fail_status));
+            pthread_mutex_lock(&w->mu);
+            w->failed = 1;
+            pthread_cond_broadcast(&w->changed);
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (w->count == 0 && !w->done)
+            pthread_cond_wait(&w->changed, &w->mu);
+        if (w->count == 0)
+            break;
+        asr_buf *b = w->full[w->head];
+        w->head = (w->head + 1) % QUEUE_DEPTH;
+        w->count--;
+        pthread_cond_broadcast(&w->changed);
+        pthread_mutex_unlock(&w->mu);
+        write_batch(w, b); /* failed is only set here, by this thread */
+        asr_buf_clear(b);
+        pthread_mutex_lock(&w->mu);
+        w->spare[w->n_spare++] = b;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+static void writer_start(writer *w, asr_inserter *ins)
+{
+    memset(w, 0, sizeof *w);
+    w->ins = ins;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->changed, NULL);
+    for (size_t i = 0; i < QUEUE_DEPTH + 1; i++)
+        w->spare[w->n_spare++] = asr_xcalloc(1, sizeof(asr_buf));
+    w->cur = w->spare[--w->n_spare];
+    w->threaded = pthread_create(&w->thread, NULL, writer_main, w) == 0;
+}
+
+/* Hands the reader's batch to the writer (waiting while the queue is full)
+ * and takes an empty one. Without a thread, inserts it here. Returns
+ * non-zero once the writer has failed: the reader should stop. */
+static int writer_push(writer *w)
+{
+    if (!w->threaded) {
+        write_batch(w, w->cur);
+        asr_buf_clear(w->cur);
+        return w->failed;
+    }
+    pthread_mutex_lock(&w->mu);
+    while ((w->count == QUEUE_DEPTH || w->n_spare == 0) && !w->failed)
+        pthread_cond_wait(&w->changed, &w->mu);
+    int failed = w->failed;
+    if (!failed) {
+        w->full[(w->head + w->count) % QUEUE_DEPTH] = w->cur;
+        w->count++;
+        w->cur = w->spare[--w->n_spare];
+        pthread_cond_broadcast(&w->changed);
+    } else {
+        asr_buf_clear(w->cur);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return failed;
+}
+
+/* Sends what is left, waits for the writer and frees the queue. */
+static void writer_finish(writer *w)
+{
+    if (w->cur->len)
+        writer_push(w);
+    if (w->threaded) {
+        pthread_mutex_lock(&w->mu);
+        w->done = 1;
+        pthread_cond_broadcast(&w->changed);
+        pthread_mutex_unlock(&w->mu);
+        pthread_join(w->thread, NULL);
+    }
+    asr_buf_free(w->cur);
+    free(w->cur);
+    for (size_t i = 0; i < w->n_spare; i++) {
+        asr_buf_free(w->spare[i]);
+        free(w->spare[i]);
+    }
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->changed);
+}
+
+static void writer_free(writer *w)
+{
+    free(w->dups);
+    free(w->fail_message);
+}
+
+/* The reader's side: a row's values, then keep or drop it. */
+static void row_begin(writer *w, unsigned line)
+{
+    w->row_start = w->cur->len;
+    w->row_values = 0;
+    put32(w->cur, line);
+    put16(w->cur, 0); /* the count, set by row_keep */
+}
+
+static void value_head(writer *w, size_t k, int tag)
+{
+    put16(w->cur, (uint16_t)k);
+    asr_buf_addc(w->cur, (char)tag);
+    w->row_values++;
+}
+
+static void value_null(writer *w, size_t k)
+{
+    value_head(w, k, V_NULL);
+}
+
+static void value_text(writer *w, size_t k, const char *v, size_t len)
+{
+    value_head(w, k, V_TEXT);
+    put32(w->cur, (uint32_t)len);
+    asr_buf_add(w->cur, v, len);
+}
+
+static void value_num(writer *w, size_t k, int tag, const void *eight_bytes)
+{
+    value_head(w, k, tag);
+    asr_buf_add(w->cur, eight_bytes, 8);
+}
+
+/* Keeps the row (ok) or forgets it; 0, or non-zero once the writer failed. */
+static int row_end(writer *w, int ok)
+{
+    if (!ok) {
+        w->cur->len = w->row_start;
+        return 0;
+    }
+    w->cur->data[w->row_start + 4] = (char)(w->row_values >> 8);
+    w->cur->data[w->row_start + 5] = (char)w->row_values;
+    return w->cur->len >= BATCH_BYTES ? writer_push(w) : 0;
 }
 
 /* ---- checking one value ---- */
@@ -172,7 +427,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             bad_value(c, f, line, col, v, len, "a value is required");
             return -1;
         }
-        asr_ins_null(c->ins, k);
+        value_null(c->w, k);
         return 0;
     }
     int is_string = jkind < 0 || jkind == ASR_JSTRING;
@@ -197,7 +452,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
                       hint ? "'?" : "");
             return -1;
         }
-        asr_ins_text(c->ins, k, v, len);
+        value_text(c->w, k, v, len);
         return 0;
     case ASR_FT_INTEGER: {
         int64_t n;
@@ -207,7 +462,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             bad_value(c, f, line, col, v, len, "%s", why);
             return -1;
         }
-        asr_ins_int(c->ins, k, n);
+        value_num(c->w, k, V_INT, &n);
         return 0;
     }
     case ASR_FT_DECIMAL: {
@@ -218,7 +473,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             bad_value(c, f, line, col, v, len, "%s", why);
             return -1;
         }
-        asr_ins_real(c->ins, k, x);
+        value_num(c->w, k, V_REAL, &x);
         return 0;
     }
     case ASR_FT_DATE: {
@@ -232,8 +487,8 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
         char iso[11];
         asr_date_format_iso(dt, iso);
         /* Stored as ISO text: it sorts and compares correctly, and SQLite's
-         * date functions read it. Copied: iso is on the stack. */
-        asr_ins_text_copy(c->ins, k, iso, 10);
+         * date functions read it. */
+        value_text(c->w, k, iso, 10);
         return 0;
     }
     case ASR_FT_BOOLEAN: {
@@ -246,7 +501,8 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
                                  : "expected true/false, yes/no, y/n or 1/0");
             return -1;
         }
-        asr_ins_int(c->ins, k, b);
+        int64_t n = b;
+        value_num(c->w, k, V_INT, &n);
         return 0;
     }
     case ASR_FT_ENUM:
@@ -256,7 +512,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
         }
         for (size_t i = 0; i < f->n_values; i++) {
             if (strlen(f->values[i]) == len && memcmp(f->values[i], v, len) == 0) {
-                asr_ins_text(c->ins, k, f->values[i], len);
+                value_text(c->w, k, f->values[i], len);
                 return 0;
             }
         }
@@ -276,33 +532,34 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
     return -1;
 }
 
+/* Ends the row begun for line: stored if row_ok, else forgotten. */
 static void add_row(rows_ctx *c, unsigned line, int row_ok)
 {
-    unsigned first = 0;
-    if (!row_ok)
-        return;
-    switch (asr_inserter_add(c->ins, line, &first)) {
-    case ASR_INS_OK:
-        c->rows++;
-        break;
-    case ASR_INS_DUPLICATE: {
-        asr_loc l = {c->file, line, 0};
+    (void)line;
+    if (row_end(c->w, row_ok))
+        c->stopped = 1; /* the writer failed; its error is reported at the end */
+}
+
+/* After the writer has finished: its rows, duplicates and any store error. */
+static void writer_report(rows_ctx *c, writer *w)
+{
+    c->rows = w->rows;
+    if (w->n_dups) {
         asr_buf key = {0};
         for (size_t k = 0; k < c->ds->n_key; k++)
             asr_buf_addf(&key, "%s%s", k ? ", " : "", c->ds->fields[c->ds->key[k]].header);
-        asr_error(c->d, &l, NULL, "duplicate key (%s): the same as line %u", key.data, first);
+        for (size_t i = 0; i < w->n_dups; i++) {
+            asr_loc l = {c->file, w->dups[i].line, 0};
+            asr_error(c->d, &l, NULL, "duplicate key (%s): the same as line %u", key.data,
+                      w->dups[i].first);
+        }
         asr_buf_free(&key);
-        break;
     }
-    case ASR_INS_ERROR: {
-        asr_status st;
-        const char *msg = asr_inserter_error(c->ins, &st);
-        asr_loc l = {c->file, line, 0};
-        asr_error(c->d, &l, NULL, "cannot store the row: %s", msg);
+    if (w->failed) {
+        asr_loc l = {c->file, w->fail_line, 0};
+        asr_error(c->d, &l, NULL, "cannot store the row: %s", w->fail_message);
         c->stopped = 1;
-        c->store_status = st;
-        break;
-    }
+        c->store_status = w->fail_status;
     }
 }
 
@@ -416,6 +673,7 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
         }
         int ok = 1;
         memset(present, 0, ds->n_fields * sizeof *present);
+        row_begin(c->w, rec.line);
         for (size_t col = 0; col < ncols; col++) {
             present[map[col]] = 1;
             if (put_value(c, map[col], rec.fields[col], rec.lens[col], -1, rec.line, 0))
@@ -423,7 +681,7 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
         }
         for (size_t k = 0; k < ds->n_fields; k++)
             if (!present[k])
-                asr_ins_null(c->ins, k); /* optional column left out of the file */
+                value_null(c->w, k); /* optional column left out of the file */
         /* Good rows are stored even after a bad one, so that duplicate keys
          * are still found; the transaction is rolled back at the end. */
         add_row(c, rec.line, ok);
@@ -450,6 +708,7 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
     const asr_dataset *ds = c->ds;
     int ok = 1;
     memset(j->present, 0, ds->n_fields * sizeof *j->present);
+    row_begin(c->w, line);
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         while (k < ds->n_fields && strcmp(ds->fields[k].header, fields[i].key) != 0)
@@ -475,7 +734,7 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
             asr_error(c->d, &l, ds->fields[k].header, "required field is missing");
             ok = 0;
         }
-        asr_ins_null(c->ins, k);
+        value_null(c->w, k);
     }
     add_row(c, line, ok);
     return c->stopped;
@@ -664,8 +923,12 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     if (st)
         return st;
     rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK};
-    if ((st = asr_inserter_new(s, p->ds, d, &c.ins)))
+    asr_inserter *ins;
+    if ((st = asr_inserter_new(s, p->ds, d, &ins)))
         return st;
+    writer w;
+    writer_start(&w, ins);
+    c.w = &w;
     c.refs = ref_sets(m, p->ds);
     asr_loc l = {p->spec->path, 0, 0};
     FILE *f = fopen(p->spec->path, "rb");
@@ -697,15 +960,18 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
         st = ASR_E_IO;
     }
     fclose(f);
+done:
+    writer_finish(&w);
+    writer_report(&c, &w);
+    writer_free(&w);
     if (c.stopped)
         st = c.store_status;
     else if (!st && d->errors > c.errors_at_start)
         st = ASR_E_DATA;
-done:
     for (size_t k = 0; k < p->ds->n_fields; k++)
         asr_strset_free(&c.refs[k]);
     free(c.refs);
-    asr_inserter_free(c.ins);
+    asr_inserter_free(ins);
     *rows = c.rows;
     return st;
 }

@@ -102,6 +102,51 @@ static void test_good_files_stored_typed(void **state)
     free(eng);
 }
 
+/* Many rows go to the database in batches, through a second thread: every
+ * row arrives, typed; a duplicate key across batches and a bad value deep in
+ * the file are still reported at their lines, and the stored rows stay as
+ * they were. */
+static void test_many_rows_in_batches(void **state)
+{
+    (void)state;
+    enum { ROWS = 30000 };
+    asr_buf csv = {0};
+    asr_buf_adds(&csv, header);
+    for (int i = 1; i <= ROWS; i++)
+        asr_buf_addf(&csv, "A-%05d,%s,%s,2022-%02d-%02d,,%d,%d.50,yes,row %d\n", i,
+                     i % 2 ? "vetting" : "data_quality", i % 3 ? "medium" : "high", 1 + i % 12,
+                     1 + i % 28, i % 4, i, i);
+    char *good = write_file(dir, "many.csv", csv.data, csv.len);
+    asr_import_spec specs[] = {{"actions", good}};
+    assert_int_equal(import(1, specs), ASR_OK);
+    assert_int_equal(results[0].rows, ROWS);
+    assert_string_equal(query1(db_path, "SELECT count(*) FROM actions"), "30000");
+    assert_string_equal(query1(db_path, "SELECT sum(extensions) FROM actions"), "45000");
+    assert_string_equal(query1(db_path, "SELECT area || ' ' || priority || ' ' || due || ' ' || "
+                                        "cost || ' ' || note FROM actions WHERE _line = 30001"),
+                        "data_quality high 2022-01-13 30000.5 row 30000");
+
+    /* Row 25000 repeats row 3's key; row 20000 has a bad date. */
+    char *bad = strdup(csv.data);
+    char *r25000 = strstr(bad, "A-25000,"), *r20000 = strstr(bad, "A-20000,");
+    memcpy(r25000, "A-00003,", 8);
+    memcpy(strchr(r20000 + 8, '2'), "2022-13", 7);
+    char *badp = write_file(dir, "many-bad.csv", bad, strlen(bad));
+    specs[0].path = badp;
+    assert_int_equal(import(1, specs), ASR_E_DATA);
+    assert_true(
+        problem("many-bad.csv", 25001, NULL, "duplicate key (Action ID): the same as line 4"));
+    assert_true(problem("many-bad.csv", 20001, "Due", "2022-13"));
+    assert_int_equal(d.errors, 2);
+    assert_string_equal(query1(db_path, "SELECT count(*) FROM actions"), "30000");
+    assert_string_equal(query1(db_path, "SELECT note FROM actions WHERE action_id = 'A-25000'"),
+                        "row 25000");
+    free(bad);
+    free(badp);
+    free(good);
+    asr_buf_free(&csv);
+}
+
 static void test_identical_reimport_changes_nothing(void **state)
 {
     (void)state;
@@ -248,6 +293,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_good_files_stored_typed, fresh_db),
         cmocka_unit_test_setup(test_identical_reimport_changes_nothing, fresh_db),
+        cmocka_unit_test_setup(test_many_rows_in_batches, fresh_db),
         cmocka_unit_test_setup(test_every_bad_value_reported, fresh_db),
         cmocka_unit_test_setup(test_header_problems_c6, fresh_db),
         cmocka_unit_test_setup(test_all_or_nothing_across_files, fresh_db),
