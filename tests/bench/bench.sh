@@ -108,6 +108,8 @@ for _ in $(seq "$runs"); do
 done
 awk -v a="$(sec jobs1)" -v b="$(sec jobs2)" 'BEGIN {
     printf "  --jobs 1 %.3f s, --jobs 2 %.3f s, speed-up %.2f\n", a, b, a/b }'
-"$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules --as-of 2022-10-03 \
-    --format csv --max-findings 100000000 --jobs 1 --profile 2>&1 >/dev/null | head -6 | sed 's/^/  /'
+# (check exits 1 when it finds exceptions: the profile is all this wants)
+{ "$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules \
+    --as-of 2022-10-03 --format csv --max-findings 100000000 --jobs 1 --profile 2>&1 >/dev/null ||
+    true; } | head -6 | sed 's/^/  /'
 } | tee "$results"
