@@ -99,6 +99,23 @@ echo "  SQL/chk: the plain SQL's time over assure check's (1 = as fast; the targ
 echo "  speed-up: pandas time over assure import + check; memory: peak RSS of the larger process"
 echo
 
+echo "SAME SQL ($big rows: the five rules that make findings with ctx:flag_rows)"
+tests/bench/rules_sql.py rules 2022-10-03 >"$work/rules.sql"
+flagrules=$(grep '^-- ' "$work/rules.sql" | sed 's/^-- /--rule /' | tr '\n' ' ')
+for _ in $(seq "$runs"); do
+    timed same_cli sqlite3 "$work/std.db" ".read $work/rules.sql"
+    # shellcheck disable=SC2086
+    timed same_j1 "$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules \
+        --as-of 2022-10-03 --format csv --max-findings 100000000 --jobs 1 $flagrules
+    # shellcheck disable=SC2086
+    timed same_j2 "$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules \
+        --as-of 2022-10-03 --format csv --max-findings 100000000 --jobs 2 $flagrules
+done
+awk -v q="$(sec same_cli)" -v a="$(sec same_j1)" -v b="$(sec same_j2)" 'BEGIN {
+    printf "  their own SQL in the sqlite3 CLI %.3f s; assure check --jobs 1 %.3f s (%.2fx), --jobs 2 %.3f s (%.2fx)\n", q, a, a/q, b, b/q }'
+echo "  (the same queries, so the difference is assure's own work: checks, fingerprints, sorting, output)"
+echo
+
 echo "JOBS (assure check of the 26 standard rules on $big rows)"
 for _ in $(seq "$runs"); do
     timed jobs1 "$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules \

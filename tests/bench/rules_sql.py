@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Prints, as one SQL script, the queries of every rule in a directory that
+makes its findings with ctx:flag_rows, with ctx.as_of and the rule's default
+parameters written in as literals. bench.sh runs it through the sqlite3 CLI
+to see how long SQLite alone takes for exactly the SQL those rules run.
+
+    tests/bench/rules_sql.py rules 2022-10-03 > rules.sql
+"""
+import pathlib
+import re
+import sys
+
+
+def params_of(text):
+    m = re.search(r"params\s*=\s*\{([^}]*)\}", text)
+    if not m:
+        return {}
+    return dict(re.findall(r"(\w+)\s*=\s*([0-9.]+)", m.group(1)))
+
+
+def literal(arg, as_of, params):
+    arg = arg.strip()
+    if arg == "ctx.as_of":
+        return "'%s'" % as_of
+    m = re.fullmatch(r"ctx\.params\.(\w+)", arg)
+    if m:
+        return params[m.group(1)]
+    raise SystemExit("rules_sql.py: cannot read argument %r" % arg)
+
+
+def main():
+    rules_dir, as_of = sys.argv[1], sys.argv[2]
+    for path in sorted(pathlib.Path(rules_dir).glob("*.lua")):
+        text = path.read_text()
+        m = re.search(r"ctx:flag_rows\(\[\[(.*?)\]\]\s*,?([^)]*)\)", text, re.S)
+        if not m:
+            continue
+        sql, args = m.group(1), [a for a in m.group(2).split(",") if a.strip()]
+        values = [literal(a, as_of, params_of(text)) for a in args]
+        # numbered ?N first, then bare ? in order
+        sql = re.sub(r"\?(\d+)", lambda n: values[int(n.group(1)) - 1], sql)
+        bare = iter(values)
+        sql = re.sub(r"\?", lambda _: next(bare), sql)
+        print("-- %s" % path.stem)
+        print(sql.strip() + ";")
+
+
+main()
