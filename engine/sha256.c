@@ -53,6 +53,90 @@ static void compress(asr_sha256 *c, const unsigned char *p)
     c->state[7] += h;
 }
 
+/* ---- the SHA extensions of x86-64 processors ----
+ * Most x86-64 processors since about 2017 (AMD Zen, Intel from Goldmont and
+ * Ice Lake) compute SHA-256 rounds in hardware, several times faster than
+ * the C above: it matters for the fingerprint of every finding and the hash
+ * of every imported file. Used only where the processor says it has them;
+ * test_util checks both paths against each other and the FIPS vectors. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define ASR_SHA_HW 1
+
+__attribute__((target("sha,sse4.1,ssse3"))) static void compress_hw(uint32_t state[8],
+                                                                    const unsigned char *p)
+{
+    /* the message words are big-endian */
+    const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+    /* The round instruction wants the state as ABEF and CDGH. */
+    __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[0]), 0xB1);
+    __m128i st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&state[4]), 0x1B);
+    __m128i st0 = _mm_alignr_epi8(tmp, st1, 8);
+    st1 = _mm_blend_epi16(st1, tmp, 0xF0);
+    const __m128i save0 = st0, save1 = st1;
+    __m128i w[4]; /* the last four groups of four schedule words */
+    for (int i = 0; i < 16; i++) {
+        __m128i m;
+        if (i < 4) {
+            m = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), swap);
+        } else {
+            /* w[t-16] + s0(w[t-15]) + w[t-7], then + s1(w[t-2]) */
+            m = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+            m = _mm_add_epi32(m, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+            m = _mm_sha256msg2_epu32(m, w[(i + 3) & 3]);
+        }
+        w[i & 3] = m;
+        __m128i k = _mm_add_epi32(m, _mm_loadu_si128((const __m128i *)&K[4 * i]));
+        st1 = _mm_sha256rnds2_epu32(st1, st0, k);
+        st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(k, 0x0E));
+    }
+    st0 = _mm_add_epi32(st0, save0);
+    st1 = _mm_add_epi32(st1, save1);
+    tmp = _mm_shuffle_epi32(st0, 0x1B);
+    st1 = _mm_shuffle_epi32(st1, 0xB1);
+    _mm_storeu_si128((__m128i *)&state[0], _mm_blend_epi16(tmp, st1, 0xF0));
+    _mm_storeu_si128((__m128i *)&state[4], _mm_alignr_epi8(st1, tmp, 8));
+}
+
+static int hw_detect(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+        return 0;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)); /* SHA */
+}
+#endif
+
+/* -1 unknown, 0 the C code, 1 the processor's instructions */
+static int use_hw = -1;
+
+int asr_sha256_hardware(int allow)
+{
+#ifdef ASR_SHA_HW
+    int on = allow && hw_detect();
+#else
+    int on = 0;
+    (void)allow;
+#endif
+    __atomic_store_n(&use_hw, on, __ATOMIC_RELAXED);
+    return on;
+}
+
+static void compress_any(asr_sha256 *c, const unsigned char *p)
+{
+#ifdef ASR_SHA_HW
+    int hw = __atomic_load_n(&use_hw, __ATOMIC_RELAXED);
+    if (hw < 0)
+        hw = asr_sha256_hardware(1);
+    if (hw) {
+        compress_hw(c->state, p);
+        return;
+    }
+#endif
+    compress(c, p);
+}
+
 void asr_sha256_init(asr_sha256 *c)
 {
     static const uint32_t init[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -74,11 +158,11 @@ void asr_sha256_update(asr_sha256 *c, const void *data, size_t len)
         len -= take;
         if (c->fill < 64)
             return;
-        compress(c, c->block);
+        compress_any(c, c->block);
         c->fill = 0;
     }
     for (; len >= 64; p += 64, len -= 64)
-        compress(c, p);
+        compress_any(c, p);
     memcpy(c->block, p, len);
     c->fill = len;
 }

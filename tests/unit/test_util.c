@@ -30,6 +30,50 @@ static void test_sha256_known_vectors(void **state)
     assert_string_equal(h, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* The processor's SHA instructions (where it has them) and the portable
+ * code agree: the FIPS vectors, then every length from 0 to 300 bytes and a
+ * megabyte of data fed in uneven pieces. */
+static void test_sha256_hardware_matches_portable(void **state)
+{
+    (void)state;
+    static unsigned char data[1 << 20];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof data; i++) {
+        x = x * 1103515245u + 12345u;
+        data[i] = (unsigned char)(x >> 16);
+    }
+    int hw = asr_sha256_hardware(1);
+    print_message("SHA instructions %s\n", hw ? "in use" : "not available: portable code twice");
+    for (int pass = 0; pass < 2; pass++) {
+        asr_sha256_hardware(pass == 0);
+        char h[65];
+        sha_of("abc", h);
+        assert_string_equal(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+    for (size_t len = 0; len <= 300; len++) {
+        char a[65], b[65];
+        for (int pass = 0; pass < 2; pass++) {
+            asr_sha256_hardware(pass == 0);
+            asr_sha256 c;
+            asr_sha256_init(&c);
+            asr_sha256_update(&c, data, len);
+            asr_sha256_final_hex(&c, pass == 0 ? a : b);
+        }
+        assert_string_equal(a, b);
+    }
+    char a[65], b[65];
+    for (int pass = 0; pass < 2; pass++) {
+        asr_sha256_hardware(pass == 0);
+        asr_sha256 c;
+        asr_sha256_init(&c);
+        for (size_t at = 0, step = 1; at < sizeof data; at += step, step = step * 3 % 1000 + 1)
+            asr_sha256_update(&c, data + at, at + step <= sizeof data ? step : sizeof data - at);
+        asr_sha256_final_hex(&c, pass == 0 ? a : b);
+    }
+    assert_string_equal(a, b);
+    asr_sha256_hardware(1);
+}
+
 static void test_sha256_split_updates_match_whole(void **state)
 {
     (void)state;
@@ -135,6 +179,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_known_vectors),
         cmocka_unit_test(test_sha256_split_updates_match_whole),
+        cmocka_unit_test(test_sha256_hardware_matches_portable),
         cmocka_unit_test(test_utf8_validation),
         cmocka_unit_test(test_did_you_mean),
         cmocka_unit_test(test_strset),
