@@ -549,6 +549,13 @@ static int cmd_check(int argc, char **argv)
             }
         }
     }
+    if (st == ASR_OK && output) {
+        /* An output file that cannot be created fails now (73), before any
+         * rule runs, however long the list would have been. */
+        asr_outfile probe;
+        if ((st = asr_outfile_open(&probe, output, &d)) == ASR_OK)
+            asr_outfile_abort(&probe);
+    }
     if (st == ASR_OK && fmt != ASR_FMT_TEXT) {
         /* Workers format their findings; the parent keeps the bytes until each
          * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */

@@ -743,6 +743,12 @@ case_check_output_file_is_atomic() {
     good_db
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule quiet --output "$T/no/dir/out.txt"
     expect_rc 73
+    # checked before the rules run: the same code when the list would have
+    # been too long to keep in memory
+    run check --map "$MAP" --db "$T/db" --rules "$FX/spill" --format csv --max-findings 30000 \
+        --output "$T/no/dir/out.csv"
+    expect_rc 73
+    expect_err "cannot create the output file"
     echo "previous exception list" >"$T/out.csv"
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule high-actions --format csv \
         --output "$T/out.csv"
