@@ -4,6 +4,7 @@
 #
 #   tests/bench/bench.sh                      sizes 10k 100k 1M, 3 runs
 #   BENCH_SIZES="100000 1000000 10000000" RUNS=3 tests/bench/bench.sh
+#   BENCH_BIG=10000000 tests/bench/bench.sh   also one import of 10M rows
 #
 # Writes the table to out/bench-results.txt as well as printing it.
 #   import   assure import  vs  sqlite3 .import  vs  a bare prepared-INSERT loop
@@ -71,6 +72,21 @@ for n in $sizes; do
     awk -v n="$n" -v a="$a" -v s="$s" -v f="$f" -v r="$r" 'BEGIN {
         printf "%10d %14.0f %14.0f %14.0f %9.2f %9.2f %9.1f %9.2f\n", n, n/a, n/s, n/f, s/a, f/a, r/1024, a*1e6/n }'
 done
+# BENCH_BIG=10000000: one more import, of that many rows, for how time and
+# peak RSS grow with the file (one run each; a 10M-row CSV is 712 MB).
+if [ -n "${BENCH_BIG:-}" ]; then
+    awk -v rows="$BENCH_BIG" -f tests/bench/gen_actions.awk >"$work/actions.csv"
+    rm -f "$work"/a.db*
+    timed big_assure "$assure" import -q --map fixtures/test/map.yaml --db "$work/a.db" \
+        actions="$work/actions.csv"
+    rm -f "$work"/a.db* "$work"/f.db*
+    timed big_floor "$work/insert_floor" "$work/actions.csv" "$work/f.db"
+    rm -f "$work"/f.db* "$work/actions.csv"
+    awk -v n="$BENCH_BIG" -v a="$(sec big_assure)" -v f="$(sec big_floor)" \
+        -v r="$(kib big_assure)" -v fr="$(kib big_floor)" 'BEGIN {
+        printf "%10d %14.0f %14s %14.0f %9s %9.2f %9.1f %9.2f   (floor RSS %.1f MB)\n", n, n/a, "-",
+            n/f, "-", f/a, r/1024, a*1e6/n, fr/1024 }'
+fi
 echo
 
 big=$(echo "$sizes" | tr ' ' '\n' | sort -n | tail -1)
