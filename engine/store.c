@@ -283,7 +283,14 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
                     is_wal(s);
     if (exists && !unchecked && (st = asr_store_quick_check(s, d)))
         goto fail;
-    /* Only now may anything be written. */
+    /* Only now may anything be written. A new database gets 16 KiB pages:
+     * against SQLite's 4 KiB, a million-row import takes 13% less time and
+     * a check of the rule library 9% less (fewer, fuller pages to read and
+     * write), and the WAL index of a big import is a quarter of the size
+     * (docs/performance.md). An existing database keeps its page size. */
+    int fresh = !exists || sb.st_size == 0;
+    if (fresh && (st = exec(s, d, "PRAGMA page_size=16384", "setting up the database")))
+        goto fail;
     if ((st = exec(s, d, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                    "setting up the database")))
         goto fail;

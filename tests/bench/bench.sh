@@ -60,7 +60,7 @@ for n in $sizes; do
         timed "imp_assure_$n" "$assure" import -q --map fixtures/test/map.yaml --db "$work/a.db" \
             actions="$work/actions.csv"
         rm -f "$work"/s.db*
-        sqlite3 "$work/s.db" "PRAGMA journal_mode=WAL;
+        sqlite3 "$work/s.db" "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;
           CREATE TABLE actions(action_id TEXT NOT NULL, area TEXT NOT NULL, priority TEXT NOT NULL,
             due TEXT NOT NULL, revised TEXT, extensions INTEGER, cost REAL, verified INTEGER,
             note TEXT); CREATE UNIQUE INDEX k ON actions(action_id);" >/dev/null

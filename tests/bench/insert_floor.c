@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     if (!in || sqlite3_open(argv[2], &db) != SQLITE_OK)
         return 66;
     const char *ddl =
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
         "CREATE TABLE actions(_line INTEGER NOT NULL, action_id TEXT NOT NULL, area TEXT NOT NULL,"
         " priority TEXT NOT NULL, due TEXT NOT NULL, revised TEXT, extensions INTEGER,"
         " cost REAL, verified INTEGER, note TEXT) STRICT;"

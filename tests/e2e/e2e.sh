@@ -445,7 +445,7 @@ case_import_disk_full() {
     # Needs root to mount a small tmpfs; exit 77 makes ctest show a skip.
     [ "$(id -u)" -eq 0 ] || { echo "skipped: mounting a tmpfs needs root"; exit 77; }
     mkdir -p "$T/small"
-    mount -t tmpfs -o size=512k tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
+    mount -t tmpfs -o size=2m tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
     trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
     "$ASSURE" import --map "$MAP" --db "$T/small/db" actions="$FX/actions.csv" >/dev/null ||
         fail "could not import the small file"

@@ -131,16 +131,20 @@ static void test_refuses_damaged_database(void **state)
                                   "randomblob(100) FROM n;",
                                   0, 0, 0),
                      SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long page = (long)sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
     sqlite3_close(db);
-    /* Scribble over a page in the middle of the file, keeping the header. */
+    /* Scribble over a whole page in the middle of the file, keeping the header. */
     FILE *f = fopen(path, "r+b");
-    fseek(f, 4096 * 5, SEEK_SET);
-    for (int i = 0; i < 4096; i++)
+    fseek(f, page * 5, SEEK_SET);
+    for (long i = 0; i < page; i++)
         fputc(0x5a, f);
     fclose(f);
     asr_diag_init(&d, 0);
-    asr_status st = asr_store_open(path, ASR_STORE_CREATE, 100, &d, &s);
-    assert_true(st == ASR_E_IO);
+    assert_true(asr_store_open(path, ASR_STORE_CREATE, 100, &d, &s) == ASR_E_IO);
     assert_non_null(strstr(d.items[0].message, "damaged"));
     asr_diag_free(&d);
 }
