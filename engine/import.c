@@ -87,29 +87,12 @@ struct writer {
     asr_status fail_status;
 };
 
-static void put16(asr_buf *b, uint16_t v)
-{
-    char c[2] = {(char)(v >> 8), (char)v};
-    asr_buf_add(b, c, 2);
-}
-
-static void put32(asr_buf *b, uint32_t v)
-{
-    char c[4] = {(char)(v >> 24), (char)(v >> 16), (char)(v >> 8), (char)v};
-    asr_buf_add(b, c, 4);
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Inserts every row of one batch. */
 static void write_batch(writer *w, const asr_buf *b)
 {
     const unsigned char *p = (const unsigned char *)b->data, *end = p + b->len;
     while (p < end && !w->failed) {
-        unsigned line = get32(p);
+        unsigned line = asr_be32_get((const char *)p);
         size_t n = (size_t)p[4] << 8 | p[5];
         p += 6;
         for (size_t i = 0; i < n; i++) {
@@ -119,7 +102,7 @@ static void write_batch(writer *w, const asr_buf *b)
             if (tag == V_NULL) {
                 asr_ins_null(w->ins, k);
             } else if (tag == V_TEXT) {
-                uint32_t len = get32(p);
+                uint32_t len = asr_be32_get((const char *)p);
                 asr_ins_text(w->ins, k, (const char *)p + 4, len);
                 p += 4 + len;
             } else {
@@ -256,13 +239,13 @@ static void row_begin(writer *w, unsigned line)
 {
     w->row_start = w->cur->len;
     w->row_values = 0;
-    put32(w->cur, line);
-    put16(w->cur, 0); /* the count, set by row_keep */
+    asr_buf_add_be32(w->cur, line);
+    asr_buf_add_be16(w->cur, 0); /* the count, set by row_keep */
 }
 
 static void value_head(writer *w, size_t k, int tag)
 {
-    put16(w->cur, (uint16_t)k);
+    asr_buf_add_be16(w->cur, (uint16_t)k);
     asr_buf_addc(w->cur, (char)tag);
     w->row_values++;
 }
@@ -275,7 +258,7 @@ static void value_null(writer *w, size_t k)
 static void value_text(writer *w, size_t k, const char *v, size_t len)
 {
     value_head(w, k, V_TEXT);
-    put32(w->cur, (uint32_t)len);
+    asr_buf_add_be32(w->cur, (uint32_t)len);
     asr_buf_add(w->cur, v, len);
 }
 

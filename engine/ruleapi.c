@@ -875,12 +875,12 @@ static int api_log(lua_State *L)
  * first two fields. */
 static const char *held_field(const asr_ctx *c, size_t at, int which, uint32_t *len)
 {
-    const unsigned char *p = (const unsigned char *)c->held.data + at + 9;
+    const char *p = c->held.data + at + 9;
     for (int i = 0;; i++) {
-        uint32_t n = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+        uint32_t n = asr_be32_get(p);
         if (i == which) {
             *len = n;
-            return (const char *)p + 4;
+            return p + 4;
         }
         p += 4 + n;
     }
@@ -908,47 +908,38 @@ static int cmp_held(const void *x, const void *y)
     return c ? c : (a < b ? -1 : a > b); /* offsets grow with flagging order: stable */
 }
 
-static uint32_t be32(const char *p)
+size_t asr_finding_decode_size(const asr_wire_msg *m)
 {
-    const unsigned char *t = (const unsigned char *)p;
-    return (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+    size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0, size = (nev + 1) * sizeof(asr_kv);
+    for (size_t i = 0; i < m->n; i++)
+        size += m->len[i] + 1;
+    return size;
 }
 
-/* Unpacks a held finding into f, its strings copied NUL-terminated into
- * text (reused from finding to finding) and its evidence into ev. */
-static void unpack_held(const asr_ctx *c, size_t at, asr_finding *f, asr_kv *ev, asr_buf *text)
+void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f)
 {
-    const char *m = c->held.data + at;
-    uint32_t total = be32(m + 1), n = be32(m + 5);
-    const char *p = m + 9;
-    asr_buf_clear(text);
-    asr_buf_reserve(text, total + n); /* no reallocation below: pointers stay valid */
-    char *field[10] = {0};
+    size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0;
     memset(f, 0, sizeof *f);
-    f->evidence = ev;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t len = be32(p);
-        char *s = text->data + text->len;
-        asr_buf_add(text, p + 4, len);
-        asr_buf_addc(text, '\0');
-        p += 4 + len;
+    f->evidence = block;
+    f->n_evidence = nev;
+    char *p = (char *)block + (nev + 1) * sizeof(asr_kv), *field[10] = {0};
+    for (size_t i = 0; i < m->n && i < 10 + 2 * nev; i++) {
+        memcpy(p, m->field[i], m->len[i]);
+        p[m->len[i]] = '\0';
         if (i < 10)
-            field[i] = *s ? s : NULL;
+            field[i] = *p ? p : NULL; /* empty: not given */
         else if ((i - 10) % 2 == 0)
-            ev[(i - 10) / 2].k = s;
+            f->evidence[(i - 10) / 2].k = p;
         else
-            ev[(i - 10) / 2].v = s;
+            f->evidence[(i - 10) / 2].v = p;
+        p += m->len[i] + 1;
     }
-    f->n_evidence = n > 10 ? (n - 10) / 2 : 0;
-    f->subject = field[0];
-    f->message = field[1];
-    f->severity = field[2];
-    f->unit = field[3];
-    f->area = field[4];
-    f->line = field[5];
-    f->principle = field[6];
-    f->owner = field[7];
-    f->due = field[8];
+    f->subject = field[0] ? field[0] : (char *)"";
+    f->message = field[1] ? field[1] : (char *)"";
+    char **optional[7] = {&f->severity,  &f->unit,  &f->area, &f->line,
+                          &f->principle, &f->owner, &f->due};
+    for (int i = 0; i < 7; i++)
+        *optional[i] = field[2 + i];
     snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
 }
 
@@ -970,14 +961,18 @@ static const char no_header[ASR_WIRE_ONE_HEADER];
 static int send_formatted(asr_ctx *c)
 {
     asr_finding f;
-    asr_kv ev[MAX_EVIDENCE];
-    asr_buf text = {0}, block = {0};
+    asr_wire_msg m;
+    asr_buf text = {0}, block = {0}; /* text: the decoded finding, reused */
     asr_bg_memo memo = {0};
     size_t by_severity[3] = {0, 0, 0};
     int rc = 0;
     asr_buf_add(&block, no_header, sizeof no_header);
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
-        unpack_held(c, c->held_at[i], &f, ev, &text);
+        const char *held = c->held.data + c->held_at[i];
+        asr_wire_parse(held, 5 + (size_t)asr_be32_get(held + 1), &m);
+        asr_buf_clear(&text);
+        asr_buf_reserve(&text, asr_finding_decode_size(&m));
+        asr_finding_decode(&m, text.data, &f);
         by_severity[asr_severity_index(f.severity ? f.severity : c->rule->severity)]++;
         asr_findfmt_write(&block, c->format, c->map, c->rule, &f, &memo);
         if (block.len >= (64u << 10))
@@ -1016,7 +1011,7 @@ int asr_ctx_send_findings(asr_ctx *c)
     int rc = 0;
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
         const char *m = c->held.data + c->held_at[i];
-        asr_buf_add(&c->out, m, 5 + (size_t)be32(m + 1));
+        asr_buf_add(&c->out, m, 5 + (size_t)asr_be32_get(m + 1));
         if (c->out.len >= (64u << 10))
             rc = asr_ctx_flush(c);
     }

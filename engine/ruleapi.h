@@ -16,6 +16,7 @@
 #include "sandbox.h"
 #include "store.h"
 #include "util.h"
+#include "wire.h"
 
 typedef struct {
     size_t max_findings; /* per rule */
@@ -56,6 +57,15 @@ int asr_ctx_flush(asr_ctx *c);
  * about 64 KiB, then an 'N' message with their count and the counts by
  * severity (high, medium, low). Call once the rule has finished. 0 or -1. */
 int asr_ctx_send_findings(asr_ctx *c);
+
+/* A finding as it travels: an 'F' message holds the nine ctx:flag fields
+ * (subject, message, severity, unit, area, line, principle, owner, due;
+ * empty when not given), the fingerprint, then evidence names and values.
+ * asr_finding_decode copies its strings, NUL-terminated, into block (of
+ * asr_finding_decode_size bytes, which f->evidence then points to the start
+ * of) and leaves optional fields that were not given NULL. */
+size_t asr_finding_decode_size(const asr_wire_msg *m);
+void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */
 #define ASR_SANDBOX_PREFIX "sandbox: "

@@ -355,42 +355,11 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             col->cap_findings = col->cap_findings ? col->cap_findings * 2 : 64;
             col->findings = asr_xrealloc(col->findings, col->cap_findings * sizeof *col->findings);
         }
-        asr_finding *f = &col->findings[col->n_findings++];
-        memset(f, 0, sizeof *f);
-        f->rule = s->index;
         /* One block holds every string of the finding and its evidence:
          * a big exception list costs one allocation per finding. */
-        size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0, total = 0;
-        for (size_t i = 0; i < m->n; i++)
-            total += m->len[i] + 1;
-        char *block = asr_xmalloc(total + (nev + 1) * sizeof *f->evidence);
-        f->evidence = (asr_kv *)block;
-        char *p = block + (nev + 1) * sizeof *f->evidence;
-        char *field[10];
-        for (size_t i = 0; i < m->n; i++) {
-            memcpy(p, m->field[i], m->len[i]);
-            p[m->len[i]] = '\0';
-            if (i < 10)
-                field[i] = p;
-            else if ((i - 10) % 2 == 0)
-                f->evidence[(i - 10) / 2].k = p;
-            else
-                f->evidence[(i - 10) / 2].v = p;
-            p += m->len[i] + 1;
-        }
-        for (size_t i = m->n; i < 10; i++)
-            field[i] = NULL;
-        snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
-        f->subject = field[0] ? field[0] : (char *)"";
-        f->message = field[1] ? field[1] : (char *)"";
-        f->severity = field[2] && *field[2] ? field[2] : NULL;
-        f->unit = field[3] && *field[3] ? field[3] : NULL;
-        f->area = field[4] && *field[4] ? field[4] : NULL;
-        f->line = field[5] && *field[5] ? field[5] : NULL;
-        f->principle = field[6] && *field[6] ? field[6] : NULL;
-        f->owner = field[7] && *field[7] ? field[7] : NULL;
-        f->due = field[8] && *field[8] ? field[8] : NULL;
-        f->n_evidence = nev;
+        asr_finding *f = &col->findings[col->n_findings++];
+        asr_finding_decode(m, asr_xmalloc(asr_finding_decode_size(m)), f);
+        f->rule = s->index;
         res->n_findings++;
         res->by_severity[asr_severity_index(f->severity ? f->severity : res->rule.severity)]++;
         break;

@@ -103,6 +103,33 @@ void asr_buf_addf(asr_buf *b, const char *fmt, ...)
     va_end(ap);
 }
 
+uint32_t asr_be32_get(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
+void asr_be32_put(char *p, uint32_t v)
+{
+    p[0] = (char)(v >> 24);
+    p[1] = (char)(v >> 16);
+    p[2] = (char)(v >> 8);
+    p[3] = (char)v;
+}
+
+void asr_buf_add_be32(asr_buf *b, uint32_t v)
+{
+    char c[4];
+    asr_be32_put(c, v);
+    asr_buf_add(b, c, 4);
+}
+
+void asr_buf_add_be16(asr_buf *b, uint16_t v)
+{
+    char c[2] = {(char)(v >> 8), (char)v};
+    asr_buf_add(b, c, 2);
+}
+
 void asr_buf_clear(asr_buf *b)
 {
     b->len = 0;

@@ -35,6 +35,13 @@ void asr_buf_clear(asr_buf *b);      /* length 0, keeps the memory */
 void asr_buf_free(asr_buf *b);       /* releases the memory */
 const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
 
+/* Big-endian integers in byte strings: the worker wire format and the
+ * import's row batches. */
+uint32_t asr_be32_get(const char *p);
+void asr_be32_put(char *p, uint32_t v);
+void asr_buf_add_be32(asr_buf *b, uint32_t v);
+void asr_buf_add_be16(asr_buf *b, uint16_t v);
+
 /* Arena: many small allocations freed together. Used for the loaded map. */
 typedef struct asr_arena_block asr_arena_block;
 typedef struct {

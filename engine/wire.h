@@ -40,6 +40,10 @@ typedef struct {
 } asr_wire_reader;
 
 void asr_wire_feed(asr_wire_reader *r, const char *data, size_t len);
+/* Reads the message at the start of p (avail bytes) into *m, whose fields
+ * point into p: its size in bytes, 0 if it is not all there, -1 if it is
+ * malformed. */
+int asr_wire_parse(const char *p, size_t avail, asr_wire_msg *m);
 /* 1: a message in *m (valid until the next feed/next); 0: need more bytes;
  * -1: malformed stream. */
 int asr_wire_next(asr_wire_reader *r, asr_wire_msg *m);
