@@ -453,25 +453,16 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
 
 static int start_worker(slot *s, const job *j)
 {
-    int p[2];
-    if (pipe(p) != 0)
+    int fd;
+    long pid = asr_fork_piped(&fd);
+    if (pid < 0)
         return -1;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
     if (pid == 0) {
-        close(p[0]);
         signal(SIGPIPE, SIG_DFL);
-        worker_main(j, p[1]);
+        worker_main(j, fd);
     }
-    close(p[1]);
-    s->pid = pid;
-    s->fd = p[0];
+    s->pid = (pid_t)pid;
+    s->fd = fd;
     s->kill_at = now_seconds() + j->o->budget.seconds + j->o->grace_seconds;
     s->killed = s->done = s->got_error = 0;
     memset(&s->rd, 0, sizeof s->rd);

@@ -303,46 +303,32 @@ fail:
     return st;
 }
 
+/* Opening an existing database checks it. */
 static asr_status check_now(const char *path, asr_diag *d)
 {
     asr_store *s = NULL;
-    asr_status st = asr_store_open(path, ASR_STORE_EXISTING_UNCHECKED, 5000, d, &s);
-    if (st == ASR_OK)
-        st = asr_store_quick_check(s, d);
+    asr_status st = asr_store_open(path, ASR_STORE_MUST_EXIST, 5000, d, &s);
     asr_store_close(s);
     return st;
 }
 
 void asr_store_bgcheck_start(const char *path, asr_store_bgcheck *b)
 {
-    int p[2];
-    b->pid = 0;
-    b->fd = -1;
-    if (pipe(p) != 0)
+    int fd;
+    long pid = asr_fork_piped(&fd);
+    b->pid = pid > 0 ? (int)pid : 0;
+    b->fd = pid > 0 ? fd : -1;
+    if (pid != 0)
         return;
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        asr_diag d;
-        asr_diag_init(&d, 1);
-        asr_status st = check_now(path, &d);
-        /* the outcome as one byte, then the first problem's message */
-        char code = (char)st;
-        const char *msg = d.count ? d.items[0].message : "";
-        if (write(p[1], &code, 1) == 1 && *msg && write(p[1], msg, strlen(msg)) < 0)
-            _exit(1);
-        _exit(0);
-    }
-    close(p[1]);
-    b->pid = pid;
-    b->fd = p[0];
+    asr_diag d;
+    asr_diag_init(&d, 1);
+    asr_status st = check_now(path, &d);
+    /* the outcome as one byte, then the first problem's message */
+    char code = (char)st;
+    const char *msg = d.count ? d.items[0].message : "";
+    if (write(fd, &code, 1) == 1 && *msg && write(fd, msg, strlen(msg)) < 0)
+        _exit(1);
+    _exit(0);
 }
 
 asr_status asr_store_bgcheck_finish(asr_store_bgcheck *b, const char *path, asr_diag *d)

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void out_of_memory(void)
 {
@@ -101,6 +102,24 @@ void asr_buf_addf(asr_buf *b, const char *fmt, ...)
     va_start(ap, fmt);
     asr_buf_vaddf(b, fmt, ap);
     va_end(ap);
+}
+
+long asr_fork_piped(int *fd)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return -1;
+    }
+    close(pid == 0 ? p[0] : p[1]);
+    *fd = pid == 0 ? p[1] : p[0];
+    return (long)pid;
 }
 
 uint32_t asr_be32_get(const char *p)

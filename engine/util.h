@@ -35,6 +35,12 @@ void asr_buf_clear(asr_buf *b);      /* length 0, keeps the memory */
 void asr_buf_free(asr_buf *b);       /* releases the memory */
 const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
 
+/* Forks a child joined to the parent by a pipe, stdio flushed first so
+ * nothing buffered is written twice. In the parent: the child's pid, *fd
+ * the read end. In the child: 0, *fd the write end. -1 if no pipe or
+ * process could be had. */
+long asr_fork_piped(int *fd);
+
 /* Big-endian integers in byte strings: the worker wire format and the
  * import's row batches. */
 uint32_t asr_be32_get(const char *p);
