@@ -15,6 +15,11 @@ int asr_format_parse(const char *s, asr_format *out)
     return -1;
 }
 
+const char *asr_finding_severity(const asr_finding *f, const asr_rule *rule)
+{
+    return f->severity ? f->severity : rule->severity;
+}
+
 int asr_severity_index(const char *s)
 {
     static const char *const order[] = {"high", "medium", "low"};
@@ -158,7 +163,7 @@ void asr_json_string(FILE *out, const char *s)
 static void csv_row(asr_buf *out, const asr_map *m, const asr_rule *rule, const asr_finding *f,
                     asr_bg_memo *memo)
 {
-    const char *cells[13] = {rule->id,       f->severity ? f->severity : rule->severity,
+    const char *cells[13] = {rule->id,       asr_finding_severity(f, rule),
                              rule->category, f->subject,
                              f->message,     asr_business_group_name(m, f, memo),
                              f->unit,        f->area,
@@ -210,7 +215,7 @@ static void json_object(asr_buf *out, const asr_map *m, const asr_rule *rule, co
     if (typed)
         json_field(out, "type", "finding", &first);
     json_field(out, "rule", rule->id, &first);
-    json_field(out, "severity", f->severity ? f->severity : rule->severity, &first);
+    json_field(out, "severity", asr_finding_severity(f, rule), &first);
     json_field(out, "category", rule->category, &first);
     json_field(out, "subject", f->subject, &first);
     json_field(out, "message", f->message, &first);

@@ -34,6 +34,9 @@ typedef struct {
 /* The CSV header row, CRLF included. */
 extern const char asr_csv_header[];
 
+/* The finding's severity: its own, or else its rule's. */
+const char *asr_finding_severity(const asr_finding *f, const asr_rule *rule);
+
 /* Index of a severity name in high, medium, low (unknown names count as low). */
 int asr_severity_index(const char *s);
 

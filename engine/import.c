@@ -240,7 +240,7 @@ static void row_begin(writer *w, unsigned line)
     w->row_start = w->cur->len;
     w->row_values = 0;
     asr_buf_add_be32(w->cur, line);
-    asr_buf_add_be16(w->cur, 0); /* the count, set by row_keep */
+    asr_buf_add_be16(w->cur, 0); /* the count, set by row_end */
 }
 
 static void value_head(writer *w, size_t k, int tag)
@@ -515,10 +515,9 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
     return -1;
 }
 
-/* Ends the row begun for line: stored if row_ok, else forgotten. */
-static void add_row(rows_ctx *c, unsigned line, int row_ok)
+/* Ends the row begun with row_begin: stored if row_ok, else forgotten. */
+static void add_row(rows_ctx *c, int row_ok)
 {
-    (void)line;
     if (row_end(c->w, row_ok))
         c->stopped = 1; /* the writer failed; its error is reported at the end */
 }
@@ -667,7 +666,7 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
                 value_null(c->w, k); /* optional column left out of the file */
         /* Good rows are stored even after a bad one, so that duplicate keys
          * are still found; the transaction is rolled back at the end. */
-        add_row(c, rec.line, ok);
+        add_row(c, ok);
         if (c->stopped)
             break;
     }
@@ -719,7 +718,7 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
         }
         value_null(c->w, k);
     }
-    add_row(c, line, ok);
+    add_row(c, ok);
     return c->stopped;
 }
 

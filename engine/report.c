@@ -12,7 +12,7 @@ static const char *const severity_order[] = {"high", "medium", "low"};
 
 static const char *severity_of(const asr_report *r, const asr_finding *f)
 {
-    return f->severity ? f->severity : r->rules[f->rule].rule.severity;
+    return asr_finding_severity(f, &r->rules[f->rule].rule);
 }
 
 /* ---- counts ---- */

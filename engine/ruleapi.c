@@ -973,7 +973,7 @@ static int send_formatted(asr_ctx *c)
         asr_buf_clear(&text);
         asr_buf_reserve(&text, asr_finding_decode_size(&m));
         asr_finding_decode(&m, text.data, &f);
-        by_severity[asr_severity_index(f.severity ? f.severity : c->rule->severity)]++;
+        by_severity[asr_severity_index(asr_finding_severity(&f, c->rule))]++;
         asr_findfmt_write(&block, c->format, c->map, c->rule, &f, &memo);
         if (block.len >= (64u << 10))
             rc = send_block(c, &block);

@@ -667,7 +667,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
             size_t i = 0;
             for (; i < nf; i++) {
                 const asr_finding *fi = &f[i];
-                const char *sev = fi->severity ? fi->severity : res[fi->rule].rule.severity;
+                const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
                 if (used[i] || strcmp(fi->subject, x->subject) != 0 ||
                     (x->rule && strcmp(x->rule, res[fi->rule].rule.id) != 0) ||
                     (x->severity && strcmp(x->severity, sev) != 0) ||
@@ -691,7 +691,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
             if (used[i])
                 continue;
             ok = 0;
-            const char *sev = f[i].severity ? f[i].severity : res[f[i].rule].rule.severity;
+            const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
             asr_buf_addf(b, "    unexpected: %s %s [%s] \"%s\"\n", res[f[i].rule].rule.id,
                          f[i].subject, sev, f[i].message);
         }

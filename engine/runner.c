@@ -361,7 +361,7 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
         asr_finding_decode(m, asr_xmalloc(asr_finding_decode_size(m)), f);
         f->rule = s->index;
         res->n_findings++;
-        res->by_severity[asr_severity_index(f->severity ? f->severity : res->rule.severity)]++;
+        res->by_severity[asr_severity_index(asr_finding_severity(f, &res->rule))]++;
         break;
     }
     case 'B': {
