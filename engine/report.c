@@ -176,19 +176,6 @@ static void write_text(const asr_report *r, FILE *out, int color)
 
 /* ---- the findings, as CSV or JSON ---- */
 
-/* Rule indexes in id order: the order of the findings in every format. */
-static size_t *rules_by_id(const asr_report *r)
-{
-    size_t *order = asr_xcalloc(r->n_rules ? r->n_rules : 1, sizeof *order);
-    for (size_t i = 0; i < r->n_rules; i++) {
-        size_t k = i;
-        for (; k > 0 && strcmp(r->rules[order[k - 1]].rule.id, r->rules[i].rule.id) > 0; k--)
-            order[k] = order[k - 1];
-        order[k] = i;
-    }
-    return order;
-}
-
 /* Writes every finding in findfmt's form, in rule-id order: the blocks the
  * workers formatted, copied from the spool, or the findings held here,
  * formatted now -- the same bytes either way. JSON drops the comma before
@@ -211,7 +198,7 @@ static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
         asr_buf_free(&b);
         return 0;
     }
-    size_t *order = rules_by_id(r);
+    size_t *order = asr_rule_results_by_id(r->rules, r->n_rules);
     int rc = 0;
     for (size_t k = 0; k < r->n_rules && rc == 0; k++) {
         const asr_rule_result *res = &r->rules[order[k]];

@@ -647,16 +647,28 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
  * message (asr_ctx_send_findings), and one pipe keeps them in order; the
  * parent only puts the rules' blocks in rule-id order: a stable counting
  * sort by rule, O(n). */
+size_t *asr_rule_results_by_id(const asr_rule_result *r, size_t n)
+{
+    size_t *order = asr_xcalloc(n ? n : 1, sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        const char *id = r[i].rule.id ? r[i].rule.id : "";
+        size_t k = i;
+        for (; k > 0 && strcmp(r[order[k - 1]].rule.id ? r[order[k - 1]].rule.id : "", id) > 0; k--)
+            order[k] = order[k - 1];
+        order[k] = i;
+    }
+    return order;
+}
+
 static void order_by_rule(asr_finding *f, size_t n, const asr_rule_result *res, size_t nrules)
 {
     if (n < 2)
         return;
+    size_t *order = asr_rule_results_by_id(res, nrules);
     size_t *rank = asr_xcalloc(nrules + 1, sizeof *rank);
     size_t *start = asr_xcalloc(nrules + 1, sizeof *start);
-    for (size_t i = 0; i < nrules; i++)
-        for (size_t k = 0; k < nrules; k++)
-            rank[i] +=
-                res[k].rule.id && res[i].rule.id && strcmp(res[k].rule.id, res[i].rule.id) < 0;
+    for (size_t k = 0; k < nrules; k++)
+        rank[order[k]] = k;
     for (size_t i = 0; i < n; i++)
         start[rank[f[i].rule] + 1]++;
     for (size_t r = 1; r <= nrules; r++)
@@ -668,6 +680,7 @@ static void order_by_rule(asr_finding *f, size_t n, const asr_rule_result *res, 
     free(out);
     free(start);
     free(rank);
+    free(order);
 }
 
 static void free_finding(asr_finding *f)

@@ -98,6 +98,10 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
 asr_status asr_runner_load_dir(const char *dir, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count);
 
+/* The indexes of r[0..n) in rule-id order, the order findings are listed
+ * in (a result without an id first). Caller frees. */
+size_t *asr_rule_results_by_id(const asr_rule_result *r, size_t n);
+
 void asr_findings_free(asr_finding *f, size_t n);
 void asr_rule_results_free(asr_rule_result *r, size_t n);
 
