@@ -459,13 +459,20 @@ case_import_disk_full() {
     [ "$(sql "$T/small/db" "PRAGMA quick_check")" = ok ] || fail "database damaged"
 }
 
-case_import_refuses_damaged_database() {
+# The good database grown by 3000 blobs in the given journal mode (DELETE,
+# or WAL checkpointed into the file), then 16 KB in the middle of the file
+# overwritten; the header stays valid.
+damaged_db() { # journal-mode
     good_db
-    sqlite3 "$T/db" "PRAGMA journal_mode=DELETE; CREATE TABLE filler(x);
+    sqlite3 "$T/db" "PRAGMA journal_mode=$1; CREATE TABLE filler(x);
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
-        INSERT INTO filler SELECT randomblob(200) FROM n;" >/dev/null
-    # Overwrite pages in the middle of the file; the header stays valid.
+        INSERT INTO filler SELECT randomblob(200) FROM n;
+        PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
     dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
+}
+
+case_import_refuses_damaged_database() {
+    damaged_db DELETE
     cp "$T/db" "$T/db.orig"
     run import --map "$MAP" --db "$T/db" actions="$FX/actions.csv"
     expect_rc 74
@@ -689,11 +696,7 @@ case_check_refuses_a_map_not_imported() {
 }
 
 case_check_refuses_damaged_database() {
-    good_db
-    sqlite3 "$T/db" "PRAGMA journal_mode=DELETE; CREATE TABLE filler(x);
-        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
-        INSERT INTO filler SELECT randomblob(200) FROM n;" >/dev/null
-    dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
+    damaged_db DELETE
     echo "previous list" >"$T/out.csv"
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule quiet --output "$T/out.csv"
     expect_rc 74
@@ -705,13 +708,8 @@ case_check_refuses_damaged_database() {
 # runs beside the rules (in a process of its own), and still nothing they
 # found is printed or written.
 case_check_refuses_damaged_database_checked_beside_the_rules() {
-    good_db
-    sqlite3 "$T/db" "CREATE TABLE filler(x);
-        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i<3000)
-        INSERT INTO filler SELECT randomblob(200) FROM n;
-        PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+    damaged_db WAL
     [ "$(sqlite3 "$T/db" "PRAGMA journal_mode")" = wal ] || fail "the database is not in WAL mode"
-    dd if=/dev/urandom of="$T/db" bs=4096 seek=20 count=4 conv=notrunc status=none
     echo "previous list" >"$T/out.csv"
     run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule high-actions --format csv \
         --as-of 2022-10-03 --output "$T/out.csv"
