@@ -15,20 +15,6 @@ int asr_format_parse(const char *s, asr_format *out)
     return -1;
 }
 
-const char *asr_finding_severity(const asr_finding *f, const asr_rule *rule)
-{
-    return f->severity ? f->severity : rule->severity;
-}
-
-int asr_severity_index(const char *s)
-{
-    static const char *const order[] = {"high", "medium", "low"};
-    for (int i = 0; i < 3; i++)
-        if (s && strcmp(s, order[i]) == 0)
-            return i;
-    return 2;
-}
-
 static const asr_unit *find_unit(const asr_map *m, const char *id)
 {
     for (size_t i = 0; id && i < m->n_units; i++)
@@ -256,4 +242,19 @@ void asr_findfmt_write(asr_buf *out, asr_format fmt, const asr_map *m, const asr
     case ASR_FMT_TEXT:
         break;
     }
+}
+
+static void sink_write(asr_finding_sink *self, asr_buf *out, const asr_rule *rule,
+                       const asr_finding *f)
+{
+    asr_findfmt_sink *s = (asr_findfmt_sink *)self;
+    asr_findfmt_write(out, s->fmt, s->map, rule, f, &s->memo);
+}
+
+void asr_findfmt_sink_init(asr_findfmt_sink *s, asr_format fmt, const asr_map *m)
+{
+    memset(s, 0, sizeof *s);
+    s->sink.write = sink_write;
+    s->fmt = fmt;
+    s->map = m;
 }

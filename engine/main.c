@@ -503,6 +503,7 @@ static int cmd_check(int argc, char **argv)
     asr_finding *findings = NULL;
     size_t n_findings = 0;
     asr_spool *spool = NULL;
+    asr_findfmt_sink sink;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
@@ -559,7 +560,8 @@ static int cmd_check(int argc, char **argv)
     if (st == ASR_OK && fmt != ASR_FMT_TEXT) {
         /* Workers format their findings; the parent keeps the bytes until each
          * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */
-        o.format = fmt;
+        asr_findfmt_sink_init(&sink, fmt, m);
+        o.sink = &sink.sink;
         char dir[4096];
         spool = asr_spool_new(spool_dir(output, dir, sizeof dir), 8u << 20);
     }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "date.h"
-#include "sha256.h"
 #include "wire.h"
 
 #define MAX_SUBJECT 300
@@ -625,7 +624,7 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
         return luaL_error(L, "%s: subject is required (what the finding is about)", who);
     if (!v[1] || !len[1])
         return luaL_error(L, "%s: message is required", who);
-    if (v[2] && strcmp(v[2], "high") && strcmp(v[2], "medium") && strcmp(v[2], "low"))
+    if (v[2] && strcmp(v[2], asr_severity_names[asr_severity_index(v[2])]) != 0)
         return luaL_error(L, "%s: severity must be 'high', 'medium' or 'low', not '%s'", who, v[2]);
     check_ref(L, c, who, "unit", v[3]);
     check_ref(L, c, who, "area", v[4]);
@@ -639,16 +638,12 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
     }
     /* The fingerprint: the same rule flagging the same subject gives the same
      * one in every run. */
-    asr_sha256 h;
-    char hex[65];
-    asr_sha256_init(&h);
-    asr_sha256_update(&h, c->rule->id, strlen(c->rule->id) + 1);
-    asr_sha256_update(&h, v[0], len[0]);
-    asr_sha256_final_hex(&h, hex);
+    char fingerprint[17];
+    asr_finding_fingerprint(c->rule->id, v[0], len[0], fingerprint);
     asr_wire_begin(&c->msg, 'F');
     for (int i = 0; i < 9; i++)
         asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
-    asr_wire_add(&c->msg, hex, 16);
+    asr_wire_add(&c->msg, fingerprint, 16);
     for (size_t i = 0; i < nev; i++) {
         asr_wire_adds(&c->msg, ev[i].k);
         asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
@@ -963,8 +958,7 @@ static int send_formatted(asr_ctx *c)
     asr_finding f;
     asr_wire_msg m;
     asr_buf text = {0}, block = {0}; /* text: the decoded finding, reused */
-    asr_bg_memo memo = {0};
-    size_t by_severity[3] = {0, 0, 0};
+    size_t by_severity[ASR_N_SEVERITIES] = {0, 0, 0};
     int rc = 0;
     asr_buf_add(&block, no_header, sizeof no_header);
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
@@ -974,7 +968,7 @@ static int send_formatted(asr_ctx *c)
         asr_buf_reserve(&text, asr_finding_decode_size(&m));
         asr_finding_decode(&m, text.data, &f);
         by_severity[asr_severity_index(asr_finding_severity(&f, c->rule))]++;
-        asr_findfmt_write(&block, c->format, c->map, c->rule, &f, &memo);
+        c->sink->write(c->sink, &block, c->rule, &f);
         if (block.len >= (64u << 10))
             rc = send_block(c, &block);
     }
@@ -1006,7 +1000,7 @@ int asr_ctx_send_findings(asr_ctx *c)
     if (sorted < c->n_held)
         qsort(c->held_at, c->n_held, sizeof *c->held_at, cmp_held);
     sort_ctx = NULL;
-    if (c->format != ASR_FMT_TEXT)
+    if (c->sink)
         return send_formatted(c);
     int rc = 0;
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {

@@ -4,13 +4,13 @@
  * straight to the parent over the worker's pipe, within an output budget),
  * ctx:log, and calendar helpers. Also the strict global table: reading a
  * global that does not exist is an error, naming the forbidden ones.
- * Uses sandbox, store (read-only queries), map, rule, date, wire, findfmt. */
+ * Uses sandbox, store (read-only queries), map, rule, finding, date, wire. */
 #ifndef ASSURE_RULEAPI_H
 #define ASSURE_RULEAPI_H
 
 #include <stddef.h>
 
-#include "findfmt.h"
+#include "finding.h"
 #include "map.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -31,7 +31,7 @@ typedef struct {
     const char *as_of; /* YYYY-MM-DD */
     int out_fd;        /* where findings go; -1 to keep them in `sent` only */
     asr_output_budget budget;
-    asr_format format; /* TEXT: send findings as 'F' messages; else formatted, as 'B' blocks */
+    asr_finding_sink *sink; /* NULL: send findings as 'F' messages; else its bytes, as 'B' blocks */
 
     asr_strset *reads; /* if set: gets the map_* names of the map parts the rule read */
     asr_strset ids[6]; /* per asr_ref: the map's ids, built on first use by ctx:flag */
@@ -52,10 +52,10 @@ int asr_ctx_flush(asr_ctx *c);
 
 /* Sends the rule's findings, sorted by subject and message (then flagging
  * order), each with its fingerprint, so the parent only has to put the
- * rules' blocks in order. With c->format TEXT each finding is an 'F'
- * message; otherwise the findings go formatted (findfmt) in 'B' messages of
- * about 64 KiB, then an 'N' message with their count and the counts by
- * severity (high, medium, low). Call once the rule has finished. 0 or -1. */
+ * rules' blocks in order. Without c->sink each finding is an 'F' message;
+ * with one, the bytes the sink makes of them go in 'B' messages of about
+ * 64 KiB, then an 'N' message with their count and the counts by severity
+ * (high, medium, low). Call once the rule has finished. 0 or -1. */
 int asr_ctx_send_findings(asr_ctx *c);
 
 /* A finding as it travels: an 'F' message holds the nine ctx:flag fields

@@ -266,7 +266,7 @@ static void worker_main(const job *j, int fd)
     c.as_of = j->as_of;
     c.out_fd = fd;
     c.budget = j->o->output;
-    c.format = j->o->format;
+    c.sink = j->o->sink;
 
     double t0 = now_seconds();
     asr_sandbox_reset_budget(sb);

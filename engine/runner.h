@@ -5,10 +5,9 @@
  * its wall-clock deadline, and turns every way a worker can end -- an error,
  * a spent budget, a signal, silence -- into a failure kind for that rule
  * only. Up to `jobs` workers run at once; results do not depend on how many.
- * Findings come back as structs, or -- for the CSV and JSON formats -- as
- * bytes the workers have already formatted, kept in a spool until the rule
- * has finished. Uses sandbox, rule, ruleapi, store, wire, map, diag,
- * findfmt, spool. */
+ * Findings come back as structs, or -- given a sink -- as the bytes the
+ * workers made of them, kept in a spool until the rule has finished.
+ * Uses sandbox, rule, ruleapi, store, wire, map, diag, finding, spool. */
 #ifndef ASSURE_RUNNER_H
 #define ASSURE_RUNNER_H
 
@@ -16,7 +15,7 @@
 #include <stdint.h>
 
 #include "diag.h"
-#include "findfmt.h"
+#include "finding.h"
 #include "map.h"
 #include "rule.h"
 #include "ruleapi.h"
@@ -65,10 +64,10 @@ typedef struct {
     double grace_seconds; /* after budget.seconds, before the parent kills */
     int jobs;
     int coverage; /* record lines run and tables read (slower) */
-    /* ASR_FMT_TEXT: findings come back as structs (for the text report and
-     * rule tests). CSV, JSON, JSONL: workers format them, with findfmt, and
-     * the bytes come back in a spool. */
-    asr_format format;
+    /* NULL: findings come back as structs (for the text report and rule
+     * tests). Otherwise workers hand them to the sink and its bytes come
+     * back in a spool. */
+    asr_finding_sink *sink;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);
@@ -81,11 +80,12 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
 
 /* Runs check(ctx) of every loaded rule with run[i] non-zero against the
  * database. Findings of rules that fail are dropped; the failure is kept in
- * results, and each result counts its findings. With o->format TEXT,
+ * results, and each result counts its findings. Without o->sink,
  * *findings (caller frees with asr_findings_free) come sorted by rule id,
- * subject, message. Otherwise each rule's findings, formatted and sorted by
- * subject and message, are results[i].blocks in spool (which must then be
- * given; check asr_spool_error afterwards) and *findings is empty. */
+ * subject, message. With one, each rule's findings, made into bytes by the
+ * sink in subject and message order, are results[i].blocks in spool (which
+ * must then be given; check asr_spool_error afterwards) and *findings is
+ * empty. */
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
                       asr_spool *spool, asr_finding **findings, size_t *n_findings);
