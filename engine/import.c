@@ -1070,3 +1070,19 @@ out:
     free(plan);
     return st;
 }
+
+asr_status asr_import_files(const asr_import_opts *o, const asr_import_spec *specs, size_t n,
+                            asr_diag *d, asr_import_result *results)
+{
+    asr_store_bulk_mode();
+    asr_map *m = NULL;
+    asr_store *s = NULL;
+    asr_status st = asr_map_load(o->map_path, d, &m);
+    if (st == ASR_OK)
+        st = asr_store_open(o->db_path, ASR_STORE_CREATE, o->busy_ms, d, &s);
+    if (st == ASR_OK)
+        st = asr_import_run(s, m, specs, n, &o->limits, d, results);
+    asr_store_close(s);
+    asr_map_free(m);
+    return st;
+}

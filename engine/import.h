@@ -40,6 +40,20 @@ typedef struct {
 asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
                           const asr_import_limits *limits, asr_diag *d, asr_import_result *results);
 
+/* The whole import as one call, for the command line and the nightly run:
+ * loads the map at map_path, opens (creating if need be) the database at
+ * db_path, waiting up to busy_ms for another process's lock, and imports
+ * specs[0..n) as asr_import_run does. With n == 0 only the map tables are
+ * reloaded. */
+typedef struct {
+    const char *map_path;
+    const char *db_path;
+    int busy_ms;
+    asr_import_limits limits;
+} asr_import_opts;
+asr_status asr_import_files(const asr_import_opts *o, const asr_import_spec *specs, size_t n,
+                            asr_diag *d, asr_import_result *results);
+
 /* The file type a path names by its extension: "csv", "json" or NULL. */
 const char *asr_import_format(const char *path);
 

@@ -5,7 +5,8 @@
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * parts of the map the tested rules cover. Writes results as text, JSON or
  * JUnit XML, and the coverage matrix as a self-contained HTML page.
- * Uses runner, import, store, map, yamltree, report (escaping). */
+ * Uses check (the pipeline, on each case's database), runner, import, store,
+ * map, yamltree, findfmt (escaping). */
 #ifndef ASSURE_RULETEST_H
 #define ASSURE_RULETEST_H
 

@@ -1,0 +1,225 @@
+#include "check.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "outfile.h"
+#include "report.h"
+#include "rule.h"
+#include "sha256.h"
+#include "store.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1000 + (double)t.tv_nsec / 1e6;
+}
+
+/* SHA-256 over each rule file's name and content, in load order. */
+static void rules_hash(const asr_rule_result *res, size_t n, char out[65])
+{
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    for (size_t i = 0; i < n; i++) {
+        const char *file = res[i].rule.file;
+        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        asr_sha256_update(&h, base, strlen(base) + 1);
+        char err[256];
+        size_t len;
+        char *text = asr_rule_read(file, &len, err, sizeof err);
+        if (text)
+            asr_sha256_update(&h, text, len);
+        free(text);
+    }
+    asr_sha256_final_hex(&h, out);
+}
+
+/* The database must hold the map being checked against. */
+static asr_status check_map_hash(const asr_check_opts *o, const asr_map *m, asr_diag *d)
+{
+    asr_store *s = NULL;
+    asr_status st = asr_store_open(o->db_path, ASR_STORE_EXISTING_UNCHECKED, 5000, d, &s);
+    if (st != ASR_OK)
+        return st;
+    char stored[65];
+    asr_store_map_hash(s, stored);
+    if (strcmp(stored, m->hash) != 0) {
+        asr_loc l = {o->db_path, 0, 0};
+        asr_error(d, &l, NULL,
+                  stored[0] ? "the database holds a different version of the map; reload it "
+                              "with 'assure import --map %s --db %s'"
+                            : "nothing has been imported yet; run 'assure import --map %s "
+                              "--db %s' first",
+                  o->map_path, o->db_path);
+        st = ASR_E_DATA;
+    }
+    asr_store_close(s); /* workers open their own connections */
+    return st;
+}
+
+/* Marks the rules named in o->only (all when none) in c->run. */
+static asr_status select_rules(const asr_check_opts *o, asr_check *c, asr_diag *d)
+{
+    asr_status st = ASR_OK;
+    c->run = asr_xcalloc(c->n_rules ? c->n_rules : 1, sizeof *c->run);
+    for (size_t i = 0; i < c->n_rules; i++)
+        c->run[i] = o->n_only == 0;
+    for (size_t k = 0; k < o->n_only; k++) {
+        size_t i = 0;
+        while (i < c->n_rules && strcmp(c->rules[i].rule.id, o->only[k]) != 0)
+            i++;
+        if (i < c->n_rules) {
+            c->run[i] = 1;
+            continue;
+        }
+        const char *hint = NULL;
+        for (size_t j = 0; j < c->n_rules && !hint; j++)
+            if (asr_edit_distance(o->only[k], c->rules[j].rule.id, 3) <= 3)
+                hint = c->rules[j].rule.id;
+        asr_error(d, NULL, NULL, "--rule %s: no rule with this id in %s%s%s%s", o->only[k],
+                  o->rules_dir, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+        st = ASR_E_USAGE;
+    }
+    return st;
+}
+
+asr_status asr_check_validate(const asr_check_opts *o, asr_diag *d, asr_check *c)
+{
+    memset(c, 0, sizeof *c);
+    asr_status st = asr_map_load(o->map_path, d, &c->map);
+    if (st == ASR_OK && o->rules_dir)
+        st = asr_runner_load_dir(o->rules_dir, c->map, &o->runner, d, &c->rules, &c->n_rules);
+    return st;
+}
+
+asr_status asr_check_prepare(const asr_check_opts *o, asr_diag *d, asr_check *c)
+{
+    memset(c, 0, sizeof *c);
+    c->elapsed_ms = -now_ms();
+    snprintf(c->as_of, sizeof c->as_of, "%s", o->as_of ? o->as_of : "");
+    asr_status st = asr_map_load(o->map_path, d, &c->map);
+    if (st == ASR_OK)
+        st = check_map_hash(o, c->map, d);
+    if (st == ASR_OK)
+        st = asr_runner_load_dir(o->rules_dir, c->map, &o->runner, d, &c->rules, &c->n_rules);
+    if (st == ASR_OK)
+        st = select_rules(o, c, d);
+    return st;
+}
+
+/* Where formatted findings that outgrow memory go: beside the output file
+ * (the same disk the output needs), else $TMPDIR or /tmp. */
+static const char *spool_dir(const char *output, char *buf, size_t size)
+{
+    const char *slash = output ? strrchr(output, '/') : NULL;
+    if (output && !slash)
+        return ".";
+    if (slash) {
+        size_t n = slash == output ? 1 : (size_t)(slash - output);
+        snprintf(buf, size, "%.*s", (int)n, output);
+        return buf;
+    }
+    const char *tmp = getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
+{
+    if (c->elapsed_ms == 0)
+        c->elapsed_ms = -now_ms();
+    if (!c->as_of[0])
+        snprintf(c->as_of, sizeof c->as_of, "%s", o->as_of ? o->as_of : "");
+    asr_status st = ASR_OK;
+    if (o->output) {
+        /* An output file that cannot be created fails now (73), before any
+         * rule runs, however long the list would have been. */
+        asr_outfile probe;
+        if ((st = asr_outfile_open(&probe, o->output, d)) != ASR_OK)
+            return st;
+        asr_outfile_abort(&probe);
+    }
+    asr_runner_opts ro = o->runner;
+    ro.sink = NULL;
+    if (o->format != ASR_FMT_TEXT) {
+        /* Workers format their findings; the parent keeps the bytes until each
+         * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */
+        asr_findfmt_sink_init(&c->sink, o->format, c->map);
+        ro.sink = &c->sink.sink;
+        char dir[4096];
+        c->spool = asr_spool_new(spool_dir(o->output, dir, sizeof dir), 8u << 20);
+    }
+    /* The integrity check reads every page; it runs beside the rules, and
+     * nothing they found is written unless it passes. */
+    asr_store_bgcheck check = {0, -1};
+    if (!o->skip_integrity_check)
+        asr_store_bgcheck_start(o->db_path, &check);
+    asr_runner_check(c->rules, c->run, c->n_rules, c->map, o->db_path, c->as_of, &ro, c->spool,
+                     &c->findings, &c->n_findings);
+    if (!o->skip_integrity_check)
+        st = asr_store_bgcheck_finish(&check, o->db_path, d);
+    if (st == ASR_OK && c->spool && asr_spool_error(c->spool)) {
+        asr_error(d, NULL, NULL, "%s", asr_spool_error(c->spool));
+        st = ASR_E_IO;
+    }
+    if (st == ASR_OK)
+        rules_hash(c->rules, c->n_rules, c->rules_hash);
+    c->elapsed_ms += now_ms();
+    return st;
+}
+
+asr_status asr_check_run(const asr_check_opts *o, asr_diag *d, asr_check *c)
+{
+    asr_status st = asr_check_prepare(o, d, c);
+    return st == ASR_OK ? asr_check_execute(c, o, d) : st;
+}
+
+asr_status asr_check_outcome(const asr_check *c)
+{
+    int failed = 0;
+    size_t total = 0;
+    for (size_t i = 0; i < c->n_rules; i++) {
+        if (!c->run[i])
+            continue;
+        failed |= c->rules[i].fail != ASR_FAIL_NONE;
+        total += c->rules[i].n_findings;
+    }
+    return failed ? ASR_RULE_FAILED : total ? ASR_FINDINGS : ASR_OK;
+}
+
+asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *output, FILE *stream,
+                           int color, asr_diag *d)
+{
+    asr_report rep = {c->map,     c->as_of,    c->rules_hash, c->rules, c->run,
+                      c->n_rules, c->findings, c->n_findings, c->spool, c->elapsed_ms};
+    if (!output) {
+        if (asr_report_write(&rep, fmt, stream, color) || fflush(stream) != 0)
+            return ASR_E_IO;
+        return ASR_OK;
+    }
+    asr_outfile of;
+    asr_status st = asr_outfile_open(&of, output, d);
+    if (st != ASR_OK)
+        return st;
+    if (asr_report_write(&rep, fmt, of.f, 0)) {
+        int e = errno;
+        asr_outfile_abort(&of);
+        asr_loc l = {output, 0, 0};
+        asr_error(d, &l, NULL, "cannot write the output file%s%s", e ? ": " : "",
+                  e ? strerror(e) : "");
+        return ASR_E_IO;
+    }
+    return asr_outfile_commit(&of, d);
+}
+
+void asr_check_free(asr_check *c)
+{
+    asr_findings_free(c->findings, c->n_findings);
+    asr_spool_free(c->spool);
+    asr_rule_results_free(c->rules, c->n_rules);
+    free(c->run);
+    asr_map_free(c->map);
+    memset(c, 0, sizeof *c);
+}

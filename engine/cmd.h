@@ -1,0 +1,14 @@
+/* cmd: the verbs of the command line, one file each (cmd_*.c), gathered
+ * into the verb table by main.c. Each parses its options with cli, makes
+ * one library call and prints what it returned. */
+#ifndef ASSURE_CMD_H
+#define ASSURE_CMD_H
+
+#include "cli.h"
+
+extern const asr_verb asr_verb_validate;
+extern const asr_verb asr_verb_import;
+extern const asr_verb asr_verb_check;
+extern const asr_verb asr_verb_test;
+
+#endif

@@ -1,0 +1,140 @@
+/* assure check: runs the rules against the imported data and prints the
+ * exception list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "cmd.h"
+
+enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE };
+
+static const asr_opt options[] = {
+    {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
+    {ASR_OPT_DB, "db", 'd', "FILE", "the database written by 'assure import'"},
+    {ASR_OPT_RULES, "rules", 'r', "DIR", "the rule files (*.lua)"},
+    {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "evaluate as at this date (YYYY-MM-DD; default today)"},
+    {OPT_RULE, "rule", 0, "ID", "run only this rule (repeat for more)"},
+    {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), csv, json or jsonl"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write to FILE (atomically) instead of standard output"},
+    {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once (default: the number of cores)"},
+    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-rule time budget (default 30)"},
+    {ASR_OPT_MEMORY, "memory", 0, "MB", "per-rule memory budget (default 256)"},
+    {ASR_OPT_MAX_FINDINGS, "max-findings", 0, "N", "per-rule output budget (default 10000)"},
+    {OPT_PROFILE, "profile", 0, NULL,
+     "print each rule's time, Lua instructions, rows read, findings and peak memory to "
+     "standard error"},
+};
+
+/* --profile: where the time went, slowest rule first, on standard error. */
+static void print_profile(const asr_check *c)
+{
+    size_t *order = asr_xcalloc(c->n_rules ? c->n_rules : 1, sizeof *order), k = 0;
+    for (size_t i = 0; i < c->n_rules; i++)
+        if (c->run[i])
+            order[k++] = i;
+    for (size_t i = 1; i < k; i++)
+        for (size_t j = i;
+             j > 0 && c->rules[order[j]].elapsed_ms > c->rules[order[j - 1]].elapsed_ms; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    /* The budget hook counts instructions in steps of 1,000. */
+    fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions", "rows read",
+            "findings", "memory KB");
+    for (size_t i = 0; i < k; i++) {
+        const asr_rule_result *r = &c->rules[order[i]];
+        fprintf(stderr, "%-32s %10.1f %14llu %12lld %9zu %10zu%s%s\n", r->rule.id, r->elapsed_ms,
+                (unsigned long long)(r->instructions / 1000), r->rows_read, r->n_findings,
+                r->memory_peak / 1024, r->fail ? "  FAILED: " : "",
+                r->fail ? asr_fail_kind_name(r->fail) : "");
+    }
+    fprintf(stderr, "%-32s %10.1f  (whole run, wall clock)\n", "total", c->elapsed_ms);
+    free(order);
+}
+
+static int run(const asr_verb *v, int argc, char **argv)
+{
+    asr_cli p;
+    const char *arg;
+    int id, profile = 0;
+    const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
+    size_t n_only = 0;
+    char as_of[11];
+    asr_cli_begin(&p, v, argc, argv);
+    while ((id = asr_cli_next(&p, &arg)) > 0) {
+        if (id == OPT_RULE)
+            only[n_only++] = arg;
+        else if (id == OPT_PROFILE)
+            profile = 1;
+    }
+    if (id == 0 && !asr_cli_no_args(&p))
+        asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, ASR_OPT_RULES, 0});
+    asr_cli_end(&p);
+    if (id < 0 || p.status) {
+        free(only);
+        return p.status;
+    }
+    if (asr_cli_as_of(&p, as_of)) {
+        free(only);
+        fputs("assure check: cannot read today's date; give --as-of\n", stderr);
+        return ASR_E_INTERNAL;
+    }
+
+    asr_check_opts o = {0};
+    o.map_path = p.c.map;
+    o.db_path = p.c.db;
+    o.rules_dir = p.c.rules;
+    o.only = only;
+    o.n_only = n_only;
+    o.as_of = as_of;
+    o.format = asr_cli_find_format(&p);
+    o.output = p.c.output;
+    o.runner = p.c.runner;
+    asr_diag d;
+    asr_diag_init(&d, 200);
+    asr_check c;
+    asr_status st = asr_check_run(&o, &d, &c);
+    asr_cli_problems(&d);
+    if (st == ASR_OK) {
+        for (size_t i = 0; i < c.n_rules; i++)
+            for (size_t k = 0; k < c.rules[i].n_logs; k++)
+                fprintf(stderr, "log: %s: %s\n", c.rules[i].rule.id, c.rules[i].logs[k]);
+        const char *no_color = getenv("NO_COLOR");
+        int color = !o.output && o.format == ASR_FMT_TEXT && isatty(STDOUT_FILENO) &&
+                    !(no_color && *no_color);
+        asr_diag od;
+        asr_diag_init(&od, 0);
+        st = asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        asr_cli_problems(&od);
+        asr_diag_free(&od);
+        if (profile)
+            print_profile(&c);
+        if (st == ASR_OK)
+            st = asr_check_outcome(&c);
+    }
+    asr_check_free(&c);
+    asr_diag_free(&d);
+    free(only);
+    return st;
+}
+
+const asr_verb asr_verb_check = {
+    "check",
+    "run the rules and print the exception list",
+    "assure check --map FILE --db FILE --rules DIR [options]",
+    "Runs the rules in DIR against the imported data and prints the exception\n"
+    "list. Each rule runs in its own sandboxed worker process with its own time,\n"
+    "memory and output budget; a rule that fails is reported with the kind of\n"
+    "failure (timeout, memory, output, runtime, crash, sandbox) and the other\n"
+    "rules' results are still produced.\n",
+    options,
+    sizeof options / sizeof options[0],
+    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL),
+    "0 no exceptions; 1 exceptions found; 2 some rules failed (the other results are still "
+    "produced); 64 bad command line; 65 the database holds another map; 66 a file is missing; "
+    "73/74 the output cannot be written; 75 database busy; 78 a bad map or rule file.",
+    run,
+};
