@@ -141,8 +141,34 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
             return st;
         asr_outfile_abort(&probe);
     }
+    /* The run findings are compared with, and the data's version: it must
+     * be the same when the rules have finished. */
+    asr_store *s = NULL;
+    long long version = -1;
+    if (o->compare_with >= 0) {
+        if ((st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s)) != ASR_OK)
+            return st;
+        version = asr_store_data_version(s);
+        st = o->compare_with ? asr_history_get(s, o->compare_with, &c->previous, d)
+                             : asr_history_latest(s, &c->previous, d);
+        if (st == ASR_OK && o->compare_with > 0 && !c->previous.id) {
+            asr_loc l = {o->db_path, 0, 0};
+            asr_error(d, &l, NULL, "no recorded run %lld", (long long)o->compare_with);
+            st = ASR_E_USAGE;
+        }
+        if (st != ASR_OK) {
+            asr_store_close(s);
+            return st;
+        }
+    }
     asr_runner_opts ro = o->runner;
     ro.sink = NULL;
+    /* With nothing recorded yet there is nothing to compare with, unless this
+     * run is being recorded: then everything it finds is new. */
+    if (s && (c->previous.id || ro.on_finding)) {
+        c->classifier = asr_history_classifier_new(o->db_path, c->previous.id, c->as_of);
+        ro.classifier = asr_history_classifier_base(c->classifier);
+    }
     if (o->format != ASR_FMT_TEXT) {
         /* Workers format their findings; the parent keeps the bytes until each
          * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */
@@ -160,6 +186,14 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
                      &c->findings, &c->n_findings);
     if (!o->skip_integrity_check)
         st = asr_store_bgcheck_finish(&check, o->db_path, d);
+    if (st == ASR_OK && s && asr_store_data_version(s) != version) {
+        asr_loc l = {o->db_path, 0, 0};
+        asr_error(d, &l, NULL,
+                  "the data changed while the rules read it (another process imported); "
+                  "nothing was written: run the check again");
+        st = ASR_E_TEMP;
+    }
+    asr_store_close(s);
     if (st == ASR_OK && c->spool && asr_spool_error(c->spool)) {
         asr_error(d, NULL, NULL, "%s", asr_spool_error(c->spool));
         st = ASR_E_IO;
@@ -221,5 +255,6 @@ void asr_check_free(asr_check *c)
     asr_rule_results_free(c->rules, c->n_rules);
     free(c->run);
     asr_map_free(c->map);
+    asr_history_classifier_free(c->classifier);
     memset(c, 0, sizeof *c);
 }

@@ -4,9 +4,12 @@
  * workers and spooled, or kept as structs for text and rule tests) beside an
  * integrity check of the database, and write the exception list. The
  * command line's check, the rule tests and the nightly run all stand on it.
+ * Findings are classified against the latest recorded run (history), and
+ * the data must not change while the rules read it: a check that sees an
+ * import commit meanwhile stops (75) rather than mix two states of the data.
  * Owns a run's map, rule results, findings and spool until asr_check_free.
- * Uses map, store, rule, runner, finding, findfmt, spool, report, outfile,
- * diag. */
+ * Uses map, store, rule, runner, finding, findfmt, history, spool, report,
+ * outfile, diag. */
 #ifndef ASSURE_CHECK_H
 #define ASSURE_CHECK_H
 
@@ -15,6 +18,7 @@
 
 #include "diag.h"
 #include "findfmt.h"
+#include "history.h"
 #include "map.h"
 #include "runner.h"
 #include "spool.h"
@@ -29,6 +33,9 @@ typedef struct {
     asr_format format;        /* the format the list will be written in */
     const char *output;       /* the file it will be written to; NULL = a stream */
     int skip_integrity_check; /* databases just built (rule tests) */
+    /* The recorded run findings are classified against (new, recurring,
+     * reopened): 0 the latest, -1 none (rule tests), else that run's id. */
+    int64_t compare_with;
     asr_runner_opts runner;
 } asr_check_opts;
 
@@ -43,6 +50,8 @@ typedef struct {
     asr_findfmt_sink sink;
     char as_of[11];
     char rules_hash[65];
+    asr_run_info previous; /* the run compared with; id 0: none */
+    asr_history_classifier *classifier;
     double elapsed_ms;
 } asr_check;
 
@@ -60,7 +69,8 @@ asr_status asr_check_prepare(const asr_check_opts *o, asr_diag *d, asr_check *c)
  * or filled in by the caller) against the database at db_path. Returns
  * ASR_OK when the run happened, whatever the rules found or how they failed
  * (asr_check_outcome tells), or the status of what stopped it: an output
- * that cannot be created (73), a damaged database or a failed spool (74). */
+ * that cannot be created (73), a damaged database or a failed spool (74),
+ * the data changed by another process while the rules read it (75). */
 asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d);
 
 /* Both of the above. */

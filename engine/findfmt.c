@@ -4,7 +4,7 @@
 
 const char asr_csv_header[] =
     "rule,severity,category,subject,message,business_group,unit,area,line,principle,"
-    "owner,due,fingerprint,evidence\r\n";
+    "owner,due,fingerprint,evidence,state,first_seen,age_days\r\n";
 
 int asr_format_parse(const char *s, asr_format *out)
 {
@@ -178,6 +178,13 @@ static void csv_row(asr_buf *out, const asr_map *m, const asr_rule *rule, const 
     if (!plain)
         asr_csv_cell_buf(out, asr_buf_str(&ev));
     asr_buf_free(&ev);
+    asr_buf_addc(out, ',');
+    asr_csv_cell_buf(out, f->state);
+    asr_buf_addc(out, ',');
+    asr_csv_cell_buf(out, f->first_seen);
+    asr_buf_addc(out, ',');
+    if (f->state && f->age_days >= 0)
+        asr_buf_addf(out, "%ld", f->age_days);
     asr_buf_add(out, "\r\n", 2);
 }
 
@@ -213,6 +220,11 @@ static void json_object(asr_buf *out, const asr_map *m, const asr_rule *rule, co
     json_field(out, "owner", f->owner, &first);
     json_field(out, "due", f->due, &first);
     json_field(out, "fingerprint", f->fingerprint, &first);
+    json_field(out, "state", f->state, &first);
+    json_field(out, "first_seen", f->state ? f->first_seen : NULL, &first);
+    if (f->state && f->age_days >= 0)
+        asr_buf_addf(out, ", \"age_days\": %ld", f->age_days);
+    json_field(out, "waiver", f->waiver, &first);
     asr_buf_adds(out, ", \"evidence\": {");
     for (size_t i = 0; i < f->n_evidence; i++) {
         if (i)

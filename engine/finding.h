@@ -1,9 +1,11 @@
 /* finding: what a rule run produces -- a finding (subject, message, the
- * optional fields of ctx:flag, evidence, fingerprint) and the severities it
- * can have -- and the sink interface through which a worker hands each
- * finding to whatever formats it. No output code: the formats live in
- * findfmt, and the check pipeline decides which sink a run uses.
- * Uses rule (metadata), util, sha256. */
+ * optional fields of ctx:flag, evidence, fingerprint, and what the run
+ * history says of it) and the severities it can have; its wire form between
+ * a worker and its parent; and the two interfaces through which a worker
+ * hands each finding on: a classifier (history, waivers) and a sink (the
+ * bytes of an output format). No output or history code: the formats live
+ * in findfmt, the history in history, and the check pipeline decides which a
+ * run uses. Uses rule (metadata), wire, util, sha256. */
 #ifndef ASSURE_FINDING_H
 #define ASSURE_FINDING_H
 
@@ -22,6 +24,12 @@ typedef struct {
     asr_kv *evidence;
     size_t n_evidence;
     char fingerprint[17]; /* first 16 hex digits of SHA-256(rule id, NUL, subject) */
+    /* From the run history (NULL / -1 when there is none): the state against
+     * the previous recorded run -- new, recurring or reopened -- the as-of
+     * date of the first run it was seen in, and the days since. */
+    char *state, *first_seen;
+    long age_days;
+    char *waiver; /* a waiver's note, set by the classifier; NULL: none */
 } asr_finding;
 
 /* The three severities, most severe first. */
@@ -38,6 +46,28 @@ int asr_severity_index(const char *s);
  * can be followed from one run to the next. out gets 16 hex digits and a NUL. */
 void asr_finding_fingerprint(const char *rule_id, const char *subject, size_t subject_len,
                              char out[17]);
+
+/* The wire form ('F' message): fields 0..8 the ctx:flag fields (subject,
+ * message, severity, unit, area, line, principle, owner, due), 9 the
+ * fingerprint, 10 the state, 11 first seen, 12 the age in days, 13 the
+ * waiver, then evidence names and values; an empty field is "not given".
+ * asr_finding_decode copies the strings, NUL-terminated, into block (of
+ * asr_finding_decode_size bytes, which f->evidence then points to the
+ * start of). */
+#define ASR_FINDING_FIXED_FIELDS 14
+struct asr_wire_msg;
+void asr_finding_encode(asr_buf *msg, const asr_finding *f);
+size_t asr_finding_decode_size(const struct asr_wire_msg *m);
+void asr_finding_decode(const struct asr_wire_msg *m, void *block, asr_finding *f);
+
+/* In the worker, once a rule has finished: fills in what is known of each
+ * finding beyond the rule's own words -- its state, first seen and age from
+ * the run history, a waiver that covers it. Strings it sets stay valid until
+ * its next call. */
+typedef struct asr_finding_classifier asr_finding_classifier;
+struct asr_finding_classifier {
+    void (*classify)(asr_finding_classifier *self, const asr_rule *rule, asr_finding *f);
+};
 
 /* Where a rule worker puts each of its findings, once the rule has finished
  * and they are sorted: a sink appends the finding's bytes to out. A run

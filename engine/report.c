@@ -138,7 +138,7 @@ static void write_text(const asr_report *r, FILE *out, int color)
         fputs("  ", out);
         pad(out, f->subject, subj_w);
         fprintf(out, "  %s\n", f->message);
-        if (f->owner || f->due || f->area) {
+        if (f->owner || f->due || f->area || f->state) {
             fprintf(out, "    %*s  %*s ", (int)rule_w, "", (int)subj_w, "");
             const char *sep = "";
             if (f->area) {
@@ -149,8 +149,16 @@ static void write_text(const asr_report *r, FILE *out, int color)
                 fprintf(out, "%s owner: %s", sep, f->owner);
                 sep = ";";
             }
-            if (f->due)
+            if (f->due) {
                 fprintf(out, "%s due: %s", sep, f->due);
+                sep = ";";
+            }
+            if (f->state && strcmp(f->state, "new") == 0)
+                fprintf(out, "%s new", sep);
+            else if (f->state)
+                fprintf(out, "%s %s, first seen %s (%ld day%s)", sep, f->state,
+                        f->first_seen ? f->first_seen : "?", f->age_days,
+                        f->age_days == 1 ? "" : "s");
             fputs("\n", out);
         }
     }

@@ -644,6 +644,8 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
     for (int i = 0; i < 9; i++)
         asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
     asr_wire_add(&c->msg, fingerprint, 16);
+    for (int i = 10; i < ASR_FINDING_FIXED_FIELDS; i++)
+        asr_wire_add(&c->msg, "", 0); /* state, first seen, age, waiver: the classifier's */
     for (size_t i = 0; i < nev; i++) {
         asr_wire_adds(&c->msg, ev[i].k);
         asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
@@ -903,41 +905,6 @@ static int cmp_held(const void *x, const void *y)
     return c ? c : (a < b ? -1 : a > b); /* offsets grow with flagging order: stable */
 }
 
-size_t asr_finding_decode_size(const asr_wire_msg *m)
-{
-    size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0, size = (nev + 1) * sizeof(asr_kv);
-    for (size_t i = 0; i < m->n; i++)
-        size += m->len[i] + 1;
-    return size;
-}
-
-void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f)
-{
-    size_t nev = m->n > 10 ? (m->n - 10) / 2 : 0;
-    memset(f, 0, sizeof *f);
-    f->evidence = block;
-    f->n_evidence = nev;
-    char *p = (char *)block + (nev + 1) * sizeof(asr_kv), *field[10] = {0};
-    for (size_t i = 0; i < m->n && i < 10 + 2 * nev; i++) {
-        memcpy(p, m->field[i], m->len[i]);
-        p[m->len[i]] = '\0';
-        if (i < 10)
-            field[i] = *p ? p : NULL; /* empty: not given */
-        else if ((i - 10) % 2 == 0)
-            f->evidence[(i - 10) / 2].k = p;
-        else
-            f->evidence[(i - 10) / 2].v = p;
-        p += m->len[i] + 1;
-    }
-    f->subject = field[0] ? field[0] : (char *)"";
-    f->message = field[1] ? field[1] : (char *)"";
-    char **optional[7] = {&f->severity,  &f->unit,  &f->area, &f->line,
-                          &f->principle, &f->owner, &f->due};
-    for (int i = 0; i < 7; i++)
-        *optional[i] = field[2 + i];
-    snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
-}
-
 /* Sends block -- ASR_WIRE_ONE_HEADER reserved bytes, then formatted
  * findings -- as one 'B' message, after anything queued before it, and
  * empties it for the next. */
@@ -967,6 +934,8 @@ static int send_formatted(asr_ctx *c)
         asr_buf_clear(&text);
         asr_buf_reserve(&text, asr_finding_decode_size(&m));
         asr_finding_decode(&m, text.data, &f);
+        if (c->classifier)
+            c->classifier->classify(c->classifier, c->rule, &f);
         by_severity[asr_severity_index(asr_finding_severity(&f, c->rule))]++;
         c->sink->write(c->sink, &block, c->rule, &f);
         if (block.len >= (64u << 10))
@@ -1003,12 +972,28 @@ int asr_ctx_send_findings(asr_ctx *c)
     if (c->sink)
         return send_formatted(c);
     int rc = 0;
+    asr_buf text = {0};
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
         const char *m = c->held.data + c->held_at[i];
-        asr_buf_add(&c->out, m, 5 + (size_t)asr_be32_get(m + 1));
+        size_t len = 5 + (size_t)asr_be32_get(m + 1);
+        if (c->classifier) {
+            /* decoded, completed by the classifier, encoded again */
+            asr_wire_msg w;
+            asr_finding f;
+            asr_wire_parse(m, len, &w);
+            asr_buf_clear(&text);
+            asr_buf_reserve(&text, asr_finding_decode_size(&w));
+            asr_finding_decode(&w, text.data, &f);
+            c->classifier->classify(c->classifier, c->rule, &f);
+            asr_finding_encode(&c->msg, &f);
+            asr_buf_add(&c->out, c->msg.data, c->msg.len);
+        } else {
+            asr_buf_add(&c->out, m, len);
+        }
         if (c->out.len >= (64u << 10))
             rc = asr_ctx_flush(c);
     }
+    asr_buf_free(&text);
     if (rc == 0)
         rc = asr_ctx_flush(c);
     return rc;

@@ -32,6 +32,7 @@ typedef struct {
     int out_fd;        /* where findings go; -1 to keep them in `sent` only */
     asr_output_budget budget;
     asr_finding_sink *sink; /* NULL: send findings as 'F' messages; else its bytes, as 'B' blocks */
+    asr_finding_classifier *classifier; /* NULL: findings go as the rule made them */
 
     asr_strset *reads; /* if set: gets the map_* names of the map parts the rule read */
     asr_strset ids[6]; /* per asr_ref: the map's ids, built on first use by ctx:flag */
@@ -57,15 +58,6 @@ int asr_ctx_flush(asr_ctx *c);
  * 64 KiB, then an 'N' message with their count and the counts by severity
  * (high, medium, low). Call once the rule has finished. 0 or -1. */
 int asr_ctx_send_findings(asr_ctx *c);
-
-/* A finding as it travels: an 'F' message holds the nine ctx:flag fields
- * (subject, message, severity, unit, area, line, principle, owner, due;
- * empty when not given), the fingerprint, then evidence names and values.
- * asr_finding_decode copies its strings, NUL-terminated, into block (of
- * asr_finding_decode_size bytes, which f->evidence then points to the start
- * of) and leaves optional fields that were not given NULL. */
-size_t asr_finding_decode_size(const asr_wire_msg *m);
-void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */
 #define ASR_SANDBOX_PREFIX "sandbox: "

@@ -651,6 +651,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         co.as_of = c->as_of;
         co.format = ASR_FMT_TEXT;
         co.skip_integrity_check = 1; /* built a moment ago */
+        co.compare_with = -1;        /* and with no history */
         co.runner = o->runner;
         asr_check_execute(&chk, &co, d);
         asr_finding *f = chk.findings;

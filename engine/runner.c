@@ -267,6 +267,7 @@ static void worker_main(const job *j, int fd)
     c.out_fd = fd;
     c.budget = j->o->output;
     c.sink = j->o->sink;
+    c.classifier = j->o->classifier;
 
     double t0 = now_seconds();
     asr_sandbox_reset_budget(sb);
@@ -325,6 +326,8 @@ typedef struct {
     asr_finding *findings;
     size_t n_findings, cap_findings;
     asr_spool *spool; /* for formatted findings ('B' messages) */
+    void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
+    void *on_finding_ud;
 } collector;
 
 static char *take(const asr_wire_msg *m, size_t i)
@@ -351,6 +354,18 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             res->loaded = 1;
         break;
     case 'F': {
+        if (col->on_finding) {
+            asr_buf tmp = {0};
+            asr_finding f;
+            asr_buf_reserve(&tmp, asr_finding_decode_size(m));
+            asr_finding_decode(m, tmp.data, &f);
+            f.rule = s->index;
+            res->n_findings++;
+            res->by_severity[asr_severity_index(asr_finding_severity(&f, &res->rule))]++;
+            col->on_finding(col->on_finding_ud, s->index, &f);
+            asr_buf_free(&tmp);
+            break;
+        }
         if (col->n_findings == col->cap_findings) {
             col->cap_findings = col->cap_findings ? col->cap_findings * 2 : 64;
             col->findings = asr_xrealloc(col->findings, col->cap_findings * sizeof *col->findings);
@@ -614,7 +629,7 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
         todo[i] = 1;
         memset(&results[i], 0, sizeof results[i]);
     }
-    collector col = {results, NULL, 0, 0, NULL};
+    collector col = {results, NULL, 0, 0, NULL, NULL, NULL};
     run_jobs(jobs, todo, n, o, &col);
     for (size_t i = 0; i < n; i++) {
         asr_rule_result *r = &results[i];
@@ -695,7 +710,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     for (size_t i = 0; i < n; i++)
         jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
-    collector col = {results, NULL, 0, 0, spool};
+    collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud};
     run_jobs(jobs, run, n, o, &col);
     free(jobs);
 

@@ -68,6 +68,15 @@ typedef struct {
      * tests). Otherwise workers hand them to the sink and its bytes come
      * back in a spool. */
     asr_finding_sink *sink;
+    /* NULL, or what completes each finding in the worker (history, waivers). */
+    asr_finding_classifier *classifier;
+    /* NULL: findings sent as structs are kept in *findings. Otherwise each is
+     * handed to on_finding as it arrives (valid during the call only) and
+     * none is kept: a caller that stores them elsewhere, such as the run
+     * history, holds no list. A rule's findings come once it has finished,
+     * but a worker can still die afterwards: check the result's fail. */
+    void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
+    void *on_finding_ud;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);

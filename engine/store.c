@@ -131,6 +131,28 @@ static const char *const migrations[] = {
     "  position INTEGER, PRIMARY KEY(dataset, name)) STRICT;"
     "CREATE TABLE map_enum_values(dataset TEXT, field TEXT, value TEXT, rank INTEGER,"
     "  PRIMARY KEY(dataset, field, value)) STRICT;",
+    /* 1 -> 2: run history (history.c), and the as-of date of each dataset's data */
+    "ALTER TABLE assure_datasets ADD COLUMN as_of TEXT;"
+    "CREATE TABLE assure_runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL,"
+    "  finished_at TEXT NOT NULL, as_of TEXT NOT NULL, map_hash TEXT NOT NULL,"
+    "  rules_hash TEXT NOT NULL, outcome INTEGER NOT NULL, findings INTEGER NOT NULL,"
+    "  high INTEGER NOT NULL, medium INTEGER NOT NULL, low INTEGER NOT NULL,"
+    "  new INTEGER NOT NULL, recurring INTEGER NOT NULL, reopened INTEGER NOT NULL,"
+    "  resolved INTEGER NOT NULL, waived INTEGER NOT NULL, rules_run INTEGER NOT NULL,"
+    "  rules_failed INTEGER NOT NULL, manifest TEXT NOT NULL) STRICT;"
+    "CREATE TABLE assure_run_rules(run INTEGER NOT NULL, rule TEXT NOT NULL,"
+    "  status TEXT NOT NULL, findings INTEGER NOT NULL, PRIMARY KEY(run, rule))"
+    "  STRICT, WITHOUT ROWID;"
+    "CREATE TABLE assure_run_findings(run INTEGER NOT NULL, fingerprint TEXT NOT NULL,"
+    "  rule TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL,"
+    "  severity TEXT NOT NULL, unit TEXT, area TEXT, line TEXT, principle TEXT, owner TEXT,"
+    "  due TEXT, business_group TEXT, evidence TEXT NOT NULL, state TEXT NOT NULL,"
+    "  first_seen TEXT NOT NULL, waiver TEXT) STRICT;"
+    "CREATE INDEX assure_run_findings_order ON assure_run_findings(run, rule);"
+    "CREATE INDEX assure_run_findings_fp ON assure_run_findings(fingerprint, run);"
+    "CREATE TABLE assure_findings(fingerprint TEXT PRIMARY KEY, rule TEXT NOT NULL,"
+    "  subject TEXT NOT NULL, first_run INTEGER NOT NULL, first_seen TEXT NOT NULL,"
+    "  last_run INTEGER NOT NULL, last_seen TEXT NOT NULL) STRICT, WITHOUT ROWID;",
 };
 
 static asr_status migrate(asr_store *s, long long from, asr_diag *d)
@@ -260,7 +282,9 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     }
     asr_store *s = asr_xcalloc(1, sizeof *s);
     s->path = asr_xstrdup(path);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int readonly = mode == ASR_STORE_READONLY;
+    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX |
+                SQLITE_OPEN_EXRESCODE;
     if (mode == ASR_STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
@@ -276,6 +300,16 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     if (exists && (st = check_existing(s, d)) != ASR_OK)
         goto fail;
+    if (readonly) {
+        if (sb.st_size == 0 || query_int(s, "PRAGMA user_version", NULL) < 1) {
+            asr_error(d, &l, NULL, "nothing has been imported into this database yet");
+            st = ASR_E_DATA;
+            goto fail;
+        }
+        sqlite3_exec(s->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+        *out = s;
+        return ASR_OK;
+    }
     /* Unchecked only when opening will write nothing: the schema is current
      * and the file is in WAL mode already. */
     int unchecked = mode == ASR_STORE_EXISTING_UNCHECKED &&
@@ -630,8 +664,11 @@ asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const c
 {
     char now[21];
     now_utc(now);
-    int rc = run(s, "INSERT OR REPLACE INTO assure_datasets VALUES(?,?,?,?,?,?,?)", "tttitit",
-                 ds->id, ds->schema_hash, file, (long)st->size, st->sha256, (long)st->rows, now);
+    int rc = run(s,
+                 "INSERT OR REPLACE INTO assure_datasets(id, schema_hash, file, size, sha256, "
+                 "rows, imported_at) VALUES(?,?,?,?,?,?,?)",
+                 "tttitit", ds->id, ds->schema_hash, file, (long)st->size, st->sha256,
+                 (long)st->rows, now);
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the import");
 }
 
@@ -1014,4 +1051,119 @@ void asr_store_bulk_mode(void)
 void asr_store_heap_limit(int64_t bytes)
 {
     sqlite3_hard_heap_limit64(bytes);
+}
+
+/* ---- statements, for the engine's own tables ---- */
+
+struct asr_stmt {
+    asr_store *s;
+    sqlite3_stmt *st;
+    asr_status status;
+};
+
+int asr_store_schema_version(asr_store *s)
+{
+    return (int)query_int(s, "PRAGMA user_version", NULL);
+}
+
+long long asr_store_data_version(asr_store *s)
+{
+    return query_int(s, "PRAGMA data_version", NULL);
+}
+
+asr_stmt *asr_stmt_new(asr_store *s, const char *sql, asr_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        db_error(s, d, rc, "preparing a query of the run history");
+        return NULL;
+    }
+    asr_stmt *x = asr_xcalloc(1, sizeof *x);
+    x->s = s;
+    x->st = st;
+    return x;
+}
+
+void asr_stmt_free(asr_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_finalize(st->st);
+    free(st);
+}
+
+void asr_stmt_reset(asr_stmt *st)
+{
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+}
+
+void asr_stmt_bind_text(asr_stmt *st, int idx, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st->st, idx, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st->st, idx);
+}
+
+void asr_stmt_bind_textn(asr_stmt *st, int idx, const char *v, size_t len)
+{
+    sqlite3_bind_text64(st->st, idx, v, len, SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+void asr_stmt_bind_int(asr_stmt *st, int idx, int64_t v)
+{
+    sqlite3_bind_int64(st->st, idx, v);
+}
+
+int asr_stmt_step(asr_stmt *st, asr_diag *d, const char *doing)
+{
+    int rc = sqlite3_step(st->st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    st->status = db_error(st->s, d, rc, doing);
+    sqlite3_reset(st->st);
+    return -1;
+}
+
+asr_status asr_stmt_status(const asr_stmt *st)
+{
+    return st->status;
+}
+
+int asr_stmt_is_null(asr_stmt *st, int col)
+{
+    return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+}
+
+int64_t asr_stmt_int(asr_stmt *st, int col)
+{
+    return sqlite3_column_int64(st->st, col);
+}
+
+const char *asr_stmt_text(asr_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st->st, col);
+    return t ? (const char *)t : "";
+}
+
+asr_status asr_store_exec(asr_store *s, const char *sql, const char *doing, asr_diag *d)
+{
+    return exec(s, d, sql, doing);
+}
+
+int asr_store_has_table(asr_store *s, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int exists = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE name = ?", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        exists = sqlite3_step(st) == SQLITE_ROW;
+    }
+    sqlite3_finalize(st);
+    return exists;
 }

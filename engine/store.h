@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "map.h"
 
-#define ASR_STORE_SCHEMA_VERSION 1
+#define ASR_STORE_SCHEMA_VERSION 2
 #define ASR_STORE_APPLICATION_ID 0x41535231 /* "ASR1" */
 
 typedef struct asr_store asr_store;
@@ -26,6 +26,10 @@ typedef enum {
      * asr_store_quick_check itself, beside other work, before it trusts or
      * writes anything. */
     ASR_STORE_EXISTING_UNCHECKED,
+    /* Reads only: opened read-only, nothing migrated or written, no
+     * quick_check (a caller that needs one runs it). A database of an older
+     * schema is read as it is: what it lacks reads as empty. */
+    ASR_STORE_READONLY,
 } asr_store_mode;
 
 /* Opens (and if needed creates and migrates) the database at path.
@@ -89,6 +93,41 @@ asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *
 asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *file, long long size,
                                 const char *sha256, long long rows, const char *outcome,
                                 const char *message, asr_diag *d);
+
+/* The schema version of the open database (older ones are read as they are
+ * in ASR_STORE_READONLY mode). */
+int asr_store_schema_version(asr_store *s);
+
+/* PRAGMA data_version: changes when another connection commits. A reader
+ * notes it at the start and compares at the end to know the data did not
+ * change under it. */
+long long asr_store_data_version(asr_store *s);
+
+/* ---- statements, for the engine's own tables ----
+ * Modules that keep tables of their own (run history) keep their SQL and
+ * run it here, on this connection: bind, step, read columns, reset. */
+typedef struct asr_stmt asr_stmt;
+
+/* NULL with the problem in d if sql does not prepare. */
+asr_stmt *asr_stmt_new(asr_store *s, const char *sql, asr_diag *d);
+void asr_stmt_free(asr_stmt *st);
+void asr_stmt_reset(asr_stmt *st);                             /* and clears the bindings */
+void asr_stmt_bind_text(asr_stmt *st, int idx, const char *v); /* NULL binds NULL; copied */
+void asr_stmt_bind_textn(asr_stmt *st, int idx, const char *v, size_t len);
+void asr_stmt_bind_int(asr_stmt *st, int idx, int64_t v);
+/* 1: a row; 0: done; -1: an error, added to d as "doing: message" with its
+ * status returned by asr_stmt_status. */
+int asr_stmt_step(asr_stmt *st, asr_diag *d, const char *doing);
+asr_status asr_stmt_status(const asr_stmt *st);
+int asr_stmt_is_null(asr_stmt *st, int col);
+int64_t asr_stmt_int(asr_stmt *st, int col);
+const char *asr_stmt_text(asr_stmt *st, int col); /* "" for NULL; valid until the next step */
+
+/* Runs one or more statements that return nothing. */
+asr_status asr_store_exec(asr_store *s, const char *sql, const char *doing, asr_diag *d);
+
+/* Whether the database has a table (or view) of this name. */
+int asr_store_has_table(asr_store *s, const char *name);
 
 /* Row inserter for one dataset table: bind the values of a row, then add it.
  * Columns are numbered as the dataset's fields, from 0. Text must stay valid

@@ -12,7 +12,7 @@
 #define ASR_WIRE_MAX_FIELDS 64
 #define ASR_WIRE_MAX_MESSAGE (8u << 20)
 
-typedef struct {
+typedef struct asr_wire_msg {
     char type;
     size_t n;
     const char *field[ASR_WIRE_MAX_FIELDS]; /* point into the reader's buffer */

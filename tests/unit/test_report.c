@@ -95,13 +95,26 @@ static void test_finding_formats(void **state)
     asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
     assert_string_equal(asr_buf_str(&b),
                         "r1,medium,gap,\"'=A-1\",\"two \"\"words\"\", one line\",Headquarters,,"
-                        "vetting,,,,,0123456789abcdef,days=3; note=a\tb\r\n");
+                        "vetting,,,,,0123456789abcdef,days=3; note=a\tb,,,\r\n");
     /* evidence needing quotes: a comma in a value, a formula-like first name */
     asr_kv ev2[2] = {{"=days", "3"}, {"note", "a,b"}};
     f.evidence = ev2;
     asr_buf_clear(&b);
     asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
-    assert_non_null(strstr(asr_buf_str(&b), ",0123456789abcdef,\"'=days=3; note=a,b\"\r\n"));
+    assert_non_null(strstr(asr_buf_str(&b), ",0123456789abcdef,\"'=days=3; note=a,b\",,,\r\n"));
+    /* what the run history says of it: state, first seen, age */
+    f.state = "recurring";
+    f.first_seen = "2022-09-01";
+    f.age_days = 32;
+    asr_buf_clear(&b);
+    asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
+    assert_non_null(strstr(asr_buf_str(&b), ",recurring,2022-09-01,32\r\n"));
+    asr_buf_clear(&b);
+    asr_findfmt_write(&b, ASR_FMT_JSONL, m, &rule, &f, &memo);
+    assert_non_null(strstr(asr_buf_str(&b), "\"state\": \"recurring\", \"first_seen\": "
+                                            "\"2022-09-01\", \"age_days\": 32, \"evidence\""));
+    f.state = NULL;
+    f.first_seen = NULL;
     f.evidence = ev;
     asr_buf_clear(&b);
     asr_findfmt_write(&b, ASR_FMT_JSONL, m, &rule, &f, &memo);
