@@ -6,11 +6,17 @@
 #include "cmd.h"
 #include "import.h"
 
-enum { OPT_MAX_SIZE = ASR_OPT_OWN };
+enum { OPT_MAX_SIZE = ASR_OPT_OWN, OPT_ACCEPT_GATE };
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map declaring the datasets"},
     {ASR_OPT_DB, "db", 'd', "FILE", "the database (created if missing)"},
+    {ASR_OPT_AS_OF, "as-of", 'a', "DATE",
+     "the date the exports describe (YYYY-MM-DD; default today): dates their snapshots and is "
+     "what the stale-export gate measures from"},
+    {OPT_ACCEPT_GATE, "accept-gate", 0, "NAME",
+     "let an export through the named sanity gate this once (empty-export, row-drop, "
+     "stale-export); repeat for more"},
     {ASR_OPT_MAX_ERRORS, "max-errors", 0, "N",
      "list at most N problems, then count the rest (default 100; 0 = no limit)"},
     {OPT_MAX_SIZE, "max-file-size", 0, "BYTES", "refuse larger files (default 4 GiB; JSON 1 GiB)"},
@@ -41,13 +47,28 @@ static int run(const asr_verb *v, int argc, char **argv)
     const char *arg;
     int id;
     long long max_size = 0;
+    const char **accepted = asr_xcalloc((size_t)argc + 1, sizeof *accepted);
+    size_t n_accepted = 0;
     asr_cli_begin(&p, v, argc, argv);
-    while ((id = asr_cli_next(&p, &arg)) > 0)
+    while ((id = asr_cli_next(&p, &arg)) > 0) {
         if (id == OPT_MAX_SIZE && (max_size = asr_cli_count(arg)) <= 0) {
             asr_cli_usage(&p, "--max-file-size takes a number of bytes, not '%s'", arg);
             id = -1;
             break;
         }
+        if (id == OPT_ACCEPT_GATE) {
+            asr_gates probe;
+            asr_gates_default(&probe);
+            if (asr_gates_accept(&probe, arg)) {
+                const char *hint = asr_did_you_mean(arg, asr_gate_names);
+                asr_cli_usage(&p, "--accept-gate: no gate '%s'%s%s%s", arg,
+                              hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+                id = -1;
+                break;
+            }
+            accepted[n_accepted++] = arg;
+        }
+    }
     if (id == 0)
         asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, 0});
     /* Each argument is DATASET=PATH; with none, only the map tables reload. */
@@ -67,7 +88,14 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     asr_status st = (asr_status)p.status;
     if (id >= 0 && !p.status) {
-        asr_import_opts o = {p.c.map, p.c.db, (int)p.c.busy_ms, {(unsigned long long)max_size, 0}};
+        asr_import_opts o = {p.c.map,
+                             p.c.db,
+                             (int)p.c.busy_ms,
+                             {(unsigned long long)max_size, 0},
+                             {NULL, NULL, -1, NULL, 0}};
+        o.policy.as_of = p.c.as_of[0] ? p.c.as_of : NULL;
+        o.policy.accepted = accepted;
+        o.policy.n_accepted = n_accepted;
         asr_diag d;
         asr_diag_init(&d, (size_t)p.c.max_errors);
         st = asr_import_files(&o, specs, n, &d, results);
@@ -87,6 +115,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     free(names);
     free(specs);
     free(results);
+    free(accepted);
     asr_cli_end(&p);
     return st;
 }
@@ -105,7 +134,8 @@ const asr_verb asr_verb_import = {
     options,
     sizeof options / sizeof options[0],
     0,
-    "0 imported (or unchanged); 65 data rejected; 66 a file is missing; 75 database locked, "
+    "0 imported (or unchanged); 65 data rejected (or stopped by a sanity gate); 66 a file is "
+    "missing; 75 database locked, "
     "try again; 74 I/O error or damaged database; 78 bad map; 64 bad command line.",
     run,
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "csv.h"
 #include "date.h"
@@ -32,6 +33,7 @@ typedef struct {
     size_t errors_at_start;
     int stopped; /* a store error: stop reading */
     asr_status store_status;
+    char newest[11]; /* the newest date value seen */
 } rows_ctx;
 
 const char *asr_import_format(const char *path)
@@ -469,6 +471,8 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
         }
         char iso[11];
         asr_date_format_iso(dt, iso);
+        if ((long)k == c->ds->recency && memcmp(iso, c->newest, 10) > 0)
+            memcpy(c->newest, iso, 11);
         /* Stored as ISO text: it sorts and compares correctly, and SQLite's
          * date functions read it. */
         value_text(c->w, k, iso, 10);
@@ -899,12 +903,13 @@ static asr_strset *ref_sets(const asr_map *m, const asr_dataset *ds)
 
 /* Reads one file into its (freshly recreated) table. */
 static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
-                           const asr_import_limits *limits, asr_diag *d, long long *rows)
+                           const asr_import_limits *limits, asr_diag *d, long long *rows,
+                           char newest[11])
 {
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
         return st;
-    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK};
+    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK, ""};
     asr_inserter *ins;
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
         return st;
@@ -955,6 +960,7 @@ done:
     free(c.refs);
     asr_inserter_free(ins);
     *rows = c.rows;
+    memcpy(newest, c.newest, 11);
     return st;
 }
 
@@ -978,9 +984,81 @@ static void log_rejected(asr_store *s, const file_plan *plan, size_t n, size_t p
     asr_diag_free(&quiet);
 }
 
-asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
-                          const asr_import_limits *limits, asr_diag *d, asr_import_result *results)
+static void today(char out[11])
 {
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* The sanity gates for one file, once its rows are read. Returns 1 when a
+ * gate set to stop tripped (reported as an error), else 0. */
+static int check_gates(const asr_gates *g, const file_plan *p, const asr_import_result *r,
+                       const char *as_of, asr_diag *d)
+{
+    asr_loc l = {p->spec->path, 0, 0};
+    int stop = 0;
+    for (int k = 0; k < ASR_N_GATES; k++) {
+        const asr_gate *gt = &g->gate[k];
+        if (gt->action == ASR_GATE_OFF)
+            continue;
+        asr_buf why = {0};
+        long long prev = r->previous_rows;
+        if (k == ASR_GATE_EMPTY_EXPORT && r->rows == 0 && prev > 0) {
+            asr_buf_addf(&why, "the export has no rows and would replace the %lld row%s of %s",
+                         prev, prev == 1 ? "" : "s", p->ds->id);
+        } else if (k == ASR_GATE_ROW_DROP && r->rows > 0 && prev > r->rows &&
+                   (double)(prev - r->rows) / (double)prev > gt->threshold) {
+            asr_buf_addf(&why,
+                         "%lld row%s would replace %lld in %s: a fall of %.0f%%, more than the "
+                         "%.0f%% allowed",
+                         r->rows, r->rows == 1 ? "" : "s", prev, p->ds->id,
+                         100.0 * (double)(prev - r->rows) / (double)prev, 100 * gt->threshold);
+        } else if (k == ASR_GATE_STALE_EXPORT && r->newest[0]) {
+            asr_date a, b;
+            if (!asr_date_parse(r->newest, 10, NULL, &a) && !asr_date_parse(as_of, 10, NULL, &b)) {
+                int64_t age = asr_date_to_days(b) - asr_date_to_days(a);
+                double most = p->ds->recency_days ? (double)p->ds->recency_days : gt->threshold;
+                if ((double)age > most)
+                    asr_buf_addf(&why,
+                                 "the newest %s in the export is %s, %lld days before the "
+                                 "as-of date %s (more than %.0f)",
+                                 p->ds->fields[p->ds->recency].header, r->newest, (long long)age,
+                                 as_of, most);
+            }
+        }
+        if (why.len) {
+            if (gt->action == ASR_GATE_STOP) {
+                asr_error(d, &l, NULL,
+                          "gate %s: %s; nothing was imported (if this is right, pass "
+                          "--accept-gate %s)",
+                          asr_gate_names[k], why.data, asr_gate_names[k]);
+                stop = 1;
+            } else {
+                asr_warn(d, &l, NULL, "gate %s: %s", asr_gate_names[k], why.data);
+            }
+        }
+        asr_buf_free(&why);
+    }
+    return stop;
+}
+
+asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
+                          const asr_import_limits *limits, const asr_import_policy *policy,
+                          asr_diag *d, asr_import_result *results)
+{
+    char as_of[11];
+    if (policy && policy->as_of)
+        snprintf(as_of, sizeof as_of, "%s", policy->as_of);
+    else
+        today(as_of);
+    asr_gates gates_now = policy && policy->gates ? *policy->gates : m->gates;
+    for (size_t i = 0; policy && i < policy->n_accepted; i++)
+        asr_gates_accept(&gates_now, policy->accepted[i]);
+    const asr_gates *gates = &gates_now;
+    long keep = policy && policy->keep_snapshots >= 0 ? policy->keep_snapshots
+                                                      : m->retention.keep_snapshots;
     unsigned long long max_bytes =
         limits && limits->max_bytes ? limits->max_bytes : DEFAULT_MAX_BYTES;
     file_plan *plan = asr_xcalloc(n ? n : 1, sizeof *plan);
@@ -1026,8 +1104,20 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
     for (size_t i = 0; i < n; i++) {
         if (plan[i].unchanged)
             continue;
+        /* What is replaced is counted here, inside the transaction: another
+         * import may have committed since the plan was made. */
+        if (plan[i].known)
+            results[i].previous_rows = asr_store_count_rows(s, plan[i].ds->id);
+        if (results[i].previous_rows > 0 && keep > 0) {
+            asr_dataset_state was;
+            const char *tag = asr_store_dataset_state(s, plan[i].ds->id, &was) == 0 && was.as_of[0]
+                                  ? was.as_of
+                                  : as_of;
+            if ((st = asr_store_snapshot_dataset(s, plan[i].ds, tag, keep, d)))
+                goto rollback;
+        }
         long long rows = 0;
-        asr_status one = load_one(s, m, &plan[i], limits, d, &rows);
+        asr_status one = load_one(s, m, &plan[i], limits, d, &rows, results[i].newest);
         results[i].rows = rows;
         if (one && one != ASR_E_DATA) {
             st = one; /* the store failed: stop now */
@@ -1040,10 +1130,19 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
         st = worst;
         goto rollback;
     }
+    int stopped = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!plan[i].unchanged)
+            stopped |= check_gates(gates, &plan[i], &results[i], as_of, d);
+    if (stopped) {
+        st = ASR_E_DATA;
+        goto rollback;
+    }
     for (size_t i = 0; i < n; i++) {
         if (plan[i].unchanged)
             continue;
-        asr_dataset_state now = {{0}, {0}, plan[i].size, results[i].rows};
+        asr_dataset_state now = {{0}, {0}, plan[i].size, results[i].rows, {0}};
+        memcpy(now.as_of, as_of, sizeof now.as_of);
         memcpy(now.sha256, plan[i].sha256, sizeof now.sha256);
         memcpy(now.schema_hash, plan[i].ds->schema_hash, sizeof now.schema_hash);
         if ((st = asr_store_record_dataset(s, plan[i].ds, plan[i].spec->path, &now, d)) ||
@@ -1081,7 +1180,7 @@ asr_status asr_import_files(const asr_import_opts *o, const asr_import_spec *spe
     if (st == ASR_OK)
         st = asr_store_open(o->db_path, ASR_STORE_CREATE, o->busy_ms, d, &s);
     if (st == ASR_OK)
-        st = asr_import_run(s, m, specs, n, &o->limits, d, results);
+        st = asr_import_run(s, m, specs, n, &o->limits, &o->policy, d, results);
     asr_store_close(s);
     asr_map_free(m);
     return st;

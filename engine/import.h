@@ -5,7 +5,10 @@
  * reported as file:line: column: 'value': reason. If any file has a problem,
  * nothing in the database changes (the attempt is still written to the import
  * log). A file identical to the one last imported, under the same map, is
- * recognised and left alone. Uses store, csv, json, map, date, sha256, diag. */
+ * recognised and left alone. Sanity gates stop an implausible export (a
+ * header and no rows, a steep fall in rows, a stale file) before it replaces
+ * anything, and the rows an import replaces are kept as a snapshot. Uses
+ * store, csv, json, map, date, sha256, diag. */
 #ifndef ASSURE_IMPORT_H
 #define ASSURE_IMPORT_H
 
@@ -25,20 +28,36 @@ typedef struct {
     size_t max_field;             /* largest CSV field in bytes; 0 = 1 MiB */
 } asr_import_limits;
 
+/* What an import keeps and checks beyond the rows themselves. */
+typedef struct {
+    const char *as_of;           /* the date of the data, YYYY-MM-DD; NULL: today */
+    const asr_gates *gates;      /* the sanity gates; NULL: the map's */
+    long keep_snapshots;         /* earlier snapshots kept per dataset; -1: the map's */
+    const char *const *accepted; /* gates let through this once, by name */
+    size_t n_accepted;
+} asr_import_policy;
+
 typedef enum { ASR_IMPORTED, ASR_UNCHANGED, ASR_NOT_IMPORTED } asr_import_outcome;
 
 typedef struct {
     asr_import_outcome outcome;
     long long rows;          /* rows now in the table */
-    long long previous_rows; /* rows before, or -1 if never imported */
+    long long previous_rows; /* rows it replaced (counted inside the transaction), or -1 */
+    char newest[11];         /* the newest date in the dataset's recency field, or "" */
 } asr_import_result;
 
 /* Imports specs[0..n) in one transaction. results (n entries) says what
- * happened to each. Returns ASR_OK, ASR_E_USAGE (unknown dataset, a dataset
- * named twice, unknown file type), ASR_E_NOINPUT (a file missing),
- * ASR_E_DATA (rejected rows), ASR_E_TEMP (database locked) or ASR_E_IO. */
+ * happened to each. Before anything is replaced the sanity gates look at
+ * each file (map.h): one set to stop that trips rejects the whole import
+ * (ASR_E_DATA, naming the file and the figures); one set to warn adds a
+ * warning. The rows each import replaces are kept as a snapshot
+ * (history_<dataset>). Returns ASR_OK, ASR_E_USAGE (unknown dataset, a
+ * dataset named twice, unknown file type), ASR_E_NOINPUT (a file missing),
+ * ASR_E_DATA (rejected rows or a gate), ASR_E_TEMP (database locked) or
+ * ASR_E_IO. policy may be NULL. */
 asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec *specs, size_t n,
-                          const asr_import_limits *limits, asr_diag *d, asr_import_result *results);
+                          const asr_import_limits *limits, const asr_import_policy *policy,
+                          asr_diag *d, asr_import_result *results);
 
 /* The whole import as one call, for the command line and the nightly run:
  * loads the map at map_path, opens (creating if need be) the database at
@@ -50,6 +69,7 @@ typedef struct {
     const char *db_path;
     int busy_ms;
     asr_import_limits limits;
+    asr_import_policy policy;
 } asr_import_opts;
 asr_status asr_import_files(const asr_import_opts *o, const asr_import_spec *specs, size_t n,
                             asr_diag *d, asr_import_result *results);

@@ -139,9 +139,44 @@ typedef struct {
     size_t n_fields;
     size_t *key; /* indexes into fields */
     size_t n_key;
+    /* The date field whose newest value says how current an export is (the
+     * stale-export gate reads it), or -1; and its own limit in days (0: the
+     * gate's). */
+    long recency;
+    long recency_days;
     char schema_hash[65]; /* of the declaration; a change rebuilds the table */
     asr_loc loc;
 } asr_dataset;
+
+/* Sanity gates (the nightly run's and import's checks that an export is
+ * plausible before it replaces what is stored): what each does when it
+ * trips, and its threshold. */
+typedef enum { ASR_GATE_OFF, ASR_GATE_WARN, ASR_GATE_STOP } asr_gate_action;
+typedef struct {
+    asr_gate_action action;
+    double threshold; /* row-drop: share (0..1); stale-export: days; findings-jump: factor */
+    long min;         /* findings-jump: the least rise that counts */
+} asr_gate;
+typedef enum {
+    ASR_GATE_EMPTY_EXPORT,  /* a header and no rows, replacing a dataset that has rows */
+    ASR_GATE_ROW_DROP,      /* rows fall by more than a share of the previous count */
+    ASR_GATE_STALE_EXPORT,  /* the export's own newest date is older than N days */
+    ASR_GATE_FINDINGS_JUMP, /* a rule's findings rise more than a factor from the last run */
+    ASR_N_GATES
+} asr_gate_id;
+typedef struct {
+    asr_gate gate[ASR_N_GATES];
+} asr_gates;
+extern const char *const asr_gate_names[ASR_N_GATES + 1]; /* NULL-terminated */
+/* The defaults: empty-export stop; row-drop stop above 50%; stale-export
+ * warn beyond 90 days; findings-jump warn above 3 times and at least 20 more. */
+void asr_gates_default(asr_gates *g);
+
+/* How much history the database keeps: runs (0 = no limit), days of runs
+ * (0 = no limit), and earlier snapshots of each dataset. */
+typedef struct {
+    long keep_runs, keep_days, keep_snapshots;
+} asr_retention;
 
 typedef struct {
     asr_arena arena;
@@ -168,6 +203,8 @@ typedef struct {
     size_t n_params;
     asr_dataset *datasets;
     size_t n_datasets;
+    asr_gates gates;
+    asr_retention retention;
 } asr_map;
 
 /* Loads path and every file it includes, validates the whole, and returns
@@ -179,6 +216,14 @@ asr_status asr_map_load(const char *path, asr_diag *d, asr_map **out);
 asr_status asr_map_load_string(const char *name, const char *text, asr_diag *d, asr_map **out);
 
 void asr_map_free(asr_map *m);
+
+/* Reads a 'gates' mapping (as the map and a job file write it) into g,
+ * over what g holds; problems go to d with their place. path names the
+ * node in messages. Returns the number of problems found. */
+struct asr_ynode;
+size_t asr_gates_read(const struct asr_ynode *node, const char *path, asr_gates *g, asr_diag *d);
+/* Sets the gate named `name` off; -1 if there is no such gate. */
+int asr_gates_accept(asr_gates *g, const char *name);
 
 /* Lookups; NULL when absent. */
 const asr_dataset *asr_map_dataset(const asr_map *m, const char *id);

@@ -56,11 +56,13 @@ typedef struct {
     item_list lines, principles, units, areas, sources, scales, datasets;
     asr_ynode **params; /* one mapping per file */
     size_t n_params;
+    asr_ynode **gates, **history; /* one mapping per file, applied in load order */
+    size_t n_gates, n_history;
 } loader;
 
-static const char *const top_keys[] = {"assure",     "include", "organisation", "lines",
-                                       "principles", "units",   "areas",        "sources",
-                                       "scales",     "params",  "datasets",     NULL};
+static const char *const top_keys[] = {
+    "assure",  "include", "organisation", "lines",    "principles", "units",   "areas",
+    "sources", "scales",  "params",       "datasets", "gates",      "history", NULL};
 
 /* ---- small helpers ---- */
 
@@ -439,6 +441,16 @@ static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, siz
         L->params = asr_xrealloc(L->params, (L->n_params + 1) * sizeof *L->params);
         L->params[L->n_params++] = params;
     }
+    asr_ynode *gates = asr_ymap_get(root, "gates");
+    if (gates && !asr_ynode_is_null(gates)) {
+        L->gates = asr_xrealloc(L->gates, (L->n_gates + 1) * sizeof *L->gates);
+        L->gates[L->n_gates++] = gates;
+    }
+    asr_ynode *history = asr_ymap_get(root, "history");
+    if (history && !asr_ynode_is_null(history)) {
+        L->history = asr_xrealloc(L->history, (L->n_history + 1) * sizeof *L->history);
+        L->history[L->n_history++] = history;
+    }
 }
 
 static void add_doc(loader *L, asr_ydoc *doc)
@@ -792,6 +804,134 @@ static void convert_params(loader *L)
     }
 }
 
+/* ---- gates and history ---- */
+
+const char *const asr_gate_names[ASR_N_GATES + 1] = {"empty-export", "row-drop", "stale-export",
+                                                     "findings-jump", NULL};
+
+void asr_gates_default(asr_gates *g)
+{
+    memset(g, 0, sizeof *g);
+    g->gate[ASR_GATE_EMPTY_EXPORT] = (asr_gate){ASR_GATE_STOP, 0, 0};
+    g->gate[ASR_GATE_ROW_DROP] = (asr_gate){ASR_GATE_STOP, 0.5, 0};
+    g->gate[ASR_GATE_STALE_EXPORT] = (asr_gate){ASR_GATE_WARN, 90, 0};
+    g->gate[ASR_GATE_FINDINGS_JUMP] = (asr_gate){ASR_GATE_WARN, 3, 20};
+}
+
+int asr_gates_accept(asr_gates *g, const char *name)
+{
+    for (int i = 0; i < ASR_N_GATES; i++)
+        if (strcmp(asr_gate_names[i], name) == 0) {
+            g->gate[i].action = ASR_GATE_OFF;
+            return 0;
+        }
+    return -1;
+}
+
+static int gate_action(const asr_ynode *v, asr_gate_action *out)
+{
+    static const char *const names[] = {"off", "warn", "stop"};
+    if (v->kind != ASR_YSCALAR)
+        return -1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v->text, names[i]) == 0)
+            return *out = (asr_gate_action)i, 0;
+    return -1;
+}
+
+/* A threshold: a positive number, whole or decimal. */
+static int gate_number(const asr_ynode *v, double *out)
+{
+    if (v->kind != ASR_YSCALAR || !v->plain || !is_decimal(v->text))
+        return -1;
+    *out = strtod(v->text, NULL);
+    return *out > 0 ? 0 : -1;
+}
+
+size_t asr_gates_read(const asr_ynode *node, const char *path, asr_gates *g, asr_diag *d)
+{
+    /* what each gate's threshold is called, and its bounds */
+    static const char *const what[ASR_N_GATES] = {NULL, "share", "days", "factor"};
+    static const double most[ASR_N_GATES] = {0, 1, 36500, 1e6};
+    size_t errors = d->errors;
+    if (node->kind != ASR_YMAP) {
+        asr_error(d, &node->loc, path, "expected a mapping of gate name to its setting");
+        return 1;
+    }
+    for (size_t i = 0; i < node->n; i++) {
+        const char *name = node->keys[i]->text;
+        const asr_ynode *v = node->items[i];
+        char p[200];
+        snprintf(p, sizeof p, "%s.%s", path, name);
+        int k = 0;
+        while (k < ASR_N_GATES && strcmp(asr_gate_names[k], name) != 0)
+            k++;
+        if (k == ASR_N_GATES) {
+            const char *hint = asr_did_you_mean(name, asr_gate_names);
+            asr_error(d, &node->keys[i]->loc, path,
+                      "no gate '%s'%s%s%s (gates: empty-export, "
+                      "row-drop, stale-export, findings-jump)",
+                      name, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            continue;
+        }
+        asr_gate *gt = &g->gate[k];
+        if (v->kind == ASR_YSCALAR) {
+            if (gate_action(v, &gt->action))
+                asr_error(d, &v->loc, p, "expected stop, warn or off, got '%s'", v->text);
+            continue;
+        }
+        if (v->kind != ASR_YMAP) {
+            asr_error(d, &v->loc, p, "expected stop, warn, off or a mapping with 'action'");
+            continue;
+        }
+        for (size_t j = 0; j < v->n; j++) {
+            const char *key = v->keys[j]->text;
+            const asr_ynode *x = v->items[j];
+            char pp[240];
+            snprintf(pp, sizeof pp, "%s.%s", p, key);
+            if (strcmp(key, "action") == 0) {
+                if (gate_action(x, &gt->action))
+                    asr_error(d, &x->loc, pp, "expected stop, warn or off");
+            } else if (what[k] && strcmp(key, what[k]) == 0) {
+                double t;
+                if (gate_number(x, &t) || t > most[k])
+                    asr_error(d, &x->loc, pp, "expected a number above 0 and at most %g", most[k]);
+                else
+                    gt->threshold = t;
+            } else if (k == ASR_GATE_FINDINGS_JUMP && strcmp(key, "min") == 0) {
+                double t;
+                if (gate_number(x, &t) || t != (double)(long)t)
+                    asr_error(d, &x->loc, pp, "expected a whole number above 0");
+                else
+                    gt->min = (long)t;
+            } else {
+                asr_error(d, &v->keys[j]->loc, p, "unknown key '%s' (this gate takes action%s%s%s)",
+                          key, what[k] ? " and " : "", what[k] ? what[k] : "",
+                          k == ASR_GATE_FINDINGS_JUMP ? " and min" : "");
+            }
+        }
+    }
+    return d->errors - errors;
+}
+
+static void convert_gates_history(loader *L)
+{
+    asr_map *m = L->m;
+    asr_gates_default(&m->gates);
+    for (size_t i = 0; i < L->n_gates; i++)
+        asr_gates_read(L->gates[i], "gates", &m->gates, L->d);
+    m->retention = (asr_retention){0, 0, 2};
+    static const char *const keys[] = {"keep_runs", "keep_days", "keep_snapshots", NULL};
+    for (size_t i = 0; i < L->n_history; i++) {
+        asr_ynode *h = L->history[i];
+        if (check_keys(L, h, "history", keys))
+            continue;
+        get_long(L, h, "keep_runs", "history", 0, 0, 1000000, &m->retention.keep_runs);
+        get_long(L, h, "keep_days", "history", 0, 0, 36500, &m->retention.keep_days);
+        get_long(L, h, "keep_snapshots", "history", 0, 0, 1000, &m->retention.keep_snapshots);
+    }
+}
+
 /* ---- datasets ---- */
 
 static int valid_column_name(const char *s)
@@ -976,10 +1116,52 @@ static void dataset_hash(asr_dataset *ds)
     asr_buf_free(&b);
 }
 
+/* recency: FIELD, or {field: FIELD, days: N}: the date field that says how
+ * current an export is, for the stale-export gate. */
+static void convert_recency(loader *L, asr_dataset *ds, asr_ynode *r, const char *path)
+{
+    ds->recency = -1;
+    if (!r || asr_ynode_is_null(r))
+        return;
+    char p[128];
+    path_of(p, sizeof p, "%s.recency", path);
+    asr_ynode *name = r;
+    if (r->kind == ASR_YMAP) {
+        static const char *const keys[] = {"field", "days", NULL};
+        if (check_keys(L, r, p, keys))
+            return;
+        name = asr_ymap_get(r, "field");
+        get_long(L, r, "days", p, 0, 1, 36500, &ds->recency_days);
+        if (!name) {
+            asr_error(L->d, &r->loc, p, "missing required value 'field'");
+            return;
+        }
+    }
+    if (name->kind != ASR_YSCALAR) {
+        asr_error(L->d, &name->loc, p, "expected the name of a date field, got %s",
+                  kind_word(name));
+        return;
+    }
+    for (size_t j = 0; j < ds->n_fields; j++)
+        if (strcmp(ds->fields[j].name, name->text) == 0) {
+            if (ds->fields[j].type != ASR_FT_DATE)
+                asr_error(L->d, &name->loc, p, "'%s' is not a date field", name->text);
+            else
+                ds->recency = (long)j;
+            return;
+        }
+    const char *hint =
+        asr_did_you_mean_ids(name->text, ds->fields, ds->n_fields, sizeof *ds->fields);
+    asr_error(L->d, &name->loc, p, "no field named '%s' in this dataset%s%s%s", name->text,
+              hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+}
+
 static void convert_datasets(loader *L)
 {
-    static const char *const keys[] = {"id", "title", "description", "key", "fields", NULL};
-    static const char *const reserved[] = {"map_", "assure_", "sqlite_", NULL};
+    static const char *const keys[] = {"id",     "title",   "description", "key",
+                                       "fields", "recency", NULL};
+    static const char *const reserved[] = {"map_",     "assure_",   "sqlite_",
+                                           "history_", "previous_", NULL};
     asr_map *m = L->m;
     m->datasets = asr_arena_alloc(&m->arena, L->datasets.n * sizeof *m->datasets);
     for (size_t i = 0; i < L->datasets.n; i++) {
@@ -999,7 +1181,9 @@ static void convert_datasets(loader *L)
             if (bad) {
                 asr_error(L->d, &asr_ymap_get(n, "id")->loc, fp,
                           "'%s' is not a valid dataset id: use lower-case letters, digits and "
-                          "'_', starting with a letter, and not starting map_, assure_ or sqlite_",
+                          "'_', starting with a letter, and not starting map_, assure_, sqlite_, "
+                          "history_ "
+                          "or previous_",
                           ds->id);
                 ds->id = NULL;
             }
@@ -1066,6 +1250,7 @@ static void convert_datasets(loader *L)
                 ds->key[ds->n_key++] = j;
             }
         }
+        convert_recency(L, ds, asr_ymap_get(n, "recency"), p);
         dataset_hash(ds);
     }
 }
@@ -1228,6 +1413,7 @@ static asr_status finish(loader *L, asr_map **out)
         convert_scales(L);
         convert_params(L);
         convert_datasets(L);
+        convert_gates_history(L);
         check_references(L);
         map_hash(L);
     }
@@ -1242,6 +1428,8 @@ static asr_status finish(loader *L, asr_map **out)
     free(L->scales.items);
     free(L->datasets.items);
     free(L->params);
+    free(L->gates);
+    free(L->history);
     for (size_t i = 0; i < L->n_refs; i++)
         free(L->refs[i].path);
     free(L->refs);

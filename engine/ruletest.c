@@ -621,7 +621,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_import_result *ir = asr_xcalloc(c->n_data + 1, sizeof *ir);
         size_t from = d->count;
         if (st == ASR_OK)
-            st = asr_import_run(s, m, specs, c->n_data, NULL, d, ir);
+            st = asr_import_run(s, m, specs, c->n_data, NULL, NULL, d, ir);
         for (size_t i = 0; i < c->n_data; i++)
             if (paths[i])
                 relocate(d, from, paths[i], locs[i], nrows[i]);

@@ -553,7 +553,8 @@ int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state
     int found = -1;
     memset(out, 0, sizeof *out);
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT schema_hash, sha256, size, rows FROM assure_datasets WHERE id=?",
+                           "SELECT schema_hash, sha256, size, rows, coalesce(as_of, "
+                           "substr(imported_at, 1, 10)) FROM assure_datasets WHERE id=?",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_text(st, 1, dataset, -1, SQLITE_STATIC);
@@ -563,6 +564,8 @@ int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state
         snprintf(out->sha256, sizeof out->sha256, "%s", (const char *)sqlite3_column_text(st, 1));
         out->size = sqlite3_column_int64(st, 2);
         out->rows = sqlite3_column_int64(st, 3);
+        const unsigned char *a = sqlite3_column_text(st, 4);
+        snprintf(out->as_of, sizeof out->as_of, "%s", a ? (const char *)a : "");
         found = 0;
     }
     sqlite3_finalize(st);
@@ -666,10 +669,85 @@ asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const c
     now_utc(now);
     int rc = run(s,
                  "INSERT OR REPLACE INTO assure_datasets(id, schema_hash, file, size, sha256, "
-                 "rows, imported_at) VALUES(?,?,?,?,?,?,?)",
-                 "tttitit", ds->id, ds->schema_hash, file, (long)st->size, st->sha256,
-                 (long)st->rows, now);
+                 "rows, imported_at, as_of) VALUES(?,?,?,?,?,?,?,?)",
+                 "tttitittt", ds->id, ds->schema_hash, file, (long)st->size, st->sha256,
+                 (long)st->rows, now, st->as_of[0] ? st->as_of : NULL);
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the import");
+}
+
+long long asr_store_count_rows(asr_store *s, const char *dataset)
+{
+    if (!asr_store_has_table(s, dataset))
+        return -1;
+    char *q = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", dataset);
+    long long n = query_int(s, q, NULL);
+    sqlite3_free(q);
+    return n;
+}
+
+/* The table's column names, in order, comma-joined (without _snapshot). */
+static char *column_list(asr_store *s, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    asr_buf b = {0};
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name FROM pragma_table_xinfo(?) WHERE name <> '_snapshot' "
+                           "ORDER BY cid",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char *q = sqlite3_mprintf("%s\"%w\"", b.len ? "," : "",
+                                      (const char *)sqlite3_column_text(st, 0));
+            asr_buf_adds(&b, q);
+            sqlite3_free(q);
+        }
+    }
+    sqlite3_finalize(st);
+    return b.data ? b.data : asr_xstrdup("");
+}
+
+asr_status asr_store_snapshot_dataset(asr_store *s, const asr_dataset *ds, const char *tag,
+                                      long keep, asr_diag *d)
+{
+    if (keep <= 0 || !asr_store_has_table(s, ds->id))
+        return ASR_OK;
+    char hist[128], prev[128];
+    snprintf(hist, sizeof hist, "history_%s", ds->id);
+    snprintf(prev, sizeof prev, "previous_%s", ds->id);
+    char *cols = column_list(s, ds->id);
+    asr_status st = ASR_OK;
+    char *q;
+    if (asr_store_has_table(s, hist)) {
+        char *old = column_list(s, hist);
+        int same = strcmp(old, cols) == 0;
+        free(old);
+        if (!same) {
+            q = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\"; DROP TABLE \"%w\";", prev, hist);
+            st = exec(s, d, q, "keeping a snapshot of the dataset");
+            sqlite3_free(q);
+        }
+    }
+    if (st == ASR_OK && !asr_store_has_table(s, hist)) {
+        q = sqlite3_mprintf("CREATE TABLE \"%w\" AS SELECT '' AS _snapshot, %s FROM \"%w\" "
+                            "WHERE 0; CREATE INDEX \"%w_snapshot\" ON \"%w\"(_snapshot);"
+                            "CREATE VIEW IF NOT EXISTS \"%w\" AS SELECT * FROM \"%w\" WHERE "
+                            "_snapshot = (SELECT max(_snapshot) FROM \"%w\");",
+                            hist, cols, ds->id, hist, hist, prev, hist, hist);
+        st = exec(s, d, q, "keeping a snapshot of the dataset");
+        sqlite3_free(q);
+    }
+    if (st == ASR_OK) {
+        /* one snapshot per date: a second import on the same day replaces it */
+        q = sqlite3_mprintf("DELETE FROM \"%w\" WHERE _snapshot = %Q;"
+                            "INSERT INTO \"%w\" SELECT %Q, %s FROM \"%w\";"
+                            "DELETE FROM \"%w\" WHERE _snapshot NOT IN (SELECT DISTINCT "
+                            "_snapshot FROM \"%w\" ORDER BY _snapshot DESC LIMIT %ld);",
+                            hist, tag, hist, tag, cols, ds->id, hist, hist, keep);
+        st = exec(s, d, q, "keeping a snapshot of the dataset");
+        sqlite3_free(q);
+    }
+    free(cols);
+    return st;
 }
 
 asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *d)

@@ -68,6 +68,7 @@ typedef struct {
     char sha256[65];
     long long size;
     long long rows;
+    char as_of[11]; /* the date of the data ("" when unknown: the import day stands in) */
 } asr_dataset_state;
 int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state *out);
 
@@ -84,6 +85,18 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
 /* Records what the dataset's table now holds. */
 asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const char *file,
                                     const asr_dataset_state *st, asr_diag *d);
+
+/* Rows now in the dataset's table; -1 if it has none. */
+long long asr_store_count_rows(asr_store *s, const char *dataset);
+
+/* Keeps the rows of the dataset's table, before they are replaced, as a
+ * snapshot: copied into history_<id> with a _snapshot column holding tag
+ * (the as-of date of that data); only the newest `keep` snapshots stay.
+ * The view previous_<id> shows the newest. When the table's columns have
+ * changed (its declaration did), earlier snapshots no longer fit and are
+ * dropped. Inside the import's transaction. */
+asr_status asr_store_snapshot_dataset(asr_store *s, const asr_dataset *ds, const char *tag,
+                                      long keep, asr_diag *d);
 
 /* Records the hash of the map the map_* tables were written from. */
 asr_status asr_store_set_map_hash(asr_store *s, const char *map_hash, asr_diag *d);

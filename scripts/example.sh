@@ -21,7 +21,7 @@ echo "== Importing the tracker exports into $db"
 # Each export is named after the dataset it fills.
 files=()
 for f in "$data"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
-build/assure import --map "$map" --db "$db" "${files[@]}"
+build/assure import --map "$map" --db "$db" --as-of 2022-10-03 "${files[@]}"
 
 echo
 echo "== Exception list"

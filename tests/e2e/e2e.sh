@@ -263,12 +263,54 @@ case_import_identical_again_changes_nothing_c7() {
 case_import_replaces_snapshot() {
     good_db
     printf 'Action ID,Area,Priority,Due\nA-100,vetting,low,2024-01-01\n' >"$T/new.csv"
+    # 1 row for 3 is a fall of 67%: the row-drop gate stops it unless accepted
     run import --map "$MAP" --db "$T/db" actions="$T/new.csv"
+    expect_rc 65
+    expect_err "new.csv: error: gate row-drop: 1 row would replace 3 in actions: a fall of 67%"
+    [ "$(sql "$T/db" "SELECT count(*) FROM actions")" = 3 ] || fail "the gate let rows be replaced"
+    run import --map "$MAP" --db "$T/db" --accept-gate row-drop actions="$T/new.csv"
     expect_rc 0
     expect_out "actions                  1 row from"
     expect_out "(replacing 3)"
     [ "$(sql "$T/db" "SELECT group_concat(action_id) FROM actions")" = A-100 ] || fail "not replaced"
     [ "$(sql "$T/db" "SELECT count(*) FROM engagements")" = 2 ] || fail "other dataset touched"
+    # the rows replaced are kept as the previous snapshot
+    [ "$(sql "$T/db" "SELECT count(*) FROM previous_actions")" = 3 ] || fail "no snapshot kept"
+}
+
+case_import_gate_empty_export() {
+    good_db
+    before=$(db_state "$T/db")
+    printf 'Action ID,Area,Priority,Due\n' >"$T/empty.csv"
+    run import --map "$MAP" --db "$T/db" actions="$T/empty.csv"
+    expect_rc 65
+    expect_err "empty.csv: error: gate empty-export: the export has no rows and would replace the 3 rows of actions; nothing was imported"
+    expect_err "--accept-gate empty-export"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "stored data changed after a gate stopped the import"
+    run import --map "$MAP" --db "$T/db" --accept-gate empty-export actions="$T/empty.csv"
+    expect_rc 0
+    [ "$(sql "$T/db" "SELECT count(*) FROM actions")" = 0 ] || fail "an accepted empty export was not imported"
+    run import --map "$MAP" --db "$T/db" --accept-gate emptyexport actions="$T/empty.csv"
+    expect_rc 64
+    expect_err "--accept-gate: no gate 'emptyexport'; did you mean 'empty-export'?"
+}
+
+case_import_gate_stale_export() {
+    good_db
+    # the test data's newest date is 2023-01-15: stale (a warning) against 2024,
+    # current against 2023-02-01; a map can make the gate stop the import
+    printf 'Action ID,Area,Priority,Due\nA-001,vetting,low,2023-01-15\nA-002,vetting,low,2023-01-10\nA-003,vetting,low,2023-01-01\n' >"$T/a.csv"
+    run import --map "$MAP" --db "$T/db" --as-of 2024-06-01 actions="$T/a.csv"
+    expect_rc 0
+    expect_err "a.csv: warning: gate stale-export: the newest Due in the export is 2023-01-15, 503 days before the as-of date 2024-06-01 (more than 90)"
+    printf 'Action ID,Area,Priority,Due\nA-001,vetting,low,2023-01-16\nA-002,vetting,low,2023-01-10\nA-003,vetting,low,2023-01-01\n' >"$T/b.csv"
+    run import --map "$MAP" --db "$T/db" --as-of 2023-02-01 actions="$T/b.csv"
+    expect_rc 0
+    expect_no_err "stale-export"
+    sed 's/^assure: 1$/assure: 1\ngates: {stale-export: {action: stop, days: 30}}/' "$MAP" >"$T/map.yaml"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2024-06-01 actions="$T/a.csv"
+    expect_rc 65
+    expect_err "gate stale-export: the newest Due in the export is 2023-01-15, 503 days before the as-of date 2024-06-01 (more than 30); nothing was imported"
 }
 
 case_import_bom_crlf_quoted_newlines_c4_c5_c9() {

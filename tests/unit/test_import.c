@@ -53,7 +53,7 @@ static asr_status import(size_t n, const asr_import_spec *specs)
     asr_store *s = NULL;
     asr_status st = asr_store_open(db_path, ASR_STORE_CREATE, 100, &d, &s);
     if (st == ASR_OK)
-        st = asr_import_run(s, map, specs, n, NULL, &d, results);
+        st = asr_import_run(s, map, specs, n, NULL, NULL, &d, results);
     asr_store_close(s);
     return st;
 }
