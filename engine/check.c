@@ -226,8 +226,17 @@ asr_status asr_check_outcome(const asr_check *c)
 asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *output, FILE *stream,
                            int color, asr_diag *d)
 {
-    asr_report rep = {c->map,     c->as_of,    c->rules_hash, c->rules, c->run,
-                      c->n_rules, c->findings, c->n_findings, c->spool, c->elapsed_ms};
+    asr_report rep = {.map = c->map,
+                      .as_of = c->as_of,
+                      .rules_hash = c->rules_hash,
+                      .rules = c->rules,
+                      .ran = c->run,
+                      .n_rules = c->n_rules,
+                      .findings = c->findings,
+                      .n_findings = c->n_findings,
+                      .spool = c->spool,
+                      .elapsed_ms = c->elapsed_ms,
+                      .previous = &c->previous};
     if (!output) {
         if (asr_report_write(&rep, fmt, stream, color) || fflush(stream) != 0)
             return ASR_E_IO;

@@ -10,5 +10,6 @@ extern const asr_verb asr_verb_validate;
 extern const asr_verb asr_verb_import;
 extern const asr_verb asr_verb_check;
 extern const asr_verb asr_verb_test;
+extern const asr_verb asr_verb_run;
 
 #endif

@@ -130,6 +130,20 @@ asr_status asr_history_list(asr_store *s, asr_run_info **out, size_t *n, asr_dia
     return status;
 }
 
+long long asr_history_rule_findings(asr_store *s, int64_t id, const char *rule, asr_diag *d)
+{
+    asr_stmt *st = asr_stmt_new(
+        s, "SELECT findings FROM assure_run_rules WHERE run = ?1 AND rule = ?2 AND status = 'ok'",
+        d);
+    if (!st)
+        return -1;
+    asr_stmt_bind_int(st, 1, id);
+    asr_stmt_bind_text(st, 2, rule);
+    long long n = asr_stmt_step(st, d, "reading the run history") == 1 ? asr_stmt_int(st, 0) : -1;
+    asr_stmt_free(st);
+    return n;
+}
+
 char *asr_history_manifest(asr_store *s, int64_t id, asr_diag *d)
 {
     if (!asr_history_present(s))
@@ -442,18 +456,76 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
     if (asr_stmt_step(up, d, "recording the run") < 0)
         st = asr_stmt_status(up);
     asr_stmt_free(up);
-    if (st == ASR_OK)
-        st = asr_store_commit(r->s, d);
     if (st == ASR_OK && info)
         st = asr_history_get(r->s, r->run, info, d);
+    if (st == ASR_OK)
+        return ASR_OK;
+fail:
+    asr_history_abort(r);
+    return st;
+}
+
+asr_status asr_history_commit(asr_history_recorder *r, asr_diag *d)
+{
+    asr_status st = asr_store_commit(r->s, d);
+    if (st != ASR_OK)
+        asr_store_rollback(r->s);
     asr_stmt_free(r->insert);
     asr_buf_free(&r->evidence);
     asr_diag_free(&r->errors);
     free(r);
     return st;
-fail:
-    asr_history_abort(r);
-    return st;
+}
+
+asr_status asr_history_add_input(asr_history_recorder *r, const char *kind, const char *name,
+                                 const char *sha256, asr_diag *d)
+{
+    asr_stmt *st =
+        asr_stmt_new(r->s, "INSERT OR REPLACE INTO assure_run_inputs VALUES(?1, ?2, ?3, ?4)", d);
+    if (!st)
+        return ASR_E_IO;
+    asr_stmt_bind_int(st, 1, r->run);
+    asr_stmt_bind_text(st, 2, kind);
+    asr_stmt_bind_text(st, 3, name);
+    asr_stmt_bind_text(st, 4, sha256);
+    asr_status status =
+        asr_stmt_step(st, d, "recording the run") < 0 ? asr_stmt_status(st) : ASR_OK;
+    asr_stmt_free(st);
+    return status;
+}
+
+asr_status asr_history_set_manifest(asr_history_recorder *r, const char *manifest, asr_diag *d)
+{
+    asr_stmt *st = asr_stmt_new(r->s, "UPDATE assure_runs SET manifest = ?2 WHERE id = ?1", d);
+    if (!st)
+        return ASR_E_IO;
+    asr_stmt_bind_int(st, 1, r->run);
+    asr_stmt_bind_text(st, 2, manifest);
+    asr_status status =
+        asr_stmt_step(st, d, "recording the run") < 0 ? asr_stmt_status(st) : ASR_OK;
+    asr_stmt_free(st);
+    return status;
+}
+
+asr_status asr_history_inputs(asr_store *s, int64_t id,
+                              void (*fn)(void *ud, const char *kind, const char *name,
+                                         const char *sha256),
+                              void *ud, asr_diag *d)
+{
+    if (!asr_history_present(s))
+        return ASR_OK;
+    asr_stmt *st = asr_stmt_new(
+        s, "SELECT kind, name, sha256 FROM assure_run_inputs WHERE run = ?1 ORDER BY kind, name",
+        d);
+    if (!st)
+        return ASR_E_IO;
+    asr_stmt_bind_int(st, 1, id);
+    int rc;
+    while ((rc = asr_stmt_step(st, d, "reading the run history")) == 1)
+        fn(ud, asr_stmt_text(st, 0), asr_stmt_text(st, 1), asr_stmt_text(st, 2));
+    asr_status status = rc < 0 ? asr_stmt_status(st) : ASR_OK;
+    asr_stmt_free(st);
+    return status;
 }
 
 void asr_history_abort(asr_history_recorder *r)
@@ -606,6 +678,7 @@ asr_status asr_history_prune(asr_store *s, long keep_runs, long keep_days, const
         "DESC LIMIT ?1)) OR (?2 > 0 AND julianday(as_of) < julianday(?3) - ?2))",
         "DELETE FROM assure_run_findings WHERE run IN (SELECT id FROM temp.assure_prune)",
         "DELETE FROM assure_run_rules WHERE run IN (SELECT id FROM temp.assure_prune)",
+        "DELETE FROM assure_run_inputs WHERE run IN (SELECT id FROM temp.assure_prune)",
         "DELETE FROM assure_runs WHERE id IN (SELECT id FROM temp.assure_prune)",
         /* a fingerprint no kept run has seen is forgotten: if it comes back, it is new */
         "DELETE FROM assure_findings WHERE last_run < (SELECT min(id) FROM assure_runs)",

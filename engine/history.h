@@ -57,6 +57,9 @@ asr_status asr_history_on_or_before(asr_store *s, const char *date, asr_run_info
 /* Every run, oldest first. Free *out with free(). */
 asr_status asr_history_list(asr_store *s, asr_run_info **out, size_t *n, asr_diag *d);
 
+/* The findings rule `rule` had in run id, or -1 if it did not run then. */
+long long asr_history_rule_findings(asr_store *s, int64_t id, const char *rule, asr_diag *d);
+
 /* The manifest recorded with run id (JSON), or NULL. Caller frees. */
 char *asr_history_manifest(asr_store *s, int64_t id, asr_diag *d);
 
@@ -87,14 +90,31 @@ int64_t asr_history_run_id(const asr_history_recorder *r);
 /* Adds one finding of a rule (classified: its state set). */
 void asr_history_add(asr_history_recorder *r, const asr_rule *rule, const asr_finding *f);
 
-/* Completes the run: each rule's outcome; the findings of rules that failed
+/* Completes the run inside its transaction (asr_history_commit makes it
+ * stay): each rule's outcome; the findings of rules that failed
  * dropped and their previous ones carried; resolved rows for the findings
  * of rules that ran whose fingerprints the previous run had and this one
- * has not; first-seen dates; the counts and the manifest; then COMMIT.
- * *info gets the run as recorded. */
+ * has not; first-seen dates; the counts and the manifest. *info gets the run
+ * as it will be recorded; on failure r is rolled back and freed. */
 asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *rules, const int *ran,
                               size_t n, const char *rules_hash, int outcome, const char *manifest,
                               asr_run_info *info, asr_diag *d);
+
+asr_status asr_history_commit(asr_history_recorder *r, asr_diag *d); /* frees r */
+
+/* What a replay compares, recorded with the run: each input by kind (map,
+ * rule, data, engine, output) and name, with its SHA-256 (or version). */
+asr_status asr_history_add_input(asr_history_recorder *r, const char *kind, const char *name,
+                                 const char *sha256, asr_diag *d);
+/* Replaces the run's manifest (before commit). */
+asr_status asr_history_set_manifest(asr_history_recorder *r, const char *manifest, asr_diag *d);
+
+/* The inputs recorded with run id: fn(ud, kind, name, sha256) for each, in
+ * kind and name order. */
+asr_status asr_history_inputs(asr_store *s, int64_t id,
+                              void (*fn)(void *ud, const char *kind, const char *name,
+                                         const char *sha256),
+                              void *ud, asr_diag *d);
 
 /* Rolls back: nothing of the run stays. Frees r. Safe on NULL. */
 void asr_history_abort(asr_history_recorder *r);

@@ -13,10 +13,7 @@
 #include "util.h"
 
 static const asr_verb *const verbs[] = {
-    &asr_verb_validate,
-    &asr_verb_import,
-    &asr_verb_check,
-    &asr_verb_test,
+    &asr_verb_validate, &asr_verb_import, &asr_verb_check, &asr_verb_test, &asr_verb_run,
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 

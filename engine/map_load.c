@@ -360,19 +360,6 @@ static void gather_list(loader *L, asr_ynode *root, const char *key, item_list *
         list_push(list, v->items[i], i);
 }
 
-static char *resolve_relative(const char *from_file, const char *rel)
-{
-    if (rel[0] == '/')
-        return asr_xstrdup(rel);
-    const char *slash = strrchr(from_file, '/');
-    if (!slash)
-        return asr_xstrdup(rel);
-    asr_buf b = {0};
-    asr_buf_add(&b, from_file, (size_t)(slash - from_file) + 1);
-    asr_buf_adds(&b, rel);
-    return b.data;
-}
-
 static asr_status load_file(loader *L, const char *path, const char *const *chain, size_t depth,
                             const asr_loc *included_at);
 
@@ -413,7 +400,7 @@ static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, siz
                     asr_error(L->d, &e->loc, p, "expected a file name, got %s", kind_word(e));
                     continue;
                 }
-                char *target = resolve_relative(doc->name, e->text);
+                char *target = asr_path_relative(doc->name, e->text);
                 load_file(L, target, next, depth + 1, &e->loc);
                 free(target);
             }

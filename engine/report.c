@@ -7,6 +7,7 @@
 
 #include "store.h"
 #include "util.h"
+#include "wire.h"
 
 static const char *const severity_order[] = {"high", "medium", "low"};
 
@@ -27,6 +28,17 @@ typedef struct {
 static counts count(const asr_report *r)
 {
     counts c = {{0}, 0, 0, 0};
+    if (r->recorded) {
+        /* the run as recorded: its findings (waived ones apart) */
+        for (size_t i = 0; i < r->n_rules; i++) {
+            c.rules_run += r->ran[i] != 0;
+            c.rules_failed += r->ran[i] && r->rules[i].fail != ASR_FAIL_NONE;
+        }
+        c.findings = (size_t)r->recorded->findings;
+        for (int k = 0; k < 3; k++)
+            c.by_severity[k] = (size_t)r->recorded->by_severity[k];
+        return c;
+    }
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->ran[i])
             continue;
@@ -40,6 +52,81 @@ static counts count(const asr_report *r)
             c.by_severity[k] += r->rules[i].by_severity[k];
     }
     return c;
+}
+
+/* ---- findings of a recorded run ---- */
+
+/* The index of the rule with this id in r->rules, or n_rules. */
+static size_t rule_index(const asr_report *r, const size_t *by_id, const char *id)
+{
+    size_t lo = 0, hi = r->n_rules;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        const char *m = r->rules[by_id[mid]].rule.id ? r->rules[by_id[mid]].rule.id : "";
+        int c = strcmp(m, id);
+        if (c == 0)
+            return by_id[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return r->n_rules;
+}
+
+/* Calls fn for each finding of the recorded run (which: current or
+ * resolved), in the exception list's order, with f->rule set. Findings of
+ * rules this run does not know are skipped. Non-zero on a read error. */
+static int each_recorded(const asr_report *r, asr_history_which which,
+                         void (*fn)(void *ud, const asr_finding *f), void *ud)
+{
+    asr_diag d;
+    asr_diag_init(&d, 1);
+    asr_history_iter *it = NULL;
+    size_t *by_id = asr_rule_results_by_id(r->rules, r->n_rules);
+    int bad = asr_history_findings(r->store, r->recorded->id, which, &d, &it) != ASR_OK;
+    asr_finding f;
+    const char *rule_id;
+    int rc = 0;
+    while (!bad && (rc = asr_history_next(it, &f, &rule_id, &d)) == 1) {
+        f.rule = rule_index(r, by_id, rule_id);
+        if (f.rule < r->n_rules)
+            fn(ud, &f);
+    }
+    asr_history_iter_free(it);
+    free(by_id);
+    asr_diag_free(&d);
+    return bad || rc < 0;
+}
+
+typedef struct {
+    asr_finding *items;
+    size_t n, cap;
+    asr_buf msg;
+} finding_list;
+
+/* Keeps a copy: the iterator's strings do not outlive the next row. */
+static void keep_copy(void *ud, const asr_finding *f)
+{
+    finding_list *l = ud;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 64;
+        l->items = asr_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    asr_finding_encode(&l->msg, f);
+    asr_wire_msg m;
+    asr_wire_parse(l->msg.data, l->msg.len, &m);
+    asr_finding *copy = &l->items[l->n++];
+    asr_finding_decode(&m, asr_xmalloc(asr_finding_decode_size(&m)), copy);
+    copy->rule = f->rule;
+}
+
+static void free_list(finding_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->items[i].evidence); /* the block holding the finding's strings */
+    free(l->items);
+    asr_buf_free(&l->msg);
 }
 
 /* ---- text ---- */
@@ -83,6 +170,14 @@ static void write_text(const asr_report *r, FILE *out, int color)
     static const char *const sev_colour[3] = {"\033[1;31m", "\033[1;33m", "\033[1;36m"};
     const char *reset = color ? "\033[0m" : "";
     counts c = count(r);
+    finding_list held = {0};
+    const asr_finding *findings = r->findings;
+    size_t n_findings = r->n_findings;
+    if (r->store && r->recorded) {
+        each_recorded(r, ASR_HIST_CURRENT, keep_copy, &held);
+        findings = held.items;
+        n_findings = held.n;
+    }
     fprintf(out, "Exception list for %s, as of %s\n", r->map->org_name, r->as_of);
     fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
             c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s", c.by_severity[0],
@@ -91,12 +186,21 @@ static void write_text(const asr_report *r, FILE *out, int color)
         fprintf(out, "; %zu rule%s FAILED (see the end)", c.rules_failed,
                 c.rules_failed == 1 ? "" : "s");
     fputs("\n", out);
+    if (r->recorded && !r->check_form)
+        fprintf(out,
+                "Run %lld: %lld new, %lld recurring, %lld reopened, %lld resolved since the "
+                "previous run\n",
+                (long long)r->recorded->id, r->recorded->new_, r->recorded->recurring,
+                r->recorded->reopened, r->recorded->resolved);
+    else if (r->previous && r->previous->id)
+        fprintf(out, "Compared with run %lld, as of %s\n", (long long)r->previous->id,
+                r->previous->as_of);
 
-    text_row *rows = asr_xcalloc(r->n_findings ? r->n_findings : 1, sizeof *rows);
+    text_row *rows = asr_xcalloc(n_findings ? n_findings : 1, sizeof *rows);
     asr_bg_memo memo = {0};
     size_t rule_w = 4, subj_w = 7;
-    for (size_t i = 0; i < r->n_findings; i++) {
-        const asr_finding *f = &r->findings[i];
+    for (size_t i = 0; i < n_findings; i++) {
+        const asr_finding *f = &findings[i];
         rows[i].f = f;
         rows[i].sev = asr_severity_index(severity_of(r, f));
         rows[i].bg = asr_business_group_name(r->map, f, &memo);
@@ -111,11 +215,11 @@ static void write_text(const asr_report *r, FILE *out, int color)
     }
     rule_w = rule_w > 28 ? 28 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
-    qsort(rows, r->n_findings, sizeof *rows, cmp_text_row);
+    qsort(rows, n_findings, sizeof *rows, cmp_text_row);
 
     int sev = -1;
     const char *bg = (const char *)-1;
-    for (size_t i = 0; i < r->n_findings; i++) {
+    for (size_t i = 0; i < n_findings; i++) {
         const asr_finding *f = rows[i].f;
         if (rows[i].sev != sev) {
             sev = rows[i].sev;
@@ -180,6 +284,7 @@ static void write_text(const asr_report *r, FILE *out, int color)
     }
     if (c.findings == 0 && !c.rules_failed)
         fputs("\nNo exceptions.\n", out);
+    free_list(&held);
 }
 
 /* ---- the findings, as CSV or JSON ---- */
@@ -188,9 +293,42 @@ static void write_text(const asr_report *r, FILE *out, int color)
  * workers formatted, copied from the spool, or the findings held here,
  * formatted now -- the same bytes either way. JSON drops the comma before
  * the first finding. Non-zero if the spool could not be read. */
+typedef struct {
+    const asr_report *r;
+    asr_format fmt;
+    FILE *out;
+    asr_buf b;
+    asr_bg_memo memo;
+    size_t skip;
+} stream_ctx;
+
+static void stream_one(void *ud, const asr_finding *f)
+{
+    stream_ctx *x = ud;
+    asr_findfmt_write(&x->b, x->fmt, x->r->map, &x->r->rules[f->rule].rule, f, &x->memo);
+    if (x->b.len >= (64u << 10)) {
+        fwrite(x->b.data + x->skip, 1, x->b.len - x->skip, x->out);
+        asr_buf_clear(&x->b);
+        x->skip = 0;
+    }
+}
+
+/* The findings of a recorded run (current or resolved), streamed. */
+static int stream_recorded(const asr_report *r, asr_history_which which, asr_format fmt, FILE *out)
+{
+    stream_ctx x = {r, fmt, out, {0}, {0}, fmt == ASR_FMT_JSON ? 1 : 0};
+    int rc = each_recorded(r, which, stream_one, &x);
+    if (x.b.len > x.skip)
+        fwrite(x.b.data + x.skip, 1, x.b.len - x.skip, out);
+    asr_buf_free(&x.b);
+    return rc;
+}
+
 static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
 {
     size_t skip = fmt == ASR_FMT_JSON ? 1 : 0;
+    if (r->store && r->recorded)
+        return stream_recorded(r, ASR_HIST_CURRENT, fmt, out);
     if (!r->spool) {
         asr_buf b = {0};
         asr_bg_memo memo = {0};
@@ -300,6 +438,22 @@ static void json_header(const asr_report *r, FILE *out, const char *indent, cons
     fprintf(out, ",%s%s\"as_of\": \"%s\",%s", nl, indent, r->as_of, nl);
     fprintf(out, "%s\"map_hash\": \"%s\",%s", indent, r->map->hash, nl);
     fprintf(out, "%s\"rules_hash\": \"%s\",%s", indent, r->rules_hash, nl);
+    if ((r->recorded && !r->check_form) || (r->previous && r->previous->id)) {
+        fprintf(out, "%s\"history\": {", indent);
+        const char *sep = "";
+        if (r->recorded && !r->check_form) {
+            fprintf(out,
+                    "\"run\": %lld, \"new\": %lld, \"recurring\": %lld, \"reopened\": %lld, "
+                    "\"resolved\": %lld, \"waived\": %lld",
+                    (long long)r->recorded->id, r->recorded->new_, r->recorded->recurring,
+                    r->recorded->reopened, r->recorded->resolved, r->recorded->waived);
+            sep = ", ";
+        }
+        if (r->previous && r->previous->id)
+            fprintf(out, "%s\"compared_with\": %lld, \"compared_as_of\": \"%s\"", sep,
+                    (long long)r->previous->id, r->previous->as_of);
+        fprintf(out, "},%s", nl);
+    }
     fprintf(out,
             "%s\"counts\": {\"findings\": %zu, \"rules_run\": %zu, \"rules_failed\": %zu, "
             "\"by_severity\": {\"high\": %zu, \"medium\": %zu, \"low\": %zu}, "
@@ -344,6 +498,13 @@ static void write_json(const asr_report *r, FILE *out, int *rc)
         json_failure(&r->rules[i], out, 0);
     }
     fputs(any ? "\n  ],\n" : "],\n", out);
+    if (r->store && r->recorded && !r->check_form) {
+        /* what this run no longer finds: resolved since the run before */
+        fputs("  \"resolved\": [", out);
+        if (stream_recorded(r, ASR_HIST_RESOLVED, ASR_FMT_JSON, out))
+            *rc = 1;
+        fputs(r->recorded->resolved ? "\n  ],\n" : "],\n", out);
+    }
     fprintf(out, "  \"timing\": {\"elapsed_ms\": %.1f}\n}\n", r->elapsed_ms);
 }
 
@@ -359,6 +520,9 @@ static void write_jsonl(const asr_report *r, FILE *out, int *rc)
         json_failure(&r->rules[i], out, 1);
         fputs("\n", out);
     }
+    if (r->store && r->recorded && !r->check_form &&
+        stream_recorded(r, ASR_HIST_RESOLVED, ASR_FMT_JSONL, out))
+        *rc = 1;
     fprintf(out, "{\"type\": \"timing\", \"elapsed_ms\": %.1f}\n", r->elapsed_ms);
 }
 

@@ -3,14 +3,16 @@
  * and JSON Lines for streams. Output is deterministic: the same findings give
  * the same bytes, apart from the timing fields. Findings are the structs of
  * a run, or (CSV and JSON) the bytes workers formatted, kept in a spool;
- * counts come from the rules' results either way. Uses runner (results),
- * findfmt, spool, map. */
+ * counts come from the rules' results either way -- or the findings of a
+ * run recorded in the history. Uses runner (results), findfmt, spool,
+ * history, map. */
 #ifndef ASSURE_REPORT_H
 #define ASSURE_REPORT_H
 
 #include <stdio.h>
 
 #include "findfmt.h"
+#include "history.h"
 #include "map.h"
 #include "runner.h"
 #include "spool.h"
@@ -26,6 +28,17 @@ typedef struct {
     size_t n_findings;
     asr_spool *spool; /* CSV and JSON: the rules' formatted findings (rules[i].blocks) */
     double elapsed_ms;
+    /* The run history. previous: the recorded run the findings were compared
+     * with (NULL or id 0: none). With store and recorded set, the findings
+     * are those of that recorded run, read from store (the fields above are
+     * not used for them), and the JSON formats add the run's counts and the
+     * findings it resolved. */
+    const asr_run_info *previous;
+    asr_store *store;
+    const asr_run_info *recorded;
+    /* With a recorded run: write it as 'assure check' would have (no run
+     * counts, no resolved findings), the form a replay compares. */
+    int check_form;
 } asr_report;
 
 /* Writes the report; returns non-zero if a write (or a read of the spool)

@@ -59,37 +59,9 @@ typedef struct {
     size_t n_cases;
 } suite;
 
-static char *resolve(const char *from_file, const char *rel)
-{
-    if (rel[0] == '/')
-        return asr_xstrdup(rel);
-    const char *slash = strrchr(from_file, '/');
-    asr_buf b = {0};
-    if (slash)
-        asr_buf_add(&b, from_file, (size_t)(slash - from_file) + 1);
-    asr_buf_adds(&b, rel);
-    return b.data;
-}
-
 static int check_keys(asr_diag *d, const asr_ynode *n, const char *path, const char *const *keys)
 {
-    if (n->kind != ASR_YMAP) {
-        asr_error(d, &n->loc, path, "expected a mapping");
-        return -1;
-    }
-    int bad = 0;
-    for (size_t i = 0; i < n->n; i++) {
-        size_t k = 0;
-        while (keys[k] && strcmp(keys[k], n->keys[i]->text) != 0)
-            k++;
-        if (!keys[k]) {
-            const char *hint = asr_did_you_mean(n->keys[i]->text, keys);
-            asr_error(d, &n->keys[i]->loc, path, "unknown key '%s'%s%s%s", n->keys[i]->text,
-                      hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
-            bad = 1;
-        }
-    }
-    return bad ? -1 : 0;
+    return asr_ymap_check_keys(n, path, keys, d) ? -1 : 0;
 }
 
 static char *scalar(asr_diag *d, const asr_ynode *n, const char *path)
@@ -158,7 +130,7 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
         asr_error(d, &asr_ymap_get(n, "as_of")->loc, path, "as_of '%s' is not a YYYY-MM-DD date",
                   c->as_of);
     char *map = scalar(d, asr_ymap_get(n, "map"), path);
-    c->map_path = map ? resolve(file, map) : file_map ? asr_xstrdup(file_map) : NULL;
+    c->map_path = map ? asr_path_relative(file, map) : file_map ? asr_xstrdup(file_map) : NULL;
     free(map);
     const asr_ynode *p = asr_ymap_get(n, "params");
     if (p && !asr_ynode_is_null(p)) {
@@ -194,7 +166,7 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                 g->dataset = asr_xstrdup(files->keys[i]->text);
                 g->loc = files->keys[i]->loc;
                 char *rel = scalar(d, files->items[i], path);
-                g->path = rel ? resolve(file, rel) : NULL;
+                g->path = rel ? asr_path_relative(file, rel) : NULL;
                 free(rel);
             }
     }
@@ -271,7 +243,9 @@ static void load_test_file(const char *file, const char *default_map, asr_diag *
         asr_ymap_get(root, "rules") ? asr_ymap_get(root, "rules") : asr_ymap_get(root, "rule");
     char **rules = rule_list(d, r, "rule", &nr);
     char *map = scalar(d, asr_ymap_get(root, "map"), "map");
-    char *file_map = map ? resolve(file, map) : default_map ? asr_xstrdup(default_map) : NULL;
+    char *file_map = map           ? asr_path_relative(file, map)
+                     : default_map ? asr_xstrdup(default_map)
+                                   : NULL;
     free(map);
     const asr_ynode *cases = asr_ymap_get(root, "cases");
     if (!cases || cases->kind != ASR_YSEQ || cases->n == 0) {

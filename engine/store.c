@@ -150,6 +150,9 @@ static const char *const migrations[] = {
     "  first_seen TEXT NOT NULL, waiver TEXT) STRICT;"
     "CREATE INDEX assure_run_findings_order ON assure_run_findings(run, rule);"
     "CREATE INDEX assure_run_findings_fp ON assure_run_findings(fingerprint, run);"
+    "CREATE TABLE assure_run_inputs(run INTEGER NOT NULL, kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL, sha256 TEXT NOT NULL, PRIMARY KEY(run, kind, name))"
+    "  STRICT, WITHOUT ROWID;"
     "CREATE TABLE assure_findings(fingerprint TEXT PRIMARY KEY, rule TEXT NOT NULL,"
     "  subject TEXT NOT NULL, first_run INTEGER NOT NULL, first_seen TEXT NOT NULL,"
     "  last_run INTEGER NOT NULL, last_seen TEXT NOT NULL) STRICT, WITHOUT ROWID;",
@@ -570,6 +573,47 @@ int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state
     }
     sqlite3_finalize(st);
     return found;
+}
+
+asr_status asr_store_list_datasets(asr_store *s, asr_dataset_record **out, size_t *n, asr_diag *d)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, file, schema_hash, sha256, size, rows, "
+                                "coalesce(as_of, ''), imported_at FROM assure_datasets ORDER BY id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_error(s, d, rc, "reading what the datasets hold");
+    size_t cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = asr_xrealloc(*out, cap * sizeof **out);
+        }
+        asr_dataset_record *r = &(*out)[(*n)++];
+        memset(r, 0, sizeof *r);
+        r->id = asr_xstrdup((const char *)sqlite3_column_text(st, 0));
+        r->file = asr_xstrdup((const char *)sqlite3_column_text(st, 1));
+        snprintf(r->st.schema_hash, sizeof r->st.schema_hash, "%s", sqlite3_column_text(st, 2));
+        snprintf(r->st.sha256, sizeof r->st.sha256, "%s", sqlite3_column_text(st, 3));
+        r->st.size = sqlite3_column_int64(st, 4);
+        r->st.rows = sqlite3_column_int64(st, 5);
+        snprintf(r->st.as_of, sizeof r->st.as_of, "%s", sqlite3_column_text(st, 6));
+        snprintf(r->imported_at, sizeof r->imported_at, "%s", sqlite3_column_text(st, 7));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? ASR_OK : db_error(s, d, rc, "reading what the datasets hold");
+}
+
+void asr_dataset_records_free(asr_dataset_record *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(r[i].id);
+        free(r[i].file);
+    }
+    free(r);
 }
 
 void asr_store_map_hash(asr_store *s, char out[65])

@@ -72,6 +72,16 @@ typedef struct {
 } asr_dataset_state;
 int asr_store_dataset_state(asr_store *s, const char *dataset, asr_dataset_state *out);
 
+/* What every dataset's table holds, as recorded by its last import, in id
+ * order. Free with asr_dataset_records_free. */
+typedef struct {
+    char *id, *file;
+    asr_dataset_state st;
+    char imported_at[21];
+} asr_dataset_record;
+asr_status asr_store_list_datasets(asr_store *s, asr_dataset_record **out, size_t *n, asr_diag *d);
+void asr_dataset_records_free(asr_dataset_record *r, size_t n);
+
 /* The map hash recorded by the last successful import, or "" if none. */
 void asr_store_map_hash(asr_store *s, char out[65]);
 

@@ -392,3 +392,14 @@ const char *asr_did_you_mean_ids(const char *word, const void *items, size_t cou
     }
     return best;
 }
+
+char *asr_path_relative(const char *from_file, const char *rel)
+{
+    const char *slash = strrchr(from_file, '/');
+    if (rel[0] == '/' || !slash)
+        return asr_xstrdup(rel);
+    asr_buf b = {0};
+    asr_buf_add(&b, from_file, (size_t)(slash - from_file) + 1);
+    asr_buf_adds(&b, rel);
+    return b.data;
+}

@@ -41,6 +41,10 @@ const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
  * process could be had. */
 long asr_fork_piped(int *fd);
 
+/* rel as seen from the directory of from_file (rel itself if absolute or
+ * from_file has no directory). Caller frees. */
+char *asr_path_relative(const char *from_file, const char *rel);
+
 /* Big-endian integers in byte strings: the worker wire format and the
  * import's row batches. */
 uint32_t asr_be32_get(const char *p);

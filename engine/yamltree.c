@@ -354,3 +354,29 @@ int asr_ynode_is_null(const asr_ynode *n)
     return n->kind == ASR_YSCALAR && n->plain &&
            (n->len == 0 || strcmp(n->text, "~") == 0 || strcmp(n->text, "null") == 0);
 }
+
+int asr_ymap_check_keys(const asr_ynode *node, const char *path, const char *const *allowed,
+                        asr_diag *d)
+{
+    if (node->kind != ASR_YMAP) {
+        asr_error(d, &node->loc, path, "expected a mapping of keys to values");
+        return -1;
+    }
+    int unknown = 0;
+    for (size_t i = 0; i < node->n; i++) {
+        const char *k = node->keys[i]->text;
+        size_t j = 0;
+        while (allowed[j] && strcmp(allowed[j], k) != 0)
+            j++;
+        if (allowed[j])
+            continue;
+        const char *hint = asr_did_you_mean(k, allowed);
+        if (hint)
+            asr_error(d, &node->keys[i]->loc, path, "unknown key '%s'; did you mean '%s'?", k,
+                      hint);
+        else
+            asr_error(d, &node->keys[i]->loc, path, "unknown key '%s'", k);
+        unknown++;
+    }
+    return unknown;
+}

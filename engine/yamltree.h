@@ -53,6 +53,13 @@ void asr_ydoc_free(asr_ydoc *doc);
 /* The value under key in a mapping node, or NULL. */
 asr_ynode *asr_ymap_get(const asr_ynode *map, const char *key);
 
+/* Checks that node is a mapping whose keys are all in allowed (NULL-
+ * terminated); each other key is an error at its place, with a suggestion
+ * when one is close. path names the node in messages. Returns -1 if node is
+ * not a mapping, else the number of unknown keys. */
+int asr_ymap_check_keys(const asr_ynode *node, const char *path, const char *const *allowed,
+                        asr_diag *d);
+
 /* A scalar written plain as "", "~" or "null". */
 int asr_ynode_is_null(const asr_ynode *n);
 
