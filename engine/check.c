@@ -126,6 +126,13 @@ static const char *spool_dir(const char *output, char *buf, size_t size)
     return tmp && *tmp ? tmp : "/tmp";
 }
 
+static void take_note(void *ud, size_t rule, const char *note, size_t len)
+{
+    asr_check *c = ud;
+    (void)rule;
+    asr_waivers_take_note(&c->waivers, note, len);
+}
+
 asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
 {
     if (c->elapsed_ms == 0)
@@ -144,11 +151,10 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
     /* The run findings are compared with, and the data's version: it must
      * be the same when the rules have finished. */
     asr_store *s = NULL;
-    long long version = -1;
+    if ((st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s)) != ASR_OK)
+        return st;
+    long long version = asr_store_data_version(s);
     if (o->compare_with >= 0) {
-        if ((st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s)) != ASR_OK)
-            return st;
-        version = asr_store_data_version(s);
         st = o->compare_with ? asr_history_get(s, o->compare_with, &c->previous, d)
                              : asr_history_latest(s, &c->previous, d);
         if (st == ASR_OK && o->compare_with > 0 && !c->previous.id) {
@@ -156,18 +162,26 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
             asr_error(d, &l, NULL, "no recorded run %lld", (long long)o->compare_with);
             st = ASR_E_USAGE;
         }
-        if (st != ASR_OK) {
-            asr_store_close(s);
-            return st;
-        }
+    }
+    if (st == ASR_OK)
+        st = asr_waivers_read(s, &c->waivers, d);
+    if (st != ASR_OK) {
+        asr_store_close(s);
+        return st;
     }
     asr_runner_opts ro = o->runner;
     ro.sink = NULL;
     /* With nothing recorded yet there is nothing to compare with, unless this
      * run is being recorded: then everything it finds is new. */
-    if (s && (c->previous.id || ro.on_finding)) {
+    if (o->compare_with >= 0 && (c->previous.id || ro.on_finding)) {
         c->classifier = asr_history_classifier_new(o->db_path, c->previous.id, c->as_of);
         ro.classifier = asr_history_classifier_base(c->classifier);
+    }
+    if (c->waivers.n) {
+        c->waiver_classifier = asr_waiver_classifier_new(&c->waivers, c->as_of, ro.classifier);
+        ro.classifier = asr_waiver_classifier_base(c->waiver_classifier);
+        ro.on_note = take_note;
+        ro.on_note_ud = c;
     }
     if (o->format != ASR_FMT_TEXT) {
         /* Workers format their findings; the parent keeps the bytes until each
@@ -194,6 +208,17 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         st = ASR_E_TEMP;
     }
     asr_store_close(s);
+    if (st == ASR_OK && c->waivers.n) {
+        /* a waiver for a rule that did not run is not unmatched */
+        for (size_t w = 0; w < c->waivers.n; w++) {
+            asr_waiver *x = &c->waivers.items[w];
+            for (size_t i = 0; x->rule && i < c->n_rules; i++)
+                if ((!c->run[i] || c->rules[i].fail) && c->rules[i].rule.id &&
+                    strcmp(c->rules[i].rule.id, x->rule) == 0)
+                    x->matched = 1;
+        }
+        asr_waivers_report_unmatched(&c->waivers, d);
+    }
     if (st == ASR_OK && c->spool && asr_spool_error(c->spool)) {
         asr_error(d, NULL, NULL, "%s", asr_spool_error(c->spool));
         st = ASR_E_IO;
@@ -265,5 +290,7 @@ void asr_check_free(asr_check *c)
     free(c->run);
     asr_map_free(c->map);
     asr_history_classifier_free(c->classifier);
+    asr_waiver_classifier_free(c->waiver_classifier);
+    asr_waivers_free(&c->waivers);
     memset(c, 0, sizeof *c);
 }

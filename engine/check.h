@@ -4,12 +4,13 @@
  * workers and spooled, or kept as structs for text and rule tests) beside an
  * integrity check of the database, and write the exception list. The
  * command line's check, the rule tests and the nightly run all stand on it.
- * Findings are classified against the latest recorded run (history), and
+ * Findings are classified against the latest recorded run (history) and
+ * the waivers the database holds are applied to them (waiver), and
  * the data must not change while the rules read it: a check that sees an
  * import commit meanwhile stops (75) rather than mix two states of the data.
  * Owns a run's map, rule results, findings and spool until asr_check_free.
- * Uses map, store, rule, runner, finding, findfmt, history, spool, report,
- * outfile, diag. */
+ * Uses map, store, rule, runner, finding, findfmt, history, waiver, spool,
+ * report, outfile, diag. */
 #ifndef ASSURE_CHECK_H
 #define ASSURE_CHECK_H
 
@@ -19,6 +20,7 @@
 #include "diag.h"
 #include "findfmt.h"
 #include "history.h"
+#include "waiver.h"
 #include "map.h"
 #include "runner.h"
 #include "spool.h"
@@ -52,6 +54,8 @@ typedef struct {
     char rules_hash[65];
     asr_run_info previous; /* the run compared with; id 0: none */
     asr_history_classifier *classifier;
+    asr_waivers waivers; /* those the database holds */
+    asr_waiver_classifier *waiver_classifier;
     double elapsed_ms;
 } asr_check;
 

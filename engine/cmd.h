@@ -11,5 +11,7 @@ extern const asr_verb asr_verb_import;
 extern const asr_verb asr_verb_check;
 extern const asr_verb asr_verb_test;
 extern const asr_verb asr_verb_run;
+extern const asr_verb asr_verb_diff;
+extern const asr_verb asr_verb_history;
 
 #endif

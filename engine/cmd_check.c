@@ -6,8 +6,9 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "run.h"
 
-enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE };
+enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
@@ -22,6 +23,9 @@ static const asr_opt options[] = {
     {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-rule time budget (default 30)"},
     {ASR_OPT_MEMORY, "memory", 0, "MB", "per-rule memory budget (default 256)"},
     {ASR_OPT_MAX_FINDINGS, "max-findings", 0, "N", "per-rule output budget (default 10000)"},
+    {OPT_REPLAY, "replay", 0, "RUN",
+     "evaluate recorded run RUN again (its as-of date, against the run before it) and say "
+     "whether the exception list is byte-identical, or which input has changed"},
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
      "standard error"},
@@ -55,11 +59,32 @@ static void print_profile(const asr_check *c)
     free(order);
 }
 
+/* --replay RUN: the run evaluated again and compared. */
+static int replay_run(asr_cli *p, long long run, const char **only)
+{
+    free(only);
+    asr_replay_opts o = {p->c.map, p->c.db, p->c.rules, run, p->c.runner};
+    asr_diag d;
+    asr_diag_init(&d, 200);
+    int identical = 0;
+    asr_status st = asr_replay(&o, &d, &identical);
+    asr_cli_problems(&d);
+    if (st == ASR_OK) {
+        printf("replay of run %lld: %s\n", run,
+               identical ? "identical: the same exception list, byte for byte"
+                         : "the exception list differs from the one recorded");
+        st = identical ? ASR_OK : ASR_FINDINGS;
+    }
+    asr_diag_free(&d);
+    return st;
+}
+
 static int run(const asr_verb *v, int argc, char **argv)
 {
     asr_cli p;
     const char *arg;
     int id, profile = 0;
+    long long replay = 0;
     const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
     char as_of[11];
@@ -69,6 +94,11 @@ static int run(const asr_verb *v, int argc, char **argv)
             only[n_only++] = arg;
         else if (id == OPT_PROFILE)
             profile = 1;
+        else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
+            asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
+            id = -1;
+            break;
+        }
     }
     if (id == 0 && !asr_cli_no_args(&p))
         asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, ASR_OPT_RULES, 0});
@@ -77,6 +107,8 @@ static int run(const asr_verb *v, int argc, char **argv)
         free(only);
         return p.status;
     }
+    if (replay)
+        return replay_run(&p, replay, only);
     if (asr_cli_as_of(&p, as_of)) {
         free(only);
         fputs("assure check: cannot read today's date; give --as-of\n", stderr);
@@ -133,8 +165,9 @@ const asr_verb asr_verb_check = {
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL),
-    "0 no exceptions; 1 exceptions found; 2 some rules failed (the other results are still "
-    "produced); 64 bad command line; 65 the database holds another map; 66 a file is missing; "
+    "0 no exceptions (with --replay: identical); 1 exceptions found (with --replay: it "
+    "differs); 2 some rules failed (the other results are still produced); 64 bad command line; 65 "
+    "the database holds another map; 66 a file is missing; "
     "73/74 the output cannot be written; 75 database busy; 78 a bad map or rule file.",
     run,
 };

@@ -207,7 +207,10 @@ static void json_object(asr_buf *out, const asr_map *m, const asr_rule *rule, co
     asr_buf_addc(out, '{');
     if (typed)
         json_field(out, "type",
-                   f->state && strcmp(f->state, "resolved") == 0 ? "resolved" : "finding", &first);
+                   f->waived                                       ? "waived"
+                   : f->state && strcmp(f->state, "resolved") == 0 ? "resolved"
+                                                                   : "finding",
+                   &first);
     json_field(out, "rule", rule->id, &first);
     json_field(out, "severity", asr_finding_severity(f, rule), &first);
     json_field(out, "category", rule->category, &first);

@@ -41,8 +41,9 @@ void asr_finding_encode(asr_buf *msg, const asr_finding *f)
     if (f->age_days >= 0 && f->state)
         snprintf(age, sizeof age, "%ld", f->age_days);
     const char *fixed[ASR_FINDING_FIXED_FIELDS] = {
-        f->subject, f->message, f->severity,    f->unit,  f->area,       f->line, f->principle,
-        f->owner,   f->due,     f->fingerprint, f->state, f->first_seen, age,     f->waiver};
+        f->subject, f->message,    f->severity, f->unit,   f->area,
+        f->line,    f->principle,  f->owner,    f->due,    f->fingerprint,
+        f->state,   f->first_seen, age,         f->waiver, f->waived ? "1" : NULL};
     asr_wire_begin(msg, 'F');
     for (int i = 0; i < ASR_FINDING_FIXED_FIELDS; i++)
         asr_wire_adds(msg, fixed[i]);
@@ -95,4 +96,5 @@ void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f)
     f->first_seen = field[11];
     f->age_days = field[12] ? strtol(field[12], NULL, 10) : -1;
     f->waiver = field[13];
+    f->waived = field[14] != NULL;
 }

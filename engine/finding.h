@@ -30,6 +30,7 @@ typedef struct {
     char *state, *first_seen;
     long age_days;
     char *waiver; /* a waiver's note, set by the classifier; NULL: none */
+    int waived;   /* a waiver in force covers it: reported apart, not counted */
 } asr_finding;
 
 /* The three severities, most severe first. */
@@ -50,11 +51,12 @@ void asr_finding_fingerprint(const char *rule_id, const char *subject, size_t su
 /* The wire form ('F' message): fields 0..8 the ctx:flag fields (subject,
  * message, severity, unit, area, line, principle, owner, due), 9 the
  * fingerprint, 10 the state, 11 first seen, 12 the age in days, 13 the
- * waiver, then evidence names and values; an empty field is "not given".
+ * waiver's note, 14 "1" when waived, then evidence names and values; an
+ * empty field is "not given".
  * asr_finding_decode copies the strings, NUL-terminated, into block (of
  * asr_finding_decode_size bytes, which f->evidence then points to the
  * start of). */
-#define ASR_FINDING_FIXED_FIELDS 14
+#define ASR_FINDING_FIXED_FIELDS 15
 struct asr_wire_msg;
 void asr_finding_encode(asr_buf *msg, const asr_finding *f);
 size_t asr_finding_decode_size(const struct asr_wire_msg *m);
@@ -67,6 +69,9 @@ void asr_finding_decode(const struct asr_wire_msg *m, void *block, asr_finding *
 typedef struct asr_finding_classifier asr_finding_classifier;
 struct asr_finding_classifier {
     void (*classify)(asr_finding_classifier *self, const asr_rule *rule, asr_finding *f);
+    /* Optional: once the rule's findings are classified, a note for the
+     * parent (such as which waivers matched), appended to note. */
+    void (*finish)(asr_finding_classifier *self, asr_buf *note);
 };
 
 /* Where a rule worker puts each of its findings, once the rule has finished

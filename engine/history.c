@@ -186,7 +186,7 @@ static void classify(asr_finding_classifier *self, const asr_rule *rule, asr_fin
                 c->store,
                 "SELECT f.first_seen, EXISTS(SELECT 1 FROM assure_run_findings r WHERE "
                 "r.fingerprint = ?1 AND r.run = ?2 AND r.state <> 'resolved') "
-                "FROM assure_findings f WHERE f.fingerprint = ?1",
+                "FROM assure_findings f WHERE f.fingerprint = ?1 AND f.first_run <= ?2",
                 &c->quiet);
     }
     memcpy(c->first_seen, c->as_of, sizeof c->first_seen);
@@ -288,8 +288,9 @@ asr_status asr_history_begin(asr_store *s, const asr_map *m, const char *as_of, 
     r->insert = asr_stmt_new(s,
                              "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, "
                              "message, severity, unit, area, line, principle, owner, due, "
-                             "business_group, evidence, state, first_seen, waiver) "
-                             "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
+                             "business_group, evidence, state, first_seen, waiver, waived) "
+                             "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
+                             "?18)",
                              d);
     if (!r->insert) {
         asr_history_abort(r);
@@ -334,6 +335,7 @@ void asr_history_add(asr_history_recorder *r, const asr_rule *rule, const asr_fi
     asr_stmt_bind_text(st, 15, f->state ? f->state : ASR_STATE_NEW);
     asr_stmt_bind_text(st, 16, f->first_seen ? f->first_seen : r->as_of);
     asr_stmt_bind_text(st, 17, f->waiver);
+    asr_stmt_bind_int(st, 18, f->waived);
     if (asr_stmt_step(st, &r->errors, "recording a finding") < 0)
         r->failed = asr_stmt_status(st) ? asr_stmt_status(st) : ASR_E_IO;
 }
@@ -346,16 +348,16 @@ static const char *const finish_sql[] = {
     "(SELECT rule FROM assure_run_rules WHERE run = ?1 AND status <> 'ok')",
     /* rules that failed or did not run keep their previous findings */
     "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, message, severity, unit, "
-    "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver) "
-    "SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, principle, "
-    "owner, due, business_group, evidence, 'carried', first_seen, waiver "
+    "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver, "
+    "waived) SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, "
+    "principle, owner, due, business_group, evidence, 'carried', first_seen, waiver, waived "
     "FROM assure_run_findings p WHERE p.run = ?2 AND p.state <> 'resolved' AND p.rule IN "
     "(SELECT rule FROM assure_run_rules WHERE run = ?1 AND status <> 'ok') ORDER BY p.rowid",
     /* what the previous run had and this one has not: resolved */
     "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, message, severity, unit, "
-    "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver) "
-    "SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, principle, "
-    "owner, due, business_group, evidence, 'resolved', first_seen, waiver "
+    "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver, "
+    "waived) SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, "
+    "principle, owner, due, business_group, evidence, 'resolved', first_seen, waiver, waived "
     "FROM assure_run_findings p WHERE p.run = ?2 AND p.state <> 'resolved' "
     "AND p.rule NOT IN (SELECT rule FROM assure_run_rules WHERE run = ?1 AND status <> 'ok') "
     "AND NOT EXISTS (SELECT 1 FROM assure_run_findings c WHERE c.fingerprint = p.fingerprint "
@@ -432,15 +434,15 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
         "c.waived, rules_run = (SELECT count(*) FROM assure_run_rules WHERE run = ?1 AND status "
         "<> 'skipped'), rules_failed = (SELECT count(*) FROM assure_run_rules WHERE run = ?1 "
         "AND status NOT IN ('ok', 'skipped')) FROM (SELECT "
-        "count(*) FILTER (WHERE cur AND waiver IS NULL) AS current, "
-        "count(*) FILTER (WHERE cur AND waiver IS NULL AND severity = 'high') AS high, "
-        "count(*) FILTER (WHERE cur AND waiver IS NULL AND severity = 'medium') AS medium, "
-        "count(*) FILTER (WHERE cur AND waiver IS NULL AND severity = 'low') AS low, "
-        "count(*) FILTER (WHERE state = 'new') AS new, "
-        "count(*) FILTER (WHERE state = 'recurring') AS recurring, "
-        "count(*) FILTER (WHERE state = 'reopened') AS reopened, "
+        "count(*) FILTER (WHERE cur AND NOT waived) AS current, "
+        "count(*) FILTER (WHERE cur AND NOT waived AND severity = 'high') AS high, "
+        "count(*) FILTER (WHERE cur AND NOT waived AND severity = 'medium') AS medium, "
+        "count(*) FILTER (WHERE cur AND NOT waived AND severity = 'low') AS low, "
+        "count(*) FILTER (WHERE state = 'new' AND NOT waived) AS new, "
+        "count(*) FILTER (WHERE state = 'recurring' AND NOT waived) AS recurring, "
+        "count(*) FILTER (WHERE state = 'reopened' AND NOT waived) AS reopened, "
         "count(*) FILTER (WHERE state = 'resolved') AS resolved, "
-        "count(*) FILTER (WHERE cur AND waiver IS NOT NULL) AS waived "
+        "count(*) FILTER (WHERE cur AND waived) AS waived "
         "FROM (SELECT *, state IN ('new', 'recurring', 'reopened') AS cur "
         "FROM assure_run_findings WHERE run = ?1)) AS c WHERE id = ?1",
         d);
@@ -553,20 +555,23 @@ asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which whi
                                 asr_history_iter **out)
 {
     *out = NULL;
-    const char *sql =
-        which == ASR_HIST_RESOLVED
-            ? "SELECT f.fingerprint, f.rule, f.subject, f.message, f.severity, f.unit, f.area, "
-              "f.line, f.principle, f.owner, f.due, f.evidence, f.state, f.first_seen, "
-              "CAST(julianday(r.as_of) - julianday(f.first_seen) AS INTEGER), f.waiver "
-              "FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
-              "WHERE f.run = ?1 AND f.state = 'resolved' ORDER BY f.rule, f.rowid"
-            : "SELECT f.fingerprint, f.rule, f.subject, f.message, f.severity, f.unit, f.area, "
-              "f.line, f.principle, f.owner, f.due, f.evidence, f.state, f.first_seen, "
-              "CAST(julianday(r.as_of) - julianday(f.first_seen) AS INTEGER), f.waiver "
-              "FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
-              "WHERE f.run = ?1 AND f.state IN ('new', 'recurring', 'reopened') "
-              "ORDER BY f.rule, f.rowid";
+    /* the same columns for each kind of row; only the condition differs */
+    static const char *const where[] = {
+        "f.state IN ('new', 'recurring', 'reopened') AND NOT f.waived",
+        "f.state = 'resolved'",
+        "f.state IN ('new', 'recurring', 'reopened') AND f.waived",
+    };
+    asr_buf q = {0};
+    asr_buf_addf(&q,
+                 "SELECT f.fingerprint, f.rule, f.subject, f.message, f.severity, f.unit, f.area, "
+                 "f.line, f.principle, f.owner, f.due, f.evidence, f.state, f.first_seen, "
+                 "CAST(julianday(r.as_of) - julianday(f.first_seen) AS INTEGER), f.waiver, "
+                 "f.waived FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
+                 "WHERE f.run = ?1 AND %s ORDER BY f.rule, f.rowid",
+                 where[which]);
+    const char *sql = q.data;
     asr_stmt *st = asr_stmt_new(s, sql, d);
+    asr_buf_free(&q);
     if (!st)
         return ASR_E_IO;
     asr_stmt_bind_int(st, 1, run);
@@ -645,6 +650,7 @@ int asr_history_next(asr_history_iter *it, asr_finding *f, const char **rule_id,
     f->first_seen = (char *)asr_stmt_text(st, 13);
     f->age_days = (long)asr_stmt_int(st, 14);
     f->waiver = opt_text(st, 15);
+    f->waived = asr_stmt_int(st, 16) != 0;
     return 1;
 }
 
@@ -657,6 +663,51 @@ void asr_history_iter_free(asr_history_iter *it)
     asr_buf_free(&it->strings);
     free(it->kv);
     free(it);
+}
+
+/* ---- what changed between two runs ---- */
+
+const char *const asr_change_names[4] = {"new", "reopened", "worsened", "resolved"};
+
+asr_status asr_history_diff(asr_store *s, int64_t a, int64_t b,
+                            void (*fn)(void *ud, const asr_diff_row *row), void *ud, asr_diag *d)
+{
+    /* the findings present in a run: current or carried */
+    static const char sql[] =
+        "WITH a AS (SELECT * FROM assure_run_findings WHERE run = ?1 AND state <> 'resolved'),"
+        " b AS (SELECT * FROM assure_run_findings WHERE run = ?2 AND state <> 'resolved'),"
+        " rows AS ("
+        "  SELECT CASE WHEN EXISTS (SELECT 1 FROM assure_run_findings p WHERE p.fingerprint = "
+        "b.fingerprint AND p.run <= ?1 AND p.state <> 'resolved') THEN 1 ELSE 0 END AS change,"
+        "   b.*, NULL AS was FROM b WHERE b.fingerprint NOT IN (SELECT fingerprint FROM a)"
+        "  UNION ALL SELECT 2, b.*, a.severity FROM b JOIN a USING (fingerprint)"
+        "   WHERE (CASE b.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END) <"
+        "         (CASE a.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END)"
+        "  UNION ALL SELECT 3, a.*, NULL FROM a WHERE a.fingerprint NOT IN (SELECT fingerprint "
+        "FROM b))"
+        " SELECT change, rule, subject, message, severity, was, business_group, area, owner, "
+        "due, fingerprint, first_seen FROM rows ORDER BY change, CASE severity WHEN 'high' THEN "
+        "0 WHEN 'medium' THEN 1 ELSE 2 END, business_group IS NULL, business_group, rule, "
+        "subject, message";
+    asr_stmt *st = asr_stmt_new(s, sql, d);
+    if (!st)
+        return ASR_E_IO;
+    asr_stmt_bind_int(st, 1, a);
+    asr_stmt_bind_int(st, 2, b);
+    int rc;
+    while ((rc = asr_stmt_step(st, d, "comparing two runs")) == 1) {
+        asr_diff_row r;
+        r.change = (asr_change)asr_stmt_int(st, 0);
+        const char **cols[11] = {&r.rule,         &r.subject,        &r.message,   &r.severity,
+                                 &r.was_severity, &r.business_group, &r.area,      &r.owner,
+                                 &r.due,          &r.fingerprint,    &r.first_seen};
+        for (int k = 0; k < 11; k++)
+            *cols[k] = asr_stmt_is_null(st, k + 1) ? NULL : asr_stmt_text(st, k + 1);
+        fn(ud, &r);
+    }
+    asr_status status = rc < 0 ? asr_stmt_status(st) : ASR_OK;
+    asr_stmt_free(st);
+    return status;
 }
 
 /* ---- retention ---- */

@@ -69,8 +69,9 @@ char *asr_history_manifest(asr_store *s, int64_t id, asr_diag *d);
  * opened in the worker: new when never seen, recurring when the run
  * `previous` had it, reopened when an earlier one did; first seen is the
  * as-of date of the first run that had it, and the age the days from then
- * to as_of. With no previous run, or no history tables, every finding is
- * new. */
+ * to as_of. Only what was known by the run `previous` counts, so a replay
+ * of an old run classifies as that run did. With no previous run, or no
+ * history tables, every finding is new. */
 typedef struct asr_history_classifier asr_history_classifier;
 asr_history_classifier *asr_history_classifier_new(const char *db_path, int64_t previous,
                                                    const char *as_of);
@@ -120,16 +121,38 @@ asr_status asr_history_inputs(asr_store *s, int64_t id,
 void asr_history_abort(asr_history_recorder *r);
 
 /* ---- the findings of a run ----
- * In the exception list's order (rule id, subject, message; resolved and
- * carried rows left out unless asked for), as findings whose strings live
- * until the next call. */
+ * In the exception list's order (rule id, subject, message): the current
+ * findings no waiver covers, the resolved ones, or the waived ones; as
+ * findings whose strings live until the next call. */
 typedef struct asr_history_iter asr_history_iter;
-typedef enum { ASR_HIST_CURRENT, ASR_HIST_RESOLVED } asr_history_which;
+typedef enum { ASR_HIST_CURRENT, ASR_HIST_RESOLVED, ASR_HIST_WAIVED } asr_history_which;
 asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which which, asr_diag *d,
                                 asr_history_iter **out);
 /* 1 with *f (and *rule_id) set; 0 at the end; -1 on an error (in d). */
 int asr_history_next(asr_history_iter *it, asr_finding *f, const char **rule_id, asr_diag *d);
 void asr_history_iter_free(asr_history_iter *it);
+
+/* ---- what changed between two runs ----
+ * Findings present in run b and not in run a are new (never seen in a run
+ * up to a) or reopened (seen before); present in a and not in b, resolved;
+ * in both with a higher severity in b, worsened. A finding of a rule that
+ * failed or did not run counts as present (carried). Rows come grouped:
+ * new, reopened, worsened, resolved; within each by severity, business
+ * group, rule and subject. */
+typedef enum {
+    ASR_CHANGE_NEW,
+    ASR_CHANGE_REOPENED,
+    ASR_CHANGE_WORSENED,
+    ASR_CHANGE_RESOLVED
+} asr_change;
+extern const char *const asr_change_names[4];
+typedef struct {
+    asr_change change;
+    const char *rule, *subject, *message, *severity, *was_severity, *business_group, *area, *owner,
+        *due, *fingerprint, *first_seen;
+} asr_diff_row;
+asr_status asr_history_diff(asr_store *s, int64_t a, int64_t b,
+                            void (*fn)(void *ud, const asr_diff_row *row), void *ud, asr_diag *d);
 
 /* ---- retention ----
  * Deletes runs beyond the newest keep_runs (0 = no limit) and runs whose

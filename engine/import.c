@@ -15,6 +15,7 @@
 #include "json.h"
 #include "sha256.h"
 #include "util.h"
+#include "yamltree.h"
 
 #define DEFAULT_MAX_BYTES (4ull << 30)
 #define JSON_MAX_BYTES (1ull << 30) /* JSON is read whole; CSV streams */
@@ -43,6 +44,8 @@ const char *asr_import_format(const char *path)
         return "csv";
     if (dot && strcasecmp(dot, ".json") == 0)
         return "json";
+    if (dot && (strcasecmp(dot, ".yaml") == 0 || strcasecmp(dot, ".yml") == 0))
+        return "yaml";
     return NULL;
 }
 
@@ -63,7 +66,8 @@ enum { V_NULL, V_INT, V_REAL, V_TEXT };
 #define QUEUE_DEPTH 4
 
 typedef struct {
-    unsigned line, first;
+    unsigned line, first; /* a duplicate: the first line with that key */
+    int check;            /* -1, or the dataset check the row breaks */
 } duplicate;
 
 struct writer {
@@ -132,7 +136,14 @@ static void write_batch(writer *w, const asr_buf *b)
                 w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
                 w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
             }
-            w->dups[w->n_dups++] = (duplicate){line, first};
+            w->dups[w->n_dups++] = (duplicate){line, first, -1};
+            break;
+        case ASR_INS_CHECK:
+            if (w->n_dups == w->cap_dups) {
+                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
+                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
+            }
+            w->dups[w->n_dups++] = (duplicate){line, 0, (int)first};
             break;
         case ASR_INS_ERROR:
             w->fail_line = line;
@@ -536,8 +547,12 @@ static void writer_report(rows_ctx *c, writer *w)
             asr_buf_addf(&key, "%s%s", k ? ", " : "", c->ds->fields[c->ds->key[k]].header);
         for (size_t i = 0; i < w->n_dups; i++) {
             asr_loc l = {c->file, w->dups[i].line, 0};
-            asr_error(c->d, &l, NULL, "duplicate key (%s): the same as line %u", key.data,
-                      w->dups[i].first);
+            int k = w->dups[i].check;
+            if (k >= 0 && (size_t)k < c->ds->n_checks)
+                asr_error(c->d, &l, NULL, "%s", c->ds->check_messages[k]);
+            else
+                asr_error(c->d, &l, NULL, "duplicate key (%s): the same as line %u", key.data,
+                          w->dups[i].first);
         }
         asr_buf_free(&key);
     }
@@ -742,6 +757,86 @@ static void import_json(rows_ctx *c, const char *data, size_t len)
     free(j.present);
 }
 
+/* ---- YAML ----
+ * A list of flat mappings -- or a mapping with one key holding such a list,
+ * e.g. "waivers: [...]" -- whose keys are the dataset's headers or field
+ * names; values are read as a CSV cell would be. For small hand-kept files
+ * such as waivers: the whole file is read (at most 8 MiB). */
+
+static size_t yaml_field(const asr_dataset *ds, const char *key)
+{
+    for (size_t k = 0; k < ds->n_fields; k++)
+        if (strcmp(ds->fields[k].header, key) == 0 || strcmp(ds->fields[k].name, key) == 0)
+            return k;
+    return ds->n_fields;
+}
+
+static void import_yaml(rows_ctx *c, const char *path)
+{
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_file(path, 0, c->d, &doc) != ASR_OK)
+        return;
+    const asr_ynode *list = doc->root;
+    if (list && list->kind == ASR_YMAP && list->n == 1)
+        list = list->items[0];
+    const asr_dataset *ds = c->ds;
+    if (!list || list->kind != ASR_YSEQ) {
+        asr_loc l = {path, list ? list->loc.line : 1, list ? list->loc.col : 1};
+        asr_error(c->d, &l, NULL, "expected a list of entries, one per row of dataset '%s'",
+                  ds->id);
+        asr_ydoc_free(doc);
+        return;
+    }
+    const char **names = asr_xcalloc(ds->n_fields + 1, sizeof *names);
+    for (size_t k = 0; k < ds->n_fields; k++)
+        names[k] = ds->fields[k].name;
+    int *present = asr_xcalloc(ds->n_fields, sizeof *present);
+    for (size_t i = 0; i < list->n && !c->stopped; i++) {
+        const asr_ynode *e = list->items[i];
+        if (e->kind != ASR_YMAP) {
+            asr_error(c->d, &e->loc, NULL, "expected a mapping of field to value");
+            continue;
+        }
+        int ok = 1;
+        memset(present, 0, ds->n_fields * sizeof *present);
+        row_begin(c->w, e->loc.line);
+        for (size_t j = 0; j < e->n; j++) {
+            const asr_ynode *key = e->keys[j], *v = e->items[j];
+            size_t k = yaml_field(ds, key->text);
+            if (k == ds->n_fields) {
+                const char *hint = asr_did_you_mean(key->text, names);
+                asr_error(c->d, &key->loc, NULL, "'%s' is not a field of dataset '%s'%s%s%s",
+                          key->text, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
+                          hint ? "'?" : "");
+                ok = 0;
+                continue;
+            }
+            present[k] = 1;
+            if (v->kind != ASR_YSCALAR) {
+                asr_error(c->d, &v->loc, ds->fields[k].header, "expected a single value");
+                ok = 0;
+                continue;
+            }
+            const char *text = asr_ynode_is_null(v) ? "" : v->text;
+            if (put_value(c, k, text, strlen(text), -1, v->loc.line, v->loc.col))
+                ok = 0;
+        }
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            if (present[k])
+                continue;
+            if (ds->fields[k].required) {
+                asr_error(c->d, &e->loc, ds->fields[k].header, "required field is missing");
+                ok = 0;
+            }
+            value_null(c->w, k);
+        }
+        add_row(c, ok);
+    }
+    free(present);
+    free(names);
+    asr_ydoc_free(doc);
+}
+
 /* ---- files ---- */
 
 typedef struct {
@@ -809,7 +904,7 @@ static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_sp
             }
         p->format = asr_import_format(specs[i].path);
         if (!p->format) {
-            asr_error(d, &l, NULL, "cannot tell the file type; name it .csv or .json");
+            asr_error(d, &l, NULL, "cannot tell the file type; name it .csv, .json or .yaml");
             WORSE(ASR_E_USAGE);
             continue;
         }
@@ -827,6 +922,8 @@ static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_sp
         unsigned long long cap = max_bytes;
         if (strcmp(p->format, "json") == 0 && cap > JSON_MAX_BYTES)
             cap = JSON_MAX_BYTES;
+        if (strcmp(p->format, "yaml") == 0 && cap > ASR_YAML_MAX_BYTES)
+            cap = ASR_YAML_MAX_BYTES;
         if ((unsigned long long)sb.st_size > cap) {
             asr_error(d, &l, NULL, "file is %lld bytes; the limit is %llu", (long long)sb.st_size,
                       cap);
@@ -931,6 +1028,11 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
         asr_status hs = hash_finish(&ah, p->sha256, d);
         if (hs && !st)
             st = hs;
+    } else if (strcmp(p->format, "yaml") == 0) {
+        asr_status hs = hash_file(p->spec->path, p->sha256, d);
+        if (hs && !st)
+            st = hs;
+        import_yaml(&c, p->spec->path);
     } else {
         asr_sha256 h;
         asr_sha256_init(&h);

@@ -12,8 +12,15 @@
 #include "store.h"
 #include "util.h"
 
+/* The verbs, in the order 'assure --help' lists them. */
 static const asr_verb *const verbs[] = {
-    &asr_verb_validate, &asr_verb_import, &asr_verb_check, &asr_verb_test, &asr_verb_run,
+    &asr_verb_validate, /* the map and rules */
+    &asr_verb_import,   /* tracker exports in */
+    &asr_verb_check,    /* the exception list */
+    &asr_verb_test,     /* the rules' own tests */
+    &asr_verb_run,      /* the nightly job */
+    &asr_verb_diff,     /* what changed */
+    &asr_verb_history,  /* the runs recorded */
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 

@@ -144,6 +144,11 @@ typedef struct {
      * gate's). */
     long recency;
     long recency_days;
+    /* What every row must satisfy beyond its own fields: SQL conditions over
+     * the row's columns (the table's CHECK constraints), each with the
+     * message a row that breaks it gets. */
+    char **checks, **check_messages;
+    size_t n_checks;
     char schema_hash[65]; /* of the declaration; a change rebuilds the table */
     asr_loc loc;
 } asr_dataset;

@@ -1098,6 +1098,8 @@ static void dataset_hash(asr_dataset *ds)
     asr_buf_adds(&b, "key:");
     for (size_t k = 0; k < ds->n_key; k++)
         asr_buf_addf(&b, "%s,", ds->fields[ds->key[k]].name);
+    for (size_t k = 0; k < ds->n_checks; k++)
+        asr_buf_addf(&b, "\ncheck:%s", ds->checks[k]);
     asr_sha256_update(&c, b.data, b.len);
     asr_sha256_final_hex(&c, ds->schema_hash);
     asr_buf_free(&b);
@@ -1143,10 +1145,47 @@ static void convert_recency(loader *L, asr_dataset *ds, asr_ynode *r, const char
               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
 }
 
+/* checks: [{sql: CONDITION, message: TEXT}]: what every row must satisfy.
+ * The condition is SQL over the row's columns; SQLite checks it when the
+ * table is made (a wrong one is reported then) and on every row. */
+static void convert_checks(loader *L, asr_dataset *ds, asr_ynode *n, const char *path)
+{
+    if (!n || asr_ynode_is_null(n))
+        return;
+    char p[128];
+    path_of(p, sizeof p, "%s.checks", path);
+    if (n->kind != ASR_YSEQ) {
+        asr_error(L->d, &n->loc, p, "expected a list of {sql, message}");
+        return;
+    }
+    asr_map *m = L->m;
+    ds->checks = asr_arena_alloc(&m->arena, n->n * sizeof *ds->checks);
+    ds->check_messages = asr_arena_alloc(&m->arena, n->n * sizeof *ds->check_messages);
+    static const char *const keys[] = {"sql", "message", NULL};
+    for (size_t i = 0; i < n->n; i++) {
+        char ip[160];
+        path_of(ip, sizeof ip, "%s[%zu]", p, i);
+        asr_ynode *e = n->items[i];
+        if (check_keys(L, e, ip, keys))
+            continue;
+        char *sql = get_text(L, e, "sql", ip, 1), *msg = get_text(L, e, "message", ip, 1);
+        if (!sql || !msg)
+            continue;
+        /* one condition: no statement separators, no comments to hide them */
+        if (strchr(sql, ';') || strstr(sql, "--") || strstr(sql, "/*")) {
+            asr_error(L->d, &asr_ymap_get(e, "sql")->loc, ip,
+                      "a check is one SQL condition: no ';' and no comments");
+            continue;
+        }
+        ds->checks[ds->n_checks] = sql;
+        ds->check_messages[ds->n_checks++] = msg;
+    }
+}
+
 static void convert_datasets(loader *L)
 {
     static const char *const keys[] = {"id",     "title",   "description", "key",
-                                       "fields", "recency", NULL};
+                                       "fields", "recency", "checks",      NULL};
     static const char *const reserved[] = {"map_",     "assure_",   "sqlite_",
                                            "history_", "previous_", NULL};
     asr_map *m = L->m;
@@ -1238,6 +1277,7 @@ static void convert_datasets(loader *L)
             }
         }
         convert_recency(L, ds, asr_ymap_get(n, "recency"), p);
+        convert_checks(L, ds, asr_ymap_get(n, "checks"), p);
         dataset_hash(ds);
     }
 }

@@ -20,15 +20,16 @@ static const char *severity_of(const asr_report *r, const asr_finding *f)
 
 typedef struct {
     size_t by_severity[3];
-    size_t findings, rules_run, rules_failed;
+    size_t findings, rules_run, rules_failed, waived;
 } counts;
 
 /* Counted from the rules' results, so they hold whether the findings came
  * as structs or as formatted bytes. */
 static counts count(const asr_report *r)
 {
-    counts c = {{0}, 0, 0, 0};
+    counts c = {{0}, 0, 0, 0, 0};
     if (r->recorded) {
+        c.waived = (size_t)r->recorded->waived;
         /* the run as recorded: its findings (waived ones apart) */
         for (size_t i = 0; i < r->n_rules; i++) {
             c.rules_run += r->ran[i] != 0;
@@ -48,6 +49,7 @@ static counts count(const asr_report *r)
             continue;
         }
         c.findings += r->rules[i].n_findings;
+        c.waived += r->rules[i].n_waived;
         for (int k = 0; k < 3; k++)
             c.by_severity[k] += r->rules[i].by_severity[k];
     }
@@ -175,6 +177,7 @@ static void write_text(const asr_report *r, FILE *out, int color)
     size_t n_findings = r->n_findings;
     if (r->store && r->recorded) {
         each_recorded(r, ASR_HIST_CURRENT, keep_copy, &held);
+        each_recorded(r, ASR_HIST_WAIVED, keep_copy, &held);
         findings = held.items;
         n_findings = held.n;
     }
@@ -197,13 +200,19 @@ static void write_text(const asr_report *r, FILE *out, int color)
                 r->previous->as_of);
 
     text_row *rows = asr_xcalloc(n_findings ? n_findings : 1, sizeof *rows);
+    const asr_finding **waived = asr_xcalloc(n_findings ? n_findings : 1, sizeof *waived);
+    size_t n_rows = 0, n_waived = 0;
     asr_bg_memo memo = {0};
     size_t rule_w = 4, subj_w = 7;
     for (size_t i = 0; i < n_findings; i++) {
         const asr_finding *f = &findings[i];
-        rows[i].f = f;
-        rows[i].sev = asr_severity_index(severity_of(r, f));
-        rows[i].bg = asr_business_group_name(r->map, f, &memo);
+        if (f->waived) {
+            waived[n_waived++] = f; /* listed apart, at the end */
+        } else {
+            rows[n_rows].f = f;
+            rows[n_rows].sev = asr_severity_index(severity_of(r, f));
+            rows[n_rows++].bg = asr_business_group_name(r->map, f, &memo);
+        }
         size_t w = utf8_width(r->rules[f->rule].rule.id);
         rule_w = w > rule_w ? w : rule_w;
         w = utf8_width(f->subject);
@@ -215,11 +224,11 @@ static void write_text(const asr_report *r, FILE *out, int color)
     }
     rule_w = rule_w > 28 ? 28 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
-    qsort(rows, n_findings, sizeof *rows, cmp_text_row);
+    qsort(rows, n_rows, sizeof *rows, cmp_text_row);
 
     int sev = -1;
     const char *bg = (const char *)-1;
-    for (size_t i = 0; i < n_findings; i++) {
+    for (size_t i = 0; i < n_rows; i++) {
         const asr_finding *f = rows[i].f;
         if (rows[i].sev != sev) {
             sev = rows[i].sev;
@@ -267,6 +276,19 @@ static void write_text(const asr_report *r, FILE *out, int color)
         }
     }
     free(rows);
+    if (n_waived) {
+        fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", n_waived);
+        for (size_t i = 0; i < n_waived; i++) {
+            const asr_finding *f = waived[i];
+            fputs("    ", out);
+            pad(out, r->rules[f->rule].rule.id, rule_w);
+            fputs("  ", out);
+            pad(out, f->subject, subj_w);
+            fprintf(out, "  %s\n    %*s  %*s  %s\n", f->message, (int)rule_w, "", (int)subj_w, "",
+                    f->waiver ? f->waiver : "waived");
+        }
+    }
+    free(waived);
 
     if (c.rules_failed) {
         fprintf(out, "\n%sRULE FAILURES (%zu)%s: these rules produced no results\n",
@@ -324,23 +346,28 @@ static int stream_recorded(const asr_report *r, asr_history_which which, asr_for
     return rc;
 }
 
-static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
+/* waived: the findings waivers cover, instead of the others. */
+static int write_findings(const asr_report *r, asr_format fmt, FILE *out, int waived)
 {
     size_t skip = fmt == ASR_FMT_JSON ? 1 : 0;
     if (r->store && r->recorded)
-        return stream_recorded(r, ASR_HIST_CURRENT, fmt, out);
+        return stream_recorded(r, waived ? ASR_HIST_WAIVED : ASR_HIST_CURRENT, fmt, out);
     if (!r->spool) {
         asr_buf b = {0};
         asr_bg_memo memo = {0};
         for (size_t i = 0; i < r->n_findings; i++) {
             const asr_finding *f = &r->findings[i];
+            if (f->waived != waived)
+                continue;
             asr_findfmt_write(&b, fmt, r->map, &r->rules[f->rule].rule, f, &memo);
-            if (b.len >= (64u << 10) || i + 1 == r->n_findings) {
+            if (b.len >= (64u << 10)) {
                 fwrite(b.data + skip, 1, b.len - skip, out);
                 asr_buf_clear(&b);
                 skip = 0;
             }
         }
+        if (b.len > skip)
+            fwrite(b.data + skip, 1, b.len - skip, out);
         asr_buf_free(&b);
         return 0;
     }
@@ -350,9 +377,11 @@ static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
         const asr_rule_result *res = &r->rules[order[k]];
         if (!r->ran[order[k]] || res->fail != ASR_FAIL_NONE)
             continue;
-        for (size_t b = 0; b < res->n_blocks && rc == 0; b++) {
-            rc = asr_spool_copy(r->spool, res->blocks[b], skip, out);
-            skip = res->blocks[b].len ? 0 : skip;
+        const asr_extent *blocks = waived ? res->waived_blocks : res->blocks;
+        size_t n = waived ? res->n_waived_blocks : res->n_blocks;
+        for (size_t b = 0; b < n && rc == 0; b++) {
+            rc = asr_spool_copy(r->spool, blocks[b], skip, out);
+            skip = blocks[b].len ? 0 : skip;
         }
     }
     free(order);
@@ -362,7 +391,7 @@ static int write_findings(const asr_report *r, asr_format fmt, FILE *out)
 static void write_csv(const asr_report *r, FILE *out, int *rc)
 {
     fputs(asr_csv_header, out);
-    *rc = write_findings(r, ASR_FMT_CSV, out);
+    *rc = write_findings(r, ASR_FMT_CSV, out, 0);
 }
 
 /* ---- JSON ---- */
@@ -456,10 +485,10 @@ static void json_header(const asr_report *r, FILE *out, const char *indent, cons
     }
     fprintf(out,
             "%s\"counts\": {\"findings\": %zu, \"rules_run\": %zu, \"rules_failed\": %zu, "
-            "\"by_severity\": {\"high\": %zu, \"medium\": %zu, \"low\": %zu}, "
+            "\"by_severity\": {\"high\": %zu, \"medium\": %zu, \"low\": %zu}, \"waived\": %zu, "
             "\"by_category\": ",
             indent, c.findings, c.rules_run, c.rules_failed, c.by_severity[0], c.by_severity[1],
-            c.by_severity[2]);
+            c.by_severity[2], c.waived);
     json_categories(r, out);
     fputs("}", out);
 }
@@ -487,7 +516,7 @@ static void write_json(const asr_report *r, FILE *out, int *rc)
         fprintf(out, ", \"findings\": %zu}", res->n_findings);
     }
     fputs(any ? "\n  ],\n  \"findings\": [" : "],\n  \"findings\": [", out);
-    *rc = write_findings(r, ASR_FMT_JSON, out);
+    *rc = write_findings(r, ASR_FMT_JSON, out, 0);
     fputs(c.findings ? "\n  ],\n  \"failures\": [" : "],\n  \"failures\": [", out);
     any = 0;
     for (size_t i = 0; i < r->n_rules; i++) {
@@ -498,6 +527,11 @@ static void write_json(const asr_report *r, FILE *out, int *rc)
         json_failure(&r->rules[i], out, 0);
     }
     fputs(any ? "\n  ],\n" : "],\n", out);
+    /* findings that waivers in force cover: listed, not counted */
+    fputs("  \"waived\": [", out);
+    if (write_findings(r, ASR_FMT_JSON, out, 1))
+        *rc = 1;
+    fputs(c.waived ? "\n  ],\n" : "],\n", out);
     if (r->store && r->recorded && !r->check_form) {
         /* what this run no longer finds: resolved since the run before */
         fputs("  \"resolved\": [", out);
@@ -513,7 +547,7 @@ static void write_jsonl(const asr_report *r, FILE *out, int *rc)
     fputs("{\"type\": \"run\", ", out);
     json_header(r, out, "", " ");
     fputs("}\n", out);
-    *rc = write_findings(r, ASR_FMT_JSONL, out);
+    *rc = write_findings(r, ASR_FMT_JSONL, out, 0) | write_findings(r, ASR_FMT_JSONL, out, 1);
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->ran[i] || r->rules[i].fail == ASR_FAIL_NONE)
             continue;

@@ -906,11 +906,11 @@ static int cmp_held(const void *x, const void *y)
 }
 
 /* Sends block -- ASR_WIRE_ONE_HEADER reserved bytes, then formatted
- * findings -- as one 'B' message, after anything queued before it, and
- * empties it for the next. */
-static int send_block(asr_ctx *c, asr_buf *block)
+ * findings -- as one message of the type ('B', or 'V' for waived findings),
+ * after anything queued before it, and empties it for the next. */
+static int send_block(asr_ctx *c, asr_buf *block, char type)
 {
-    asr_wire_frame_one(block, 'B');
+    asr_wire_frame_one(block, type);
     int rc = asr_ctx_flush(c);
     if (rc == 0 && c->out_fd >= 0)
         rc = asr_wire_send(c->out_fd, block);
@@ -920,14 +920,30 @@ static int send_block(asr_ctx *c, asr_buf *block)
 
 static const char no_header[ASR_WIRE_ONE_HEADER];
 
+/* The classifier's note, if it has one, as a 'K' message. */
+static void send_note(asr_ctx *c)
+{
+    if (!c->classifier || !c->classifier->finish)
+        return;
+    asr_buf note = {0};
+    c->classifier->finish(c->classifier, &note);
+    if (note.len) {
+        asr_wire_begin(&c->msg, 'K');
+        asr_wire_add(&c->msg, note.data, note.len);
+        asr_buf_add(&c->out, c->msg.data, c->msg.len);
+    }
+    asr_buf_free(&note);
+}
+
 static int send_formatted(asr_ctx *c)
 {
     asr_finding f;
     asr_wire_msg m;
-    asr_buf text = {0}, block = {0}; /* text: the decoded finding, reused */
-    size_t by_severity[ASR_N_SEVERITIES] = {0, 0, 0};
+    asr_buf text = {0}, block = {0}, waived = {0}; /* text: the decoded finding, reused */
+    size_t by_severity[ASR_N_SEVERITIES] = {0, 0, 0}, n_waived = 0;
     int rc = 0;
     asr_buf_add(&block, no_header, sizeof no_header);
+    asr_buf_add(&waived, no_header, sizeof no_header);
     for (size_t i = 0; i < c->n_held && rc == 0; i++) {
         const char *held = c->held.data + c->held_at[i];
         asr_wire_parse(held, 5 + (size_t)asr_be32_get(held + 1), &m);
@@ -936,25 +952,38 @@ static int send_formatted(asr_ctx *c)
         asr_finding_decode(&m, text.data, &f);
         if (c->classifier)
             c->classifier->classify(c->classifier, c->rule, &f);
+        if (f.waived) {
+            /* reported apart, and not counted */
+            n_waived++;
+            c->sink->write(c->sink, &waived, c->rule, &f);
+            if (waived.len >= (64u << 10))
+                rc = send_block(c, &waived, 'V');
+            continue;
+        }
         by_severity[asr_severity_index(asr_finding_severity(&f, c->rule))]++;
         c->sink->write(c->sink, &block, c->rule, &f);
         if (block.len >= (64u << 10))
-            rc = send_block(c, &block);
+            rc = send_block(c, &block, 'B');
     }
     if (rc == 0 && block.len > ASR_WIRE_ONE_HEADER)
-        rc = send_block(c, &block);
+        rc = send_block(c, &block, 'B');
+    if (rc == 0 && waived.len > ASR_WIRE_ONE_HEADER)
+        rc = send_block(c, &waived, 'V');
     asr_buf_free(&text);
     asr_buf_free(&block);
+    asr_buf_free(&waived);
     if (rc != 0)
         return rc;
-    char num[4][24];
-    snprintf(num[0], sizeof num[0], "%zu", c->n_held);
+    char num[5][24];
+    snprintf(num[0], sizeof num[0], "%zu", c->n_held - n_waived);
     for (int k = 0; k < 3; k++)
         snprintf(num[k + 1], sizeof num[k + 1], "%zu", by_severity[k]);
+    snprintf(num[4], sizeof num[4], "%zu", n_waived);
     asr_wire_begin(&c->msg, 'N');
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         asr_wire_adds(&c->msg, num[k]);
     asr_buf_add(&c->out, c->msg.data, c->msg.len);
+    send_note(c);
     return asr_ctx_flush(c);
 }
 
@@ -994,8 +1023,10 @@ int asr_ctx_send_findings(asr_ctx *c)
             rc = asr_ctx_flush(c);
     }
     asr_buf_free(&text);
-    if (rc == 0)
+    if (rc == 0) {
+        send_note(c);
         rc = asr_ctx_flush(c);
+    }
     return rc;
 }
 

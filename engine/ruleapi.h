@@ -55,8 +55,10 @@ int asr_ctx_flush(asr_ctx *c);
  * order), each with its fingerprint, so the parent only has to put the
  * rules' blocks in order. Without c->sink each finding is an 'F' message;
  * with one, the bytes the sink makes of them go in 'B' messages of about
- * 64 KiB, then an 'N' message with their count and the counts by severity
- * (high, medium, low). Call once the rule has finished. 0 or -1. */
+ * 64 KiB ('V' for waived findings), then an 'N' message with their count and
+ * the counts by severity (high, medium, low), waived ones apart, and the
+ * waived count. The classifier's note, if any, follows as a 'K' message.
+ * Call once the rule has finished. 0 or -1. */
 int asr_ctx_send_findings(asr_ctx *c);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */

@@ -594,8 +594,13 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_status st = asr_store_open(db.data, ASR_STORE_CREATE, 1000, d, &s);
         asr_import_result *ir = asr_xcalloc(c->n_data + 1, sizeof *ir);
         size_t from = d->count;
-        if (st == ASR_OK)
-            st = asr_import_run(s, m, specs, c->n_data, NULL, NULL, d, ir);
+        if (st == ASR_OK) {
+            /* the case's data is as of the case's date, and no gate applies */
+            asr_gates off;
+            memset(&off, 0, sizeof off);
+            asr_import_policy policy = {c->as_of, &off, 0, NULL, 0};
+            st = asr_import_run(s, m, specs, c->n_data, NULL, &policy, d, ir);
+        }
         for (size_t i = 0; i < c->n_data; i++)
             if (paths[i])
                 relocate(d, from, paths[i], locs[i], nrows[i]);
@@ -604,14 +609,6 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         free(ir);
         asr_store_close(s);
     }
-    for (size_t i = 0; i < c->n_data; i++) {
-        free(paths[i]);
-        free(locs[i]);
-    }
-    free(paths);
-    free(locs);
-    free(nrows);
-    free(specs);
 
     if (!bad) {
         /* The check pipeline, on the case's map, rules and database. */
@@ -627,7 +624,11 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         co.skip_integrity_check = 1; /* built a moment ago */
         co.compare_with = -1;        /* and with no history */
         co.runner = o->runner;
+        size_t from = d->count;
         asr_check_execute(&chk, &co, d);
+        for (size_t i = 0; i < c->n_data; i++) /* waivers that matched nothing */
+            if (paths[i])
+                relocate(d, from, paths[i], locs[i], nrows[i]);
         asr_finding *f = chk.findings;
         size_t nf = chk.n_findings;
         chk.map = NULL; /* the case's, freed below */
@@ -706,6 +707,14 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         out->error = 1;
     }
     asr_buf_free(&db);
+    for (size_t i = 0; i < c->n_data; i++) {
+        free(paths[i]);
+        free(locs[i]);
+    }
+    free(paths);
+    free(locs);
+    free(nrows);
+    free(specs);
 fail_rules:
     for (size_t k = 0; k < n; k++) {
         res[k].rule = (asr_rule){0}; /* shared metadata: not ours to free */

@@ -454,12 +454,15 @@ typedef struct {
     int64_t run;
     int differs;
     char findings_hash[65];
+    asr_dataset_record *datasets; /* what the database holds now */
+    size_t n_datasets;
 } replay_ctx;
 
 static void compare_input(void *ud, const char *kind, const char *name, const char *sha)
 {
     replay_ctx *x = ud;
     char now[65] = "";
+    const char *file = "";
     int found = 0;
     if (strcmp(kind, "output") == 0) {
         snprintf(x->findings_hash, sizeof x->findings_hash, "%s", sha);
@@ -485,10 +488,12 @@ static void compare_input(void *ud, const char *kind, const char *name, const ch
                 found = file_sha256(f, now) == 0;
         }
     } else if (strcmp(kind, "data") == 0) {
-        asr_dataset_state st;
-        found = asr_store_dataset_state(x->s, name, &st) == 0;
-        if (found)
-            memcpy(now, st.sha256, sizeof now);
+        for (size_t i = 0; i < x->n_datasets && !found; i++)
+            if (strcmp(x->datasets[i].id, name) == 0) {
+                found = 1;
+                memcpy(now, x->datasets[i].st.sha256, sizeof now);
+                file = x->datasets[i].file;
+            }
     }
     if (!found) {
         asr_warn(x->d, NULL, NULL, "the %s %s of run %lld is missing now", kind, name,
@@ -497,8 +502,9 @@ static void compare_input(void *ud, const char *kind, const char *name, const ch
     } else if (strcmp(now, sha) != 0) {
         if (strcmp(kind, "data") == 0)
             asr_warn(x->d, NULL, NULL,
-                     "the data of dataset %s has changed since run %lld (then %.12s, now %.12s)",
-                     name, (long long)x->run, sha, now);
+                     "the data of dataset %s has changed since run %lld: it now comes from %s "
+                     "(SHA-256 %.12s, then %.12s)",
+                     name, (long long)x->run, file, now, sha);
         else
             asr_warn(x->d, NULL, NULL,
                      "%s file %s has changed since run %lld (then %.12s, now %.12s)", kind, name,
@@ -513,6 +519,7 @@ asr_status asr_replay(const asr_replay_opts *o, asr_diag *d, int *identical)
     asr_store *s = NULL;
     asr_check chk = {0};
     asr_run_info run, before;
+    replay_ctx x = {d, NULL, NULL, &chk, 0, 0, "", NULL, 0};
     asr_status st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s);
     if (st == ASR_OK)
         st = asr_history_get(s, o->run, &run, d);
@@ -534,7 +541,10 @@ asr_status asr_replay(const asr_replay_opts *o, asr_diag *d, int *identical)
     co.format = ASR_FMT_JSON;
     co.compare_with = before.id ? before.id : -1;
     co.runner = o->runner;
-    replay_ctx x = {d, s, NULL, &chk, run.id, 0, ""};
+    x.s = s;
+    x.run = run.id;
+    if ((st = asr_store_list_datasets(s, &x.datasets, &x.n_datasets, d)) != ASR_OK)
+        goto done;
     st = asr_check_prepare(&co, d, &chk);
     if (st == ASR_E_DATA) {
         /* the database holds another map now: say which files differ */
@@ -565,6 +575,7 @@ asr_status asr_replay(const asr_replay_opts *o, asr_diag *d, int *identical)
     }
     *identical = x.findings_hash[0] && strcmp(now, x.findings_hash) == 0;
 done:
+    asr_dataset_records_free(x.datasets, x.n_datasets);
     asr_check_free(&chk);
     asr_store_close(s);
     return st;

@@ -328,6 +328,7 @@ typedef struct {
     asr_spool *spool; /* for formatted findings ('B' messages) */
     void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
     void *on_finding_ud;
+    const asr_runner_opts *o;
 } collector;
 
 static char *take(const asr_wire_msg *m, size_t i)
@@ -360,8 +361,11 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             asr_buf_reserve(&tmp, asr_finding_decode_size(m));
             asr_finding_decode(m, tmp.data, &f);
             f.rule = s->index;
-            res->n_findings++;
-            res->by_severity[asr_severity_index(asr_finding_severity(&f, &res->rule))]++;
+            if (f.waived)
+                res->n_waived++;
+            else
+                res->n_findings++,
+                    res->by_severity[asr_severity_index(asr_finding_severity(&f, &res->rule))]++;
             col->on_finding(col->on_finding_ud, s->index, &f);
             asr_buf_free(&tmp);
             break;
@@ -375,29 +379,39 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
         asr_finding *f = &col->findings[col->n_findings++];
         asr_finding_decode(m, asr_xmalloc(asr_finding_decode_size(m)), f);
         f->rule = s->index;
-        res->n_findings++;
-        res->by_severity[asr_severity_index(asr_finding_severity(f, &res->rule))]++;
+        if (f->waived)
+            res->n_waived++;
+        else
+            res->n_findings++,
+                res->by_severity[asr_severity_index(asr_finding_severity(f, &res->rule))]++;
         break;
     }
-    case 'B': {
+    case 'B':
+    case 'V': {
         asr_extent e;
         if (!col->spool || m->n != 1 || asr_spool_add(col->spool, m->field[0], m->len[0], &e))
             break; /* a failed spool is reported once the run is over */
-        if ((res->n_blocks & (res->n_blocks - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
-            res->blocks = asr_xrealloc(res->blocks, (res->n_blocks ? res->n_blocks * 2 : 1) *
-                                                        sizeof *res->blocks);
-        res->blocks[res->n_blocks++] = e;
+        asr_extent **list = m->type == 'B' ? &res->blocks : &res->waived_blocks;
+        size_t *n = m->type == 'B' ? &res->n_blocks : &res->n_waived_blocks;
+        if ((*n & (*n - 1)) == 0) /* 0, 1, 2, 4, ...: grow */
+            *list = asr_xrealloc(*list, (*n ? *n * 2 : 1) * sizeof **list);
+        (*list)[(*n)++] = e;
         break;
     }
+    case 'K':
+        if (col->o && col->o->on_note && m->n == 1)
+            col->o->on_note(col->o->on_note_ud, s->index, m->field[0], m->len[0]);
+        break;
     case 'N':
-        if (m->n == 4) {
-            char *v[4];
-            for (int i = 0; i < 4; i++)
+        if (m->n == 5) {
+            char *v[5];
+            for (int i = 0; i < 5; i++)
                 v[i] = take(m, (size_t)i);
             res->n_findings = strtoul(v[0], NULL, 10);
             for (int k = 0; k < 3; k++)
                 res->by_severity[k] = strtoul(v[k + 1], NULL, 10);
-            for (int i = 0; i < 4; i++)
+            res->n_waived = strtoul(v[4], NULL, 10);
+            for (int i = 0; i < 5; i++)
                 free(v[i]);
         }
         break;
@@ -629,7 +643,7 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
         todo[i] = 1;
         memset(&results[i], 0, sizeof results[i]);
     }
-    collector col = {results, NULL, 0, 0, NULL, NULL, NULL};
+    collector col = {results, NULL, 0, 0, NULL, NULL, NULL, o};
     run_jobs(jobs, todo, n, o, &col);
     for (size_t i = 0; i < n; i++) {
         asr_rule_result *r = &results[i];
@@ -710,7 +724,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     for (size_t i = 0; i < n; i++)
         jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
-    collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud};
+    collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud, o};
     run_jobs(jobs, run, n, o, &col);
     free(jobs);
 
@@ -719,10 +733,14 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
         if (results[i].fail == ASR_FAIL_NONE)
             continue;
         results[i].n_findings = 0;
+        results[i].n_waived = 0;
         memset(results[i].by_severity, 0, sizeof results[i].by_severity);
         free(results[i].blocks);
         results[i].blocks = NULL;
         results[i].n_blocks = 0;
+        free(results[i].waived_blocks);
+        results[i].waived_blocks = NULL;
+        results[i].n_waived_blocks = 0;
     }
     size_t kept = 0;
     for (size_t i = 0; i < col.n_findings; i++) {
@@ -756,6 +774,7 @@ void asr_rule_results_free(asr_rule_result *r, size_t n)
         free(r[i].executable);
         free(r[i].executed);
         free(r[i].blocks);
+        free(r[i].waived_blocks);
         for (size_t k = 0; k < r[i].n_reads; k++)
             free(r[i].reads[k]);
         free(r[i].reads);

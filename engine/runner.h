@@ -40,10 +40,13 @@ typedef struct {
     int loaded;
     asr_fail_kind fail;
     char *fail_message;
-    size_t n_findings;
+    size_t n_findings;     /* waived ones apart */
     size_t by_severity[3]; /* of n_findings: high, medium, low */
+    size_t n_waived;       /* findings a waiver in force covers */
     asr_extent *blocks;    /* formatted findings, in order, in the run's spool */
     size_t n_blocks;
+    asr_extent *waived_blocks; /* the waived ones, likewise */
+    size_t n_waived_blocks;
     char **logs;
     size_t n_logs;
     size_t logs_dropped;
@@ -77,6 +80,9 @@ typedef struct {
      * but a worker can still die afterwards: check the result's fail. */
     void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
     void *on_finding_ud;
+    /* NULL, or given each rule's classifier note (finding.h). */
+    void (*on_note)(void *ud, size_t rule, const char *note, size_t len);
+    void *on_note_ud;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);

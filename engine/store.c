@@ -147,7 +147,7 @@ static const char *const migrations[] = {
     "  rule TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL,"
     "  severity TEXT NOT NULL, unit TEXT, area TEXT, line TEXT, principle TEXT, owner TEXT,"
     "  due TEXT, business_group TEXT, evidence TEXT NOT NULL, state TEXT NOT NULL,"
-    "  first_seen TEXT NOT NULL, waiver TEXT) STRICT;"
+    "  first_seen TEXT NOT NULL, waiver TEXT, waived INTEGER NOT NULL DEFAULT 0) STRICT;"
     "CREATE INDEX assure_run_findings_order ON assure_run_findings(run, rule);"
     "CREATE INDEX assure_run_findings_fp ON assure_run_findings(fingerprint, run);"
     "CREATE TABLE assure_run_inputs(run INTEGER NOT NULL, kind TEXT NOT NULL,"
@@ -668,6 +668,11 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
             asr_buf_adds(&sql, " END) VIRTUAL");
         }
     }
+    for (size_t k = 0; k < ds->n_checks; k++) {
+        q = sqlite3_mprintf(", CONSTRAINT \"check_%d\" CHECK (%s)", (int)k, ds->checks[k]);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+    }
     asr_buf_adds(&sql, ") STRICT;");
     if (ds->n_key) {
         q = sqlite3_mprintf("CREATE UNIQUE INDEX \"%w_key\" ON \"%w\"(", ds->id, ds->id);
@@ -913,6 +918,12 @@ asr_ins_result asr_inserter_add(asr_inserter *ins, unsigned line, unsigned *firs
     sqlite3_reset(ins->insert);
     if (rc == SQLITE_DONE)
         return ASR_INS_OK;
+    if (rc == SQLITE_CONSTRAINT_CHECK) {
+        /* "CHECK constraint failed: check_N" names the dataset's check */
+        const char *at = strstr(sqlite3_errmsg(ins->store->db), "check_");
+        *first_line = at ? (unsigned)strtoul(at + 6, NULL, 10) : 0;
+        return ASR_INS_CHECK;
+    }
     if ((rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) && ins->lookup) {
         *first_line = 0;
         if (sqlite3_step(ins->lookup) == SQLITE_ROW)

@@ -164,9 +164,10 @@ void asr_ins_text_copy(asr_inserter *ins, size_t col, const char *text, size_t l
 void asr_ins_int(asr_inserter *ins, size_t col, int64_t v);
 void asr_ins_real(asr_inserter *ins, size_t col, double v);
 
-typedef enum { ASR_INS_OK, ASR_INS_DUPLICATE, ASR_INS_ERROR } asr_ins_result;
+typedef enum { ASR_INS_OK, ASR_INS_DUPLICATE, ASR_INS_CHECK, ASR_INS_ERROR } asr_ins_result;
 /* Adds the bound row, recorded as coming from source line `line`. On a
- * duplicate key, *first_line is the line of the row that holds that key. */
+ * duplicate key, *first_line is the line of the row that holds that key; on
+ * a row that breaks one of the dataset's checks, the check's index. */
 asr_ins_result asr_inserter_add(asr_inserter *ins, unsigned line, unsigned *first_line);
 /* The message of the last ASR_INS_ERROR, with the status it maps to. */
 const char *asr_inserter_error(asr_inserter *ins, asr_status *status);

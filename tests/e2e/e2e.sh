@@ -530,7 +530,7 @@ EXAMPLE_MAP=mappings/met-2021-22/map.yaml
 example_db() {
     local f files=()
     for f in "$ROOT"/fixtures/met-2021-22/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
-    "$ASSURE" import --map "$ROOT/$EXAMPLE_MAP" --db "$T/db" "${files[@]}" >/dev/null ||
+    "$ASSURE" import --map "$ROOT/$EXAMPLE_MAP" --db "$T/db" --as-of 2022-10-03 "${files[@]}" >/dev/null ||
         fail "example import failed"
 }
 
@@ -666,8 +666,10 @@ case_check_profile() {
     expect_rc 1
     expect_err "rule                                     ms k instructions    rows read  findings"
     expect_err "total"
-    [ "$(grep -c '^[a-z-]* *[0-9.]* *[0-9]* *[0-9]* *[0-9]* *[0-9]*$' "$T/err")" = 26 ] ||
-        fail "expected a profile line for each of the 26 rules"
+    local n
+    n=$(ls rules/*.lua | wc -l)
+    [ "$(grep -c '^[a-z-]* *[0-9.]* *[0-9]* *[0-9]* *[0-9]* *[0-9]*$' "$T/err")" = "$n" ] ||
+        fail "expected a profile line for each of the $n rules"
     grep -qE '^overdue-actions +[0-9.]+ +[0-9]+ +4 +4 ' "$T/err" || fail "overdue-actions: rows read or findings wrong"
 }
 
@@ -1105,6 +1107,211 @@ case_hostile_rule_files_refused_at_load() {
     expect_err "bytecode.lua: error: attempt to load a binary chunk"
     expect_err "big.lua: error: rule file is"
     expect_err "locals.lua:203: error: too many local variables"
+}
+
+# ---- the nightly run: history, what changed, waivers, gates, the lock ----
+
+NIGHT=$FX/nightly
+# The test organisation's run at an as-of date over one of the actions exports.
+night_run() { # as_of actions.csv [extra args...]
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --as-of "$1" \
+        --export audit_actions="$2" --output json:"$T/out-$1.json" "${@:3}"
+}
+# The state of a subject's finding in run N, as recorded.
+state_of() { sql "$T/db" "SELECT state || '/' || first_seen || '/' || severity FROM assure_run_findings WHERE run = $1 AND subject = '$2'"; }
+
+case_run_three_runs_history() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    expect_err "assure run: lock: taken"
+    expect_err "assure run: record: run 1 as of 2023-01-31: 2 findings (2 new, 0 recurring, 0 reopened), 0 resolved"
+    [ "$(state_of 1 A-1)" = "new/2023-01-31/medium" ] || fail "A-1 in run 1: $(state_of 1 A-1)"
+    [ "$(state_of 1 A-3)" = "new/2023-01-31/medium" ] || fail "A-3 in run 1"
+    [ -z "$(state_of 1 A-2)" ] || fail "A-2 is not due yet"
+    # run 2: A-3 closed, A-4 added and late, A-1 still late
+    night_run 2023-02-28 "$NIGHT/actions-2.csv"
+    expect_rc 1
+    [ "$(state_of 2 A-1)" = "recurring/2023-01-31/medium" ] || fail "A-1 in run 2: $(state_of 2 A-1)"
+    [ "$(state_of 2 A-3)" = "resolved/2023-01-31/medium" ] || fail "A-3 in run 2: $(state_of 2 A-3)"
+    [ "$(state_of 2 A-4)" = "new/2023-02-28/medium" ] || fail "A-4 in run 2: $(state_of 2 A-4)"
+    grep -qF '"history": {"run": 2, "new": 1, "recurring": 1, "reopened": 0, "resolved": 1, "waived": 0, "compared_with": 1, "compared_as_of": "2023-01-31"}' \
+        "$T/out-2023-02-28.json" || fail "run 2's history counts"
+    grep -qF '"subject": "A-1", "message": "Reconcile the bank accounts is late", "business_group": "Corporate Services", "area": "finance", "due": "2022-12-31", "fingerprint": "' \
+        "$T/out-2023-02-28.json" || fail "run 2 lacks A-1"
+    grep -qF '"state": "recurring", "first_seen": "2023-01-31", "age_days": 28' "$T/out-2023-02-28.json" ||
+        fail "A-1's age in run 2"
+    # run 3: A-3 open again (reopened), A-1 now high priority (worsened)
+    night_run 2023-03-31 "$NIGHT/actions-3.csv"
+    expect_rc 1
+    [ "$(state_of 3 A-3)" = "reopened/2023-01-31/medium" ] || fail "A-3 in run 3: $(state_of 3 A-3)"
+    [ "$(state_of 3 A-1)" = "recurring/2023-01-31/high" ] || fail "A-1 in run 3: $(state_of 3 A-1)"
+    [ "$(state_of 3 A-4)" = "recurring/2023-02-28/medium" ] || fail "A-4 in run 3"
+    grep -qF '"state": "reopened", "first_seen": "2023-01-31", "age_days": 59' "$T/out-2023-03-31.json" ||
+        fail "A-3's age in run 3"
+    # what changed: the last two runs, then since the first
+    run diff --db "$T/db"
+    expect_rc 0
+    expect_out "run 2 (as of 2023-02-28) to run 3 (as of 2023-03-31)"
+    expect_out "0 new, 1 reopened, 1 worsened, 0 resolved"
+    expect_out "late                         A-1                      [medium -> high] Reconcile the bank accounts is late"
+    # since 2023-02-01: run 1 against run 3 -- A-3 was there both times
+    run diff --db "$T/db" --since 2023-02-01 --format csv
+    expect_rc 0
+    grep -q '^new,late,medium,,A-4,' "$T/out" || fail "diff --since: A-4 new"
+    grep -q '^worsened,late,high,medium,A-1,' "$T/out" || fail "diff --since: A-1 worsened"
+    [ "$(grep -c '^[a-z]' "$T/out")" = 3 ] || fail "diff --since: expected the header and 2 changes"
+    run diff --db "$T/db" 1 2 --format json
+    expect_rc 0
+    expect_out '"counts": {"new": 1, "reopened": 0, "worsened": 0, "resolved": 1}'
+    run diff --db "$T/db" 7
+    expect_rc 64
+    expect_err "no run 7 is recorded"
+    run history --db "$T/db" --format csv
+    expect_rc 0
+    [ "$(grep -c '^[0-9]' "$T/out")" = 3 ] || fail "history lists 3 runs"
+    grep -q '^3,[^,]*,2023-03-31,3,1,2,0,0,2,1,0,0,1,0,1' "$T/out" || fail "run 3's row: $(grep '^3,' "$T/out")"
+}
+
+case_run_job_file_and_manifest() {
+    mkdir -p "$T/job/out"
+    cp "$NIGHT"/job.yaml "$NIGHT"/map.yaml "$T/job/"
+    cp -r "$NIGHT/rules" "$T/job/"
+    sed -i 's|include: \[../../../mappings|include: ['"$ROOT"'/mappings|' "$T/job/map.yaml"
+    run run "$T/job/job.yaml" --db "$T/db" --as-of 2023-01-31 --export audit_actions="$NIGHT/actions-1.csv" --quiet
+    expect_rc 1
+    [ ! -s "$T/err" ] || fail "--quiet still logged"
+    [ -s "$T/job/out/exceptions.json" ] && [ -s "$T/job/out/exceptions.csv" ] || fail "outputs missing"
+    grep -q '"findings_sha256": "[0-9a-f]\{64\}"' "$T/job/out/manifest.json" || fail "manifest lacks the findings hash"
+    grep -qF '"dataset": "audit_actions", "file": "'"$NIGHT"'/actions-1.csv", "sha256": "'"$(sha256sum "$NIGHT/actions-1.csv" | cut -c1-64)"'"' \
+        "$T/job/out/manifest.json" || fail "manifest lacks the data file's hash"
+    grep -qF '"file": "'"$T"'/job/rules/late.lua", "id": "late", "sha256": "'"$(sha256sum "$T/job/rules/late.lua" | cut -c1-64)"'"' \
+        "$T/job/out/manifest.json" || fail "manifest lacks the rule's hash"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs WHERE manifest LIKE '%findings_sha256%'")" = 1 ] ||
+        fail "manifest not stored"
+    # a bad job file is refused with its place
+    printf 'map: map.yaml\nrulez: rules\n' >"$T/job/bad.yaml"
+    run run "$T/job/bad.yaml"
+    expect_rc 78
+    expect_err "bad.yaml:2:1: error: unknown key 'rulez'; did you mean 'rules'?"
+}
+
+case_run_replay() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    night_run 2023-02-28 "$NIGHT/actions-2.csv"
+    expect_rc 1
+    run check --map "$NIGHT/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --replay 2
+    expect_rc 0
+    expect_out "replay of run 2: identical"
+    # the data has changed since run 1: the replay says so and names the file
+    run check --map "$NIGHT/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --replay 1
+    expect_rc 1
+    expect_out "replay of run 1: the exception list differs"
+    expect_err "the data of dataset audit_actions has changed since run 1: it now comes from $NIGHT/actions-2.csv"
+}
+
+case_run_header_only_export_stopped() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    before=$(db_state "$T/db")
+    night_run 2023-02-28 "$NIGHT/actions-empty.csv" --output json:"$T/second.json"
+    expect_rc 65
+    expect_err "actions-empty.csv: error: gate empty-export: the export has no rows and would replace the 3 rows of audit_actions"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "a stopped run changed stored data"
+    [ ! -e "$T/second.json" ] || fail "a stopped run wrote an output"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "a stopped run was recorded"
+    night_run 2023-02-28 "$NIGHT/actions-empty.csv" --accept-gate empty-export
+    expect_rc 0
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 2 ] || fail "the accepted run was not recorded"
+}
+
+case_run_findings_jump_gate() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    sed 's/^assure: 1$/assure: 1\ngates: {findings-jump: {action: stop, factor: 1.2, min: 1}}/' "$NIGHT/map.yaml" |
+        sed 's|\.\./\.\./\.\./mappings|'"$ROOT"'/mappings|' >"$T/map.yaml"
+    run run --map "$T/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --as-of 2023-03-31 \
+        --export audit_actions="$NIGHT/actions-3.csv" --output json:"$T/jump.json"
+    expect_rc 65
+    expect_err "late: gate findings-jump: 3 findings against 2 in run 1 (more than 1.2 times); the run was not recorded"
+    [ ! -e "$T/jump.json" ] || fail "output written"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "recorded anyway"
+}
+
+case_run_waivers() {
+    mkdir -p "$T/w"
+    # active (A-1), expired (A-3 on 2023-01-15), unmatched (A-99)
+    night_run 2023-01-31 "$NIGHT/actions-1.csv" --export waivers="$NIGHT/waivers.yaml" --output text:"$T/w/list.txt"
+    expect_rc 1
+    expect_err "waivers.yaml:15: warning: this waiver matches no finding (rule late, subject A-99)"
+    grep -qF '"counts": {"findings": 1, ' "$T/out-2023-01-31.json" || fail "the waived finding was counted"
+    grep -qF '"waived": 1, "by_category"' "$T/out-2023-01-31.json" || fail "waived count"
+    grep -qF '"waiver": "waived until 2023-06-30, approved 2023-01-15 by Director of Finance: Bank reconciliation moves to the new ledger in April"' \
+        "$T/out-2023-01-31.json" || fail "the waiver's approver and expiry"
+    grep -qF '"subject": "A-3", ' "$T/out-2023-01-31.json" || fail "the expired waiver's finding is missing"
+    grep -qF '"waiver": "waiver expired on 2023-01-15"' "$T/out-2023-01-31.json" || fail "expired waiver not said"
+    grep -qF 'WAIVED (1): risks accepted, not counted above' "$T/w/list.txt" || fail "text: no waived section"
+    [ "$(sql "$T/db" "SELECT waived FROM assure_run_findings WHERE subject = 'A-1'")" = 1 ] || fail "history: not waived"
+    # with only the waived finding left, the run has nothing to report: exit 0
+    printf 'Action ID,Engagement ID,Area,Description,Priority,Original due,Current due,Status\nA-1,E-1,finance,Reconcile the bank accounts,medium,2022-12-31,,in progress\n' >"$T/w/only.csv"
+    night_run 2023-02-01 "$T/w/only.csv" --accept-gate row-drop
+    expect_rc 0
+    # malformed waivers are refused at import, with their lines
+    night_run 2023-02-02 "$T/w/only.csv" --export waivers="$NIGHT/waivers-bad.yaml"
+    expect_rc 65
+    expect_err "waivers-bad.yaml:2: error: the waiver names no finding: give its fingerprint, or its rule and subject"
+    expect_err "waivers-bad.yaml:7: error: the waiver expires before it was approved"
+}
+
+case_run_second_run_waits_its_turn() {
+    local first
+    "$ASSURE" run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-01-31 \
+        --export audit_actions="$NIGHT/actions-1.csv" >/dev/null 2>"$T/first.err" &
+    first=$!
+    for _ in $(seq 1 200); do grep -q 'assure run: check:' "$T/first.err" 2>/dev/null && break; sleep 0.05; done
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-01-31
+    expect_rc 75
+    expect_err "another run holds the lock (pid $first on"
+    wait "$first"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "the first run did not complete"
+    [ ! -s "$T/db.lock" ] || fail "the lock file was not emptied"
+}
+
+case_run_killed_leaves_nothing_half_done() {
+    local pid
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    before=$(db_state "$T/db")
+    # killed while the rules run: nothing recorded, no output under its name
+    "$ASSURE" run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-02-28 \
+        --export audit_actions="$NIGHT/actions-2.csv" --output json:"$T/killed.json" 2>"$T/k.err" &
+    pid=$!
+    for _ in $(seq 1 200); do grep -q 'assure run: check:' "$T/k.err" 2>/dev/null && break; sleep 0.05; done
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "a killed run was recorded"
+    [ ! -e "$T/killed.json" ] || fail "a killed run left an output under its name"
+    [ -s "$T/db.lock" ] || fail "the killed run's lock file should say who held it"
+    # the next run takes the lock over and proceeds
+    night_run 2023-02-28 "$NIGHT/actions-2.csv"
+    expect_rc 1
+    expect_err "assure run: lock: taken over from a run that did not finish (pid $pid on"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 2 ] || fail "the next run was not recorded"
+    [ "$(state_of 2 A-3)" = "resolved/2023-01-31/medium" ] || fail "the next run compared with the wrong run"
+}
+
+case_run_usage_errors() {
+    run run --map "$NIGHT/map.yaml"
+    expect_rc 64
+    expect_err "the map, the database and the rules are required"
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --output xml:"$T/x"
+    expect_rc 64
+    expect_err "--output takes FORMAT:FILE"
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --accept-gate rowdrop
+    expect_rc 64
+    expect_err "did you mean 'row-drop'?"
+    run history --db "$T/nothing.db"
+    expect_rc 66
 }
 
 if [ "${1:-}" = "--all" ]; then
