@@ -111,6 +111,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_cli_usage(&p, "unexpected argument '%s' (give at most one job file)", p.args[1]);
 
     asr_job job = {0};
+    job.retention = (asr_retention){-1, -1, -1}; /* the map's, unless a job file says */
     asr_status st = (asr_status)p.status;
     asr_diag d;
     asr_diag_init(&d, 200);

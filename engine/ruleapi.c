@@ -563,6 +563,78 @@ static int api_one(lua_State *L)
     return 1;
 }
 
+/* One text value from a query of the rule's connection made here (not by
+ * the rule), or NULL: no such table, no row, or NULL. Pushed on the stack
+ * while alive; the caller pops it. */
+static const char *one_text(lua_State *L, asr_ctx *c, const char *sql, const char *arg)
+{
+    const char *err;
+    asr_query *q = c->ro ? asr_query_prepare(c->ro, sql, strlen(sql), &err) : NULL;
+    if (!q) {
+        lua_pushnil(L);
+        return NULL;
+    }
+    if (arg)
+        asr_query_bind_text(q, 1, arg, strlen(arg));
+    int interrupted = 0;
+    if (asr_query_step(q, &err, &interrupted) == 1 && asr_query_column_type(q, 0) != ASR_VNULL) {
+        size_t len;
+        const char *t = asr_query_column_text(q, 0, &len);
+        lua_pushlstring(L, t, len);
+    } else {
+        lua_pushnil(L);
+    }
+    asr_query_finalize(q);
+    if (interrupted) {
+        asr_sandbox_set_spent(c->sb, ASR_SPENT_TIME);
+        luaL_error(L, "stopped: time budget spent");
+    }
+    return lua_tostring(L, -1);
+}
+
+/* ctx:previous(dataset) -> table name, as-of date | nil: where the rows the
+ * dataset held before its latest import are (the previous snapshot), and
+ * the date of that data. nil when no import has replaced it yet. [-0, +2|1, e] */
+static int api_previous(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *id = luaL_checkstring(L, 2);
+    if (!asr_map_dataset(c->map, id))
+        return luaL_error(L, "previous: the map declares no dataset '%s'", id);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT max(_snapshot) FROM \"history_%s\"", id);
+    const char *as_of = one_text(L, c, sql, NULL);
+    if (!as_of)
+        return 1; /* nil */
+    lua_pushfstring(L, "previous_%s", id);
+    lua_insert(L, -2);
+    return 2;
+}
+
+/* ctx:age(subject) -> days | nil: how long this rule has flagged subject,
+ * from the first recorded run that had the finding to the as-of date. nil
+ * when no recorded run had it. [-0, +1, e] */
+static int api_age(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    size_t len;
+    const char *subject = luaL_checklstring(L, 2, &len);
+    char fp[17];
+    asr_finding_fingerprint(c->rule->id, subject, len, fp);
+    const char *first =
+        one_text(L, c, "SELECT first_seen FROM assure_findings WHERE fingerprint = ?1", fp);
+    asr_date a, b;
+    if (!first || asr_date_parse(first, strlen(first), NULL, &a) ||
+        asr_date_parse(c->as_of, strlen(c->as_of), NULL, &b)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pop(L, 1);
+    int64_t days = asr_date_to_days(b) - asr_date_to_days(a);
+    lua_pushinteger(L, days < 0 ? 0 : days);
+    return 1;
+}
+
 /* ---- findings ---- */
 
 static const char *const flag_keys[] = {"subject", "message",  "severity",  "unit",
@@ -1134,6 +1206,8 @@ static const luaL_Reg ctx_methods[] = {
     {"flag", api_flag},
     {"flag_rows", api_flag_rows},
     {"log", api_log},
+    {"previous", api_previous},
+    {"age", api_age},
     {"days_between", api_days_between},
     {"add_days", api_add_days},
     {"add_months", api_add_months},

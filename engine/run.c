@@ -359,6 +359,9 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
     if ((st = asr_check_execute(&chk, &co, d)) != ASR_OK)
         goto done;
     res->outcome = asr_check_outcome(&chk);
+    for (size_t i = 0; i < chk.n_rules; i++)
+        for (size_t k = 0; k < chk.rules[i].n_logs; k++)
+            logline(o->log, "log", "%s: %s", chk.rules[i].rule.id, chk.rules[i].logs[k]);
     if (findings_jump(&gates.gate[ASR_GATE_FINDINGS_JUMP], s, &res->previous, &chk, d)) {
         logline(o->log, "gate", "findings-jump: stopped; nothing recorded or written");
         st = ASR_E_DATA;

@@ -1300,6 +1300,78 @@ case_run_killed_leaves_nothing_half_done() {
     [ "$(state_of 2 A-3)" = "resolved/2023-01-31/medium" ] || fail "the next run compared with the wrong run"
 }
 
+case_rules_read_previous_snapshot_and_age() {
+    local rules=$FX/nightly-history
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$rules" --as-of 2023-01-31 \
+        --export audit_actions="$NIGHT/actions-1.csv" --output json:"$T/1.json"
+    expect_rc 1
+    grep -qF '"rule": "unchanged"' "$T/1.json" && fail "no previous snapshot yet, yet it flagged"
+    # the snapshot is the first import's rows, dated with its as-of date
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$rules" --as-of 2023-02-28 \
+        --export audit_actions="$NIGHT/actions-2.csv" --output json:"$T/2.json"
+    expect_rc 1
+    grep -qF '"rule": "unchanged", "severity": "low", "category": "overdue", "subject": "A-1", "message": "in progress since 2023-01-31"' \
+        "$T/2.json" || fail "A-1 unchanged since the snapshot of 2023-01-31"
+    grep -qF '"subject": "A-2", "message": "not started since 2023-01-31"' "$T/2.json" || fail "A-2"
+    grep -qF '"subject": "A-3"' "$T/2.json" && grep -qF '"rule": "unchanged", "severity": "low", "category": "overdue", "subject": "A-3"' "$T/2.json" &&
+        fail "A-3 changed status (closed): not unchanged"
+    [ "$(sql "$T/db" "SELECT count(DISTINCT _snapshot) FROM history_audit_actions")" = 1 ] || fail "one snapshot kept"
+    # ctx:age: the rule asks how long it has flagged a subject (none of its own yet)
+    run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$rules" --as-of 2023-03-31 \
+        --export audit_actions="$NIGHT/actions-3.csv" --output json:"$T/3.json"
+    expect_rc 1
+    grep -qF '"subject": "A-1", "message": "in progress since 2023-02-28, flagged for 31 days"' "$T/3.json" ||
+        fail "ctx:age: A-1 flagged since run 2 (2023-02-28)"
+}
+
+# The nightly job over the Met example on three as-of dates: the example's
+# exports twice, then with one audit action gone from the tracker.
+case_run_met_example_three_dates() {
+    local f ex=()
+    cd "$ROOT" || fail "no project root"
+    mkdir -p "$T/ex"
+    cp fixtures/met-2021-22/*.csv "$T/ex/"
+    for f in "$T"/ex/*.csv; do ex+=(--export "$(basename "$f" .csv)=$f"); done
+    run run --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-10-03 "${ex[@]}" \
+        --output json:"$T/r1.json"
+    expect_rc 1
+    expect_err "record: run 1 as of 2022-10-03: 39 findings (39 new, 0 recurring, 0 reopened), 0 resolved"
+    # a month on, the same exports: five findings of the last quarterly update come due
+    run run --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-11-03 "${ex[@]}"
+    expect_rc 1
+    run diff --db "$T/db" --format csv
+    expect_rc 0
+    [ "$(cut -d, -f1,2,5 "$T/out" | tail -n +2 | tr '\n' ' ')" = "new,inspection-update-stale,CC-COC-1 new,inspection-update-stale,CC-COC-2 new,inspection-update-stale,CC-COC-3 new,inspection-update-stale,CC-R-VET new,inspection-update-stale,CC-R-DDM " ] ||
+        fail "run 2's changes: $(cut -d, -f1,2,5 "$T/out" | tr '\n' ' ')"
+    # A-DQ-01 leaves the tracker: its two findings are resolved
+    sed -i '/^A-DQ-01,/d' "$T/ex/audit_actions.csv"
+    run run --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-12-03 "${ex[@]}"
+    expect_rc 1
+    run diff --db "$T/db" --format csv
+    expect_rc 0
+    [ "$(cut -d, -f1,2,5 "$T/out" | tail -n +2 | tr '\n' ' ')" = "resolved,overdue-against-original,A-DQ-01 resolved,repeated-extensions,A-DQ-01 " ] ||
+        fail "run 3's changes: $(cut -d, -f1,2,5 "$T/out" | tr '\n' ' ')"
+    run history --db "$T/db" --format csv
+    grep -q '^3,[^,]*,2022-12-03,42,12,23,7,0,42,0,2,' "$T/out" || fail "run 3 in the history: $(grep '^3,' "$T/out")"
+}
+
+case_run_retention() {
+    local h
+    h=$(mktemp -d "$T/h.XXXX")
+    sed 's/^assure: 1$/assure: 1\nhistory: {keep_runs: 2}/' "$NIGHT/map.yaml" |
+        sed 's|\.\./\.\./\.\./mappings|'"$ROOT"'/mappings|' >"$h/map.yaml"
+    for d in 2023-01-31 2023-02-28 2023-03-31; do
+        run run --map "$h/map.yaml" --db "$T/db" --rules "$NIGHT/rules" --as-of "$d" \
+            --export audit_actions="$NIGHT/actions-2.csv"
+        expect_rc 1
+    done
+    expect_err "prune: 1 old run removed"
+    [ "$(sql "$T/db" "SELECT group_concat(id) FROM assure_runs")" = "2,3" ] || fail "retention kept the wrong runs"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_run_findings WHERE run = 1")" = 0 ] || fail "run 1's findings stay"
+    # the first-seen date of a finding seen in the kept runs survives
+    [ "$(state_of 3 A-1)" = "recurring/2023-01-31/medium" ] || fail "first seen lost: $(state_of 3 A-1)"
+}
+
 case_run_usage_errors() {
     run run --map "$NIGHT/map.yaml"
     expect_rc 64
