@@ -306,6 +306,7 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
     asr_status st = asr_lock_take(&lock, o->db_path, d);
     if (st != ASR_OK) {
         logline(o->log, "lock", "not taken: another run holds it");
+        asr_lock_release(&lock);
         return st;
     }
     if (lock.stale[0])

@@ -186,127 +186,164 @@ static void send_lines(int fd, asr_buf *msg, const cover *cv)
     asr_wire_send(fd, msg);
 }
 
+/* What a worker holds, freed before it exits: the worker's exit is
+ * _exit(), but memory checkers look at what a process still holds. */
+typedef struct {
+    asr_buf msg;
+    char *text;
+    asr_sandbox *sb;
+    asr_rule r;
+    int have_rule;
+    cover cv;
+    asr_ro *ro;
+    asr_ctx c;
+    int have_ctx;
+} worker_state;
+
+static void worker_exit(worker_state *w)
+{
+    if (w->have_ctx)
+        asr_ctx_free(&w->c);
+    asr_sandbox_free(w->sb); /* first: closing Lua finalizes its open queries */
+    asr_ro_close(w->ro);
+    if (w->have_rule)
+        asr_rule_clear(&w->r);
+    free(w->text);
+    free(w->cv.executable);
+    free(w->cv.executed);
+    free(w->cv.seen_fn);
+    asr_strset_free(&w->cv.reads);
+    asr_buf_free(&w->msg);
+    _exit(0);
+}
+
 /* Runs in the child; never returns. */
 static void worker_main(const job *j, int fd)
 {
-    asr_buf msg = {0};
+    static worker_state w; /* static: reachable from anywhere until the exit */
+    memset(&w, 0, sizeof w);
     char err[1024];
     size_t len;
-    char *text = asr_rule_read(j->file, &len, err, sizeof err);
-    if (!text) {
-        send_error(fd, &msg, ASR_FAIL_LOAD, err);
-        _exit(0);
+    w.text = asr_rule_read(j->file, &len, err, sizeof err);
+    if (!w.text) {
+        send_error(fd, &w.msg, ASR_FAIL_LOAD, err);
+        worker_exit(&w);
     }
-    asr_sandbox *sb = asr_sandbox_new(&j->o->budget);
-    if (!sb) {
-        send_error(fd, &msg, ASR_FAIL_MEMORY, "cannot start Lua");
-        _exit(0);
+    w.sb = asr_sandbox_new(&j->o->budget);
+    if (!w.sb) {
+        send_error(fd, &w.msg, ASR_FAIL_MEMORY, "cannot start Lua");
+        worker_exit(&w);
     }
-    asr_rule r;
-    if (asr_rule_load(sb, j->file, text, len, &r, err, sizeof err)) {
+    if (asr_rule_load(w.sb, j->file, w.text, len, &w.r, err, sizeof err)) {
         asr_fail_kind k =
-            asr_sandbox_spent(sb) != ASR_SPENT_NONE ? kind_of(sb, NULL, err) : ASR_FAIL_LOAD;
-        send_error(fd, &msg, k == ASR_FAIL_LOAD ? ASR_FAIL_LOAD : k, err);
-        _exit(0);
+            asr_sandbox_spent(w.sb) != ASR_SPENT_NONE ? kind_of(w.sb, NULL, err) : ASR_FAIL_LOAD;
+        send_error(fd, &w.msg, k == ASR_FAIL_LOAD ? ASR_FAIL_LOAD : k, err);
+        worker_exit(&w);
     }
-    lua_State *L = asr_sandbox_lua(sb);
+    w.have_rule = 1;
+    lua_State *L = asr_sandbox_lua(w.sb);
     int rule_table = lua_gettop(L);
-    cover cv = {0};
+    cover *cv = &w.cv;
     if (j->o->coverage) {
-        snprintf(cv.chunk, sizeof cv.chunk, "@%s", j->file);
-        cv.n = 2;
+        snprintf(cv->chunk, sizeof cv->chunk, "@%s", j->file);
+        cv->n = 2;
         for (size_t i = 0; i < len; i++)
-            cv.n += text[i] == '\n';
-        cv.executable = asr_xcalloc(cv.n, 1);
-        cv.executed = asr_xcalloc(cv.n, 1);
-        cv.seen_fn = asr_xcalloc(cv.n, 1);
+            cv->n += w.text[i] == '\n';
+        cv->executable = asr_xcalloc(cv->n, 1);
+        cv->executed = asr_xcalloc(cv->n, 1);
+        cv->seen_fn = asr_xcalloc(cv->n, 1);
         lua_pushvalue(L, rule_table);
-        collect_static(&cv, L, 0);
+        collect_static(cv, L, 0);
         lua_pop(L, 1);
     }
+    free(w.text); /* compiled: the source is no longer needed */
+    w.text = NULL;
+    asr_buf *msg = &w.msg;
+    asr_rule *r = &w.r;
     if (j->mode == MODE_LOAD) {
-        asr_wire_begin(&msg, 'M');
-        asr_rule_encode(&r, &msg);
-        asr_wire_send(fd, &msg);
+        asr_wire_begin(msg, 'M');
+        asr_rule_encode(r, msg);
+        asr_wire_send(fd, msg);
         if (j->o->coverage)
-            send_lines(fd, &msg, &cv); /* the lines a rule has, run or not */
-        asr_wire_begin(&msg, 'D');
-        asr_wire_send(fd, &msg);
-        _exit(0);
+            send_lines(fd, msg, cv); /* the lines a rule has, run or not */
+        asr_wire_begin(msg, 'D');
+        asr_wire_send(fd, msg);
+        worker_exit(&w);
     }
 
     /* A test seam: crash on purpose, to prove the parent survives it --
      * "ID" before the rule runs, "ID:sent" once its findings have been sent
      * (the parent must then drop them). */
     const char *crash = getenv("ASSURE_TEST_CRASH_RULE");
-    size_t idlen = strlen(r.id);
-    int crash_before = crash && strcmp(crash, r.id) == 0;
+    size_t idlen = strlen(r->id);
+    int crash_before = crash && strcmp(crash, r->id) == 0;
     int crash_after =
-        crash && strncmp(crash, r.id, idlen) == 0 && strcmp(crash + idlen, ":sent") == 0;
+        crash && strncmp(crash, r->id, idlen) == 0 && strcmp(crash + idlen, ":sent") == 0;
     if (crash_before)
         raise(SIGSEGV);
 
     asr_ruleapi_strict_globals(L);
     asr_store_heap_limit((int64_t)j->o->budget.memory);
-    asr_ro *ro = asr_ro_open(j->db, worker_interrupt, sb, err, sizeof err);
-    if (!ro) {
-        send_error(fd, &msg, ASR_FAIL_RUNTIME, err);
-        _exit(0);
+    w.ro = asr_ro_open(j->db, worker_interrupt, w.sb, err, sizeof err);
+    if (!w.ro) {
+        send_error(fd, msg, ASR_FAIL_RUNTIME, err);
+        worker_exit(&w);
     }
     if (j->o->coverage) {
-        asr_sandbox_set_line_hook(sb, cover_line, &cv);
-        asr_ro_on_read(ro, cover_read, &cv);
+        asr_sandbox_set_line_hook(w.sb, cover_line, cv);
+        asr_ro_on_read(w.ro, cover_read, cv);
     }
-    asr_ctx c = {0};
-    c.reads = j->o->coverage ? &cv.reads : NULL;
-    c.sb = sb;
-    c.ro = ro;
-    c.map = j->map;
-    c.rule = &r;
-    c.as_of = j->as_of;
-    c.out_fd = fd;
-    c.budget = j->o->output;
-    c.sink = j->o->sink;
-    c.classifier = j->o->classifier;
+    asr_ctx *c = &w.c;
+    w.have_ctx = 1;
+    c->reads = j->o->coverage ? &cv->reads : NULL;
+    c->sb = w.sb;
+    c->ro = w.ro;
+    c->map = j->map;
+    c->rule = r;
+    c->as_of = j->as_of;
+    c->out_fd = fd;
+    c->budget = j->o->output;
+    c->sink = j->o->sink;
+    c->classifier = j->o->classifier;
 
     double t0 = now_seconds();
-    asr_sandbox_reset_budget(sb);
+    asr_sandbox_reset_budget(w.sb);
     lua_pushliteral(L, "check");
     lua_rawget(L, rule_table);
-    asr_ruleapi_push_ctx(L, &c);
+    asr_ruleapi_push_ctx(L, c);
     const char *cerr = NULL;
-    int failed = asr_sandbox_call(sb, 1, 0, &cerr);
+    int failed = asr_sandbox_call(w.sb, 1, 0, &cerr);
     double elapsed = (now_seconds() - t0) * 1000;
-    if (!failed && !c.output_exceeded)
-        asr_ctx_send_findings(&c);
+    if (!failed && !c->output_exceeded)
+        asr_ctx_send_findings(c);
     if (crash_after)
         raise(SIGSEGV);
-    asr_ctx_flush(&c);
+    asr_ctx_flush(c);
     if (j->o->coverage)
-        send_lines(fd, &msg, &cv);
-    if (failed || c.output_exceeded) {
-        asr_fail_kind k = kind_of(sb, &c, cerr);
+        send_lines(fd, msg, cv);
+    if (failed || c->output_exceeded) {
+        asr_fail_kind k = kind_of(w.sb, c, cerr);
         char why[200];
-        if (c.output_exceeded) {
+        if (c->output_exceeded) {
             snprintf(why, sizeof why, "output budget spent: more than %zu findings or %zu bytes",
-                     c.budget.max_findings, c.budget.max_bytes);
+                     c->budget.max_findings, c->budget.max_bytes);
             cerr = why;
         }
-        send_error(fd, &msg, k, cerr ? cerr : "failed");
-        _exit(0);
+        send_error(fd, msg, k, cerr ? cerr : "failed");
+        worker_exit(&w);
     }
     char num[4][32];
-    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)asr_sandbox_instructions(sb));
-    snprintf(num[1], sizeof num[1], "%lld", asr_ro_rows_read(ro));
+    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)asr_sandbox_instructions(w.sb));
+    snprintf(num[1], sizeof num[1], "%lld", asr_ro_rows_read(w.ro));
     snprintf(num[2], sizeof num[2], "%.3f", elapsed);
-    snprintf(num[3], sizeof num[3], "%zu", asr_sandbox_memory_peak(sb));
-    asr_wire_begin(&msg, 'S');
+    snprintf(num[3], sizeof num[3], "%zu", asr_sandbox_memory_peak(w.sb));
+    asr_wire_begin(msg, 'S');
     for (int i = 0; i < 4; i++)
-        asr_wire_adds(&msg, num[i]);
-    asr_wire_send(fd, &msg);
-    asr_wire_begin(&msg, 'D');
-    asr_wire_send(fd, &msg);
-    _exit(0);
+        asr_wire_adds(msg, num[i]);
+    asr_wire_send(fd, msg);
+    asr_wire_begin(msg, 'D');
+    asr_wire_send(fd, msg);
+    worker_exit(&w);
 }
 
 /* ---- the parent ---- */

@@ -719,7 +719,7 @@ asr_status asr_store_record_dataset(asr_store *s, const asr_dataset *ds, const c
     int rc = run(s,
                  "INSERT OR REPLACE INTO assure_datasets(id, schema_hash, file, size, sha256, "
                  "rows, imported_at, as_of) VALUES(?,?,?,?,?,?,?,?)",
-                 "tttitittt", ds->id, ds->schema_hash, file, (long)st->size, st->sha256,
+                 "tttititt", ds->id, ds->schema_hash, file, (long)st->size, st->sha256,
                  (long)st->rows, now, st->as_of[0] ? st->as_of : NULL);
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "recording the import");
 }

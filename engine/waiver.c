@@ -73,7 +73,8 @@ asr_status asr_waivers_read(asr_store *s, asr_waivers *out, asr_diag *d)
     if (rc < 0)
         status = asr_stmt_status(st);
     asr_stmt_free(st);
-    qsort(out->items, out->n, sizeof *out->items, cmp_waiver);
+    if (out->n)
+        qsort(out->items, out->n, sizeof *out->items, cmp_waiver);
     return status;
 }
 
