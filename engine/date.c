@@ -231,3 +231,386 @@ void asr_fiscal_quarter_label(asr_date d, int start_month, char *out, size_t siz
     asr_fiscal_year_label(asr_fiscal_year(d, start_month), start_month, fy, sizeof fy);
     snprintf(out, size, "Q%d %s", asr_fiscal_quarter(d, start_month), fy);
 }
+
+/* ---- the layout reader ---- */
+
+enum { T_NUM, T_WORD };
+
+typedef struct {
+    int kind;
+    const char *p;
+    size_t len;
+} token;
+
+#define MAX_TOKENS 32
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int word_is(const token *t, const char *w)
+{
+    size_t n = strlen(w);
+    if (t->len != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)t->p[i]) != w[i])
+            return 0;
+    return 1;
+}
+
+static const char *const month_names[12] = {"january",   "february", "march",    "april",
+                                            "may",       "june",     "july",     "august",
+                                            "september", "october",  "november", "december"};
+
+/* 1..12 for a month name (full, three letters, or "sept"), else 0. */
+static int month_of(const token *t)
+{
+    for (int m = 0; m < 12; m++) {
+        const char *full = month_names[m];
+        if (word_is(t, full))
+            return m + 1;
+        if (t->len == 3) {
+            char three[4] = {full[0], full[1], full[2], 0};
+            if (word_is(t, three))
+                return m + 1;
+        }
+    }
+    return word_is(t, "sept") ? 9 : 0;
+}
+
+static int is_weekday(const token *t)
+{
+    static const char *const days[] = {"monday",   "tuesday", "wednesday", "thursday", "friday",
+                                       "saturday", "sunday",  "mon",       "tue",      "tues",
+                                       "wed",      "weds",    "thu",       "thur",     "thurs",
+                                       "fri",      "sat",     "sun",       NULL};
+    for (size_t i = 0; days[i]; i++)
+        if (word_is(t, days[i]))
+            return 1;
+    return 0;
+}
+
+static int is_alpha(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Splits s into runs of digits and letters; drops weekday names and ordinal
+ * endings. Returns the count, or -1 if there are too many. */
+static int tokenize(const char *s, size_t len, token *t)
+{
+    int n = 0;
+    for (size_t i = 0; i < len;) {
+        int c = (unsigned char)s[i];
+        if (!is_digit(c) && !is_alpha(c)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        int digit = is_digit(c);
+        while (j < len && (digit ? is_digit((unsigned char)s[j]) : is_alpha((unsigned char)s[j])))
+            j++;
+        token k = {digit ? T_NUM : T_WORD, s + i, j - i};
+        int ordinal =
+            !digit && n > 0 && t[n - 1].kind == T_NUM && t[n - 1].p + t[n - 1].len == s + i &&
+            (word_is(&k, "st") || word_is(&k, "nd") || word_is(&k, "rd") || word_is(&k, "th"));
+        if (!ordinal && !(k.kind == T_WORD && is_weekday(&k))) {
+            if (n == MAX_TOKENS)
+                return -1;
+            t[n++] = k;
+        }
+        i = j;
+    }
+    return n;
+}
+
+enum { L_D, L_DD, L_M, L_MM, L_MON, L_YYYY, L_YY, L_Q, L_FY, L_BAD };
+
+static int layout_token(const char *p, size_t n)
+{
+    static const char *const names[] = {"D", "DD", "M", "MM", "MON", "YYYY", "YY", "Q", "FY"};
+    for (int k = 0; k < L_BAD; k++)
+        if (strlen(names[k]) == n && strncmp(names[k], p, n) == 0)
+            return k;
+    return L_BAD;
+}
+
+/* The layout's tokens into out (at most 8); -1 if it is not a layout. */
+static int layout_tokens(const char *layout, int *out)
+{
+    int n = 0;
+    for (const char *p = layout; *p;) {
+        if (!is_alpha((unsigned char)*p)) {
+            if (is_digit((unsigned char)*p))
+                return -1;
+            p++;
+            continue;
+        }
+        const char *q = p;
+        while (is_alpha((unsigned char)*q))
+            q++;
+        int k = layout_token(p, (size_t)(q - p));
+        if (k == L_BAD || n == 8)
+            return -1;
+        out[n++] = k;
+        p = q;
+    }
+    return n;
+}
+
+const char *asr_date_precision_name(asr_date_precision p)
+{
+    static const char *const names[] = {"day", "month", "quarter", "year"};
+    return names[p];
+}
+
+const char *asr_date_layout_check(const char *layout, int *partial)
+{
+    int t[8];
+    int n = layout_tokens(layout, t);
+    if (n <= 0)
+        return "a date layout is made of D, DD, M, MM, MON, YY, YYYY, Q and FY, with any "
+               "separators between them";
+    int day = 0, month = 0, year = 0, quarter = 0, fy = 0;
+    for (int i = 0; i < n; i++) {
+        day += t[i] == L_D || t[i] == L_DD;
+        month += t[i] == L_M || t[i] == L_MM || t[i] == L_MON;
+        year += t[i] == L_YYYY || t[i] == L_YY;
+        quarter += t[i] == L_Q;
+        fy += t[i] == L_FY;
+    }
+    if (day > 1 || month > 1 || year > 1 || quarter > 1 || fy > 1)
+        return "a date layout names each part at most once";
+    if (fy && (year || month || day))
+        return "FY (a fiscal year such as 2023/24) goes with Q alone, or on its own";
+    if (quarter && (!fy && !year))
+        return "Q needs a year: Q FY (Q4 2023/24) or Q YYYY";
+    if (quarter && (month || day))
+        return "Q goes with a year only";
+    if (day && !month)
+        return "a day needs a month";
+    if (!fy && !year && !month)
+        return "a date layout needs at least a year or a month";
+    if (partial)
+        *partial = !day;
+    return NULL;
+}
+
+const char *const asr_date_uk_layouts[] = {"D M YYYY", "D M YY", "D MON YYYY", "D MON YY",
+                                           "MON YYYY", "MON YY", "Q FY",       "FY",
+                                           "YYYY M D", NULL};
+
+static int num_value(const token *t)
+{
+    int v = 0;
+    for (size_t i = 0; i < t->len && i < 9; i++)
+        v = v * 10 + (t->p[i] - '0');
+    return v;
+}
+
+/* Matches one date in layout lt[0..nl) against tokens from *pos; on success
+ * fills *d and *prec, advances *pos and returns NULL; else a reason. */
+static const char *match_layout(const token *tk, int ntk, int *pos, const int *lt, int nl,
+                                const asr_date_rules *r, asr_date *d, asr_date_precision *prec)
+{
+    int i = *pos, day = 0, month = 0, year = 0, quarter = 0, fy = -1;
+    for (int k = 0; k < nl; k++) {
+        if (i >= ntk)
+            return "too short";
+        const token *t = &tk[i];
+        switch (lt[k]) {
+        case L_D:
+        case L_DD:
+            if (t->kind != T_NUM || t->len > 2 || (lt[k] == L_DD && t->len != 2))
+                return "no day";
+            day = num_value(t);
+            i++;
+            break;
+        case L_M:
+        case L_MM:
+            if (t->kind != T_NUM || t->len > 2 || (lt[k] == L_MM && t->len != 2))
+                return "no month";
+            month = num_value(t);
+            i++;
+            break;
+        case L_MON:
+            if (t->kind != T_WORD || !(month = month_of(t)))
+                return "no month name";
+            i++;
+            break;
+        case L_YYYY:
+            if (t->kind != T_NUM || t->len != 4)
+                return "no year";
+            year = num_value(t);
+            i++;
+            break;
+        case L_YY:
+            if (t->kind != T_NUM || t->len != 2)
+                return "no year";
+            year = num_value(t);
+            year += year <= 69 ? 2000 : 1900;
+            i++;
+            break;
+        case L_Q: {
+            /* "Q4" reads as the word Q and the number 4 */
+            if (t->kind != T_WORD || !word_is(t, "q") || i + 1 >= ntk || tk[i + 1].kind != T_NUM ||
+                tk[i + 1].len != 1)
+                return "no quarter";
+            quarter = num_value(&tk[i + 1]);
+            if (quarter < 1 || quarter > 4)
+                return "no quarter";
+            i += 2;
+            break;
+        }
+        case L_FY: {
+            if (t->kind != T_NUM || t->len != 4 || i + 1 >= ntk || tk[i + 1].kind != T_NUM ||
+                (tk[i + 1].len != 2 && tk[i + 1].len != 4))
+                return "no fiscal year";
+            int a = num_value(t), b = num_value(&tk[i + 1]);
+            if ((tk[i + 1].len == 2 && b != (a + 1) % 100) || (tk[i + 1].len == 4 && b != a + 1))
+                return "no fiscal year";
+            fy = a;
+            i += 2;
+            break;
+        }
+        default:
+            return "bad layout";
+        }
+    }
+    /* What the layout named, to the last day of its period. */
+    int start = r->fy_start >= 1 && r->fy_start <= 12 ? r->fy_start : 4;
+    asr_date_precision p = ASR_PREC_DAY;
+    if (fy >= 0) {
+        /* a fiscal year starting in month `start` of year fy */
+        int q = quarter ? quarter : 4;
+        int end_index = fy * 12 + (start - 1) + q * 3 - 1; /* months since year 0 */
+        year = end_index / 12;
+        month = end_index % 12 + 1;
+        day = asr_days_in_month(year, month);
+        p = quarter ? ASR_PREC_QUARTER : ASR_PREC_YEAR;
+    } else if (quarter) {
+        /* a calendar quarter */
+        month = quarter * 3;
+        day = asr_days_in_month(year, month);
+        p = ASR_PREC_QUARTER;
+    } else {
+        if (!year) {
+            if (!r->default_year)
+                return "no year";
+            year = r->default_year;
+        }
+        if (!month) {
+            month = 12;
+            day = 31;
+            p = ASR_PREC_YEAR;
+        } else if (!day) {
+            if (month < 1 || month > 12)
+                return "month";
+            day = asr_days_in_month(year, month);
+            p = ASR_PREC_MONTH;
+        }
+    }
+    static char why[96];
+    if (year < ASR_DATE_MIN_YEAR || year > ASR_DATE_MAX_YEAR) {
+        snprintf(why, sizeof why, "year %d is outside %d-%d", year, ASR_DATE_MIN_YEAR,
+                 ASR_DATE_MAX_YEAR);
+        return why;
+    }
+    if (month < 1 || month > 12) {
+        snprintf(why, sizeof why, "month %d does not exist", month);
+        return why;
+    }
+    int dim = asr_days_in_month(year, month);
+    if (day < 1 || day > dim) {
+        static const char *const names[12] = {"January",   "February", "March",    "April",
+                                              "May",       "June",     "July",     "August",
+                                              "September", "October",  "November", "December"};
+        snprintf(why, sizeof why, "no such day: %s %d has %d days", names[month - 1], year, dim);
+        return why;
+    }
+    d->year = year;
+    d->month = month;
+    d->day = day;
+    *prec = p;
+    *pos = i;
+    return NULL;
+}
+
+/* A reason that matters (an impossible day) beats "this layout did not fit". */
+static int telling(const char *why)
+{
+    return why && (strncmp(why, "no such day", 11) == 0 || strncmp(why, "year ", 5) == 0 ||
+                   strncmp(why, "month ", 6) == 0);
+}
+
+const char *asr_date_read(const char *s, size_t len, const asr_date_rules *r, asr_date *out,
+                          asr_date_precision *prec, size_t max, size_t *n)
+{
+    static char reason[200];
+    token tk[MAX_TOKENS];
+    *n = 0;
+    int ntk = tokenize(s, len, tk);
+    if (ntk < 0)
+        return "too long to be a date";
+    if (ntk == 0)
+        return "not a date";
+    if (ntk == 1 && tk[0].kind == T_NUM && tk[0].len >= 4 && tk[0].len <= 6)
+        return "looks like a spreadsheet serial number, not a date; export dates as text";
+    /* At each place, the layout that reads the most tokens wins (ties: the
+     * first listed), so "June 2021" is MON YYYY, not MON and a stray year. */
+    int pos = 0;
+    const char *best = NULL;
+    while (pos < ntk) {
+        const char *why = NULL;
+        int end = -1;
+        asr_date d = {0, 0, 0};
+        asr_date_precision pr = ASR_PREC_DAY;
+        for (size_t k = 0; k < r->n_layouts; k++) {
+            int lt[8], p = pos;
+            int nl = layout_tokens(r->layouts[k], lt);
+            asr_date dk;
+            asr_date_precision pk;
+            const char *w = nl > 0 ? match_layout(tk, ntk, &p, lt, nl, r, &dk, &pk) : "bad layout";
+            if (!w && p > end) {
+                end = p;
+                d = dk;
+                pr = pk;
+            } else if (w && (telling(w) || !why)) {
+                why = w;
+            }
+        }
+        if (end < 0) {
+            if (telling(why))
+                best = why;
+            break;
+        }
+        if (*n < max) {
+            out[*n] = d;
+            prec[*n] = pr;
+        }
+        (*n)++;
+        pos = end;
+    }
+    if (pos == ntk && *n > 0)
+        return *n > max ? "too many dates in one cell" : NULL;
+    if (best)
+        return best;
+    size_t at = 0;
+    at += (size_t)snprintf(reason + at, sizeof reason - at, "not a date in the form ");
+    for (size_t k = 0; k < r->n_layouts && at < sizeof reason - 40; k++)
+        at +=
+            (size_t)snprintf(reason + at, sizeof reason - at, "%s%s", k ? ", " : "", r->layouts[k]);
+    if (r->n_layouts > 5)
+        snprintf(reason, sizeof reason,
+                 "not a date in any of the %zu layouts declared (such as "
+                 "%s, %s)",
+                 r->n_layouts, r->layouts[0], r->layouts[1]);
+    return reason;
+}

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "date.h"
@@ -113,6 +114,90 @@ static void test_day_count_round_trip(void **state)
     }
 }
 
+/* Reads s with the UK layouts (April fiscal year, no default year) and
+ * returns the dates as "YYYY-MM-DD/precision ..." or the reason. */
+static const char *read_uk(const char *s, int default_year)
+{
+    static char out[200];
+    asr_date_rules r = {asr_date_uk_layouts, 9, 4, default_year};
+    asr_date d[4];
+    asr_date_precision p[4];
+    size_t n;
+    const char *why = asr_date_read(s, strlen(s), &r, d, p, 4, &n);
+    if (why)
+        return why;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < 4; i++) {
+        char iso[11];
+        asr_date_format_iso(d[i], iso);
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s/%s", i ? " " : "", iso,
+                 asr_date_precision_name(p[i]));
+    }
+    return out;
+}
+
+static void test_layouts_people_type(void **state)
+{
+    (void)state;
+    assert_string_equal(read_uk("30/06/2021", 0), "2021-06-30/day");
+    assert_string_equal(read_uk("30-Jun-2020", 0), "2020-06-30/day");
+    assert_string_equal(read_uk("30 June 2020", 0), "2020-06-30/day");
+    assert_string_equal(read_uk(" 30-Jun- 2021 ", 0), "2021-06-30/day");
+    assert_string_equal(read_uk("1/2/21", 0), "2021-02-01/day");
+    assert_string_equal(read_uk("31.12.24", 0), "2024-12-31/day");
+    assert_string_equal(read_uk("2022-10-03", 0), "2022-10-03/day");
+    assert_string_equal(read_uk("Monday 7 December 2015", 0), "2015-12-07/day");
+    assert_string_equal(read_uk("TUESDAY 08MARCH 2016", 0), "2016-03-08/day");
+    assert_string_equal(read_uk("22nd Sept 2023", 0), "2023-09-22/day");
+    /* partial dates: the last day of the period they name */
+    assert_string_equal(read_uk("June 2021", 0), "2021-06-30/month");
+    assert_string_equal(read_uk("Feb 24", 0), "2024-02-29/month");
+    assert_string_equal(read_uk("Q4 2023/24", 0), "2024-03-31/quarter");
+    assert_string_equal(read_uk("Q1 2023-2024", 0), "2023-06-30/quarter");
+    assert_string_equal(read_uk("2022/23", 0), "2023-03-31/year");
+    /* two dates in a cell: an original and a revised one */
+    assert_string_equal(read_uk("31.12.24 30.09.25", 0), "2024-12-31/day 2025-09-30/day");
+    assert_string_equal(read_uk("30 June 2021 / Dec 2021", 0), "2021-06-30/day 2021-12-31/month");
+}
+
+static void test_layouts_refuse(void **state)
+{
+    (void)state;
+    assert_string_equal(read_uk("31/02/2023", 0), "no such day: February 2023 has 28 days");
+    assert_string_equal(read_uk("45000", 0),
+                        "looks like a spreadsheet serial number, not a date; export dates as text");
+    assert_non_null(strstr(read_uk("Ongoing", 0), "not a date"));
+    assert_string_equal(read_uk("13/13/2021", 0), "month 13 does not exist");
+    assert_non_null(strstr(read_uk("2023/25", 0), "not a date")); /* not a fiscal year */
+    assert_non_null(strstr(read_uk("30 June", 0), "not a date")); /* no year, none assumed */
+}
+
+static void test_layouts_default_year_and_checks(void **state)
+{
+    (void)state;
+    static const char *const hull[] = {"D M YY", "D MON", "MON"};
+    asr_date_rules r = {hull, 3, 4, 2012};
+    asr_date d[2];
+    asr_date_precision p[2];
+    size_t n;
+    assert_null(asr_date_read("13 Nov", 6, &r, d, p, 2, &n));
+    assert_int_equal(d[0].month, 11);
+    assert_int_equal(d[0].year, 2012);
+    assert_null(asr_date_read("June", 4, &r, d, p, 2, &n));
+    assert_int_equal(d[0].day, 30);
+    assert_int_equal(p[0], ASR_PREC_MONTH);
+    assert_null(asr_date_read("17.7.12", 7, &r, d, p, 2, &n));
+    assert_int_equal(d[0].day, 17);
+    int partial = -1;
+    assert_null(asr_date_layout_check("D MON YYYY", &partial));
+    assert_int_equal(partial, 0);
+    assert_null(asr_date_layout_check("Q FY", &partial));
+    assert_int_equal(partial, 1);
+    assert_non_null(asr_date_layout_check("D YYYY", NULL));
+    assert_non_null(asr_date_layout_check("DDD", NULL));
+    assert_non_null(asr_date_layout_check("Q D M", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +208,9 @@ int main(void)
         cmocka_unit_test(test_year_range_d7),
         cmocka_unit_test(test_declared_formats),
         cmocka_unit_test(test_day_count_round_trip),
+        cmocka_unit_test(test_layouts_people_type),
+        cmocka_unit_test(test_layouts_refuse),
+        cmocka_unit_test(test_layouts_default_year_and_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
