@@ -34,7 +34,13 @@ typedef struct {
     size_t errors_at_start;
     int stopped; /* a store error: stop reading */
     asr_status store_status;
-    char newest[11]; /* the newest date value seen */
+    char newest[11];       /* the newest date value seen */
+    asr_date_rules *dates; /* per field: how its dates are read (layout fields) */
+    const char **heading;  /* per field: the file's own heading for it, for messages */
+    size_t *unknown;       /* per field: values left empty by other: none */
+    asr_arena names;       /* the headings' copies */
+    long long skipped;     /* rows skip_rows dropped */
+    long long blank;       /* rows with no value at all, passed over */
 } rows_ctx;
 
 const char *asr_import_format(const char *path)
@@ -307,7 +313,9 @@ static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned c
     asr_buf_vaddf(&msg, fmt, ap);
     va_end(ap);
     asr_loc l = {c->file, line, col};
-    asr_error(c->d, &l, f->header, "%s: %s", asr_quote_value(v, len, q, sizeof q), msg.data);
+    size_t k = (size_t)(f - c->ds->fields);
+    const char *name = c->heading && c->heading[k] ? c->heading[k] : f->header;
+    asr_error(c->d, &l, name, "%s: %s", asr_quote_value(v, len, q, sizeof q), msg.data);
     asr_buf_free(&msg);
 }
 
@@ -412,18 +420,156 @@ static const char *suggest_ref(const asr_map *m, asr_ref r, const char *v)
     }
 }
 
+/* Spaces (and no-break spaces) at either end of a value are not part of it. */
+static void trim(const char **v, size_t *len)
+{
+    const char *s = *v;
+    size_t n = *len;
+    for (;;) {
+        if (n && (s[0] == ' ' || s[0] == '\t' || s[0] == '\r' || s[0] == '\n'))
+            s++, n--;
+        else if (n >= 2 && (unsigned char)s[0] == 0xC2 && (unsigned char)s[1] == 0xA0)
+            s += 2, n -= 2;
+        else
+            break;
+    }
+    for (;;) {
+        if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+            n--;
+        else if (n >= 2 && (unsigned char)s[n - 2] == 0xC2 && (unsigned char)s[n - 1] == 0xA0)
+            n -= 2;
+        else
+            break;
+    }
+    *v = s;
+    *len = n;
+}
+
+/* Words compare ignoring case and runs of spaces. */
+static int same_words(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0, j = 0;
+    for (;;) {
+        while (i < an && a[i] == ' ' && (i == 0 || a[i - 1] == ' '))
+            i++;
+        while (j < bn && b[j] == ' ' && (j == 0 || b[j - 1] == ' '))
+            j++;
+        if (i == an || j == bn) {
+            while (i < an && a[i] == ' ')
+                i++;
+            while (j < bn && b[j] == ' ')
+                j++;
+            return i == an && j == bn;
+        }
+        int x = (unsigned char)a[i], y = (unsigned char)b[j];
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y)
+            return 0;
+        i++, j++;
+    }
+}
+
+/* A synonym's word against a value: case and spaces aside, with "*" at
+ * either end standing for any start or end. */
+static int synonym_matches(const char *from, const char *v, size_t len)
+{
+    size_t fl = strlen(from);
+    int head = fl && from[0] == '*', tail = fl > 1 && from[fl - 1] == '*';
+    const char *w = from + head;
+    size_t wl = fl - (size_t)head - (size_t)tail;
+    if (!head && !tail)
+        return same_words(w, wl, v, len);
+    for (size_t at = 0; at + wl <= len; at++) {
+        if (!head && at > 0)
+            break;
+        if (!tail && at + wl != len)
+            continue;
+        if (same_words(w, wl, v + at, wl))
+            return 1;
+    }
+    return 0;
+}
+
+static int is_none_word(const asr_field *f, const char *v, size_t len)
+{
+    for (size_t i = 0; i < f->n_none; i++)
+        if (same_words(f->none[i], strlen(f->none[i]), v, len))
+            return 1;
+    return 0;
+}
+
+/* A number may end in %: "40%" is 40. */
+static void strip_percent(const char **v, size_t *len)
+{
+    if (*len && (*v)[*len - 1] == '%') {
+        (*len)--;
+        while (*len && (*v)[*len - 1] == ' ')
+            (*len)--;
+    }
+}
+
+/* A date field read with layouts: every date in the cell, then the one
+ * the field picks. 1: a date in *out; 0: none (pick: later with one date);
+ * -1: a problem, reported. */
+static int layout_date(rows_ctx *c, size_t k, const char *v, size_t len, unsigned line,
+                       unsigned col, asr_date *out, asr_date_precision *prec)
+{
+    const asr_field *f = &c->ds->fields[k];
+    asr_date d[8];
+    asr_date_precision p[8];
+    size_t n = 0;
+    const char *why = asr_date_read(v, len, &c->dates[k], d, p, 8, &n);
+    if (why) {
+        bad_value(c, f, line, col, v, len, "%s", why);
+        return -1;
+    }
+    size_t at = 0;
+    switch (f->pick) {
+    case ASR_PICK_ONE:
+        if (n > 1) {
+            bad_value(c, f, line, col, v, len,
+                      "holds %zu dates; if the cell gives an original date and its revision, "
+                      "declare pick: first, last or later",
+                      n);
+            return -1;
+        }
+        break;
+    case ASR_PICK_FIRST:
+        break;
+    case ASR_PICK_LAST:
+        at = n - 1;
+        break;
+    case ASR_PICK_LATER:
+        if (n < 2)
+            return 0;
+        at = n - 1;
+        break;
+    }
+    *out = d[at];
+    *prec = p[at];
+    return 1;
+}
+
 /* Checks value v (NUL-terminated, len bytes) for field k and binds it.
  * jkind is the JSON kind, or -1 for CSV text. Returns 0 or -1 (reported). */
 static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind, unsigned line,
                      unsigned col)
 {
     const asr_field *f = &c->ds->fields[k];
-    if (jkind == ASR_JNULL || len == 0) {
+    if (jkind < 0 || jkind == ASR_JSTRING)
+        trim(&v, &len);
+    int partial = f->partial;
+    if (jkind == ASR_JNULL || len == 0 || is_none_word(f, v, len)) {
         if (f->required) {
             bad_value(c, f, line, col, v, len, "a value is required");
             return -1;
         }
         value_null(c->w, k);
+        if (partial)
+            value_null(c->w, asr_precision_column(c->ds, k));
         return 0;
     }
     int is_string = jkind < 0 || jkind == ASR_JSTRING;
@@ -437,12 +583,24 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             bad_value(c, f, line, col, v, len, "longer than %ld characters", f->max_length);
             return -1;
         }
-        if (f->has_regex && regexec(&f->regex, v, 0, NULL, 0) != 0) {
-            bad_value(c, f, line, col, v, len, "does not match the pattern %s", f->pattern);
-            return -1;
+        if (f->has_regex) {
+            /* regexec needs the value on its own */
+            char small[256];
+            char *copy = len < sizeof small ? small : asr_xmalloc(len + 1);
+            memcpy(copy, v, len);
+            copy[len] = '\0';
+            int bad = regexec(&f->regex, copy, 0, NULL, 0) != 0;
+            if (copy != small)
+                free(copy);
+            if (bad) {
+                bad_value(c, f, line, col, v, len, "does not match the pattern %s", f->pattern);
+                return -1;
+            }
         }
         if (f->ref && !asr_strset_has(&c->refs[k], v, len)) {
-            const char *hint = suggest_ref(c->m, f->ref, v);
+            char *word = asr_xstrndup(v, len);
+            const char *hint = suggest_ref(c->m, f->ref, word);
+            free(word);
             bad_value(c, f, line, col, v, len, "no %s with this id in the map%s%s%s",
                       ref_word(f->ref), hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
@@ -452,7 +610,10 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
         return 0;
     case ASR_FT_INTEGER: {
         int64_t n;
+        if (is_string)
+            strip_percent(&v, &len);
         const char *why = jkind == ASR_JSTRING || jkind == ASR_JBOOL ? "expected a number"
+                          : len == 0                                 ? "not a whole number"
                                                                      : parse_int64(v, len, &n);
         if (why) {
             bad_value(c, f, line, col, v, len, "%s", why);
@@ -463,7 +624,10 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
     }
     case ASR_FT_DECIMAL: {
         double x;
+        if (is_string)
+            strip_percent(&v, &len);
         const char *why = jkind == ASR_JSTRING || jkind == ASR_JBOOL ? "expected a number"
+                          : len == 0                                 ? "not a decimal number"
                                                                      : parse_decimal(v, len, &x);
         if (why) {
             bad_value(c, f, line, col, v, len, "%s", why);
@@ -474,11 +638,27 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
     }
     case ASR_FT_DATE: {
         asr_date dt;
-        const char *why = is_string ? asr_date_parse(v, len, f->date_format, &dt)
-                                    : "expected a date in double quotes";
-        if (why) {
-            bad_value(c, f, line, col, v, len, "%s", why);
+        asr_date_precision prec = ASR_PREC_DAY;
+        if (!is_string) {
+            bad_value(c, f, line, col, v, len, "expected a date in double quotes");
             return -1;
+        }
+        if (f->n_layouts) {
+            int got = layout_date(c, k, v, len, line, col, &dt, &prec);
+            if (got < 0)
+                return -1;
+            if (got == 0) {
+                value_null(c->w, k);
+                if (partial)
+                    value_null(c->w, asr_precision_column(c->ds, k));
+                return 0;
+            }
+        } else {
+            const char *why = asr_date_parse(v, len, f->date_format, &dt);
+            if (why) {
+                bad_value(c, f, line, col, v, len, "%s", why);
+                return -1;
+            }
         }
         char iso[11];
         asr_date_format_iso(dt, iso);
@@ -487,6 +667,10 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
         /* Stored as ISO text: it sorts and compares correctly, and SQLite's
          * date functions read it. */
         value_text(c->w, k, iso, 10);
+        if (partial) {
+            const char *pn = asr_date_precision_name(prec);
+            value_text(c->w, asr_precision_column(c->ds, k), pn, strlen(pn));
+        }
         return 0;
     }
     case ASR_FT_BOOLEAN: {
@@ -508,11 +692,26 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             bad_value(c, f, line, col, v, len, "expected one of the allowed values in quotes");
             return -1;
         }
-        for (size_t i = 0; i < f->n_values; i++) {
+        /* the value as written, then ignoring case and spaces, then a synonym */
+        for (size_t i = 0; i < f->n_values; i++)
             if (strlen(f->values[i]) == len && memcmp(f->values[i], v, len) == 0) {
                 value_text(c->w, k, f->values[i], len);
                 return 0;
             }
+        for (size_t i = 0; i < f->n_values; i++)
+            if (same_words(f->values[i], strlen(f->values[i]), v, len)) {
+                value_text(c->w, k, f->values[i], strlen(f->values[i]));
+                return 0;
+            }
+        for (size_t i = 0; i < f->n_synonyms; i++)
+            if (synonym_matches(f->synonyms[i].from, v, len)) {
+                value_text(c->w, k, f->synonyms[i].to, strlen(f->synonyms[i].to));
+                return 0;
+            }
+        if (f->other_none) {
+            c->unknown[k]++;
+            value_null(c->w, k);
+            return 0;
         }
         {
             asr_buf allowed = {0};
@@ -520,9 +719,14 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
                 asr_buf_addf(&allowed, "%s%s", i ? ", " : "", f->values[i]);
             if (f->n_values > 12)
                 asr_buf_adds(&allowed, ", ...");
-            const char *hint = asr_did_you_mean_ids(v, f->values, f->n_values, sizeof *f->values);
-            bad_value(c, f, line, col, v, len, "not an allowed value (%s)%s%s%s", allowed.data,
-                      hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+            char *word = asr_xstrndup(v, len);
+            const char *hint =
+                asr_did_you_mean_ids(word, f->values, f->n_values, sizeof *f->values);
+            free(word);
+            bad_value(
+                c, f, line, col, v, len, "not an allowed value (%s)%s%s%s%s", allowed.data,
+                hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
+                hint ? "" : "; if the export words it its own way, add it to the field's synonyms");
             asr_buf_free(&allowed);
         }
         return -1;
@@ -564,65 +768,97 @@ static void writer_report(rows_ctx *c, writer *w)
     }
 }
 
-/* ---- CSV ---- */
+/* ---- headings: which column each field reads ---- */
 
 static void expected_columns(const asr_dataset *ds, asr_buf *out)
 {
-    for (size_t i = 0; i < ds->n_fields; i++)
-        asr_buf_addf(out, "%s%s%s", i ? ", " : "", ds->fields[i].header,
-                     ds->fields[i].required ? "*" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        const asr_field *f = &ds->fields[i];
+        if (!f->captured)
+            continue;
+        asr_buf_addf(out, "%s%s%s", shown++ ? ", " : "", f->header,
+                     f->required && !f->value ? "*" : "");
+    }
 }
 
-/* Reads the header and maps each column to a field. Returns the mapping
- * (column -> field index) or NULL after reporting the problems. */
-static size_t *read_header(rows_ctx *c, asr_csv *csv, size_t *ncols)
+/* Whether a heading (or key) names field f: any of its headings or its name,
+ * ignoring case, spaces and punctuation. */
+static int names_field(const asr_field *f, const char *cellkey)
 {
-    asr_csv_record rec;
-    asr_csv_result r = asr_csv_next(csv, &rec);
-    asr_loc l = {c->file, 1, 0};
-    if (r == ASR_CSV_END) {
-        asr_error(c->d, &l, NULL, "the file is empty; expected a header line naming the columns");
-        return NULL;
+    char k[256];
+    for (size_t i = 0; i < f->n_headers; i++) {
+        asr_heading_key(f->headers[i], k, sizeof k);
+        if (strcmp(k, cellkey) == 0)
+            return 1;
     }
-    if (r != ASR_CSV_RECORD) {
-        size_t fi;
-        unsigned line;
-        const char *msg = asr_csv_error(csv, &fi, &line);
-        l.line = line;
-        asr_error(c->d, &l, "header", "%s", msg);
-        return NULL;
+    asr_heading_key(f->name, k, sizeof k);
+    return strcmp(k, cellkey) == 0;
+}
+
+/* The fields each of cells[0..n) names: col[k] is field k's column or -1.
+ * Returns how many required fields (that must come from the file) have no
+ * column. Fields not captured never read a column. */
+static size_t match_headings(const asr_dataset *ds, const char *const *cells, size_t n, long *col)
+{
+    for (size_t k = 0; k < ds->n_fields; k++)
+        col[k] = -1;
+    for (size_t j = 0; j < n; j++) {
+        char key[256];
+        asr_heading_key(cells[j], key, sizeof key);
+        if (!key[0])
+            continue;
+        for (size_t k = 0; k < ds->n_fields; k++)
+            if (ds->fields[k].captured && col[k] < 0 && names_field(&ds->fields[k], key))
+                col[k] = (long)j;
     }
+    size_t missing = 0;
+    for (size_t k = 0; k < ds->n_fields; k++)
+        missing +=
+            ds->fields[k].captured && ds->fields[k].required && !ds->fields[k].value && col[k] < 0;
+    return missing;
+}
+
+/* Reports on a header row: columns no field reads (errors when the dataset
+ * is strict, else one notice), columns that name a field twice, required
+ * columns missing. Returns 0 when the header can be used. */
+static int check_header(rows_ctx *c, const char *const *cells, const size_t *lens, size_t n,
+                        const long *col, unsigned line)
+{
     const asr_dataset *ds = c->ds;
-    size_t *map = asr_xmalloc(rec.n * sizeof *map);
-    int *seen = asr_xcalloc(ds->n_fields, sizeof *seen);
+    asr_loc l = {c->file, line, 0};
     size_t errors = c->d->errors;
-    const char **headers = asr_xcalloc(ds->n_fields + 1, sizeof *headers);
+    const char **names = asr_xcalloc(ds->n_fields + 1, sizeof *names);
     for (size_t i = 0; i < ds->n_fields; i++)
-        headers[i] = ds->fields[i].header;
-    for (size_t col = 0; col < rec.n; col++) {
-        const char *h = rec.fields[col];
-        size_t k = 0;
-        while (k < ds->n_fields && strcmp(ds->fields[k].header, h) != 0)
-            k++;
+        names[i] = ds->fields[i].header;
+    asr_buf ignored = {0};
+    size_t n_ignored = 0;
+    for (size_t j = 0; j < n; j++) {
+        char key[256];
+        asr_heading_key(cells[j], key, sizeof key);
+        int used = 0, other = -1;
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            if (col[k] == (long)j)
+                used = 1;
+            else if (ds->fields[k].captured && key[0] && names_field(&ds->fields[k], key))
+                other = (int)k;
+        }
         char q[200];
-        asr_quote_value(h, rec.lens[col], q, sizeof q);
-        if (k == ds->n_fields) {
-            const char *hint = asr_did_you_mean(h, headers);
-            asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s",
-                      col + 1, q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
+        asr_quote_value(cells[j], lens[j], q, sizeof q);
+        if (!used && other >= 0) {
+            asr_error(c->d, &l, NULL, "column %zu %s appears twice (also column %ld)", j + 1, q,
+                      col[other] + 1);
+        } else if (!used && ds->strict_columns && lens[j]) {
+            const char *hint = asr_did_you_mean(cells[j], names);
+            asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s", j + 1,
+                      q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
-            continue;
+        } else if (!used && lens[j]) {
+            asr_buf_addf(&ignored, "%s%s", n_ignored++ ? ", " : "", q);
         }
-        if (seen[k]) {
-            asr_error(c->d, &l, NULL, "column %zu %s appears twice (also column %d)", col + 1, q,
-                      seen[k]);
-            continue;
-        }
-        seen[k] = (int)col + 1;
-        map[col] = k;
     }
     for (size_t k = 0; k < ds->n_fields; k++)
-        if (!seen[k] && ds->fields[k].required)
+        if (col[k] < 0 && ds->fields[k].captured && ds->fields[k].required && !ds->fields[k].value)
             asr_error(c->d, &l, NULL, "required column '%s' is missing", ds->fields[k].header);
     if (c->d->errors > errors) {
         asr_buf exp = {0};
@@ -630,26 +866,159 @@ static size_t *read_header(rows_ctx *c, asr_csv *csv, size_t *ncols)
         asr_error(c->d, &l, NULL, "dataset '%s' takes the columns: %s (* = required)", ds->id,
                   exp.data);
         asr_buf_free(&exp);
-        free(map);
-        map = NULL;
+    } else if (n_ignored) {
+        asr_warn(c->d, &l, NULL, "%zu column%s no field of dataset '%s' reads, left out: %s",
+                 n_ignored, n_ignored == 1 ? "" : "s", ds->id, ignored.data);
     }
-    free(seen);
-    free(headers);
-    *ncols = rec.n;
-    return map;
+    asr_buf_free(&ignored);
+    free(names);
+    return c->d->errors > errors ? -1 : 0;
+}
+
+/* A row's value for field k: its column's, or the field's constant. */
+static int row_value(rows_ctx *c, size_t k, const long *col, const char *const *cells,
+                     const size_t *lens, size_t n, unsigned line)
+{
+    const asr_field *f = &c->ds->fields[k];
+    if (col[k] >= 0 && (size_t)col[k] < n)
+        return put_value(c, k, cells[col[k]], lens[col[k]], -1, line, 0);
+    if (f->value && f->captured)
+        return put_value(c, k, f->value, strlen(f->value), -1, line, 0);
+    value_null(c->w, k);
+    if (f->partial)
+        value_null(c->w, asr_precision_column(c->ds, k));
+    return 0;
+}
+
+/* A row to pass over: no value at all, or a skip_rows word (a Total line). */
+static int passed_over(rows_ctx *c, const long *col, const char *const *cells, const size_t *lens,
+                       size_t n)
+{
+    int empty = 1;
+    for (size_t j = 0; j < n && empty; j++) {
+        const char *v = cells[j];
+        size_t len = lens[j];
+        trim(&v, &len);
+        empty = len == 0;
+    }
+    if (empty) {
+        c->blank++;
+        return 1;
+    }
+    for (size_t i = 0; i < c->ds->n_skips; i++) {
+        const asr_skip *sk = &c->ds->skips[i];
+        long j = col[sk->field];
+        if (j < 0 || (size_t)j >= n)
+            continue;
+        const char *v = cells[j];
+        size_t len = lens[j];
+        trim(&v, &len);
+        for (size_t w = 0; w < sk->n_words; w++)
+            if (same_words(sk->words[w], strlen(sk->words[w]), v, len)) {
+                c->skipped++;
+                return 1;
+            }
+    }
+    return 0;
+}
+
+/* Stores one row of cells read through col. */
+static void take_row(rows_ctx *c, const long *col, const char *const *cells, const size_t *lens,
+                     size_t n, unsigned line)
+{
+    if (passed_over(c, col, cells, lens, n))
+        return;
+    int ok = 1;
+    row_begin(c->w, line);
+    for (size_t k = 0; k < c->ds->n_fields; k++)
+        if (row_value(c, k, col, cells, lens, n, line))
+            ok = 0;
+    /* Good rows are stored even after a bad one, so that duplicate keys
+     * are still found; the transaction is rolled back at the end. */
+    add_row(c, ok);
+}
+
+/* ---- CSV ---- */
+
+#define HEADER_SEARCH 20 /* rows looked at for the header, past a title block */
+
+/* Finds the header row -- the first of the opening rows that names every
+ * required column; titles and notes above it are passed over -- and maps
+ * the fields to its columns. Returns 0, or -1 after reporting. */
+static int read_header(rows_ctx *c, asr_csv *csv, long *col, size_t *ncols)
+{
+    asr_csv_record rec;
+    asr_buf first = {0}; /* the first row, kept to report on if none fits */
+    size_t first_n = 0;
+    unsigned first_line = 1;
+    asr_buf_add(&first, "", 0);
+    for (int tries = 0; tries < HEADER_SEARCH; tries++) {
+        asr_csv_result r = asr_csv_next(csv, &rec);
+        if (r == ASR_CSV_END)
+            break;
+        if (r != ASR_CSV_RECORD) {
+            size_t fi;
+            unsigned line;
+            const char *msg = asr_csv_error(csv, &fi, &line);
+            asr_loc l = {c->file, line, 0};
+            asr_error(c->d, &l, "header", "%s", msg);
+            asr_buf_free(&first);
+            return -1;
+        }
+        if (tries == 0) {
+            /* keep the first row's cells: the header everyone expects */
+            asr_buf_clear(&first);
+            for (size_t j = 0; j < rec.n; j++)
+                asr_buf_add(&first, rec.fields[j], rec.lens[j] + 1);
+            first_n = rec.n;
+            first_line = rec.line;
+        }
+        if (match_headings(c->ds, rec.fields, rec.n, col) == 0) {
+            *ncols = rec.n;
+            int rc = check_header(c, rec.fields, rec.lens, rec.n, col, rec.line);
+            /* messages name a column as this file heads it */
+            for (size_t k = 0; k < c->ds->n_fields; k++)
+                if (col[k] >= 0)
+                    c->heading[k] =
+                        asr_arena_strndup(&c->names, rec.fields[col[k]], rec.lens[col[k]]);
+            asr_buf_free(&first);
+            return rc;
+        }
+    }
+    asr_loc l = {c->file, 1, 0};
+    if (first_n == 0) {
+        asr_error(c->d, &l, NULL, "the file is empty; expected a header line naming the columns");
+        asr_buf_free(&first);
+        return -1;
+    }
+    /* no row fits: report against the first, as the header */
+    const char **cells = asr_xcalloc(first_n + 1, sizeof *cells);
+    size_t *lens = asr_xcalloc(first_n + 1, sizeof *lens);
+    const char *p = first.data;
+    for (size_t j = 0; j < first_n; j++) {
+        cells[j] = p;
+        lens[j] = strlen(p);
+        p += lens[j] + 1;
+    }
+    match_headings(c->ds, cells, first_n, col);
+    check_header(c, cells, lens, first_n, col, first_line);
+    free(cells);
+    free(lens);
+    asr_buf_free(&first);
+    return -1;
 }
 
 static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
 {
     asr_csv *csv = asr_csv_open(f, max_field, hash);
     size_t ncols = 0;
-    size_t *map = read_header(c, csv, &ncols);
-    if (!map) {
+    const asr_dataset *ds = c->ds;
+    long *col = asr_xcalloc(ds->n_fields + 1, sizeof *col);
+    if (read_header(c, csv, col, &ncols)) {
+        free(col);
         asr_csv_close(csv);
         return;
     }
-    const asr_dataset *ds = c->ds;
-    int *present = asr_xmalloc(ds->n_fields * sizeof *present);
     for (;;) {
         asr_csv_record rec;
         asr_csv_result r = asr_csv_next(csv, &rec);
@@ -660,8 +1029,11 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
             unsigned line;
             const char *msg = asr_csv_error(csv, &fi, &line);
             asr_loc l = {c->file, line, 0};
-            const char *col = fi < ncols ? ds->fields[map[fi]].header : NULL;
-            asr_error(c->d, &l, col, "%s", msg);
+            const char *name = NULL;
+            for (size_t k = 0; k < ds->n_fields && !name; k++)
+                if (col[k] == (long)fi)
+                    name = ds->fields[k].header;
+            asr_error(c->d, &l, name, "%s", msg);
             if (r == ASR_CSV_FATAL)
                 break;
             continue;
@@ -672,25 +1044,11 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
                       rec.n == 1 ? "" : "s", ncols);
             continue;
         }
-        int ok = 1;
-        memset(present, 0, ds->n_fields * sizeof *present);
-        row_begin(c->w, rec.line);
-        for (size_t col = 0; col < ncols; col++) {
-            present[map[col]] = 1;
-            if (put_value(c, map[col], rec.fields[col], rec.lens[col], -1, rec.line, 0))
-                ok = 0;
-        }
-        for (size_t k = 0; k < ds->n_fields; k++)
-            if (!present[k])
-                value_null(c->w, k); /* optional column left out of the file */
-        /* Good rows are stored even after a bad one, so that duplicate keys
-         * are still found; the transaction is rolled back at the end. */
-        add_row(c, ok);
+        take_row(c, col, rec.fields, rec.lens, rec.n, rec.line);
         if (c->stopped)
             break;
     }
-    free(present);
-    free(map);
+    free(col);
     asr_csv_close(csv);
 }
 
@@ -702,6 +1060,17 @@ typedef struct {
     int *present;
 } json_ctx;
 
+/* The field a key names, or n_fields. */
+static size_t field_for_key(const asr_dataset *ds, const char *key)
+{
+    char k[256];
+    asr_heading_key(key, k, sizeof k);
+    for (size_t i = 0; i < ds->n_fields; i++)
+        if (ds->fields[i].captured && names_field(&ds->fields[i], k))
+            return i;
+    return ds->n_fields;
+}
+
 static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size_t n)
 {
     json_ctx *j = ctxp;
@@ -711,10 +1080,10 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
     memset(j->present, 0, ds->n_fields * sizeof *j->present);
     row_begin(c->w, line);
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < ds->n_fields && strcmp(ds->fields[k].header, fields[i].key) != 0)
-            k++;
+        size_t k = field_for_key(ds, fields[i].key);
         if (k == ds->n_fields) {
+            if (!ds->strict_columns)
+                continue; /* a key no field reads: left out */
             const char *hint = asr_did_you_mean(fields[i].key, j->headers);
             asr_loc l = {c->file, fields[i].line, fields[i].col};
             asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s", fields[i].key,
@@ -723,6 +1092,8 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
             continue;
         }
         j->present[k] = 1;
+        if (!c->heading[k])
+            c->heading[k] = asr_arena_strdup(&c->names, fields[i].key);
         if (put_value(c, k, fields[i].text, fields[i].len, (int)fields[i].kind, fields[i].line,
                       fields[i].col))
             ok = 0;
@@ -730,12 +1101,20 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
     for (size_t k = 0; k < ds->n_fields; k++) {
         if (j->present[k])
             continue;
-        if (ds->fields[k].required) {
+        const asr_field *f = &ds->fields[k];
+        if (f->value && f->captured) {
+            if (put_value(c, k, f->value, strlen(f->value), -1, line, 0))
+                ok = 0;
+            continue;
+        }
+        if (f->required && f->captured) {
             asr_loc l = {c->file, line, 0};
-            asr_error(c->d, &l, ds->fields[k].header, "required field is missing");
+            asr_error(c->d, &l, f->header, "required field is missing");
             ok = 0;
         }
         value_null(c->w, k);
+        if (f->partial)
+            value_null(c->w, asr_precision_column(ds, k));
     }
     add_row(c, ok);
     return c->stopped;
@@ -759,17 +1138,9 @@ static void import_json(rows_ctx *c, const char *data, size_t len)
 
 /* ---- YAML ----
  * A list of flat mappings -- or a mapping with one key holding such a list,
- * e.g. "waivers: [...]" -- whose keys are the dataset's headers or field
+ * e.g. "waivers: [...]" -- whose keys are the dataset's headings or field
  * names; values are read as a CSV cell would be. For small hand-kept files
  * such as waivers: the whole file is read (at most 8 MiB). */
-
-static size_t yaml_field(const asr_dataset *ds, const char *key)
-{
-    for (size_t k = 0; k < ds->n_fields; k++)
-        if (strcmp(ds->fields[k].header, key) == 0 || strcmp(ds->fields[k].name, key) == 0)
-            return k;
-    return ds->n_fields;
-}
 
 static void import_yaml(rows_ctx *c, const char *path)
 {
@@ -802,7 +1173,7 @@ static void import_yaml(rows_ctx *c, const char *path)
         row_begin(c->w, e->loc.line);
         for (size_t j = 0; j < e->n; j++) {
             const asr_ynode *key = e->keys[j], *v = e->items[j];
-            size_t k = yaml_field(ds, key->text);
+            size_t k = field_for_key(ds, key->text);
             if (k == ds->n_fields) {
                 const char *hint = asr_did_you_mean(key->text, names);
                 asr_error(c->d, &key->loc, NULL, "'%s' is not a field of dataset '%s'%s%s%s",
@@ -812,6 +1183,8 @@ static void import_yaml(rows_ctx *c, const char *path)
                 continue;
             }
             present[k] = 1;
+            if (!c->heading[k])
+                c->heading[k] = asr_arena_strdup(&c->names, key->text);
             if (v->kind != ASR_YSCALAR) {
                 asr_error(c->d, &v->loc, ds->fields[k].header, "expected a single value");
                 ok = 0;
@@ -824,11 +1197,19 @@ static void import_yaml(rows_ctx *c, const char *path)
         for (size_t k = 0; k < ds->n_fields; k++) {
             if (present[k])
                 continue;
-            if (ds->fields[k].required) {
-                asr_error(c->d, &e->loc, ds->fields[k].header, "required field is missing");
+            const asr_field *f = &ds->fields[k];
+            if (f->value && f->captured) {
+                if (put_value(c, k, f->value, strlen(f->value), -1, e->loc.line, 0))
+                    ok = 0;
+                continue;
+            }
+            if (f->required && f->captured) {
+                asr_error(c->d, &e->loc, f->header, "required field is missing");
                 ok = 0;
             }
             value_null(c->w, k);
+            if (f->partial)
+                value_null(c->w, asr_precision_column(ds, k));
         }
         add_row(c, ok);
     }
@@ -1000,13 +1381,22 @@ static asr_strset *ref_sets(const asr_map *m, const asr_dataset *ds)
 
 /* Reads one file into its (freshly recreated) table. */
 static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
-                           const asr_import_limits *limits, asr_diag *d, long long *rows,
-                           char newest[11])
+                           const asr_import_limits *limits, int as_of_year, asr_diag *d,
+                           long long *rows, char newest[11])
 {
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
         return st;
-    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK, ""};
+    rows_ctx c = {m,      p->ds, NULL, d,    p->spec->path, NULL, 0, d->errors, 0,
+                  ASR_OK, "",    NULL, NULL, NULL,          {0},  0, 0};
+    c.dates = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.dates);
+    c.heading = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.heading);
+    c.unknown = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.unknown);
+    for (size_t k = 0; k < p->ds->n_fields; k++) {
+        const asr_field *f = &p->ds->fields[k];
+        c.dates[k] = (asr_date_rules){(const char *const *)f->layouts, f->n_layouts,
+                                      (int)m->fy_start_month, f->year_implied ? as_of_year : 0};
+    }
     asr_inserter *ins;
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
         return st;
@@ -1060,6 +1450,21 @@ done:
     for (size_t k = 0; k < p->ds->n_fields; k++)
         asr_strset_free(&c.refs[k]);
     free(c.refs);
+    if (!st) {
+        /* what was read but not stored as it stood */
+        if (c.skipped)
+            asr_warn(d, &l, NULL, "%lld row%s passed over as the dataset's skip_rows say",
+                     c.skipped, c.skipped == 1 ? "" : "s");
+        for (size_t k = 0; k < p->ds->n_fields; k++)
+            if (c.unknown[k])
+                asr_warn(d, &l, p->ds->fields[k].header,
+                         "%zu value%s not recognised, left empty (other: none)", c.unknown[k],
+                         c.unknown[k] == 1 ? "" : "s");
+    }
+    free(c.dates);
+    free(c.unknown);
+    free(c.heading);
+    asr_arena_free(&c.names);
     asr_inserter_free(ins);
     *rows = c.rows;
     memcpy(newest, c.newest, 11);
@@ -1219,7 +1624,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
                 goto rollback;
         }
         long long rows = 0;
-        asr_status one = load_one(s, m, &plan[i], limits, d, &rows, results[i].newest);
+        asr_status one = load_one(s, m, &plan[i], limits, atoi(as_of), d, &rows, results[i].newest);
         results[i].rows = rows;
         if (one && one != ASR_E_DATA) {
             st = one; /* the store failed: stop now */

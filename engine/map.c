@@ -73,3 +73,19 @@ void asr_map_ref_ids(const asr_map *m, asr_ref r, asr_strset *out)
         break;
     }
 }
+
+size_t asr_dataset_columns(const asr_dataset *ds)
+{
+    size_t n = ds->n_fields;
+    for (size_t i = 0; i < ds->n_fields; i++)
+        n += ds->fields[i].partial != 0;
+    return n;
+}
+
+size_t asr_precision_column(const asr_dataset *ds, size_t k)
+{
+    size_t n = ds->n_fields;
+    for (size_t i = 0; i < k; i++)
+        n += ds->fields[i].partial != 0;
+    return n;
+}

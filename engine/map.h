@@ -75,11 +75,20 @@ typedef struct {
     asr_loc loc;
 } asr_scale_label;
 
+/* A word a provider writes for a value, and the value it means. */
+typedef struct {
+    char *from; /* as written; "*" at either end matches any start or end */
+    char *to;   /* a value (enum) or label (scale) */
+    asr_loc loc;
+} asr_synonym;
+
 typedef struct {
     char *id;
     char *title;
     asr_scale_label *labels;
     size_t n_labels;
+    asr_synonym *synonyms; /* e.g. "Reasonable Assurance" -> Reasonable */
+    size_t n_synonyms;
     asr_loc loc;
 } asr_scale;
 
@@ -112,24 +121,67 @@ typedef enum {
     ASR_REF_PRINCIPLES,
 } asr_ref;
 
+/* Which date a field takes when a cell holds several (an original date and
+ * its revision, side by side). */
+typedef enum {
+    ASR_PICK_ONE,   /* one date only: several are an error */
+    ASR_PICK_FIRST, /* the first */
+    ASR_PICK_LAST,  /* the last */
+    ASR_PICK_LATER, /* the last when there are several; none when there is one */
+} asr_pick;
+
 typedef struct {
     char *name;   /* column name in the database */
-    char *header; /* CSV header / JSON key; defaults to name */
+    char *header; /* the heading messages name: headers[0] */
+    /* Every heading the export may give the column (matched ignoring case,
+     * spaces and punctuation); defaults to the name. */
+    char **headers;
+    size_t n_headers;
     char *description;
     asr_ftype type;
     int required;
     char **values; /* enum: allowed values in rank order */
     long *ranks;   /* enum: rank of each value (1.. in order, or the scale's) */
     size_t n_values;
-    char *scale;       /* enum taking its values from a rating scale */
-    char *date_format; /* NULL = YYYY-MM-DD */
-    char *pattern;     /* text: POSIX extended regex the whole value must match */
+    char *scale; /* enum taking its values from a rating scale */
+    /* enum: other words for the values (the field's own, then its scale's) */
+    asr_synonym *synonyms;
+    size_t n_synonyms;
+    int other_none; /* enum: a value none of those names is left empty (counted) */
+    char **none;    /* words that mean "no value" (N/A, TBC, -), any case */
+    size_t n_none;
+    char *date_format; /* NULL = YYYY-MM-DD; a single strict layout */
+    char **layouts;    /* date: the layouts the reader accepts, when given as a list or preset */
+    size_t n_layouts;
+    int partial;      /* date: a layout names less than a day: a _precision column is kept */
+    int year_implied; /* date: a layout has no year; the as-of date's year is taken */
+    asr_pick pick;
+    char *pattern; /* text: POSIX extended regex the whole value must match */
     regex_t regex;
     int has_regex;
     long max_length; /* text: in characters; 0 = no limit */
     asr_ref ref;
+    int captured; /* 0: this organisation does not keep it; always empty, rules stay quiet */
+    char *value;  /* given for every row when the export has no such column */
+    int shared;   /* reads a heading another field reads too */
     asr_loc loc;
 } asr_field;
+
+/* Rows an export holds that are not data (a Total line): skipped when the
+ * field's value is one of the words. */
+typedef struct {
+    size_t field;
+    char **words;
+    size_t n_words;
+} asr_skip;
+
+/* A column computed from the others by SQL (a generated column): the
+ * standard model says in one place what "open" or "due" means. */
+typedef struct {
+    char *name, *sql, *description;
+    asr_ftype type;
+    asr_loc loc;
+} asr_computed;
 
 typedef struct {
     char *id; /* also the table name */
@@ -149,6 +201,11 @@ typedef struct {
      * message a row that breaks it gets. */
     char **checks, **check_messages;
     size_t n_checks;
+    asr_computed *computed;
+    size_t n_computed;
+    asr_skip *skips;
+    size_t n_skips;
+    int strict_columns;   /* extra columns in an export are errors, not a notice */
     char schema_hash[65]; /* of the declaration; a change rebuilds the table */
     asr_loc loc;
 } asr_dataset;
@@ -229,6 +286,16 @@ struct asr_ynode;
 size_t asr_gates_read(const struct asr_ynode *node, const char *path, asr_gates *g, asr_diag *d);
 /* Sets the gate named `name` off; -1 if there is no such gate. */
 int asr_gates_accept(asr_gates *g, const char *name);
+
+/* A heading as it is compared: lower-case letters and digits only (other
+ * bytes of UTF-8 kept), so "Target date", "TARGET DATE" and "Target-Date:"
+ * are the same heading. */
+void asr_heading_key(const char *s, char *out, size_t size);
+
+/* Columns an import fills: every field, then a precision column for each
+ * field whose dates may be partial; and the index of field k's one. */
+size_t asr_dataset_columns(const asr_dataset *ds);
+size_t asr_precision_column(const asr_dataset *ds, size_t k);
 
 /* Lookups; NULL when absent. */
 const asr_dataset *asr_map_dataset(const asr_map *m, const char *id);

@@ -64,6 +64,8 @@ static const char *const top_keys[] = {
     "assure",  "include", "organisation", "lines",    "principles", "units",   "areas",
     "sources", "scales",  "params",       "datasets", "gates",      "history", NULL};
 
+static asr_loc loc_in_map(asr_map *m, asr_loc l);
+
 /* ---- small helpers ---- */
 
 static char *path_of(char *buf, size_t size, const char *fmt, ...)
@@ -178,6 +180,77 @@ static void note_ref(loader *L, ref_kind kind, const char *id, asr_loc loc, cons
     r->id = id;
     r->loc = loc;
     r->path = asr_xstrdup(path);
+}
+
+/* A text value or a list of them under key (a single value counts as a
+ * list of one), copied into the arena; *n gets the count. */
+static char **get_text_list(loader *L, const asr_ynode *map, const char *key, const char *path,
+                            size_t *n)
+{
+    *n = 0;
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v))
+        return NULL;
+    char p[256];
+    child_path(p, sizeof p, path, key);
+    size_t count = v->kind == ASR_YSEQ ? v->n : 1;
+    char **out = asr_arena_alloc(&L->m->arena, (count + 1) * sizeof *out);
+    for (size_t i = 0; i < count; i++) {
+        const asr_ynode *e = v->kind == ASR_YSEQ ? v->items[i] : v;
+        if (e->kind != ASR_YSCALAR || asr_ynode_is_null(e) || e->len == 0) {
+            asr_error(L->d, &e->loc, p, "expected text, or a list of text, got %s", kind_word(e));
+            continue;
+        }
+        out[(*n)++] = asr_arena_strndup(&L->m->arena, e->text, e->len);
+    }
+    return out;
+}
+
+/* Synonyms under key: a mapping of what a provider writes to the value it
+ * means. The targets are checked once values are known (pass 3). */
+static asr_synonym *get_synonyms(loader *L, const asr_ynode *map, const char *key, const char *path,
+                                 size_t *n)
+{
+    *n = 0;
+    asr_ynode *v = asr_ymap_get(map, key);
+    if (!v || asr_ynode_is_null(v))
+        return NULL;
+    char p[256];
+    child_path(p, sizeof p, path, key);
+    if (v->kind != ASR_YMAP) {
+        asr_error(L->d, &v->loc, p,
+                  "expected a mapping of what the export says to the value it means, such as "
+                  "{Reasonable Assurance: Reasonable}");
+        return NULL;
+    }
+    asr_synonym *out = asr_arena_alloc(&L->m->arena, (v->n + 1) * sizeof *out);
+    for (size_t i = 0; i < v->n; i++) {
+        const asr_ynode *to = v->items[i];
+        if (to->kind != ASR_YSCALAR || asr_ynode_is_null(to)) {
+            asr_error(L->d, &to->loc, p, "'%s': expected the value it means, got %s",
+                      v->keys[i]->text, kind_word(to));
+            continue;
+        }
+        out[*n].from = asr_arena_strdup(&L->m->arena, v->keys[i]->text);
+        out[*n].to = asr_arena_strndup(&L->m->arena, to->text, to->len);
+        out[(*n)++].loc = loc_in_map(L->m, to->loc);
+    }
+    return out;
+}
+
+/* A heading as it is compared: lower-case letters and digits only, so
+ * "Target date", "TARGET DATE" and "Target-Date:" are the same heading. */
+void asr_heading_key(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; *s && n + 1 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c >= 'A' && c <= 'Z')
+            out[n++] = (char)(c + 32);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+            out[n++] = (char)c;
+    }
+    out[n] = '\0';
 }
 
 /* An identifier: letters, digits, and after the first character _ - . */
@@ -333,6 +406,177 @@ static char **get_id_list(loader *L, const asr_ynode *map, const char *key, cons
     }
     *count = n;
     return out;
+}
+
+/* ---- overlays ----
+ * An entry with `overlay: true` extends the dataset or scale of the same id
+ * declared before it (usually in the standard model, included first): it is
+ * merged into that entry as YAML before anything is converted, so the result
+ * is checked like any declaration and keeps every value's own place. For a
+ * field that exists, headings, synonyms, "none" words and date layouts are
+ * added to; other keys replace. A field that does not exist is added.
+ * Checks and computed columns are added; other dataset keys replace. */
+
+static asr_ynode *new_map_node(loader *L, const asr_ynode *like, size_t cap)
+{
+    asr_ynode *n = asr_arena_alloc(&L->m->arena, sizeof *n);
+    n->kind = ASR_YMAP;
+    n->loc = like->loc;
+    n->keys = asr_arena_alloc(&L->m->arena, (cap + 1) * sizeof *n->keys);
+    n->items = asr_arena_alloc(&L->m->arena, (cap + 1) * sizeof *n->items);
+    return n;
+}
+
+static asr_ynode *copy_map(loader *L, const asr_ynode *m, size_t extra)
+{
+    asr_ynode *n = new_map_node(L, m, m->n + extra);
+    for (size_t i = 0; i < m->n; i++) {
+        n->keys[i] = m->keys[i];
+        n->items[i] = m->items[i];
+    }
+    n->n = m->n;
+    return n;
+}
+
+/* Replaces key's value in m (made with room), or adds it. */
+static void put_pair(asr_ynode *m, asr_ynode *key, asr_ynode *value)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (strcmp(m->keys[i]->text, key->text) == 0) {
+            m->items[i] = value;
+            return;
+        }
+    m->keys[m->n] = key;
+    m->items[m->n++] = value;
+}
+
+/* a and b as one sequence (a scalar counts as a list of one). */
+static asr_ynode *concat(loader *L, asr_ynode *a, asr_ynode *b)
+{
+    size_t na = a->kind == ASR_YSEQ ? a->n : 1, nb = b->kind == ASR_YSEQ ? b->n : 1;
+    asr_ynode *n = asr_arena_alloc(&L->m->arena, sizeof *n);
+    n->kind = ASR_YSEQ;
+    n->loc = b->loc;
+    n->items = asr_arena_alloc(&L->m->arena, (na + nb + 1) * sizeof *n->items);
+    for (size_t i = 0; i < na; i++)
+        n->items[n->n++] = a->kind == ASR_YSEQ ? a->items[i] : a;
+    for (size_t i = 0; i < nb; i++)
+        n->items[n->n++] = b->kind == ASR_YSEQ ? b->items[i] : b;
+    return n;
+}
+
+/* Two mappings as one; b's keys win. */
+static asr_ynode *merge_maps(loader *L, asr_ynode *a, asr_ynode *b)
+{
+    if (a->kind != ASR_YMAP || b->kind != ASR_YMAP)
+        return b;
+    asr_ynode *n = copy_map(L, a, b->n);
+    for (size_t i = 0; i < b->n; i++)
+        put_pair(n, b->keys[i], b->items[i]);
+    return n;
+}
+
+static int adds_to(const char *key)
+{
+    return strcmp(key, "header") == 0 || strcmp(key, "none") == 0 || strcmp(key, "format") == 0;
+}
+
+static asr_ynode *merge_field(loader *L, asr_ynode *base, asr_ynode *over)
+{
+    asr_ynode *n = copy_map(L, base, over->n);
+    for (size_t i = 0; i < over->n; i++) {
+        const char *key = over->keys[i]->text;
+        asr_ynode *was = asr_ymap_get(base, key), *v = over->items[i];
+        if (was && adds_to(key) && !asr_ynode_is_null(was))
+            v = concat(L, was, v);
+        else if (was && strcmp(key, "synonyms") == 0)
+            v = merge_maps(L, was, v);
+        put_pair(n, over->keys[i], v);
+    }
+    return n;
+}
+
+static asr_ynode *merge_fields(loader *L, asr_ynode *base, asr_ynode *over)
+{
+    if (base->kind != ASR_YSEQ || over->kind != ASR_YSEQ)
+        return over; /* reported when converted */
+    asr_ynode *n = asr_arena_alloc(&L->m->arena, sizeof *n);
+    n->kind = ASR_YSEQ;
+    n->loc = base->loc;
+    n->items = asr_arena_alloc(&L->m->arena, (base->n + over->n + 1) * sizeof *n->items);
+    for (size_t i = 0; i < base->n; i++)
+        n->items[n->n++] = base->items[i];
+    for (size_t i = 0; i < over->n; i++) {
+        asr_ynode *f = over->items[i], *name = asr_ymap_get(f, "name");
+        size_t k = 0;
+        while (name && name->kind == ASR_YSCALAR && k < n->n) {
+            asr_ynode *bn = asr_ymap_get(n->items[k], "name");
+            if (bn && bn->kind == ASR_YSCALAR && strcmp(bn->text, name->text) == 0)
+                break;
+            k++;
+        }
+        if (name && k < n->n)
+            n->items[k] = merge_field(L, n->items[k], f);
+        else
+            n->items[n->n++] = f;
+    }
+    return n;
+}
+
+static asr_ynode *merge_entry(loader *L, asr_ynode *base, asr_ynode *over)
+{
+    asr_ynode *n = copy_map(L, base, over->n);
+    for (size_t i = 0; i < over->n; i++) {
+        const char *key = over->keys[i]->text;
+        asr_ynode *was = asr_ymap_get(base, key), *v = over->items[i];
+        if (strcmp(key, "overlay") == 0 || strcmp(key, "id") == 0)
+            continue;
+        if (was && strcmp(key, "fields") == 0)
+            v = merge_fields(L, was, v);
+        else if (was && (strcmp(key, "checks") == 0 || strcmp(key, "computed") == 0))
+            v = concat(L, was, v);
+        else if (was && (strcmp(key, "synonyms") == 0 || strcmp(key, "labels") == 0))
+            v = merge_maps(L, was, v);
+        put_pair(n, over->keys[i], v);
+    }
+    return n;
+}
+
+/* Folds each overlay entry of the list into the entry it extends. */
+static void apply_overlays(loader *L, item_list *list, const char *what)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < list->n; i++) {
+        asr_ynode *n = list->items[i].node, *ov = asr_ymap_get(n, "overlay");
+        if (!ov || n->kind != ASR_YMAP) {
+            list->items[kept++] = list->items[i];
+            continue;
+        }
+        char p[64];
+        path_of(p, sizeof p, "%ss[%zu]", what, list->items[i].index);
+        if (!(ov->kind == ASR_YSCALAR && ov->plain && strcmp(ov->text, "true") == 0)) {
+            if (!(ov->kind == ASR_YSCALAR && ov->plain && strcmp(ov->text, "false") == 0))
+                asr_error(L->d, &ov->loc, p, "overlay: expected true or false");
+            list->items[kept++] = list->items[i];
+            continue;
+        }
+        asr_ynode *id = asr_ymap_get(n, "id");
+        size_t k = kept;
+        while (id && id->kind == ASR_YSCALAR && k-- > 0) {
+            asr_ynode *bid = asr_ymap_get(list->items[k].node, "id");
+            if (bid && bid->kind == ASR_YSCALAR && strcmp(bid->text, id->text) == 0)
+                break;
+        }
+        if (!id || id->kind != ASR_YSCALAR || k == (size_t)-1 || kept == 0) {
+            asr_error(L->d, id ? &id->loc : &n->loc, p,
+                      "overlay of a %s that is not declared before it ('%s'): an overlay "
+                      "extends a %s of an included file or of an earlier entry",
+                      what, id && id->kind == ASR_YSCALAR ? id->text : "?", what);
+            continue;
+        }
+        list->items[k].node = merge_entry(L, list->items[k].node, n);
+    }
+    list->n = kept;
 }
 
 static asr_loc loc_in_map(asr_map *m, asr_loc l)
@@ -703,9 +947,10 @@ static void convert_sources(loader *L)
 
 static void convert_scales(loader *L)
 {
-    static const char *const keys[] = {"id", "title", "labels", NULL};
+    static const char *const keys[] = {"id", "title", "labels", "synonyms", "overlay", NULL};
     asr_map *m = L->m;
-    m->scales = asr_arena_alloc(&m->arena, L->scales.n * sizeof *m->scales);
+    apply_overlays(L, &L->scales, "scale");
+    m->scales = asr_arena_alloc(&m->arena, (L->scales.n + 1) * sizeof *m->scales);
     for (size_t i = 0; i < L->scales.n; i++) {
         asr_ynode *n = L->scales.items[i].node;
         char p[64], lp[80];
@@ -716,6 +961,7 @@ static void convert_scales(loader *L)
         x->loc = loc_in_map(m, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->title = get_text(L, n, "title", p, 0);
+        x->synonyms = get_synonyms(L, n, "synonyms", p, &x->n_synonyms);
         asr_ynode *labels = asr_ymap_get(n, "labels");
         path_of(lp, sizeof lp, "%s.labels", p);
         if (!labels || asr_ynode_is_null(labels)) {
@@ -936,16 +1182,94 @@ static const char *const type_names[] = {"text",    "integer", "decimal", "date"
                                          "boolean", "enum",    NULL};
 static const char *const ref_names[] = {"areas", "sources", "units", "lines", "principles", NULL};
 
+/* Adds a layout once (an overlay may name the preset again). */
+static void add_layout(asr_field *f, const char *layout)
+{
+    for (size_t k = 0; k < f->n_layouts; k++)
+        if (strcmp(f->layouts[k], layout) == 0)
+            return;
+    f->layouts[f->n_layouts++] = (char *)layout;
+}
+
+/* format: a strict layout (YYYY, MM, DD and separators, as before), or a
+ * list of reader layouts, or "uk" (the preset), or a list mixing them. */
+static void convert_format(loader *L, asr_field *f, asr_ynode *n, const char *p)
+{
+    asr_ynode *v = asr_ymap_get(n, "format");
+    if (!v || asr_ynode_is_null(v))
+        return;
+    char fp[200];
+    path_of(fp, sizeof fp, "%s.format", p);
+    if (v->kind == ASR_YSCALAR && strcmp(v->text, "uk") != 0 && !asr_date_format_check(v->text)) {
+        f->date_format = asr_arena_strndup(&L->m->arena, v->text, v->len);
+        return;
+    }
+    size_t count = v->kind == ASR_YSEQ ? v->n : 1, total = 0;
+    for (size_t i = 0; i < count; i++) {
+        const asr_ynode *e = v->kind == ASR_YSEQ ? v->items[i] : v;
+        total += e->kind == ASR_YSCALAR && strcmp(e->text, "uk") == 0 ? 9 : 1;
+    }
+    f->layouts = asr_arena_alloc(&L->m->arena, (total + 1) * sizeof *f->layouts);
+    for (size_t i = 0; i < count; i++) {
+        const asr_ynode *e = v->kind == ASR_YSEQ ? v->items[i] : v;
+        if (e->kind != ASR_YSCALAR || asr_ynode_is_null(e)) {
+            asr_error(L->d, &e->loc, fp, "expected a date layout such as D MON YYYY, or uk");
+            continue;
+        }
+        if (strcmp(e->text, "uk") == 0) {
+            for (size_t k = 0; asr_date_uk_layouts[k]; k++)
+                add_layout(f, asr_date_uk_layouts[k]);
+            continue;
+        }
+        int partial = 0;
+        const char *why = asr_date_layout_check(e->text, &partial);
+        if (why) {
+            asr_error(L->d, &e->loc, fp, "'%s': %s", e->text, why);
+            continue;
+        }
+        f->partial |= partial;
+        f->year_implied |= !strstr(e->text, "YY") && !strstr(e->text, "FY");
+        add_layout(f, asr_arena_strndup(&L->m->arena, e->text, e->len));
+    }
+    /* the uk preset has partial layouts */
+    for (size_t k = 0; k < f->n_layouts; k++) {
+        int partial = 0;
+        asr_date_layout_check(f->layouts[k], &partial);
+        f->partial |= partial;
+    }
+}
+
+static void convert_pick(loader *L, asr_field *f, asr_ynode *n, const char *p)
+{
+    static const char *const names[] = {"one", "first", "last", "later", NULL};
+    char *v = get_text(L, n, "pick", p, 0);
+    if (!v)
+        return;
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], v) == 0) {
+            f->pick = (asr_pick)i;
+            return;
+        }
+    char fp[200];
+    path_of(fp, sizeof fp, "%s.pick", p);
+    asr_error(L->d, &asr_ymap_get(n, "pick")->loc, fp,
+              "'%s': expected first, last or later (the last of several dates, none when there "
+              "is one)",
+              v);
+}
+
 static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *p)
 {
-    static const char *const keys[] = {"name",     "header",     "description", "type",
-                                       "required", "values",     "scale",       "format",
-                                       "pattern",  "max_length", "ref",         NULL};
+    static const char *const keys[] = {
+        "name",   "header",   "description", "type",   "required", "values", "scale",
+        "format", "pattern",  "max_length",  "ref",    "synonyms", "none",   "other",
+        "pick",   "captured", "value",       "shared", NULL};
     asr_map *m = L->m;
     if (check_keys(L, n, p, keys))
         return;
     asr_field *f = &ds->fields[ds->n_fields];
     f->loc = loc_in_map(m, n->loc);
+    f->captured = 1;
     f->name = get_text(L, n, "name", p, 1);
     if (!f->name)
         return;
@@ -958,11 +1282,32 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
                   f->name);
         return;
     }
-    f->header = get_text(L, n, "header", p, 0);
-    if (!f->header)
-        f->header = f->name;
+    f->headers = get_text_list(L, n, "header", p, &f->n_headers);
+    if (!f->n_headers) {
+        f->headers = asr_arena_alloc(&m->arena, 2 * sizeof *f->headers);
+        f->headers[f->n_headers++] = f->name;
+    }
+    f->header = f->headers[0];
     f->description = get_text(L, n, "description", p, 0);
     get_bool(L, n, "required", p, &f->required);
+    get_bool(L, n, "captured", p, &f->captured);
+    get_bool(L, n, "shared", p, &f->shared);
+    f->value = get_text(L, n, "value", p, 0);
+    f->none = get_text_list(L, n, "none", p, &f->n_none);
+    char *other = get_text(L, n, "other", p, 0);
+    if (other && strcmp(other, "none") == 0)
+        f->other_none = 1;
+    else if (other) {
+        path_of(fp, sizeof fp, "%s.other", p);
+        asr_error(L->d, &asr_ymap_get(n, "other")->loc, fp,
+                  "'%s': the only choice is none (values not recognised are left empty)", other);
+    }
+    if (!f->captured && f->required) {
+        path_of(fp, sizeof fp, "%s.captured", p);
+        asr_warn(L->d, &asr_ymap_get(n, "captured")->loc, fp,
+                 "a field this organisation does not capture is not required");
+        f->required = 0;
+    }
 
     char *type = get_text(L, n, "type", p, 1);
     f->type = ASR_FT_TEXT;
@@ -985,8 +1330,9 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     static const struct {
         const char *key;
         asr_ftype type;
-    } only[] = {{"values", ASR_FT_ENUM},  {"scale", ASR_FT_ENUM},      {"format", ASR_FT_DATE},
-                {"pattern", ASR_FT_TEXT}, {"max_length", ASR_FT_TEXT}, {"ref", ASR_FT_TEXT}};
+    } only[] = {{"values", ASR_FT_ENUM},   {"scale", ASR_FT_ENUM},      {"format", ASR_FT_DATE},
+                {"pattern", ASR_FT_TEXT},  {"max_length", ASR_FT_TEXT}, {"ref", ASR_FT_TEXT},
+                {"synonyms", ASR_FT_ENUM}, {"other", ASR_FT_ENUM},      {"pick", ASR_FT_DATE}};
     for (size_t k = 0; k < sizeof only / sizeof only[0]; k++) {
         asr_ynode *v = asr_ymap_get(n, only[k].key);
         if (v && f->type != only[k].type) {
@@ -999,6 +1345,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     if (f->type == ASR_FT_ENUM) {
         asr_ynode *vals = asr_ymap_get(n, "values");
         f->scale = get_ref(L, n, "scale", p, 0, REF_SCALE);
+        f->synonyms = get_synonyms(L, n, "synonyms", p, &f->n_synonyms);
         path_of(fp, sizeof fp, "%s.values", p);
         if (vals && f->scale) {
             asr_error(L->d, &vals->loc, fp, "give either 'values' or 'scale', not both");
@@ -1034,12 +1381,12 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
         }
     }
     if (f->type == ASR_FT_DATE) {
-        f->date_format = get_text(L, n, "format", p, 0);
-        const char *why = f->date_format ? asr_date_format_check(f->date_format) : NULL;
-        if (why) {
-            path_of(fp, sizeof fp, "%s.format", p);
-            asr_error(L->d, &asr_ymap_get(n, "format")->loc, fp, "%s", why);
-            f->date_format = NULL;
+        convert_format(L, f, n, p);
+        convert_pick(L, f, n, p);
+        if (f->pick != ASR_PICK_ONE && !f->n_layouts) {
+            path_of(fp, sizeof fp, "%s.pick", p);
+            asr_error(L->d, &asr_ymap_get(n, "pick")->loc, fp,
+                      "'pick' needs date layouts (format: a list, or uk) to find several dates");
         }
     }
     if (f->type == ASR_FT_TEXT) {
@@ -1088,11 +1435,21 @@ static void dataset_hash(asr_dataset *ds)
     asr_buf b = {0};
     for (size_t i = 0; i < ds->n_fields; i++) {
         const asr_field *f = &ds->fields[i];
-        asr_buf_addf(&b, "%s|%s|%s|%d|%s|%s|%ld|%d|", f->name, f->header, type_names[f->type],
-                     f->required, f->date_format ? f->date_format : "",
-                     f->pattern ? f->pattern : "", f->max_length, (int)f->ref);
+        /* everything that decides how a file is read and stored */
+        asr_buf_addf(&b, "%s|%s|%s|%d|%s|%s|%ld|%d|%d|%d|%d|%d|%s|", f->name, f->header,
+                     type_names[f->type], f->required, f->date_format ? f->date_format : "",
+                     f->pattern ? f->pattern : "", f->max_length, (int)f->ref, f->captured,
+                     (int)f->pick, f->other_none, f->shared, f->value ? f->value : "");
         for (size_t k = 0; k < f->n_values; k++)
             asr_buf_addf(&b, "%s=%ld;", f->values[k], f->ranks[k]);
+        for (size_t k = 0; k < f->n_headers; k++)
+            asr_buf_addf(&b, "h:%s;", f->headers[k]);
+        for (size_t k = 0; k < f->n_synonyms; k++)
+            asr_buf_addf(&b, "s:%s>%s;", f->synonyms[k].from, f->synonyms[k].to);
+        for (size_t k = 0; k < f->n_none; k++)
+            asr_buf_addf(&b, "n:%s;", f->none[k]);
+        for (size_t k = 0; k < f->n_layouts; k++)
+            asr_buf_addf(&b, "l:%s;", f->layouts[k]);
         asr_buf_addc(&b, '\n');
     }
     asr_buf_adds(&b, "key:");
@@ -1100,9 +1457,114 @@ static void dataset_hash(asr_dataset *ds)
         asr_buf_addf(&b, "%s,", ds->fields[ds->key[k]].name);
     for (size_t k = 0; k < ds->n_checks; k++)
         asr_buf_addf(&b, "\ncheck:%s", ds->checks[k]);
+    for (size_t k = 0; k < ds->n_computed; k++)
+        asr_buf_addf(&b, "\ncomputed:%s:%s:%s", ds->computed[k].name,
+                     type_names[ds->computed[k].type], ds->computed[k].sql);
+    for (size_t k = 0; k < ds->n_skips; k++)
+        for (size_t w = 0; w < ds->skips[k].n_words; w++)
+            asr_buf_addf(&b, "\nskip:%zu:%s", ds->skips[k].field, ds->skips[k].words[w]);
+    asr_buf_addf(&b, "\nstrict:%d", ds->strict_columns);
     asr_sha256_update(&c, b.data, b.len);
     asr_sha256_final_hex(&c, ds->schema_hash);
     asr_buf_free(&b);
+}
+
+/* The first heading two fields would both read, or NULL. */
+static const char *shared_heading(const asr_field *a, const asr_field *b)
+{
+    for (size_t i = 0; i < a->n_headers; i++)
+        for (size_t j = 0; j < b->n_headers; j++) {
+            char ka[256], kb[256];
+            asr_heading_key(a->headers[i], ka, sizeof ka);
+            asr_heading_key(b->headers[j], kb, sizeof kb);
+            if (strcmp(ka, kb) == 0)
+                return a->headers[i];
+        }
+    return NULL;
+}
+
+/* computed: [{name, type, sql, description}]: generated columns. */
+static void convert_computed(loader *L, asr_dataset *ds, asr_ynode *n, const char *path)
+{
+    if (!n || asr_ynode_is_null(n))
+        return;
+    char p[128];
+    path_of(p, sizeof p, "%s.computed", path);
+    if (n->kind != ASR_YSEQ) {
+        asr_error(L->d, &n->loc, p, "expected a list of {name, type, sql}");
+        return;
+    }
+    static const char *const keys[] = {"name", "type", "sql", "description", NULL};
+    ds->computed = asr_arena_alloc(&L->m->arena, (n->n + 1) * sizeof *ds->computed);
+    for (size_t i = 0; i < n->n; i++) {
+        char ip[160];
+        path_of(ip, sizeof ip, "%s[%zu]", p, i);
+        asr_ynode *e = n->items[i];
+        if (check_keys(L, e, ip, keys))
+            continue;
+        asr_computed *c = &ds->computed[ds->n_computed];
+        c->loc = loc_in_map(L->m, e->loc);
+        c->name = get_text(L, e, "name", ip, 1);
+        c->sql = get_text(L, e, "sql", ip, 1);
+        c->description = get_text(L, e, "description", ip, 0);
+        char *type = get_text(L, e, "type", ip, 1);
+        if (!c->name || !c->sql || !type)
+            continue;
+        size_t t = 0;
+        while (type_names[t] && strcmp(type_names[t], type) != 0)
+            t++;
+        if (!type_names[t] || t == ASR_FT_ENUM) {
+            asr_error(L->d, &asr_ymap_get(e, "type")->loc, ip,
+                      "a computed column is text, integer, decimal, date or boolean");
+            continue;
+        }
+        c->type = (asr_ftype)t;
+        if (!valid_column_name(c->name)) {
+            asr_error(L->d, &asr_ymap_get(e, "name")->loc, ip, "'%s' is not a valid column name",
+                      c->name);
+            continue;
+        }
+        if (strchr(c->sql, ';') || strstr(c->sql, "--") || strstr(c->sql, "/*")) {
+            asr_error(L->d, &asr_ymap_get(e, "sql")->loc, ip,
+                      "a computed column is one SQL expression: no ';' and no comments");
+            continue;
+        }
+        for (size_t k = 0; k < ds->n_fields; k++)
+            if (strcmp(ds->fields[k].name, c->name) == 0)
+                asr_error(L->d, &c->loc, ip, "'%s' is a field of the dataset already", c->name);
+        ds->n_computed++;
+    }
+}
+
+/* skip_rows: {FIELD: [words]}: rows that are not data, such as Total. */
+static void convert_skips(loader *L, asr_dataset *ds, asr_ynode *n, const char *path)
+{
+    if (!n || asr_ynode_is_null(n))
+        return;
+    char p[128];
+    path_of(p, sizeof p, "%s.skip_rows", path);
+    if (n->kind != ASR_YMAP) {
+        asr_error(L->d, &n->loc, p,
+                  "expected a mapping of field to the values that mark rows "
+                  "to skip, such as {priority: [Total]}");
+        return;
+    }
+    ds->skips = asr_arena_alloc(&L->m->arena, (n->n + 1) * sizeof *ds->skips);
+    for (size_t i = 0; i < n->n; i++) {
+        size_t k = 0;
+        while (k < ds->n_fields && strcmp(ds->fields[k].name, n->keys[i]->text) != 0)
+            k++;
+        if (k == ds->n_fields) {
+            asr_error(L->d, &n->keys[i]->loc, p, "no field named '%s' in this dataset",
+                      n->keys[i]->text);
+            continue;
+        }
+        asr_skip *sk = &ds->skips[ds->n_skips];
+        sk->field = k;
+        sk->words = get_text_list(L, n, n->keys[i]->text, p, &sk->n_words);
+        if (sk->n_words)
+            ds->n_skips++;
+    }
 }
 
 /* recency: FIELD, or {field: FIELD, days: N}: the date field that says how
@@ -1184,12 +1646,14 @@ static void convert_checks(loader *L, asr_dataset *ds, asr_ynode *n, const char 
 
 static void convert_datasets(loader *L)
 {
-    static const char *const keys[] = {"id",     "title",   "description", "key",
-                                       "fields", "recency", "checks",      NULL};
+    static const char *const keys[] = {"id",        "title",   "description",   "key",
+                                       "fields",    "recency", "checks",        "computed",
+                                       "skip_rows", "overlay", "extra_columns", NULL};
     static const char *const reserved[] = {"map_",     "assure_",   "sqlite_",
                                            "history_", "previous_", NULL};
     asr_map *m = L->m;
-    m->datasets = asr_arena_alloc(&m->arena, L->datasets.n * sizeof *m->datasets);
+    apply_overlays(L, &L->datasets, "dataset");
+    m->datasets = asr_arena_alloc(&m->arena, (L->datasets.n + 1) * sizeof *m->datasets);
     for (size_t i = 0; i < L->datasets.n; i++) {
         asr_ynode *n = L->datasets.items[i].node;
         char p[64], fp[96];
@@ -1234,13 +1698,15 @@ static void convert_datasets(loader *L)
             asr_field *f = &ds->fields[ds->n_fields - 1];
             for (size_t j = 0; j + 1 < ds->n_fields; j++) {
                 const asr_field *g = &ds->fields[j];
+                const char *same = f->shared || g->shared ? NULL : shared_heading(f, g);
                 if (strcmp(g->name, f->name) == 0)
                     asr_error(L->d, &f->loc, ip, "field '%s' is defined twice (first at line %u)",
                               f->name, g->loc.line);
-                else if (strcmp(g->header, f->header) == 0)
+                else if (same)
                     asr_error(L->d, &f->loc, ip,
-                              "header '%s' is used by two fields (first at line %u)", f->header,
-                              g->loc.line);
+                              "heading '%s' is read by two fields, '%s' (line %u) and '%s'; if "
+                              "both should read it, say shared: true",
+                              same, g->name, g->loc.line, f->name);
                 else if (g->type == ASR_FT_ENUM && strlen(f->name) == strlen(g->name) + 5 &&
                          strncmp(f->name, g->name, strlen(g->name)) == 0 &&
                          strcmp(f->name + strlen(g->name), "_rank") == 0)
@@ -1278,6 +1744,16 @@ static void convert_datasets(loader *L)
         }
         convert_recency(L, ds, asr_ymap_get(n, "recency"), p);
         convert_checks(L, ds, asr_ymap_get(n, "checks"), p);
+        convert_computed(L, ds, asr_ymap_get(n, "computed"), p);
+        convert_skips(L, ds, asr_ymap_get(n, "skip_rows"), p);
+        char *extra = get_text(L, n, "extra_columns", p, 0);
+        if (extra && strcmp(extra, "error") == 0) {
+            ds->strict_columns = 1;
+        } else if (extra && strcmp(extra, "ignore") != 0) {
+            path_of(fp, sizeof fp, "%s.extra_columns", p);
+            asr_error(L->d, &asr_ymap_get(n, "extra_columns")->loc, fp,
+                      "'%s': expected ignore (the default: one notice names them) or error", extra);
+        }
         dataset_hash(ds);
     }
 }
@@ -1413,6 +1889,32 @@ static void check_references(loader *L)
             for (size_t j = 0; j < sc->n_labels; j++) {
                 f->values[j] = sc->labels[j].label;
                 f->ranks[j] = sc->labels[j].rank;
+            }
+            /* the scale's synonyms after the field's own */
+            if (sc->n_synonyms) {
+                asr_synonym *all =
+                    asr_arena_alloc(&m->arena, (f->n_synonyms + sc->n_synonyms + 1) * sizeof *all);
+                memcpy(all, f->synonyms, f->n_synonyms * sizeof *all);
+                memcpy(all + f->n_synonyms, sc->synonyms, sc->n_synonyms * sizeof *all);
+                f->synonyms = all;
+                f->n_synonyms += sc->n_synonyms;
+            }
+        }
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            asr_field *f = &ds->fields[k];
+            for (size_t j = 0; j < f->n_synonyms; j++) {
+                const asr_synonym *y = &f->synonyms[j];
+                size_t v = 0;
+                while (v < f->n_values && strcmp(f->values[v], y->to) != 0)
+                    v++;
+                if (v == f->n_values && f->n_values) {
+                    const char *hint =
+                        asr_did_you_mean_ids(y->to, f->values, f->n_values, sizeof *f->values);
+                    asr_error(L->d, &y->loc, f->name,
+                              "synonym '%s' means '%s', which is not one of the values%s%s%s",
+                              y->from, y->to, hint ? "; did you mean '" : "", hint ? hint : "",
+                              hint ? "'?" : "");
+                }
             }
         }
         dataset_hash(ds); /* again: scale values are part of the declaration */

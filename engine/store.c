@@ -668,6 +668,20 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
             asr_buf_adds(&sql, " END) VIRTUAL");
         }
     }
+    /* partial dates keep their precision; computed columns are generated */
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        if (!ds->fields[i].partial)
+            continue;
+        q = sqlite3_mprintf(", \"%w_precision\" TEXT", ds->fields[i].name);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+    }
+    for (size_t k = 0; k < ds->n_computed; k++) {
+        q = sqlite3_mprintf(", \"%w\" %s GENERATED ALWAYS AS (%s) VIRTUAL", ds->computed[k].name,
+                            sql_type(ds->computed[k].type), ds->computed[k].sql);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+    }
     for (size_t k = 0; k < ds->n_checks; k++) {
         q = sqlite3_mprintf(", CONSTRAINT \"check_%d\" CHECK (%s)", (int)k, ds->checks[k]);
         asr_buf_adds(&sql, q);
@@ -824,8 +838,9 @@ asr_status asr_inserter_new(asr_store *s, const asr_dataset *ds, asr_diag *d, as
 {
     asr_inserter *ins = asr_xcalloc(1, sizeof *ins);
     ins->store = s;
-    ins->n_cols = ds->n_fields;
-    ins->key_param = asr_xcalloc(ds->n_fields, sizeof *ins->key_param);
+    size_t n_cols = asr_dataset_columns(ds);
+    ins->n_cols = n_cols;
+    ins->key_param = asr_xcalloc(n_cols, sizeof *ins->key_param);
     asr_buf sql = {0};
     char *q = sqlite3_mprintf("INSERT INTO \"%w\"(_line", ds->id);
     asr_buf_adds(&sql, q);
@@ -835,8 +850,15 @@ asr_status asr_inserter_new(asr_store *s, const asr_dataset *ds, asr_diag *d, as
         asr_buf_adds(&sql, q);
         sqlite3_free(q);
     }
+    for (size_t i = 0; i < ds->n_fields; i++) {
+        if (!ds->fields[i].partial)
+            continue;
+        q = sqlite3_mprintf(", \"%w_precision\"", ds->fields[i].name);
+        asr_buf_adds(&sql, q);
+        sqlite3_free(q);
+    }
     asr_buf_adds(&sql, ") VALUES(?");
-    for (size_t i = 0; i < ds->n_fields; i++)
+    for (size_t i = 0; i < n_cols; i++)
         asr_buf_adds(&sql, ",?");
     asr_buf_adds(&sql, ")");
     int rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &ins->insert, NULL);

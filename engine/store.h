@@ -153,8 +153,9 @@ asr_status asr_store_exec(asr_store *s, const char *sql, const char *doing, asr_
 int asr_store_has_table(asr_store *s, const char *name);
 
 /* Row inserter for one dataset table: bind the values of a row, then add it.
- * Columns are numbered as the dataset's fields, from 0. Text must stay valid
- * until asr_inserter_add returns. */
+ * Columns are numbered as the dataset's fields, from 0, then the precision
+ * columns of partial-date fields (asr_dataset_columns, asr_precision_column).
+ * Text must stay valid until asr_inserter_add returns. */
 typedef struct asr_inserter asr_inserter;
 asr_status asr_inserter_new(asr_store *s, const asr_dataset *ds, asr_diag *d, asr_inserter **out);
 void asr_inserter_free(asr_inserter *ins);

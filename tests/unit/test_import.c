@@ -204,9 +204,8 @@ static void test_header_problems_c6(void **state)
                            0);
     asr_import_spec specs[] = {{"actions", bad}};
     assert_int_equal(import(1, specs), ASR_E_DATA);
-    assert_true(problem("hdr.csv", 1, NULL,
-                        "column 3 'area' is not a column of dataset "
-                        "'actions'; did you mean 'Area'?"));
+    /* headings match ignoring case: 'area' is the Area column again */
+    assert_true(problem("hdr.csv", 1, NULL, "column 3 'area' appears twice (also column 2)"));
     assert_true(problem("hdr.csv", 1, NULL, "column 6 'Due' appears twice (also column 5)"));
     assert_true(problem("hdr.csv", 1, NULL, "takes the columns: Action ID*, Area*"));
     free(bad);
@@ -267,7 +266,8 @@ static void test_json_type_checks(void **state)
     assert_int_equal(import(1, specs), ASR_E_DATA);
     assert_true(problem("types.json", 2, "engagement_id", "expected text in double quotes"));
     assert_true(problem("types.json", 3, "final_report", "expected a date in double quotes"));
-    assert_true(problem("types.json", 4, NULL, "\"colour\" is not a field"));
+    /* a key no field reads is left out (engagements is not strict) */
+    assert_false(problem("types.json", 4, NULL, "\"colour\""));
     assert_true(problem("types.json", 4, "area", "required field is missing"));
     free(bad);
 }

@@ -182,7 +182,7 @@ static void test_dataset_problems(void **state)
                          "    fields:\n"
                          "      - {name: name, type: txt}\n"
                          "      - {name: Bad-Name, type: text}\n"
-                         "      - {name: d, type: date, format: DD/MM/YY}\n"
+                         "      - {name: d, type: date, format: DD/XX/YY}\n"
                          "      - {name: e, type: enum}\n"
                          "      - {name: p, type: text, pattern: '(['}\n"
                          "      - {name: n, type: integer, values: [a]}\n"
@@ -192,7 +192,7 @@ static void test_dataset_problems(void **state)
     assert_true(problem(4, 11, "datasets[0].key", "no field named 'nme'"));
     assert_true(problem(6, 28, "datasets[0].fields[0].type", "did you mean 'text'?"));
     assert_true(problem(7, 16, "datasets[0].fields[1].name", "not a valid field name"));
-    assert_true(problem(8, 39, "datasets[0].fields[2].format", "a date format"));
+    assert_true(problem(8, 39, "datasets[0].fields[2].format", "a date layout is made of"));
     assert_true(problem(9, 9, "datasets[0].fields[3]", "needs 'values'"));
     assert_true(problem(10, 40, "datasets[0].fields[4].pattern", "regular expression"));
     assert_true(problem(11, 42, "datasets[0].fields[5].values", "only to enum fields"));
