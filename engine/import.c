@@ -501,6 +501,35 @@ static int is_none_word(const asr_field *f, const char *v, size_t len)
     return 0;
 }
 
+/* A field declared with after: the text that follows the first of its
+ * phrases found (any case), trimmed; empty when the cell names none, so
+ * "Complete Final report issued 25 October 2011" gives a final-report date
+ * and "Draft report issued 1 November 2011" gives none. */
+static int ascii_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static void text_after(const asr_field *f, const char **v, size_t *len)
+{
+    for (size_t i = 0; i < f->n_after; i++) {
+        size_t pl = strlen(f->after[i]);
+        for (size_t at = 0; pl && at + pl <= *len; at++) {
+            size_t k = 0;
+            while (k < pl && ascii_lower((unsigned char)(*v)[at + k]) ==
+                                 ascii_lower((unsigned char)f->after[i][k]))
+                k++;
+            if (k == pl) {
+                *v += at + pl;
+                *len -= at + pl;
+                trim(v, len);
+                return;
+            }
+        }
+    }
+    *len = 0;
+}
+
 /* A number may end in %: "40%" is 40. */
 static void strip_percent(const char **v, size_t *len)
 {
@@ -561,6 +590,8 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
     const asr_field *f = &c->ds->fields[k];
     if (jkind < 0 || jkind == ASR_JSTRING)
         trim(&v, &len);
+    if (f->n_after && (jkind < 0 || jkind == ASR_JSTRING))
+        text_after(f, &v, &len);
     int partial = f->partial;
     if (jkind == ASR_JNULL || len == 0 || is_none_word(f, v, len)) {
         if (f->required) {
@@ -836,18 +867,25 @@ static int check_header(rows_ctx *c, const char *const *cells, const size_t *len
     for (size_t j = 0; j < n; j++) {
         char key[256];
         asr_heading_key(cells[j], key, sizeof key);
-        int used = 0, other = -1;
+        int used = 0, other = -1, uncaptured = -1;
         for (size_t k = 0; k < ds->n_fields; k++) {
             if (col[k] == (long)j)
                 used = 1;
             else if (ds->fields[k].captured && key[0] && names_field(&ds->fields[k], key))
                 other = (int)k;
+            else if (!ds->fields[k].captured && key[0] && names_field(&ds->fields[k], key))
+                uncaptured = (int)k;
         }
         char q[200];
         asr_quote_value(cells[j], lens[j], q, sizeof q);
         if (!used && other >= 0) {
             asr_error(c->d, &l, NULL, "column %zu %s appears twice (also column %ld)", j + 1, q,
                       col[other] + 1);
+        } else if (!used && ds->strict_columns && lens[j] && uncaptured >= 0) {
+            asr_error(c->d, &l, NULL,
+                      "column %zu %s is field '%s', which the map says is not captured "
+                      "(captured: false); drop the column or the declaration",
+                      j + 1, q, ds->fields[uncaptured].name);
         } else if (!used && ds->strict_columns && lens[j]) {
             const char *hint = asr_did_you_mean(cells[j], names);
             asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s", j + 1,

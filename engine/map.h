@@ -150,6 +150,8 @@ typedef struct {
     int other_none; /* enum: a value none of those names is left empty (counted) */
     char **none;    /* words that mean "no value" (N/A, TBC, -), any case */
     size_t n_none;
+    char **after; /* the value is the text after one of these phrases (any case); none without */
+    size_t n_after;
     char *date_format; /* NULL = YYYY-MM-DD; a single strict layout */
     char **layouts;    /* date: the layouts the reader accepts, when given as a list or preset */
     size_t n_layouts;

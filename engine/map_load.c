@@ -1263,7 +1263,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     static const char *const keys[] = {
         "name",   "header",   "description", "type",   "required", "values", "scale",
         "format", "pattern",  "max_length",  "ref",    "synonyms", "none",   "other",
-        "pick",   "captured", "value",       "shared", NULL};
+        "pick",   "captured", "value",       "shared", "after",    NULL};
     asr_map *m = L->m;
     if (check_keys(L, n, p, keys))
         return;
@@ -1294,6 +1294,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     get_bool(L, n, "shared", p, &f->shared);
     f->value = get_text(L, n, "value", p, 0);
     f->none = get_text_list(L, n, "none", p, &f->n_none);
+    f->after = get_text_list(L, n, "after", p, &f->n_after);
     char *other = get_text(L, n, "other", p, 0);
     if (other && strcmp(other, "none") == 0)
         f->other_none = 1;
@@ -1448,6 +1449,8 @@ static void dataset_hash(asr_dataset *ds)
             asr_buf_addf(&b, "s:%s>%s;", f->synonyms[k].from, f->synonyms[k].to);
         for (size_t k = 0; k < f->n_none; k++)
             asr_buf_addf(&b, "n:%s;", f->none[k]);
+        for (size_t k = 0; k < f->n_after; k++)
+            asr_buf_addf(&b, "a:%s;", f->after[k]);
         for (size_t k = 0; k < f->n_layouts; k++)
             asr_buf_addf(&b, "l:%s;", f->layouts[k]);
         asr_buf_addc(&b, '\n');

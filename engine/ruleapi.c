@@ -341,6 +341,8 @@ static void push_map(lua_State *L, const asr_map *m)
             set_str(L, "type", asr_ftype_name(f->type));
             lua_pushboolean(L, f->required);
             lua_setfield(L, -2, "required");
+            lua_pushboolean(L, f->captured);
+            lua_setfield(L, -2, "captured");
             set_str(L, "ref", asr_ref_name(f->ref));
             set_str(L, "scale", f->scale);
             push_string_list(L, f->values, f->n_values);
@@ -633,6 +635,31 @@ static int api_age(lua_State *L)
     int64_t days = asr_date_to_days(b) - asr_date_to_days(a);
     lua_pushinteger(L, days < 0 ? 0 : days);
     return 1;
+}
+
+/* ctx:captured(dataset, field) -> boolean: whether this organisation keeps
+ * the field (the map did not declare it captured: false). A rule stays quiet
+ * about a field nobody keeps instead of flagging every row for lacking it.
+ * [-0, +1, e] */
+static int api_captured(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *id = luaL_checkstring(L, 2);
+    const char *name = luaL_checkstring(L, 3);
+    const asr_dataset *ds = asr_map_dataset(c->map, id);
+    if (!ds)
+        return luaL_error(L, "captured: the map declares no dataset '%s'", id);
+    for (size_t k = 0; k < ds->n_fields; k++)
+        if (strcmp(ds->fields[k].name, name) == 0) {
+            lua_pushboolean(L, ds->fields[k].captured);
+            return 1;
+        }
+    for (size_t k = 0; k < ds->n_computed; k++)
+        if (strcmp(ds->computed[k].name, name) == 0) {
+            lua_pushboolean(L, 1);
+            return 1;
+        }
+    return luaL_error(L, "captured: dataset '%s' has no field '%s'", id, name);
 }
 
 /* ---- findings ---- */
@@ -1208,6 +1235,7 @@ static const luaL_Reg ctx_methods[] = {
     {"log", api_log},
     {"previous", api_previous},
     {"age", api_age},
+    {"captured", api_captured},
     {"days_between", api_days_between},
     {"add_days", api_add_days},
     {"add_months", api_add_months},

@@ -342,10 +342,22 @@ static int write_rows_csv(const asr_dataset *ds, const given *g, const char *pat
     FILE *f = fopen(path, "w");
     if (!f)
         return -1;
+    /* One column per field a file can carry: not for fields the map says
+     * are not captured or given a value, nor twice for a shared heading. */
+    unsigned char *col = asr_xcalloc(ds->n_fields + 1, 1);
+    int first = 1;
     for (size_t k = 0; k < ds->n_fields; k++) {
-        if (k)
+        const asr_field *fk = &ds->fields[k];
+        col[k] = fk->captured && !fk->value;
+        for (size_t j = 0; col[k] && j < k; j++)
+            if (col[j] && strcmp(ds->fields[j].header, fk->header) == 0)
+                col[k] = 0;
+        if (!col[k])
+            continue;
+        if (!first)
             fputc(',', f);
-        asr_csv_cell(f, ds->fields[k].header);
+        first = 0;
+        asr_csv_cell(f, fk->header);
     }
     fputs("\r\n", f);
     size_t nrows = g->rows && g->rows->kind == ASR_YSEQ ? g->rows->n : 0;
@@ -372,14 +384,24 @@ static int write_rows_csv(const asr_dataset *ds, const given *g, const char *pat
                           "'%s' is not a field of dataset '%s'%s%s%s", key, ds->id,
                           hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
                 bad = 1;
+            } else if (!ds->fields[k].captured || ds->fields[k].value) {
+                asr_error(d, &row->keys[i]->loc, g->dataset,
+                          "'%s' cannot be given: the map says %s", key,
+                          ds->fields[k].value ? "every row has the same value"
+                                              : "this organisation does not capture it");
+                bad = 1;
             } else if (row->items[i]->kind != ASR_YSCALAR) {
                 asr_error(d, &row->items[i]->loc, g->dataset, "'%s' must be a single value", key);
                 bad = 1;
             }
         }
+        first = 1;
         for (size_t k = 0; k < ds->n_fields; k++) {
-            if (k)
+            if (!col[k])
+                continue;
+            if (!first)
                 fputc(',', f);
+            first = 0;
             const asr_ynode *v = asr_ymap_get(row, ds->fields[k].name);
             if (!v)
                 v = asr_ymap_get(row, ds->fields[k].header);
@@ -396,6 +418,7 @@ static int write_rows_csv(const asr_dataset *ds, const given *g, const char *pat
         }
         fputs("\r\n", f);
     }
+    free(col);
     fclose(f);
     return bad ? -1 : 0;
 }

@@ -6,18 +6,23 @@ return {
   category = "overdue",
   description = [[
 Flags open audit actions with no named owner or no due date: they cannot be
-chased, and will never show as overdue.]],
+chased, and will never show as overdue. A tracker that does not keep owners
+(the map says owner is not captured) is not flagged for lacking them, nor one
+that keeps no due dates for lacking those.]],
   covers = { datasets = { "audit_actions" } },
 
   check = function(ctx)
+    local owners = ctx:captured("audit_actions", "owner")
+    local dates = ctx:captured("audit_actions", "original_due")
+      or ctx:captured("audit_actions", "current_due")
     for a in ctx:rows([[
-        SELECT action_id, area, description, owner, coalesce(current_due, original_due) AS due
+        SELECT action_id, area, description, owner, due
           FROM audit_actions
-         WHERE status IN ('not started', 'in progress')
-           AND (owner IS NULL OR coalesce(current_due, original_due) IS NULL)
-         ORDER BY action_id]]) do
-      local missing = not a.owner and not a.due and "no owner and no due date"
-        or not a.owner and "no owner" or "no due date"
+         WHERE open AND ((?1 AND owner IS NULL) OR (?2 AND due IS NULL))
+         ORDER BY action_id]], owners, dates) do
+      local no_owner, no_date = owners and not a.owner, dates and not a.due
+      local missing = no_owner and no_date and "no owner and no due date"
+        or no_owner and "no owner" or "no due date"
       ctx:flag{ subject = a.action_id, message = a.description .. ": " .. missing,
                 area = a.area, due = a.due }
     end

@@ -5,19 +5,21 @@ return {
   severity = "high",
   category = "overdue",
   description = [[
-Flags every high-priority audit action not yet implemented whose current due
-date (the original one if never revised) has passed. Boards track these
+Flags every open high-priority audit action whose due date (the latest agreed
+one, or the original if never moved) has passed. Boards track these
 individually.]],
   covers = { datasets = { "audit_actions" } },
 
   check = function(ctx)
     ctx:flag_rows([[
       SELECT action_id AS subject,
-             description || ': high priority, ' || CAST(julianday(?1) - julianday(due) AS INTEGER)
-               || ' days past its due date' AS message,
-             area, owner, due
-        FROM (SELECT *, coalesce(current_due, original_due) AS due FROM audit_actions)
-       WHERE priority = 'high' AND status IN ('not started', 'in progress') AND due < ?1
+             description || ': high priority, ' || late
+               || CASE late WHEN 1 THEN ' day' ELSE ' days' END
+               || ' past its due date' AS message,
+             area, owner, due, late AS evidence_days_late
+        FROM (SELECT *, CAST(julianday(?1) - julianday(due) AS INTEGER) AS late
+                FROM audit_actions WHERE open AND priority = 'high')
+       WHERE due < ?1
        ORDER BY action_id]], ctx.as_of)
   end,
 }

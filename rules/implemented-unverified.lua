@@ -6,8 +6,9 @@ return {
   category = "overdue",
   description = [[
 Flags actions marked implemented awaiting verification for more than max_days
-since they were implemented: implementation is management's claim; closure
-needs internal audit's verification.]],
+since they were implemented (or, with no implementation date, since they were
+due): implementation is management's claim; closure needs internal audit's
+verification.]],
   covers = { datasets = { "audit_actions" } },
   params = { max_days = 90 },
 
@@ -15,13 +16,13 @@ needs internal audit's verification.]],
     ctx:flag_rows([[
       SELECT action_id AS subject,
              description || ': implemented ' || coalesce(implemented_on, 'on an unrecorded date')
-               || ', still not verified after '
-               || coalesce(CAST(julianday(?1) - julianday(implemented_on) AS INTEGER), ?2)
-               || ' days' AS message,
+               || ', still not verified after ' || waited
+               || CASE waited WHEN 1 THEN ' day' ELSE ' days' END AS message,
              area, owner
-        FROM audit_actions
-       WHERE status = 'implemented awaiting verification'
-         AND coalesce(implemented_on, original_due) < date(?1, '-' || ?2 || ' days')
+        FROM (SELECT *, CAST(julianday(?1) - julianday(coalesce(implemented_on, due)) AS INTEGER)
+                          AS waited
+                FROM audit_actions WHERE status = 'implemented awaiting verification')
+       WHERE waited > ?2
        ORDER BY action_id]], ctx.as_of, ctx.params.max_days)
   end,
 }

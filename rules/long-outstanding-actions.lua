@@ -13,12 +13,12 @@ the evaluation date, whatever extensions they have had.]],
   check = function(ctx)
     ctx:flag_rows([[
       SELECT action_id AS subject,
-             description || ': open ' || CAST(julianday(?1) - julianday(original_due) AS INTEGER)
-               || ' days after its original due date ' || original_due AS message,
-             area, owner, original_due AS due
-        FROM audit_actions
-       WHERE status IN ('not started', 'in progress')
-         AND original_due < date(?1, '-' || ?2 || ' days')
+             description || ': open ' || late || CASE late WHEN 1 THEN ' day' ELSE ' days' END
+               || ' after its original due date ' || original_due AS message,
+             area, owner, original_due AS due, late AS evidence_days_late
+        FROM (SELECT *, CAST(julianday(?1) - julianday(original_due) AS INTEGER) AS late
+                FROM audit_actions WHERE open)
+       WHERE original_due < date(?1, '-' || ?2 || ' days')
        ORDER BY action_id]], ctx.as_of, ctx.params.max_days)
   end,
 }

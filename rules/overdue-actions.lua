@@ -6,10 +6,11 @@ return {
   severity = "medium",
   category = "overdue",
   description = [[
-Flags every medium- or low-priority audit action that is not implemented,
-verified, superseded or risk-accepted and whose current due date (the original
-one if it was never revised) is more than grace_days before the evaluation
-date. High-priority actions are flagged by high-priority-overdue.]],
+Flags every open audit action (not started or in progress; with no status,
+one the tracker does not list as completed, superseded or removed) that is not
+high priority and whose due date -- the latest agreed one, or the original if
+it was never moved -- is more than grace_days before the evaluation date.
+High-priority actions are flagged by high-priority-overdue.]],
   covers = { datasets = { "audit_actions" } },
   params = { grace_days = 0 },
 
@@ -17,15 +18,16 @@ date. High-priority actions are flagged by high-priority-overdue.]],
   check = function(ctx)
     ctx:flag_rows([[
       SELECT action_id AS subject,
-             description || ': ' || CAST(julianday(?1) - julianday(due) AS INTEGER)
-               || ' days past its due date' AS message,
+             description || ': ' || late || CASE late WHEN 1 THEN ' day' ELSE ' days' END
+               || ' past its due date' AS message,
              CASE priority WHEN 'low' THEN 'low' END AS severity,
              area, owner, due,
              priority AS evidence_priority, original_due AS evidence_original_due,
-             CAST(julianday(?1) - julianday(due) AS INTEGER) AS evidence_days_late
-        FROM (SELECT *, coalesce(current_due, original_due) AS due FROM audit_actions)
-       WHERE status IN ('not started', 'in progress') AND priority <> 'high'
-         AND due < date(?1, '-' || ?2 || ' days')
+             late AS evidence_days_late
+        FROM (SELECT *, CAST(julianday(?1) - julianday(due) AS INTEGER) AS late
+                FROM audit_actions
+               WHERE open AND coalesce(priority, '') <> 'high')
+       WHERE due < date(?1, '-' || ?2 || ' days')
        ORDER BY action_id]], ctx.as_of, ctx.params.grace_days)
   end,
 }

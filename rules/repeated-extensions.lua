@@ -14,15 +14,16 @@ or more, counting every revision in action_revisions that changed the date
   check = function(ctx)
     ctx:flag_rows([[
       SELECT action_id AS subject,
-             description || ': due date moved ' || moves || ' times, from ' || original_due
-               || ' to ' || due AS message,
+             description || ': due date moved ' || moves || ' times'
+               || coalesce(', from ' || original_due, '') || coalesce(' to ' || due, '')
+               AS message,
              area, owner, due, moves AS evidence_extensions
-        FROM (SELECT a.*, coalesce(a.current_due, a.original_due) AS due,
+        FROM (SELECT a.*,
                      max(coalesce(a.extensions, 0),
                          (SELECT count(*) FROM action_revisions r
                            WHERE r.action_id = a.action_id AND r.to_due <> r.from_due)) AS moves
                 FROM audit_actions a
-               WHERE a.status IN ('not started', 'in progress'))
+               WHERE a.open)
        WHERE moves >= ?
        ORDER BY action_id]], ctx.params.max_extensions)
   end,

@@ -358,6 +358,15 @@ case_import_header_problems_c6() {
     expect_err "takes the columns: Action ID*, Area*, Priority*, Due*, Revised"
     reject_import actions "$FX/data/missing_column.csv"
     expect_err "missing_column.csv:1: error: required column 'Area' is missing"
+    # a column for a field the map says is not kept is named as such
+    cat >"$T/lean.yaml" <<EOF
+include: [$FX/map.yaml]
+datasets:
+  - {id: actions, overlay: true, fields: [{name: cost, captured: false}]}
+EOF
+    run import --map "$T/lean.yaml" --db "$T/lean.db" actions="$FX/actions.csv"
+    expect_rc 65
+    expect_err "actions.csv:1: error: column 7 'Cost' is field 'cost', which the map says is not captured"
 }
 
 case_import_size_caps_c8() {
@@ -652,7 +661,7 @@ case_check_ctx_api() {
         "one.value,3" "one.row,medium" "one.none,nil" "map.org,Test Constabulary" \
         "map.area,Vetting / 2 areas" "map.lines,4 Internal audit (third line)" "map.scale,2 of 4" \
         "map.readonly,refused" "map.pairs,2" "strict.globals,undefined global 'undefined_name'" \
-        "bind.count,has 2 parameters but 1 value was given"; do
+        "bind.count,has 2 parameters but 1 value was given" "captured,true false false has no field 'nope'"; do
         grep -qF "api,low,info,${expected%%,*},${expected#*,}," "$T/out" || fail "ctx API: expected $expected"
     done
     expect_out "api,high,info,full,all fields,Headquarters,EAST,data_quality,L1,D,Owner,2022-12-31,"
@@ -874,7 +883,7 @@ mutate_and_test() { # rule-file sed-expression
 }
 
 case_test_catches_mutated_comparison() {
-    mutate_and_test overdue-actions.lua 's/AND due < date(/AND due <= date(/'
+    mutate_and_test overdue-actions.lua 's/WHERE due < date(/WHERE due <= date(/'
     expect_out "FAIL $T/rules/overdue-actions.test.yaml:22: quiet on the due date itself, and for high priority"
     expect_out "unexpected: overdue-actions A-1"
 }

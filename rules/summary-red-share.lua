@@ -1,0 +1,31 @@
+-- Too large a share of a tracker's recommendations rated red.
+return {
+  id = "summary-red-share",
+  title = "Tracker summary rates too many recommendations red",
+  severity = "medium",
+  category = "overdue",
+  description = [[
+Flags each row of a provider's latest tracker summary (on or before the
+evaluation date) where the recommendations rated red are more than max_share
+(a fraction: 0.2 is a fifth) of those given a RAG rating.]],
+  covers = { datasets = { "tracker_summaries" } },
+  params = { max_share = 0.2 },
+
+  check = function(ctx)
+    ctx:flag_rows([[
+      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
+               || coalesce(', ' || scope, '') AS subject,
+             coalesce(provider || ' ', '') || 'report of ' || report_date
+               || coalesce(' (' || scope || ')', '') || ': ' || red || ' of ' || rated
+               || ' rated red (' || CAST(round(100.0 * red / rated) AS INTEGER) || '%)' AS message,
+             red AS evidence_red, rated AS evidence_rated
+        FROM (SELECT *, coalesce(red, 0) + coalesce(amber, 0) + coalesce(green, 0) AS rated
+                FROM tracker_summaries t
+               WHERE reported_from <= ?1
+                 AND report_date = (SELECT max(report_date) FROM tracker_summaries u
+                                     WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
+                                       AND u.reported_from <= ?1))
+       WHERE rated > 0 AND 1.0 * red / rated > ?2
+       ORDER BY subject]], ctx.as_of, ctx.params.max_share)
+  end,
+}
