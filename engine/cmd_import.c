@@ -122,15 +122,17 @@ static int run(const asr_verb *v, int argc, char **argv)
 
 const asr_verb asr_verb_import = {
     "import",
-    "load tracker exports (CSV or JSON) into the database",
+    "load tracker exports (CSV, JSON, YAML, .xlsx) into the database",
     "assure import --map FILE --db FILE [options] [DATASET=PATH...]",
     "Loads tracker exports into the database, replacing each named dataset's rows\n"
     "with the file's; with no DATASET=PATH, only reloads the map tables. PATH is a\n"
-    ".csv file (RFC 4180, UTF-8, header line first) or a .json file (an array of\n"
-    "objects). All files are imported together or not at all: if any row of any\n"
-    "file is rejected, the database is left exactly as it was, and every problem\n"
-    "is listed as file:line: column: 'value': reason. A file identical to the one\n"
-    "last imported is recognised and left alone.\n",
+    ".csv file (RFC 4180, UTF-8, a header row near the top), a .json file (an\n"
+    "array of objects), a .yaml file, or a workbook: FILE.xlsx (its first sheet)\n"
+    "or FILE.xlsx#SHEET. All files are imported together or not at all: if any\n"
+    "row of any file is rejected, the database is left exactly as it was, and\n"
+    "every problem is listed with its place (file:line, or file.xlsx:Sheet!C7):\n"
+    "column: 'value': reason. A file identical to the one last imported is\n"
+    "recognised and left alone.\n",
     options,
     sizeof options / sizeof options[0],
     0,

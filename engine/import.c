@@ -15,6 +15,7 @@
 #include "json.h"
 #include "sha256.h"
 #include "util.h"
+#include "xlsx.h"
 #include "yamltree.h"
 
 #define DEFAULT_MAX_BYTES (4ull << 30)
@@ -41,11 +42,43 @@ typedef struct {
     asr_arena names;       /* the headings' copies */
     long long skipped;     /* rows skip_rows dropped */
     long long blank;       /* rows with no value at all, passed over */
+    const asr_xlsx *xlsx;  /* reading a worksheet: places are its cells */
+    int sheet_named;       /* the worksheet was named, not taken as the first */
+    int json;              /* reading JSON: a place's column is a character's */
+    char place[400];       /* the last place formatted for a message */
 } rows_ctx;
+
+/* Where a problem is, for a message: file:line in a CSV file, file:line:col
+ * in JSON, and the cell (tracker.xlsx:Actions!C7) or row (tracker.xlsx:
+ * Actions row 7) in a worksheet. col is 1-based; 0 when no column is meant. */
+static asr_loc place(rows_ctx *c, unsigned line, unsigned col)
+{
+    if (!c->xlsx)
+        return (asr_loc){c->file, line, c->json ? col : 0};
+    if (col)
+        asr_xlsx_place(c->xlsx, line, col - 1, c->place, sizeof c->place);
+    else
+        snprintf(c->place, sizeof c->place, "%s:%s row %u", c->file, asr_xlsx_sheet(c->xlsx), line);
+    return (asr_loc){c->place, 0, 0};
+}
+
+/* A worksheet is named FILE.xlsx#SHEET; a '#' anywhere else is part of
+ * the file's name. Returns where the sheet's name starts, or NULL. */
+static const char *sheet_part(const char *path)
+{
+    const char *hash = strrchr(path, '#');
+    if (!hash || hash - path < 5 || strncasecmp(hash - 5, ".xlsx", 5) != 0)
+        return NULL;
+    return hash + 1;
+}
 
 const char *asr_import_format(const char *path)
 {
+    if (sheet_part(path))
+        return "xlsx";
     const char *dot = strrchr(path, '.');
+    if (dot && strcasecmp(dot, ".xlsx") == 0)
+        return "xlsx";
     if (dot && strcasecmp(dot, ".csv") == 0)
         return "csv";
     if (dot && strcasecmp(dot, ".json") == 0)
@@ -312,7 +345,7 @@ static void bad_value(rows_ctx *c, const asr_field *f, unsigned line, unsigned c
     va_start(ap, fmt);
     asr_buf_vaddf(&msg, fmt, ap);
     va_end(ap);
-    asr_loc l = {c->file, line, col};
+    asr_loc l = place(c, line, col);
     size_t k = (size_t)(f - c->ds->fields);
     const char *name = c->heading && c->heading[k] ? c->heading[k] : f->header;
     asr_error(c->d, &l, name, "%s: %s", asr_quote_value(v, len, q, sizeof q), msg.data);
@@ -781,7 +814,7 @@ static void writer_report(rows_ctx *c, writer *w)
         for (size_t k = 0; k < c->ds->n_key; k++)
             asr_buf_addf(&key, "%s%s", k ? ", " : "", c->ds->fields[c->ds->key[k]].header);
         for (size_t i = 0; i < w->n_dups; i++) {
-            asr_loc l = {c->file, w->dups[i].line, 0};
+            asr_loc l = place(c, w->dups[i].line, 0);
             int k = w->dups[i].check;
             if (k >= 0 && (size_t)k < c->ds->n_checks)
                 asr_error(c->d, &l, NULL, "%s", c->ds->check_messages[k]);
@@ -792,7 +825,7 @@ static void writer_report(rows_ctx *c, writer *w)
         asr_buf_free(&key);
     }
     if (w->failed) {
-        asr_loc l = {c->file, w->fail_line, 0};
+        asr_loc l = place(c, w->fail_line, 0);
         asr_error(c->d, &l, NULL, "cannot store the row: %s", w->fail_message);
         c->stopped = 1;
         c->store_status = w->fail_status;
@@ -857,7 +890,7 @@ static int check_header(rows_ctx *c, const char *const *cells, const size_t *len
                         const long *col, unsigned line)
 {
     const asr_dataset *ds = c->ds;
-    asr_loc l = {c->file, line, 0};
+    asr_loc l = place(c, line, 0);
     size_t errors = c->d->errors;
     const char **names = asr_xcalloc(ds->n_fields + 1, sizeof *names);
     for (size_t i = 0; i < ds->n_fields; i++)
@@ -919,7 +952,7 @@ static int row_value(rows_ctx *c, size_t k, const long *col, const char *const *
 {
     const asr_field *f = &c->ds->fields[k];
     if (col[k] >= 0 && (size_t)col[k] < n)
-        return put_value(c, k, cells[col[k]], lens[col[k]], -1, line, 0);
+        return put_value(c, k, cells[col[k]], lens[col[k]], -1, line, (unsigned)col[k] + 1);
     if (f->value && f->captured)
         return put_value(c, k, f->value, strlen(f->value), -1, line, 0);
     value_null(c->w, k);
@@ -976,30 +1009,72 @@ static void take_row(rows_ctx *c, const long *col, const char *const *cells, con
     add_row(c, ok);
 }
 
-/* ---- CSV ---- */
+/* ---- CSV and worksheets ----
+ *
+ * Both give records of text cells, one per row; a source hides which. */
+
+typedef struct {
+    asr_csv *csv; /* one of the two */
+    asr_xlsx *xlsx;
+    const long *col; /* the header's columns, once known: to name a bad field */
+} source;
+
+typedef struct {
+    const char *const *fields;
+    const size_t *lens;
+    size_t n;
+    unsigned line; /* the file's line, or the sheet's row */
+} record;
+
+/* The next record: 1, 0 at the end, -1 after reporting a problem that ends
+ * the file, -2 after reporting a bad record the reading goes on past. */
+static int source_next(rows_ctx *c, source *src, record *r)
+{
+    if (src->xlsx) {
+        asr_xlsx_record x;
+        int got = asr_xlsx_next(src->xlsx, &x, c->d);
+        if (got <= 0)
+            return got;
+        *r = (record){x.fields, x.lens, x.n, x.row};
+        return 1;
+    }
+    asr_csv_record rec;
+    asr_csv_result res = asr_csv_next(src->csv, &rec);
+    if (res == ASR_CSV_END)
+        return 0;
+    if (res == ASR_CSV_RECORD) {
+        *r = (record){(const char *const *)rec.fields, rec.lens, rec.n, rec.line};
+        return 1;
+    }
+    size_t fi;
+    unsigned line;
+    const char *msg = asr_csv_error(src->csv, &fi, &line);
+    asr_loc l = {c->file, line, 0};
+    const char *name = NULL;
+    for (size_t k = 0; src->col && k < c->ds->n_fields && !name; k++)
+        if (src->col[k] == (long)fi)
+            name = c->ds->fields[k].header;
+    asr_error(c->d, &l, src->col ? name : "header", "%s", msg);
+    return res == ASR_CSV_FATAL || !src->col ? -1 : -2;
+}
 
 #define HEADER_SEARCH 20 /* rows looked at for the header, past a title block */
 
 /* Finds the header row -- the first of the opening rows that names every
  * required column; titles and notes above it are passed over -- and maps
  * the fields to its columns. Returns 0, or -1 after reporting. */
-static int read_header(rows_ctx *c, asr_csv *csv, long *col, size_t *ncols)
+static int read_header(rows_ctx *c, source *src, long *col, size_t *ncols)
 {
-    asr_csv_record rec;
+    record rec;
     asr_buf first = {0}; /* the first row, kept to report on if none fits */
     size_t first_n = 0;
     unsigned first_line = 1;
     asr_buf_add(&first, "", 0);
     for (int tries = 0; tries < HEADER_SEARCH; tries++) {
-        asr_csv_result r = asr_csv_next(csv, &rec);
-        if (r == ASR_CSV_END)
+        int got = source_next(c, src, &rec);
+        if (got == 0)
             break;
-        if (r != ASR_CSV_RECORD) {
-            size_t fi;
-            unsigned line;
-            const char *msg = asr_csv_error(csv, &fi, &line);
-            asr_loc l = {c->file, line, 0};
-            asr_error(c->d, &l, "header", "%s", msg);
+        if (got < 0) {
             asr_buf_free(&first);
             return -1;
         }
@@ -1023,9 +1098,11 @@ static int read_header(rows_ctx *c, asr_csv *csv, long *col, size_t *ncols)
             return rc;
         }
     }
-    asr_loc l = {c->file, 1, 0};
+    asr_loc l = place(c, first_line, 0);
     if (first_n == 0) {
-        asr_error(c->d, &l, NULL, "the file is empty; expected a header line naming the columns");
+        asr_error(c->d, &l, NULL,
+                  c->xlsx ? "the sheet is empty; expected a header row naming the columns"
+                          : "the file is empty; expected a header line naming the columns");
         asr_buf_free(&first);
         return -1;
     }
@@ -1040,46 +1117,46 @@ static int read_header(rows_ctx *c, asr_csv *csv, long *col, size_t *ncols)
     }
     match_headings(c->ds, cells, first_n, col);
     check_header(c, cells, lens, first_n, col, first_line);
+    if (c->xlsx && !c->sheet_named) {
+        asr_loc f = {c->file, 0, 0};
+        asr_error(c->d, &f, NULL,
+                  "this is the workbook's first sheet, '%s'; to read another, name it: %s#SHEET",
+                  asr_xlsx_sheet(c->xlsx), c->file);
+    }
     free(cells);
     free(lens);
     asr_buf_free(&first);
     return -1;
 }
 
-static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
+/* Reads the header and every row after it. */
+static void import_records(rows_ctx *c, source *src)
 {
-    asr_csv *csv = asr_csv_open(f, max_field, hash);
     size_t ncols = 0;
     const asr_dataset *ds = c->ds;
     long *col = asr_xcalloc(ds->n_fields + 1, sizeof *col);
-    if (read_header(c, csv, col, &ncols)) {
+    if (read_header(c, src, col, &ncols)) {
         free(col);
-        asr_csv_close(csv);
         return;
     }
+    src->col = col;
     for (;;) {
-        asr_csv_record rec;
-        asr_csv_result r = asr_csv_next(csv, &rec);
-        if (r == ASR_CSV_END)
+        record rec;
+        int got = source_next(c, src, &rec);
+        if (got == 0 || got == -1)
             break;
-        if (r == ASR_CSV_BAD || r == ASR_CSV_FATAL) {
-            size_t fi;
-            unsigned line;
-            const char *msg = asr_csv_error(csv, &fi, &line);
-            asr_loc l = {c->file, line, 0};
-            const char *name = NULL;
-            for (size_t k = 0; k < ds->n_fields && !name; k++)
-                if (col[k] == (long)fi)
-                    name = ds->fields[k].header;
-            asr_error(c->d, &l, name, "%s", msg);
-            if (r == ASR_CSV_FATAL)
-                break;
+        if (got == -2)
             continue;
-        }
-        if (rec.n != ncols) {
+        if (src->csv && rec.n != ncols) {
             asr_loc l = {c->file, rec.line, 0};
             asr_error(c->d, &l, NULL, "this row has %zu field%s but the header has %zu", rec.n,
                       rec.n == 1 ? "" : "s", ncols);
+            continue;
+        }
+        if (src->xlsx && rec.n > ncols) {
+            /* a worksheet row stops at its last cell holding anything */
+            asr_loc l = place(c, rec.line, (unsigned)rec.n);
+            asr_error(c->d, &l, NULL, "a value beyond the last column the header names");
             continue;
         }
         take_row(c, col, rec.fields, rec.lens, rec.n, rec.line);
@@ -1087,7 +1164,35 @@ static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
             break;
     }
     free(col);
-    asr_csv_close(csv);
+}
+
+static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
+{
+    source src = {asr_csv_open(f, max_field, hash), NULL, NULL};
+    import_records(c, &src);
+    asr_csv_close(src.csv);
+}
+
+/* A worksheet: sheet NULL is the workbook's first. The file's hash comes
+ * from the reader, which reads every byte of it. */
+static asr_status import_xlsx(rows_ctx *c, const char *path, const char *sheet,
+                              unsigned long long max_bytes, size_t max_field, char hex[65])
+{
+    asr_xlsx_limits lim = {max_bytes, 0, max_field, 0};
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    asr_xlsx *x;
+    asr_status st = asr_xlsx_open(path, sheet, &lim, &h, c->d, &x);
+    if (st)
+        return st;
+    asr_sha256_final_hex(&h, hex);
+    c->xlsx = x;
+    c->sheet_named = sheet != NULL;
+    source src = {NULL, x, NULL};
+    import_records(c, &src);
+    c->xlsx = NULL;
+    asr_xlsx_close(x);
+    return ASR_OK;
 }
 
 /* ---- JSON ---- */
@@ -1261,6 +1366,8 @@ static void import_yaml(rows_ctx *c, const char *path)
 typedef struct {
     const asr_import_spec *spec;
     const asr_dataset *ds;
+    char *file;        /* the file itself: spec->path without a worksheet's #SHEET */
+    const char *sheet; /* the worksheet named, or NULL */
     const char *format;
     long long size;
     char sha256[65];
@@ -1268,6 +1375,20 @@ typedef struct {
     int known; /* imported before */
     int unchanged;
 } file_plan;
+
+/* Another worksheet of the same workbook is other data: the hash that
+ * says "the same as last time" covers which sheet was read. */
+static void sheet_hash(char hex[65], const char *sheet)
+{
+    if (!sheet)
+        return;
+    asr_sha256 h;
+    asr_sha256_init(&h);
+    asr_sha256_update(&h, hex, 64);
+    asr_sha256_update(&h, "#", 1);
+    asr_sha256_update(&h, sheet, strlen(sheet));
+    asr_sha256_final_hex(&h, hex);
+}
 
 static asr_status hash_file(const char *path, char out[65], asr_diag *d)
 {
@@ -1323,12 +1444,23 @@ static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_sp
             }
         p->format = asr_import_format(specs[i].path);
         if (!p->format) {
-            asr_error(d, &l, NULL, "cannot tell the file type; name it .csv, .json or .yaml");
+            asr_error(d, &l, NULL,
+                      "cannot tell the file type; name it .csv, .json, .yaml or .xlsx "
+                      "(a worksheet other than the first as FILE.xlsx#SHEET)");
             WORSE(ASR_E_USAGE);
             continue;
         }
+        p->sheet = sheet_part(specs[i].path);
+        p->file = p->sheet ? asr_xstrndup(specs[i].path, (size_t)(p->sheet - 1 - specs[i].path))
+                           : asr_xstrdup(specs[i].path);
+        if (p->sheet && !*p->sheet) {
+            asr_error(d, &l, NULL, "no worksheet named after '#'");
+            WORSE(ASR_E_USAGE);
+            continue;
+        }
+        l.file = p->file;
         struct stat sb;
-        if (stat(specs[i].path, &sb) != 0) {
+        if (stat(p->file, &sb) != 0) {
             asr_error(d, &l, NULL, "cannot open: %s", strerror(errno));
             WORSE(ASR_E_NOINPUT);
             continue;
@@ -1354,11 +1486,12 @@ static asr_status plan_files(asr_store *s, const asr_map *m, const asr_import_sp
         /* Hash up front only when the file may be the same as last time. */
         if (p->known && p->before.size == p->size &&
             strcmp(p->before.schema_hash, p->ds->schema_hash) == 0) {
-            asr_status st = hash_file(specs[i].path, p->sha256, d);
+            asr_status st = hash_file(p->file, p->sha256, d);
             if (st) {
                 WORSE(st);
                 continue;
             }
+            sheet_hash(p->sha256, p->sheet);
             p->unchanged = strcmp(p->sha256, p->before.sha256) == 0;
         }
     }
@@ -1425,8 +1558,8 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
         return st;
-    rows_ctx c = {m,      p->ds, NULL, d,    p->spec->path, NULL, 0, d->errors, 0,
-                  ASR_OK, "",    NULL, NULL, NULL,          {0},  0, 0};
+    rows_ctx c = {m,    p->ds, NULL, d,   p->file, NULL, 0,    d->errors, 0, ASR_OK, "",
+                  NULL, NULL,  NULL, {0}, 0,       0,    NULL, 0,         0, ""};
     c.dates = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.dates);
     c.heading = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.heading);
     c.unknown = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.unknown);
@@ -1442,8 +1575,14 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     writer_start(&w, ins);
     c.w = &w;
     c.refs = ref_sets(m, p->ds);
-    asr_loc l = {p->spec->path, 0, 0};
-    FILE *f = fopen(p->spec->path, "rb");
+    asr_loc l = {p->file, 0, 0};
+    if (strcmp(p->format, "xlsx") == 0) {
+        st = import_xlsx(&c, p->file, p->sheet, limits ? limits->max_bytes : 0,
+                         limits ? limits->max_field : 0, p->sha256);
+        sheet_hash(p->sha256, p->sheet);
+        goto done;
+    }
+    FILE *f = fopen(p->file, "rb");
     if (!f) {
         asr_error(d, &l, NULL, "cannot open: %s", strerror(errno));
         st = ASR_E_NOINPUT;
@@ -1451,16 +1590,16 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     }
     if (strcmp(p->format, "csv") == 0) {
         async_hash ah;
-        hash_start(&ah, p->spec->path);
+        hash_start(&ah, p->file);
         import_csv(&c, f, limits ? limits->max_field : 0, NULL);
         asr_status hs = hash_finish(&ah, p->sha256, d);
         if (hs && !st)
             st = hs;
     } else if (strcmp(p->format, "yaml") == 0) {
-        asr_status hs = hash_file(p->spec->path, p->sha256, d);
+        asr_status hs = hash_file(p->file, p->sha256, d);
         if (hs && !st)
             st = hs;
-        import_yaml(&c, p->spec->path);
+        import_yaml(&c, p->file);
     } else {
         asr_sha256 h;
         asr_sha256_init(&h);
@@ -1468,6 +1607,7 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
         size_t got = fread(data, 1, (size_t)p->size, f);
         data[got] = '\0';
         asr_sha256_update(&h, data, got);
+        c.json = 1;
         import_json(&c, data, got);
         free(data);
         asr_sha256_final_hex(&h, p->sha256);
@@ -1507,6 +1647,13 @@ done:
     *rows = c.rows;
     memcpy(newest, c.newest, 11);
     return st;
+}
+
+static void free_plan(file_plan *plan, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(plan[i].file);
+    free(plan);
 }
 
 static void log_rejected(asr_store *s, const file_plan *plan, size_t n, size_t problems)
@@ -1617,7 +1764,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
     if (st) {
         if (st == ASR_E_DATA)
             log_rejected(s, plan, n, d->errors - errors_before);
-        free(plan);
+        free_plan(plan, n);
         return st;
     }
     char stored_map[65];
@@ -1634,7 +1781,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
         }
     }
     if (changed == 0 && map_same) {
-        free(plan); /* nothing to do, and nothing written */
+        free_plan(plan, n); /* nothing to do, and nothing written */
         return ASR_OK;
     }
 
@@ -1711,7 +1858,7 @@ rollback:
     if (st == ASR_E_DATA)
         log_rejected(s, plan, n, d->errors - errors_before);
 out:
-    free(plan);
+    free_plan(plan, n);
     return st;
 }
 

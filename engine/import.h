@@ -1,4 +1,4 @@
-/* import: loads tracker exports (CSV or JSON) into their dataset tables,
+/* import: loads tracker exports (CSV, JSON, YAML or an .xlsx worksheet) into their dataset tables,
  * all or nothing. Every row is checked against the dataset's declaration in
  * the map -- types, required values, allowed enum values, date layout,
  * patterns, references to map ids, duplicate keys -- and every bad row is
@@ -8,7 +8,7 @@
  * recognised and left alone. Sanity gates stop an implausible export (a
  * header and no rows, a steep fall in rows, a stale file) before it replaces
  * anything, and the rows an import replaces are kept as a snapshot. Uses
- * store, csv, json, map, date, sha256, diag. */
+ * store, csv, json, xlsx, map, date, sha256, diag. */
 #ifndef ASSURE_IMPORT_H
 #define ASSURE_IMPORT_H
 
@@ -20,7 +20,7 @@
 
 typedef struct {
     const char *dataset; /* dataset id in the map */
-    const char *path;    /* .csv or .json file */
+    const char *path;    /* .csv, .json, .yaml, or .xlsx with an optional #SHEET */
 } asr_import_spec;
 
 typedef struct {

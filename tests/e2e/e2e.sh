@@ -1122,6 +1122,41 @@ case_hostile_rule_files_refused_at_load() {
 
 # ---- export profiles and overlays: trackers as they come ----
 
+# A spreadsheet export is read as it is: the first worksheet, or the one
+# named after '#'; problems name the sheet and cell.
+case_import_xlsx_worksheets() {
+    local X=$FX/xlsx/tracker.xlsx
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-03 "actions=$X#Actions"
+    expect_rc 0
+    expect_out "actions                  3 rows from $X#Actions"
+    # date-styled cells and dates typed as text both arrive as dates
+    [ "$(sql "$T/db" "SELECT due || '|' || revised || '|' || _line FROM actions WHERE action_id = 'A-001'")" = "2022-03-31|2022-06-30|4" ] ||
+        fail "A-001 as stored: $(sql "$T/db" "SELECT * FROM actions WHERE action_id = 'A-001'")"
+    # the same workbook again is recognised; another sheet of it is not the same data
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-03 "actions=$X#Actions"
+    expect_out "unchanged: $X#Actions is identical"
+    local before
+    before=$(db_state "$T/db")
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-03 "actions=$X#Q1 actions"
+    expect_rc 65
+    expect_err "tracker.xlsx:'Q1 actions'!D5: error: Due: 'soon': not a date"
+    expect_err "tracker.xlsx:'Q1 actions'!C6: error: Priority: 'urgent': not an allowed value"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "a rejected worksheet changed the database"
+    # the first sheet is a notes page: the message says how to name another
+    run import --map "$MAP" --db "$T/db" "actions=$X"
+    expect_rc 65
+    expect_err "tracker.xlsx:Read me row 1: error: required column 'Action ID' is missing"
+    expect_err "this is the workbook's first sheet, 'Read me'; to read another, name it:"
+    run import --map "$MAP" --db "$T/db" "actions=$X#Q2"
+    expect_rc 65
+    expect_err "error: no sheet named 'Q2'; the workbook has 3: 'Read me', 'Actions', 'Q1 actions'"
+    # not a workbook at all
+    run import --map "$MAP" --db "$T/db" "actions=$FX/xlsx/notzip.xlsx"
+    expect_rc 65
+    expect_err "notzip.xlsx: error: not a zip archive"
+    [ "$(db_state "$T/db")" = "$before" ] || fail "a rejected workbook changed the database"
+}
+
 case_import_export_profiles() {
     local P=$FX/profiles
     run import --map "$P/map.yaml" --db "$T/db" --as-of 2025-06-20 audit_actions="$P/tracker.csv"

@@ -465,6 +465,47 @@ def big(path, rows):
             z.writestr(info, data.encode("utf-8"))
 
 
+def tracker():
+    """An action tracker as a spreadsheet, for the import's end-to-end cases:
+    a notes sheet first; "Actions" with a title and a blank row above its
+    header, dates both as date-styled numbers and as typed text; and
+    "Q1 actions", whose rows have a bad date and a bad priority."""
+    import datetime
+    def serial(y, m, d):
+        return (datetime.date(y, m, d) - datetime.date(1899, 12, 30)).days
+    words = ["Read me", "This workbook is the vetting tracker.", "Action tracker 2022/23",
+             "Action ID", "Area", "Priority", "Due", "Revised", "A-001", "vetting", "high",
+             "30/06/2022", "A-002", "medium", "A-003", "low", "soon", "urgent"]
+    strings = sst_xml(words)
+    idx = {w: i for i, w in enumerate(words)}
+    def s(ref, w):
+        return f'<c r="{ref}" t="s"><v>{idx[w]}</v></c>'
+    def d(ref, y, m, dd):
+        return f'<c r="{ref}" s="1"><v>{serial(y, m, dd)}</v></c>'
+    def row(r, cells):
+        return f'<row r="{r}">{"".join(cells)}</row>'
+    header = [s("A3", "Action ID"), s("B3", "Area"), s("C3", "Priority"), s("D3", "Due"),
+              s("E3", "Revised")]
+    notes = sheet_xml([row(1, [s("A1", "Read me")]),
+                       row(2, [s("A2", "This workbook is the vetting tracker.")])])
+    actions = sheet_xml([
+        row(1, [s("A1", "Action tracker 2022/23")]),
+        row(3, header),
+        row(4, [s("A4", "A-001"), s("B4", "vetting"), s("C4", "high"), d("D4", 2022, 3, 31),
+                s("E4", "30/06/2022")]),
+        row(5, [s("A5", "A-002"), s("B5", "vetting"), s("C5", "medium"), d("D5", 2022, 9, 30)]),
+        row(6, [s("A6", "A-003"), s("B6", "vetting"), s("C6", "low"), d("D6", 2022, 12, 31)]),
+    ], dim="A1:E6")
+    q1 = sheet_xml([
+        row(3, header),
+        row(4, [s("A4", "A-001"), s("B4", "vetting"), s("C4", "high"), d("D4", 2022, 3, 31)]),
+        row(5, [s("A5", "A-002"), s("B5", "vetting"), s("C5", "medium"), s("D5", "soon")]),
+        row(6, [s("A6", "A-003"), s("B6", "vetting"), s("C6", "urgent"), d("D6", 2022, 6, 30)]),
+    ], dim="A3:E6")
+    book("tracker.xlsx", [("Read me", notes), ("Actions", actions), ("Q1 actions", q1)],
+         strings=strings, styles=styles_xml(xfs=[0, 14]))
+
+
 def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--big":
         big(sys.argv[3], int(sys.argv[2]))
@@ -477,6 +518,7 @@ def main():
     dates("dates1904.xlsx", "1", [(0, 1), (1, 1), (59, 1), (60, 1), (43538, 1), (43538.5, 2)])
     libreoffice()
     prefixed()
+    tracker()
     hostile()
 
 
