@@ -23,6 +23,8 @@
 
 typedef struct writer writer;
 
+#define MAX_ALT 8 /* columns a coalesce field reads besides its first */
+
 /* Everything needed to check and store the rows of one file. */
 typedef struct {
     const asr_map *m;
@@ -44,9 +46,19 @@ typedef struct {
     long long blank;       /* rows with no value at all, passed over */
     const asr_xlsx *xlsx;  /* reading a worksheet: places are its cells */
     int sheet_named;       /* the worksheet was named, not taken as the first */
+    long (*alt)[MAX_ALT];  /* per field with coalesce: its further columns, -1 after the last */
     int json;              /* reading JSON: a place's column is a character's */
     char place[400];       /* the last place formatted for a message */
+    const char *as_of;     /* the date of the data, for a date field's value: as-of */
 } rows_ctx;
+
+/* The value a field gives every row: its value, where value: as-of on a
+ * date field is the date the export is of (a report's date, when its table
+ * has none). */
+static const char *field_value(const rows_ctx *c, const asr_field *f)
+{
+    return f->type == ASR_FT_DATE && strcmp(f->value, "as-of") == 0 ? c->as_of : f->value;
+}
 
 /* Where a problem is, for a message: file:line in a CSV file, file:line:col
  * in JSON, and the cell (tracker.xlsx:Actions!C7) or row (tracker.xlsx:
@@ -863,24 +875,47 @@ static int names_field(const asr_field *f, const char *cellkey)
 /* The fields each of cells[0..n) names: col[k] is field k's column or -1.
  * Returns how many required fields (that must come from the file) have no
  * column. Fields not captured never read a column. */
-static size_t match_headings(const asr_dataset *ds, const char *const *cells, size_t n, long *col)
+static size_t match_headings(const asr_dataset *ds, const char *const *cells, size_t n, long *col,
+                             long (*alt)[MAX_ALT])
 {
-    for (size_t k = 0; k < ds->n_fields; k++)
+    for (size_t k = 0; k < ds->n_fields; k++) {
         col[k] = -1;
+        for (size_t a = 0; alt && a < MAX_ALT; a++)
+            alt[k][a] = -1;
+    }
     for (size_t j = 0; j < n; j++) {
         char key[256];
         asr_heading_key(cells[j], key, sizeof key);
         if (!key[0])
             continue;
-        for (size_t k = 0; k < ds->n_fields; k++)
-            if (ds->fields[k].captured && col[k] < 0 && names_field(&ds->fields[k], key))
+        for (size_t k = 0; k < ds->n_fields; k++) {
+            if (!ds->fields[k].captured || !names_field(&ds->fields[k], key))
+                continue;
+            if (col[k] < 0) {
                 col[k] = (long)j;
+            } else if (ds->fields[k].coalesce && alt) {
+                size_t a = 0;
+                while (a < MAX_ALT && alt[k][a] >= 0)
+                    a++;
+                if (a < MAX_ALT)
+                    alt[k][a] = (long)j;
+            }
+        }
     }
     size_t missing = 0;
     for (size_t k = 0; k < ds->n_fields; k++)
         missing +=
             ds->fields[k].captured && ds->fields[k].required && !ds->fields[k].value && col[k] < 0;
     return missing;
+}
+
+/* Whether column j is one a coalesce field reads after its first. */
+static int alt_column(const rows_ctx *c, size_t k, long j)
+{
+    for (size_t a = 0; c->alt && a < MAX_ALT && c->alt[k][a] >= 0; a++)
+        if (c->alt[k][a] == j)
+            return 1;
+    return 0;
 }
 
 /* Reports on a header row: columns no field reads (errors when the dataset
@@ -902,7 +937,7 @@ static int check_header(rows_ctx *c, const char *const *cells, const size_t *len
         asr_heading_key(cells[j], key, sizeof key);
         int used = 0, other = -1, uncaptured = -1;
         for (size_t k = 0; k < ds->n_fields; k++) {
-            if (col[k] == (long)j)
+            if (col[k] == (long)j || alt_column(c, k, (long)j))
                 used = 1;
             else if (ds->fields[k].captured && key[0] && names_field(&ds->fields[k], key))
                 other = (int)k;
@@ -951,10 +986,23 @@ static int row_value(rows_ctx *c, size_t k, const long *col, const char *const *
                      const size_t *lens, size_t n, unsigned line)
 {
     const asr_field *f = &c->ds->fields[k];
-    if (col[k] >= 0 && (size_t)col[k] < n)
+    if (f->coalesce && c->alt && col[k] >= 0) {
+        /* the first of its columns holding anything */
+        long use = col[k];
+        for (size_t a = 0; a < MAX_ALT && c->alt[k][a] >= 0; a++) {
+            const char *v = (size_t)use < n ? cells[use] : "";
+            size_t len = (size_t)use < n ? lens[use] : 0;
+            trim(&v, &len);
+            if (len)
+                break;
+            use = c->alt[k][a];
+        }
+        if ((size_t)use < n)
+            return put_value(c, k, cells[use], lens[use], -1, line, (unsigned)use + 1);
+    } else if (col[k] >= 0 && (size_t)col[k] < n)
         return put_value(c, k, cells[col[k]], lens[col[k]], -1, line, (unsigned)col[k] + 1);
     if (f->value && f->captured)
-        return put_value(c, k, f->value, strlen(f->value), -1, line, 0);
+        return put_value(c, k, field_value(c, f), strlen(field_value(c, f)), -1, line, 0);
     value_null(c->w, k);
     if (f->partial)
         value_null(c->w, asr_precision_column(c->ds, k));
@@ -1086,7 +1134,7 @@ static int read_header(rows_ctx *c, source *src, long *col, size_t *ncols)
             first_n = rec.n;
             first_line = rec.line;
         }
-        if (match_headings(c->ds, rec.fields, rec.n, col) == 0) {
+        if (match_headings(c->ds, rec.fields, rec.n, col, c->alt) == 0) {
             *ncols = rec.n;
             int rc = check_header(c, rec.fields, rec.lens, rec.n, col, rec.line);
             /* messages name a column as this file heads it */
@@ -1115,7 +1163,7 @@ static int read_header(rows_ctx *c, source *src, long *col, size_t *ncols)
         lens[j] = strlen(p);
         p += lens[j] + 1;
     }
-    match_headings(c->ds, cells, first_n, col);
+    match_headings(c->ds, cells, first_n, col, c->alt);
     check_header(c, cells, lens, first_n, col, first_line);
     if (c->xlsx && !c->sheet_named) {
         asr_loc f = {c->file, 0, 0};
@@ -1246,7 +1294,7 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
             continue;
         const asr_field *f = &ds->fields[k];
         if (f->value && f->captured) {
-            if (put_value(c, k, f->value, strlen(f->value), -1, line, 0))
+            if (put_value(c, k, field_value(c, f), strlen(field_value(c, f)), -1, line, 0))
                 ok = 0;
             continue;
         }
@@ -1342,7 +1390,8 @@ static void import_yaml(rows_ctx *c, const char *path)
                 continue;
             const asr_field *f = &ds->fields[k];
             if (f->value && f->captured) {
-                if (put_value(c, k, f->value, strlen(f->value), -1, e->loc.line, 0))
+                if (put_value(c, k, field_value(c, f), strlen(field_value(c, f)), -1, e->loc.line,
+                              0))
                     ok = 0;
                 continue;
             }
@@ -1552,21 +1601,27 @@ static asr_strset *ref_sets(const asr_map *m, const asr_dataset *ds)
 
 /* Reads one file into its (freshly recreated) table. */
 static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
-                           const asr_import_limits *limits, int as_of_year, asr_diag *d,
+                           const asr_import_limits *limits, const char *as_of, asr_diag *d,
                            long long *rows, char newest[11])
 {
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
         return st;
-    rows_ctx c = {m,    p->ds, NULL, d,   p->file, NULL, 0,    d->errors, 0, ASR_OK, "",
-                  NULL, NULL,  NULL, {0}, 0,       0,    NULL, 0,         0, ""};
+    rows_ctx c = {.m = m,
+                  .as_of = as_of,
+                  .ds = p->ds,
+                  .d = d,
+                  .file = p->file,
+                  .errors_at_start = d->errors,
+                  .store_status = ASR_OK};
     c.dates = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.dates);
     c.heading = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.heading);
     c.unknown = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.unknown);
+    c.alt = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.alt);
     for (size_t k = 0; k < p->ds->n_fields; k++) {
         const asr_field *f = &p->ds->fields[k];
         c.dates[k] = (asr_date_rules){(const char *const *)f->layouts, f->n_layouts,
-                                      (int)m->fy_start_month, f->year_implied ? as_of_year : 0};
+                                      (int)m->fy_start_month, f->year_implied ? atoi(as_of) : 0};
     }
     asr_inserter *ins;
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
@@ -1640,6 +1695,7 @@ done:
                          c.unknown[k] == 1 ? "" : "s");
     }
     free(c.dates);
+    free(c.alt);
     free(c.unknown);
     free(c.heading);
     asr_arena_free(&c.names);
@@ -1809,7 +1865,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
                 goto rollback;
         }
         long long rows = 0;
-        asr_status one = load_one(s, m, &plan[i], limits, atoi(as_of), d, &rows, results[i].newest);
+        asr_status one = load_one(s, m, &plan[i], limits, as_of, d, &rows, results[i].newest);
         results[i].rows = rows;
         if (one && one != ASR_E_DATA) {
             st = one; /* the store failed: stop now */

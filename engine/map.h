@@ -166,6 +166,7 @@ typedef struct {
     int captured; /* 0: this organisation does not keep it; always empty, rules stay quiet */
     char *value;  /* given for every row when the export has no such column */
     int shared;   /* reads a heading another field reads too */
+    int coalesce; /* the file may have several of its headings: the first filled one wins */
     asr_loc loc;
 } asr_field;
 
@@ -289,9 +290,9 @@ size_t asr_gates_read(const struct asr_ynode *node, const char *path, asr_gates 
 /* Sets the gate named `name` off; -1 if there is no such gate. */
 int asr_gates_accept(asr_gates *g, const char *name);
 
-/* A heading as it is compared: lower-case letters and digits only (other
- * bytes of UTF-8 kept), so "Target date", "TARGET DATE" and "Target-Date:"
- * are the same heading. */
+/* A heading as it is compared: lower-case letters, digits and '%' only
+ * (other bytes of UTF-8 kept), so "Target date", "TARGET DATE" and
+ * "Target-Date:" are the same heading, and "Yes %" is not "Yes". */
 void asr_heading_key(const char *s, char *out, size_t size);
 
 /* Columns an import fills: every field, then a precision column for each

@@ -247,7 +247,7 @@ void asr_heading_key(const char *s, char *out, size_t size)
         unsigned char c = (unsigned char)*s;
         if (c >= 'A' && c <= 'Z')
             out[n++] = (char)(c + 32);
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80)
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 || c == '%')
             out[n++] = (char)c;
     }
     out[n] = '\0';
@@ -1261,9 +1261,9 @@ static void convert_pick(loader *L, asr_field *f, asr_ynode *n, const char *p)
 static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *p)
 {
     static const char *const keys[] = {
-        "name",   "header",   "description", "type",   "required", "values", "scale",
-        "format", "pattern",  "max_length",  "ref",    "synonyms", "none",   "other",
-        "pick",   "captured", "value",       "shared", "after",    NULL};
+        "name",   "header",   "description", "type",   "required", "values",   "scale",
+        "format", "pattern",  "max_length",  "ref",    "synonyms", "none",     "other",
+        "pick",   "captured", "value",       "shared", "after",    "coalesce", NULL};
     asr_map *m = L->m;
     if (check_keys(L, n, p, keys))
         return;
@@ -1292,6 +1292,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     get_bool(L, n, "required", p, &f->required);
     get_bool(L, n, "captured", p, &f->captured);
     get_bool(L, n, "shared", p, &f->shared);
+    get_bool(L, n, "coalesce", p, &f->coalesce);
     f->value = get_text(L, n, "value", p, 0);
     f->none = get_text_list(L, n, "none", p, &f->n_none);
     f->after = get_text_list(L, n, "after", p, &f->n_after);
@@ -1440,7 +1441,8 @@ static void dataset_hash(asr_dataset *ds)
         asr_buf_addf(&b, "%s|%s|%s|%d|%s|%s|%ld|%d|%d|%d|%d|%d|%s|", f->name, f->header,
                      type_names[f->type], f->required, f->date_format ? f->date_format : "",
                      f->pattern ? f->pattern : "", f->max_length, (int)f->ref, f->captured,
-                     (int)f->pick, f->other_none, f->shared, f->value ? f->value : "");
+                     (int)f->pick, f->other_none, f->shared + 2 * f->coalesce,
+                     f->value ? f->value : "");
         for (size_t k = 0; k < f->n_values; k++)
             asr_buf_addf(&b, "%s=%ld;", f->values[k], f->ranks[k]);
         for (size_t k = 0; k < f->n_headers; k++)

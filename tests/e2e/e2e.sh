@@ -1157,6 +1157,48 @@ case_import_xlsx_worksheets() {
     [ "$(db_state "$T/db")" = "$before" ] || fail "a rejected workbook changed the database"
 }
 
+# Profile keys for counts tables: a field reading whichever of several
+# columns holds a value (coalesce), a report date taken from --as-of, '%'
+# telling a percentage column from its count, a value read after a phrase.
+case_import_profile_columns() {
+    cat >"$T/map.yaml" <<EOF
+assure: 1
+include: [$ROOT/mappings/standard/datasets.yaml]
+organisation: {name: Counts Council, fiscal_year_start: 4}
+units: [{id: RES, name: Resources, kind: business_group}]
+areas: [{id: plan, title: Audit plan, principle: F, unit: RES, owner: Head of Audit}]
+datasets:
+  - id: tracker_summaries
+    overlay: true
+    fields:
+      - {name: report_date, value: as-of}
+      - {name: total, header: [recommendations, actions for follow up], coalesce: true}
+      - {name: completed, header: fully implemented}
+  - id: audit_engagements
+    overlay: true
+    fields:
+      - {name: area, value: plan}
+      - {name: final_report, header: Status, after: [Final report issued]}
+      - {name: status, header: Status, shared: true, synonyms: {"Complete*": final}, other: none}
+EOF
+    printf 'Paper,recommendations,fully implemented,fully implemented %%,actions for follow up\nA,43,17,40%%,\nB,,18,,46\n' >"$T/counts.csv"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2023-06-21 tracker_summaries="$T/counts.csv"
+    expect_rc 0
+    [ "$(sql "$T/db" "SELECT group_concat(report_date || ':' || total || ':' || completed, ' ') FROM tracker_summaries")" = "2023-06-21:43:17 2023-06-21:46:18" ] ||
+        fail "coalesce / as-of: $(sql "$T/db" "SELECT * FROM tracker_summaries")"
+    expect_err "left out: 'Paper', 'fully implemented %'"
+    # without coalesce, two columns naming one field are refused
+    sed -i 's/, coalesce: true//' "$T/map.yaml"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2023-06-21 tracker_summaries="$T/counts.csv"
+    expect_rc 65
+    expect_err "column 5 'actions for follow up' appears twice (also column 2)"
+    printf 'Engagement ID,Title,Status\nE-1,Waste,Complete Final report issued 25 October 2011\nE-2,Parking,Draft report issued 1 November 2011\n' >"$T/plan.csv"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2011-12-06 audit_engagements="$T/plan.csv"
+    expect_rc 0
+    [ "$(sql "$T/db" "SELECT group_concat(engagement_id || ':' || coalesce(status, '-') || ':' || coalesce(final_report, '-'), ' ') FROM audit_engagements")" = "E-1:final:2011-10-25 E-2:-:-" ] ||
+        fail "after: $(sql "$T/db" "SELECT * FROM audit_engagements")"
+}
+
 case_import_export_profiles() {
     local P=$FX/profiles
     run import --map "$P/map.yaml" --db "$T/db" --as-of 2025-06-20 audit_actions="$P/tracker.csv"
