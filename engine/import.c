@@ -50,6 +50,7 @@ typedef struct {
     int json;              /* reading JSON: a place's column is a character's */
     char place[400];       /* the last place formatted for a message */
     const char *as_of;     /* the date of the data, for a date field's value: as-of */
+    const unsigned *grid_lines; /* records: columns -- the file's line of each grid row */
 } rows_ctx;
 
 /* The value a field gives every row: its value, where value: as-of on a
@@ -65,6 +66,21 @@ static const char *field_value(const rows_ctx *c, const asr_field *f)
  * Actions row 7) in a worksheet. col is 1-based; 0 when no column is meant. */
 static asr_loc place(rows_ctx *c, unsigned line, unsigned col)
 {
+    if (c->grid_lines) {
+        /* records: columns -- the record is column `line`; a value in it,
+         * the grid's row `col`, which came from the file's line grid_lines[] */
+        unsigned row = col ? c->grid_lines[col - 1] : 0;
+        if (c->xlsx && col)
+            asr_xlsx_place(c->xlsx, row, line - 1, c->place, sizeof c->place);
+        else if (c->xlsx)
+            snprintf(c->place, sizeof c->place, "%s:%s column %u", c->file, asr_xlsx_sheet(c->xlsx),
+                     line);
+        else if (col)
+            snprintf(c->place, sizeof c->place, "%s:%u, column %u", c->file, row, line);
+        else
+            snprintf(c->place, sizeof c->place, "%s column %u", c->file, line);
+        return (asr_loc){c->place, 0, 0};
+    }
     if (!c->xlsx)
         return (asr_loc){c->file, line, c->json ? col : 0};
     if (col)
@@ -1033,7 +1049,7 @@ static int passed_over(rows_ctx *c, const long *col, const char *const *cells, c
         size_t len = lens[j];
         trim(&v, &len);
         for (size_t w = 0; w < sk->n_words; w++)
-            if (same_words(sk->words[w], strlen(sk->words[w]), v, len)) {
+            if (synonym_matches(sk->words[w], v, len)) {
                 c->skipped++;
                 return 1;
             }
@@ -1065,7 +1081,18 @@ typedef struct {
     asr_csv *csv; /* one of the two */
     asr_xlsx *xlsx;
     const long *col; /* the header's columns, once known: to name a bad field */
+    /* records: columns -- the whole table, read first, then given a column
+     * at a time; a record's line is then its column's number */
+    int by_columns;
+    asr_buf cells;    /* every cell, NUL-terminated */
+    size_t *at, *len; /* per cell of the grid (rows x cols): offset and length */
+    unsigned *lines;  /* per grid row: its line in the file */
+    size_t rows, cols, next;
+    const char **out_fields;
+    size_t *out_lens;
 } source;
+
+#define COLUMNS_MAX_CELLS (1u << 20) /* a table read by columns is held whole */
 
 typedef struct {
     const char *const *fields;
@@ -1074,9 +1101,81 @@ typedef struct {
     unsigned line; /* the file's line, or the sheet's row */
 } record;
 
+static int source_next_row(rows_ctx *c, source *src, record *r);
+
+/* Reads the whole table for records: columns. 0, or -1 after reporting. */
+static int load_columns(rows_ctx *c, source *src)
+{
+    asr_buf_add(&src->cells, "", 1);
+    size_t cap = 0;
+    record r;
+    int got;
+    while ((got = source_next_row(c, src, &r)) != 0) {
+        if (got < 0)
+            return -1;
+        size_t cols = r.n > src->cols ? r.n : src->cols;
+        if ((src->rows + 1) * cols > COLUMNS_MAX_CELLS) {
+            asr_loc l = place(c, r.line, 0);
+            asr_error(c->d, &l, NULL,
+                      "a table read by columns may hold at most %u cells; this one holds more",
+                      COLUMNS_MAX_CELLS);
+            return -1;
+        }
+        if (cols > src->cols || (src->rows + 1) * cols > cap) {
+            /* room for this row, every row read so far widened to the new width */
+            size_t ncap = (src->rows + 1) * cols * 2;
+            size_t *at = asr_xcalloc(ncap, sizeof *at), *len = asr_xcalloc(ncap, sizeof *len);
+            for (size_t i = 0; i < src->rows; i++)
+                for (size_t j = 0; j < src->cols; j++) {
+                    at[i * cols + j] = src->at[i * src->cols + j];
+                    len[i * cols + j] = src->len[i * src->cols + j];
+                }
+            free(src->at);
+            free(src->len);
+            src->at = at, src->len = len, src->cols = cols, cap = ncap;
+        }
+        if (src->rows % 64 == 0)
+            src->lines = asr_xrealloc(src->lines, (src->rows + 64) * sizeof *src->lines);
+        src->lines[src->rows] = r.line;
+        for (size_t j = 0; j < src->cols; j++) {
+            size_t k = src->rows * src->cols + j;
+            src->at[k] = 0, src->len[k] = 0;
+            if (j < r.n && r.lens[j]) {
+                src->at[k] = src->cells.len;
+                src->len[k] = r.lens[j];
+                asr_buf_add(&src->cells, r.fields[j], r.lens[j]);
+                asr_buf_add(&src->cells, "", 1);
+            }
+        }
+        src->rows++;
+    }
+    src->out_fields = asr_xcalloc(src->rows + 1, sizeof *src->out_fields);
+    src->out_lens = asr_xcalloc(src->rows + 1, sizeof *src->out_lens);
+    c->grid_lines = src->lines;
+    return 0;
+}
+
 /* The next record: 1, 0 at the end, -1 after reporting a problem that ends
  * the file, -2 after reporting a bad record the reading goes on past. */
 static int source_next(rows_ctx *c, source *src, record *r)
+{
+    if (!src->by_columns)
+        return source_next_row(c, src, r);
+    if (!src->out_fields && load_columns(c, src))
+        return -1;
+    if (src->next >= src->cols)
+        return 0;
+    size_t j = src->next++;
+    for (size_t i = 0; i < src->rows; i++) {
+        src->out_fields[i] = src->cells.data + src->at[i * src->cols + j];
+        src->out_lens[i] = src->len[i * src->cols + j];
+    }
+    *r = (record){src->out_fields, src->out_lens, src->rows, (unsigned)j + 1};
+    return 1;
+}
+
+/* One row of the file. */
+static int source_next_row(rows_ctx *c, source *src, record *r)
 {
     if (src->xlsx) {
         asr_xlsx_record x;
@@ -1214,10 +1313,22 @@ static void import_records(rows_ctx *c, source *src)
     free(col);
 }
 
+static void source_free(rows_ctx *c, source *src)
+{
+    c->grid_lines = NULL;
+    free(src->lines);
+    asr_buf_free(&src->cells);
+    free(src->at);
+    free(src->len);
+    free(src->out_fields);
+    free(src->out_lens);
+}
+
 static void import_csv(rows_ctx *c, FILE *f, size_t max_field, asr_sha256 *hash)
 {
-    source src = {asr_csv_open(f, max_field, hash), NULL, NULL};
+    source src = {.csv = asr_csv_open(f, max_field, hash), .by_columns = c->ds->by_columns};
     import_records(c, &src);
+    source_free(c, &src);
     asr_csv_close(src.csv);
 }
 
@@ -1236,8 +1347,9 @@ static asr_status import_xlsx(rows_ctx *c, const char *path, const char *sheet,
     asr_sha256_final_hex(&h, hex);
     c->xlsx = x;
     c->sheet_named = sheet != NULL;
-    source src = {NULL, x, NULL};
+    source src = {.xlsx = x, .by_columns = c->ds->by_columns};
     import_records(c, &src);
+    source_free(c, &src);
     c->xlsx = NULL;
     asr_xlsx_close(x);
     return ASR_OK;
@@ -1686,8 +1798,8 @@ done:
     if (!st) {
         /* what was read but not stored as it stood */
         if (c.skipped)
-            asr_warn(d, &l, NULL, "%lld row%s passed over as the dataset's skip_rows say",
-                     c.skipped, c.skipped == 1 ? "" : "s");
+            asr_warn(d, &l, NULL, "%lld %s%s passed over as the dataset's skip_rows say", c.skipped,
+                     p->ds->by_columns ? "column" : "row", c.skipped == 1 ? "" : "s");
         for (size_t k = 0; k < p->ds->n_fields; k++)
             if (c.unknown[k])
                 asr_warn(d, &l, p->ds->fields[k].header,

@@ -209,6 +209,7 @@ typedef struct {
     asr_skip *skips;
     size_t n_skips;
     int strict_columns;   /* extra columns in an export are errors, not a notice */
+    int by_columns;       /* records: columns -- each column after the first is a record */
     char schema_hash[65]; /* of the declaration; a change rebuilds the table */
     asr_loc loc;
 } asr_dataset;

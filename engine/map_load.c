@@ -1469,6 +1469,7 @@ static void dataset_hash(asr_dataset *ds)
         for (size_t w = 0; w < ds->skips[k].n_words; w++)
             asr_buf_addf(&b, "\nskip:%zu:%s", ds->skips[k].field, ds->skips[k].words[w]);
     asr_buf_addf(&b, "\nstrict:%d", ds->strict_columns);
+    asr_buf_addf(&b, "\ncolumns:%d", ds->by_columns);
     asr_sha256_update(&c, b.data, b.len);
     asr_sha256_final_hex(&c, ds->schema_hash);
     asr_buf_free(&b);
@@ -1651,9 +1652,9 @@ static void convert_checks(loader *L, asr_dataset *ds, asr_ynode *n, const char 
 
 static void convert_datasets(loader *L)
 {
-    static const char *const keys[] = {"id",        "title",   "description",   "key",
-                                       "fields",    "recency", "checks",        "computed",
-                                       "skip_rows", "overlay", "extra_columns", NULL};
+    static const char *const keys[] = {
+        "id",       "title",     "description", "key",           "fields",  "recency", "checks",
+        "computed", "skip_rows", "overlay",     "extra_columns", "records", NULL};
     static const char *const reserved[] = {"map_",     "assure_",   "sqlite_",
                                            "history_", "previous_", NULL};
     asr_map *m = L->m;
@@ -1751,6 +1752,16 @@ static void convert_datasets(loader *L)
         convert_checks(L, ds, asr_ymap_get(n, "checks"), p);
         convert_computed(L, ds, asr_ymap_get(n, "computed"), p);
         convert_skips(L, ds, asr_ymap_get(n, "skip_rows"), p);
+        char *records = get_text(L, n, "records", p, 0);
+        if (records && strcmp(records, "columns") == 0) {
+            ds->by_columns = 1;
+        } else if (records && strcmp(records, "rows") != 0) {
+            path_of(fp, sizeof fp, "%s.records", p);
+            asr_error(L->d, &asr_ymap_get(n, "records")->loc, fp,
+                      "'%s': expected rows (the default: one record per row) or columns (the "
+                      "first column holds the headings, and each other column is a record)",
+                      records);
+        }
         char *extra = get_text(L, n, "extra_columns", p, 0);
         if (extra && strcmp(extra, "error") == 0) {
             ds->strict_columns = 1;

@@ -6,39 +6,47 @@ return {
   category = "overdue",
   description = [[
 Flags each row of a provider's latest tracker summary (on or before the
-evaluation date) that counts recommendations outstanding or overdue. Where a
-report says only how many of how many are resolved ("18 of 46 resolved") and
-gives no other count, the rest are outstanding. Overdue ones make it medium.
-For trackers that give only counts, this is how outstanding actions reach the
-exception list; trackers that list every action are better checked by the
-action rules.]],
+evaluation date) that counts recommendations outstanding, overdue or only
+partly implemented. Where a report says only how many of how many are
+resolved ("18 of 46 resolved") and gives no other count, the rest are
+outstanding. Overdue ones make it medium. For trackers that give only
+counts, this is how outstanding actions reach the exception list; trackers
+that list every action are better checked by the action rules.]],
   covers = { datasets = { "tracker_summaries" } },
 
   check = function(ctx)
-    ctx:flag_rows([[
-      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
-               || coalesce(', ' || scope, '') AS subject,
-             coalesce(provider || ' ', '') || 'report of ' || report_date
-               || coalesce(' (' || scope || ')', '') || ': '
-               || coalesce(outstanding || ' outstanding', derived || ' of ' || total || ' not resolved',
-                           '')
-               || CASE WHEN coalesce(outstanding, derived) IS NOT NULL AND overdue > 0 THEN ', '
-                       ELSE '' END
-               || CASE WHEN overdue > 0 THEN overdue || ' past their date' ELSE '' END AS message,
-             CASE WHEN overdue > 0 THEN 'medium' END AS severity,
-             outstanding AS evidence_outstanding, overdue AS evidence_overdue,
-             total AS evidence_total
-        FROM (SELECT *,
-                     CASE WHEN outstanding IS NULL AND overdue IS NULL AND not_yet_due IS NULL
-                               AND no_action IS NULL AND partly_implemented IS NULL
-                          THEN total - completed - coalesce(superseded, 0)
-                               - coalesce(pending_evidence, 0) END AS derived
-                FROM tracker_summaries t
-               WHERE reported_from <= ?1
-                 AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                                     WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                                       AND u.reported_from <= ?1))
-       WHERE outstanding > 0 OR overdue > 0 OR derived > 0
-       ORDER BY subject]], ctx.as_of)
+    for r in ctx:rows([[
+        SELECT report_date, provider, scope, total, outstanding, overdue, partly_implemented,
+               derived
+          FROM (SELECT *,
+                       CASE WHEN outstanding IS NULL AND overdue IS NULL AND not_yet_due IS NULL
+                                 AND no_action IS NULL AND partly_implemented IS NULL
+                            THEN total - completed - coalesce(superseded, 0)
+                                 - coalesce(pending_evidence, 0) END AS derived
+                  FROM tracker_summaries t
+                 WHERE reported_from <= ?1
+                   AND report_date = (SELECT max(report_date) FROM tracker_summaries u
+                                       WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
+                                         AND u.reported_from <= ?1))
+         WHERE outstanding > 0 OR overdue > 0 OR partly_implemented > 0 OR derived > 0
+         ORDER BY report_date, provider, scope]], ctx.as_of) do
+      local said = {}
+      if r.outstanding and r.outstanding > 0 then said[#said + 1] = r.outstanding .. " outstanding" end
+      if r.derived then said[#said + 1] = r.derived .. " of " .. r.total .. " not resolved" end
+      if r.overdue and r.overdue > 0 then said[#said + 1] = r.overdue .. " past their date" end
+      if r.partly_implemented and r.partly_implemented > 0 then
+        said[#said + 1] = r.partly_implemented .. " only partly implemented"
+      end
+      local report = "report of " .. r.report_date .. (r.provider and ", " .. r.provider or "")
+        .. (r.scope and ", " .. r.scope or "")
+      ctx:flag{
+        subject = report,
+        message = (r.provider and r.provider .. " " or "") .. "report of " .. r.report_date
+          .. (r.scope and " (" .. r.scope .. ")" or "") .. ": " .. table.concat(said, ", "),
+        severity = (r.overdue or 0) > 0 and "medium" or nil,
+        evidence = { outstanding = r.outstanding, overdue = r.overdue,
+                     partly_implemented = r.partly_implemented, total = r.total },
+      }
+    end
   end,
 }

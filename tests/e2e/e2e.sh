@@ -1197,6 +1197,29 @@ EOF
     expect_rc 0
     [ "$(sql "$T/db" "SELECT group_concat(engagement_id || ':' || coalesce(status, '-') || ':' || coalesce(final_report, '-'), ' ') FROM audit_engagements")" = "E-1:final:2011-10-25 E-2:-:-" ] ||
         fail "after: $(sql "$T/db" "SELECT * FROM audit_engagements")"
+    # a table whose statuses run down the first column: each column a record
+    cat >>"$T/map.yaml" <<EOF
+  - id: tracker_summaries
+    overlay: true
+    records: columns
+    skip_rows: {scope: ["*%"]}
+    fields:
+      - {name: scope, header: Recommendation status}
+      - {name: outstanding, header: Outstanding}
+      - {name: partly_implemented, header: Partly implemented}
+EOF
+    sed -i '0,/      - {name: completed, header: fully implemented}/{//d}' "$T/map.yaml"
+    printf 'Recommendation status,No.,%%\nCompleted,44,51.1\n\nPartly implemented,9,10.5\nOutstanding,33,38.4\n' >"$T/down.csv"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2011-12-06 tracker_summaries="$T/down.csv"
+    expect_rc 0
+    expect_err "down.csv: warning: 1 column passed over as the dataset's skip_rows say"
+    [ "$(sql "$T/db" "SELECT scope || ':' || outstanding || ':' || partly_implemented || ':' || report_date FROM tracker_summaries")" = "No.:33:9:2011-12-06" ] ||
+        fail "records: columns: $(sql "$T/db" "SELECT * FROM tracker_summaries")"
+    # a bad count is named by its line and column
+    printf 'Recommendation status,No.\nOutstanding,33\n\nPartly implemented,nine\n' >"$T/down.csv"
+    run import --map "$T/map.yaml" --db "$T/db" --as-of 2011-12-06 tracker_summaries="$T/down.csv"
+    expect_rc 65
+    expect_err "down.csv:4, column 2: error: Partly implemented: 'nine': not a whole number"
 }
 
 case_import_export_profiles() {
