@@ -79,8 +79,10 @@ static asr_status select_rules(const asr_check_opts *o, asr_check *c, asr_diag *
         for (size_t j = 0; j < c->n_rules && !hint; j++)
             if (asr_edit_distance(o->only[k], c->rules[j].rule.id, 3) <= 3)
                 hint = c->rules[j].rule.id;
+        char label[400];
         asr_error(d, NULL, NULL, "--rule %s: no rule with this id in %s%s%s%s", o->only[k],
-                  o->rules_dir, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+                  asr_rules_path_label(o->rules_dir, label, sizeof label),
+                  hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
         st = ASR_E_USAGE;
     }
     return st;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,7 +92,23 @@ static int common(asr_cli *p, int id, const char *arg)
         c->db = arg;
         return 0;
     case ASR_OPT_RULES:
-        c->rules = arg;
+        if (!*arg || strchr(arg, ASR_RULES_SEP[0]))
+            return asr_cli_usage(p, "--rules: '%s' is not a directory name", arg);
+        if (c->rules) {
+            /* given again: the directories are read in order. One command
+             * line per process, so the joined path can live in a static. */
+            static char joined[8192];
+            size_t have = strlen(c->rules), more = strlen(arg);
+            if (have + more + 2 > sizeof joined)
+                return asr_cli_usage(p, "--rules: too many directories");
+            if (c->rules != joined)
+                memcpy(joined, c->rules, have + 1);
+            joined[have] = ASR_RULES_SEP[0];
+            memcpy(joined + have + 1, arg, more + 1);
+            c->rules = joined;
+        } else {
+            c->rules = arg;
+        }
         return 0;
     case ASR_OPT_OUTPUT:
         c->output = arg;

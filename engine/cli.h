@@ -72,8 +72,10 @@ struct asr_verb {
 
 /* What the shared options were set to. */
 typedef struct {
-    const char *map, *db, *rules, *output;
-    char as_of[11]; /* "" unless --as-of was given; see asr_cli_as_of */
+    const char *map, *db, *output;
+    const char *rules; /* the --rules directories: several, given more than once, joined by
+                          ASR_RULES_SEP (later ones' rules replace earlier ones' of the same id) */
+    char as_of[11];    /* "" unless --as-of was given; see asr_cli_as_of */
     asr_out_format format;
     int quiet;
     long long busy_ms;    /* default 5000 */

@@ -13,7 +13,9 @@ enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
     {ASR_OPT_DB, "db", 'd', "FILE", "the database written by 'assure import'"},
-    {ASR_OPT_RULES, "rules", 'r', "DIR", "the rule files (*.lua)"},
+    {ASR_OPT_RULES, "rules", 'r', "DIR",
+     "the rule files (*.lua); again for more directories (local rules): a later one's rule "
+     "replaces an earlier one's of the same id"},
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "evaluate as at this date (YYYY-MM-DD; default today)"},
     {OPT_RULE, "rule", 0, "ID", "run only this rule (repeat for more)"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), csv, json or jsonl"},

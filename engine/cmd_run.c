@@ -12,7 +12,9 @@ enum { OPT_EXPORT = ASR_OPT_OWN, OPT_OUT, OPT_MANIFEST, OPT_ACCEPT, OPT_VERBOSE 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map"},
     {ASR_OPT_DB, "db", 'd', "FILE", "the database (created if missing)"},
-    {ASR_OPT_RULES, "rules", 'r', "DIR", "the rule files (*.lua)"},
+    {ASR_OPT_RULES, "rules", 'r', "DIR",
+     "the rule files (*.lua); again for more directories (local rules): a later one's rule "
+     "replaces an earlier one's of the same id"},
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "the run's as-of date (YYYY-MM-DD; default today)"},
     {OPT_EXPORT, "export", 'e', "DATASET=FILE", "an export to import first (repeat for more)"},
     {OPT_OUT, "output", 'o', "FORMAT:FILE",

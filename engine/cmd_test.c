@@ -7,7 +7,9 @@
 enum { OPT_FILTER = ASR_OPT_OWN, OPT_COVERAGE, OPT_HTML, OPT_MIN };
 
 static const asr_opt options[] = {
-    {ASR_OPT_RULES, "rules", 'r', "DIR", "the rules and their test files"},
+    {ASR_OPT_RULES, "rules", 'r', "DIR",
+     "the rules and their test files; again for more directories: a later one's rule (and test "
+     "file of the same name) replaces an earlier one's"},
     {ASR_OPT_MAP, "map", 'm', "FILE", "the map for cases whose test file names none"},
     {OPT_FILTER, "filter", 0, "TEXT", "run only cases whose name or rule id contains TEXT"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), json or junit"},

@@ -6,7 +6,8 @@
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the map to check (YAML)"},
-    {ASR_OPT_RULES, "rules", 'r', "DIR", "also check the rule files (*.lua) in DIR"},
+    {ASR_OPT_RULES, "rules", 'r', "DIR",
+     "also check the rule files (*.lua) in DIR; again for more directories"},
 };
 
 static int run(const asr_verb *v, int argc, char **argv)
@@ -43,8 +44,10 @@ static int run(const asr_verb *v, int argc, char **argv)
         if (d.warnings)
             printf("; %zu warning%s", d.warnings, d.warnings == 1 ? "" : "s");
         printf("\n");
+        char label[400];
         if (o.rules_dir)
-            printf("%s: %zu valid rule%s\n", o.rules_dir, c.n_rules, c.n_rules == 1 ? "" : "s");
+            printf("%s: %zu valid rule%s\n", asr_rules_path_label(o.rules_dir, label, sizeof label),
+                   c.n_rules, c.n_rules == 1 ? "" : "s");
     } else if (st == ASR_E_CONFIG) {
         fprintf(stderr, "%zu problem%s; not valid\n", d.errors, d.errors == 1 ? "" : "s");
     }

@@ -439,8 +439,9 @@ void asr_rule_check_against_map(const asr_rule *r, const asr_map *m, asr_diag *d
     asr_loc loc = {r->file, r->id_line, 0};
     for (size_t i = 0; i < r->n_covers; i++)
         if (!map_has(m, r->covers[i].kind, r->covers[i].id))
-            asr_error(d, &loc, r->id, "covers.%s names '%s', which the map does not have",
-                      r->covers[i].kind, r->covers[i].id);
+            asr_warn(d, &loc, r->id,
+                     "covers.%s names '%s', which the map does not have; the rule still runs",
+                     r->covers[i].kind, r->covers[i].id);
     static const char *const type_words[] = {"text", "a number", "true or false"};
     for (size_t i = 0; i < m->n_params; i++) {
         const asr_param *p = &m->params[i];

@@ -394,7 +394,43 @@ static void push_params(lua_State *L, const asr_rule *r, const asr_map *m)
 
 typedef struct {
     asr_query *q;
+    int key_col; /* ctx:rows: the column naming the row in a failure message */
 } query_box;
+
+/* The column of a query's rows that names a row: the first one named as a
+ * dataset's key field (action_id, engagement_id), else the first. */
+static int naming_column(const asr_map *m, asr_query *q)
+{
+    int n = asr_query_columns(q);
+    for (int i = 0; i < n; i++) {
+        const char *name = asr_query_column_name(q, i);
+        for (size_t d = 0; d < m->n_datasets; d++) {
+            const asr_dataset *ds = &m->datasets[d];
+            for (size_t k = 0; k < ds->n_key; k++)
+                if (strcmp(ds->fields[ds->key[k]].name, name) == 0)
+                    return i;
+        }
+    }
+    return 0;
+}
+
+/* Remembers the row a ctx:rows loop has reached, so that a failure in the
+ * loop's body can say where: "action_id = A-002". */
+static void note_row(asr_ctx *c, const query_box *b)
+{
+    if (asr_query_columns(b->q) <= b->key_col) {
+        c->row[0] = '\0';
+        return;
+    }
+    size_t len = 0;
+    const char *v = asr_query_column_type(b->q, b->key_col) == ASR_VNULL
+                        ? "NULL"
+                        : asr_query_column_text(b->q, b->key_col, &len);
+    if (!len)
+        len = strlen(v);
+    snprintf(c->row, sizeof c->row, "%s = %.*s", asr_query_column_name(b->q, b->key_col),
+             (int)(len > 100 ? 100 : len), v);
+}
 
 static int box_close(lua_State *L)
 {
@@ -420,6 +456,7 @@ static query_box *prepare(lua_State *L, const char *what)
     int nargs = lua_gettop(L) - 2;
     query_box *b = lua_newuserdatauv(L, sizeof *b, 0);
     b->q = NULL;
+    b->key_col = 0;
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &box_meta) == LUA_TNIL) {
         lua_pop(L, 1);
         lua_createtable(L, 0, 3);
@@ -441,6 +478,7 @@ static query_box *prepare(lua_State *L, const char *what)
                    NULL;
         return luaL_error(L, "%s: %s", what, err), NULL;
     }
+    b->key_col = naming_column(c->map, b->q);
     int want = asr_query_param_count(b->q);
     if (want != nargs)
         return luaL_error(L, "%s: the SQL has %d parameter%s but %d value%s given", what, want,
@@ -530,10 +568,14 @@ static int step(lua_State *L, query_box *b, const char *what, int one_value)
 static int rows_iter(lua_State *L)
 {
     query_box *b = lua_touserdata(L, lua_upvalueindex(1));
+    asr_ctx *c = ctx_of(L);
+    c->row[0] = '\0';
     if (!b->q)
         return 0;
-    if (step(L, b, "rows", 0))
+    if (step(L, b, "rows", 0)) {
+        note_row(c, b);
         return 1;
+    }
     asr_query_finalize(b->q);
     b->q = NULL;
     return 0;

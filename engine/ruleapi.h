@@ -39,6 +39,7 @@ typedef struct {
     int have_ids[6];
 
     /* what happened */
+    char row[160]; /* the row a ctx:rows loop last gave, for a failure: "action_id = A-2" */
     size_t findings, bytes, logs, logs_dropped;
     int output_exceeded;
     asr_buf msg;     /* scratch for wire messages */

@@ -301,27 +301,65 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* *.test.yaml directly in dir, sorted. */
-static char **test_files(const char *dir, size_t *n)
+/* *.test.yaml directly in one directory, sorted, appended to out. */
+static void dir_test_files(const char *dir, size_t dlen, char ***out, size_t *n)
 {
-    *n = 0;
-    DIR *dp = opendir(dir);
-    if (!dp)
-        return NULL;
-    char **out = NULL;
+    char *d = asr_xstrndup(dir, dlen);
+    DIR *dp = opendir(d);
+    if (!dp) {
+        free(d);
+        return;
+    }
+    size_t first = *n;
     struct dirent *e;
     while ((e = readdir(dp)) != NULL) {
         size_t len = strlen(e->d_name);
         if (len < 11 || strcmp(e->d_name + len - 10, ".test.yaml") != 0 || e->d_name[0] == '.')
             continue;
-        out = asr_xrealloc(out, (*n + 1) * sizeof *out);
+        *out = asr_xrealloc(*out, (*n + 1) * sizeof **out);
         asr_buf p = {0};
-        asr_buf_addf(&p, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
-        out[(*n)++] = p.data;
+        asr_buf_addf(&p, "%s%s%s", d, d[dlen - 1] == '/' ? "" : "/", e->d_name);
+        (*out)[(*n)++] = p.data;
     }
     closedir(dp);
-    if (*n > 1)
-        qsort(out, *n, sizeof *out, cmp_str);
+    free(d);
+    if (*n - first > 1)
+        qsort(*out + first, *n - first, sizeof **out, cmp_str);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* *.test.yaml of every directory of the rules path, each sorted; a later
+ * directory's file replaces an earlier one's of the same name, as its rules
+ * replace theirs. */
+static char **test_files(const char *dirs, size_t *n)
+{
+    *n = 0;
+    char **out = NULL;
+    for (const char *p = dirs; *p;) {
+        size_t len = strcspn(p, ASR_RULES_SEP);
+        size_t before = *n;
+        if (len)
+            dir_test_files(p, len, &out, n);
+        for (size_t i = before; i < *n; i++)
+            for (size_t k = 0; k < before; k++)
+                if (out[k] && strcmp(base_name(out[k]), base_name(out[i])) == 0) {
+                    free(out[k]);
+                    out[k] = NULL;
+                }
+        p += len;
+        if (*p)
+            p++;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (out[i])
+            out[kept++] = out[i];
+    *n = kept;
     return out;
 }
 
@@ -575,7 +613,9 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         while (k < n && strcmp(cov->rules[k].rule.id, c->rules[r]) != 0)
             k++;
         if (k == n) {
-            asr_error(d, &c->loc, c->name, "no rule '%s' in %s", c->rules[r], o->rules_dir);
+            char label[400];
+            asr_error(d, &c->loc, c->name, "no rule '%s' in %s", c->rules[r],
+                      asr_rules_path_label(o->rules_dir, label, sizeof label));
             goto fail_rules;
         }
         run[k] = 1;
@@ -1058,8 +1098,9 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         goto done;
     }
     if (nfiles == 0) {
-        asr_loc l = {o->rules_dir, 0, 0};
-        asr_error(d, &l, NULL, "no test files (*.test.yaml) in this directory");
+        char label[400];
+        asr_loc l = {asr_rules_path_label(o->rules_dir, label, sizeof label), 0, 0};
+        asr_error(d, &l, NULL, "no test files (*.test.yaml) here");
         st = ASR_E_NOINPUT;
         goto done;
     }

@@ -329,6 +329,12 @@ static void worker_main(const job *j, int fd)
                      c->budget.max_findings, c->budget.max_bytes);
             cerr = why;
         }
+        char at[400];
+        if (failed && k == ASR_FAIL_RUNTIME && c->row[0]) {
+            /* a failure inside a ctx:rows loop: the row it had reached */
+            snprintf(at, sizeof at, "%s (at the row with %s)", cerr ? cerr : "failed", c->row);
+            cerr = at;
+        }
         send_error(fd, msg, k, cerr ? cerr : "failed");
         worker_exit(&w);
     }
@@ -822,53 +828,123 @@ void asr_rule_results_free(asr_rule_result *r, size_t n)
 /* Loads the metadata of every rule file in dir and checks the set: ids
  * unique, what rules cover and the map's parameter overrides valid. Returns
  * ASR_OK with the results, or ASR_E_CONFIG / ASR_E_NOINPUT with problems. */
-asr_status asr_runner_load_dir(const char *dir, const asr_map *m, const asr_runner_opts *o,
+const char *asr_rules_path_label(const char *dirs, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (const char *p = dirs; *p && n + 3 < size; p++) {
+        if (*p == ASR_RULES_SEP[0]) {
+            buf[n++] = ',';
+            buf[n++] = ' ';
+        } else {
+            buf[n++] = *p;
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count)
 {
-    char **files;
-    size_t n;
-    char err[512];
     *out = NULL;
     *count = 0;
-    if (asr_rule_files(dir, &files, &n, err, sizeof err)) {
-        asr_error(d, NULL, NULL, "%s", err);
-        return ASR_E_NOINPUT;
+    /* every directory's files, in order; from[i] is the directory of files[i] */
+    char **files = NULL;
+    size_t n = 0, cap = 0, n_dirs = 0;
+    size_t *from = NULL;
+    char err[512];
+    for (const char *p = dirs; *p;) {
+        size_t len = strcspn(p, ASR_RULES_SEP);
+        char *dir = asr_xstrndup(p, len);
+        char **f;
+        size_t nf;
+        if (asr_rule_files(dir, &f, &nf, err, sizeof err)) {
+            asr_error(d, NULL, NULL, "%s", err);
+            free(dir);
+            asr_rule_files_free(files, n);
+            free(from);
+            return ASR_E_NOINPUT;
+        }
+        if (nf == 0) {
+            asr_loc l = {dir, 0, 0};
+            asr_error(d, &l, NULL, "no rule files (*.lua) in this directory");
+            free(dir);
+            asr_rule_files_free(f, nf);
+            asr_rule_files_free(files, n);
+            free(from);
+            return ASR_E_NOINPUT;
+        }
+        free(dir);
+        if (n + nf > cap) {
+            cap = (n + nf) * 2;
+            files = asr_xrealloc(files, cap * sizeof *files);
+            from = asr_xrealloc(from, cap * sizeof *from);
+        }
+        for (size_t i = 0; i < nf; i++) {
+            files[n] = f[i];
+            from[n++] = n_dirs;
+        }
+        free(f); /* the names now belong to files */
+        n_dirs++;
+        p += len;
+        if (*p)
+            p++;
     }
-    if (n == 0) {
-        asr_loc l = {dir, 0, 0};
-        asr_error(d, &l, NULL, "no rule files (*.lua) in this directory");
-        asr_rule_files_free(files, n);
-        return ASR_E_NOINPUT;
-    }
-    asr_rule_result *res = asr_xcalloc(n, sizeof *res);
+    asr_rule_result *res = asr_xcalloc(n ? n : 1, sizeof *res);
     size_t errors = d->errors;
     asr_runner_load(files, n, m, o, res, d);
+    /* Ids are unique within a directory; a later directory's rule replaces
+     * an earlier one's of the same id (local rules over the library's). */
+    unsigned char *gone = asr_xcalloc(n + 1, 1);
     for (size_t i = 0; i < n; i++) {
         if (!res[i].loaded)
             continue;
-        for (size_t k = 0; k < i; k++)
-            if (res[k].loaded && strcmp(res[k].rule.id, res[i].rule.id) == 0) {
-                asr_loc l = {files[i], res[i].rule.id_line, 0};
+        for (size_t k = 0; k < i; k++) {
+            if (gone[k] || !res[k].loaded || strcmp(res[k].rule.id, res[i].rule.id) != 0)
+                continue;
+            asr_loc l = {files[i], res[i].rule.id_line, 0};
+            if (from[k] == from[i]) {
                 asr_error(d, &l, NULL, "duplicate rule id '%s' (also in %s)", res[i].rule.id,
                           files[k]);
+            } else {
+                asr_warn(d, &l, NULL, "rule '%s' here replaces the one in %s", res[i].rule.id,
+                         files[k]);
+                gone[k] = 1;
             }
-        asr_rule_check_against_map(&res[i].rule, m, d);
+        }
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (gone[i]) {
+            asr_rule_result one = res[i];
+            asr_rule_result *copy = asr_xmalloc(sizeof *copy);
+            *copy = one;
+            asr_rule_results_free(copy, 1);
+            continue;
+        }
+        res[kept++] = res[i];
+    }
+    for (size_t i = 0; i < kept; i++)
+        if (res[i].loaded)
+            asr_rule_check_against_map(&res[i].rule, m, d);
     /* Overrides in the map for rules that do not exist. */
     for (size_t p = 0; p < m->n_params; p++) {
         int known = 0;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < kept; i++)
             known |= res[i].loaded && strcmp(res[i].rule.id, m->params[p].rule) == 0;
         if (!known) {
             char path[160];
             snprintf(path, sizeof path, "params.%s", m->params[p].rule);
+            char label[400];
             asr_warn(d, &m->params[p].loc, path,
                      "no rule with id '%s' in %s; this override has no effect", m->params[p].rule,
-                     dir);
+                     asr_rules_path_label(dirs, label, sizeof label));
         }
     }
+    free(gone);
+    free(from);
     asr_rule_files_free(files, n);
     *out = res;
-    *count = n;
+    *count = kept;
     return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
 }

@@ -105,12 +105,21 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
                       asr_spool *spool, asr_finding **findings, size_t *n_findings);
 
-/* Loads every rule file (*.lua) in dir and checks the set: ids unique, what
- * rules cover and the map's parameter overrides valid (overrides for rules
- * not in dir are warnings). ASR_OK with *out (n entries, free with
- * asr_rule_results_free), or ASR_E_CONFIG / ASR_E_NOINPUT with problems in d
- * (and *out still set when files were found). */
-asr_status asr_runner_load_dir(const char *dir, const asr_map *m, const asr_runner_opts *o,
+/* Separates the directories of a rules path: "rules\nlocal/rules". */
+#define ASR_RULES_SEP "\n"
+
+/* A rules path for messages: "rules, local/rules". Returns buf. */
+const char *asr_rules_path_label(const char *dirs, char *buf, size_t size);
+
+/* Loads every rule file (*.lua) in each directory of dirs (one, or several
+ * separated by ASR_RULES_SEP, as repeated --rules give them) and checks the
+ * set: ids unique within a directory, a later directory's rule replacing an
+ * earlier one's of the same id (a warning says so), what rules cover and the
+ * map's parameter overrides valid (overrides for rules not found are
+ * warnings). ASR_OK with *out (n entries, free with asr_rule_results_free),
+ * or ASR_E_CONFIG / ASR_E_NOINPUT with problems in d (and *out still set when
+ * files were found). */
+asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count);
 
 /* The indexes of r[0..n) in rule-id order, the order findings are listed
