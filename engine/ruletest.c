@@ -47,6 +47,9 @@ typedef struct {
     asr_ynode *params; /* mapping name -> value, or NULL */
     given *data;
     size_t n_data;
+    char *prev_as_of; /* previous: data imported first, as of this date (a snapshot) */
+    given *prev;
+    size_t n_prev;
     expect *expects;
     size_t n_expects;
     char *expect_failure; /* kind, or NULL */
@@ -97,8 +100,9 @@ static char **rule_list(asr_diag *d, const asr_ynode *n, const char *path, size_
 static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t index,
                       char **file_rules, size_t n_file_rules, const char *file_map, test_case *c)
 {
-    static const char *const keys[] = {"name", "rule",  "rules",  "as_of",          "map", "params",
-                                       "data", "files", "expect", "expect_failure", NULL};
+    static const char *const keys[] = {"name",   "rule",           "rules",    "as_of",
+                                       "map",    "params",         "data",     "files",
+                                       "expect", "expect_failure", "previous", NULL};
     static const char *const expect_keys[] = {"subject", "rule", "severity", "message", NULL};
     char path[64];
     snprintf(path, sizeof path, "cases[%zu]", index);
@@ -169,6 +173,35 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                 g->path = rel ? asr_path_relative(file, rel) : NULL;
                 free(rel);
             }
+    }
+    /* previous: {as_of, data}: what the datasets held before, imported first */
+    const asr_ynode *pv = asr_ymap_get(n, "previous");
+    if (pv && !asr_ynode_is_null(pv)) {
+        static const char *const prev_keys[] = {"as_of", "data", NULL};
+        char pp[96];
+        snprintf(pp, sizeof pp, "%s.previous", path);
+        const asr_ynode *pd = pv->kind == ASR_YMAP ? asr_ymap_get(pv, "data") : NULL;
+        if (pv->kind != ASR_YMAP || check_keys(d, pv, pp, prev_keys)) {
+            if (pv->kind != ASR_YMAP)
+                asr_error(d, &pv->loc, pp, "previous must give as_of and data");
+        } else if (!pd || pd->kind != ASR_YMAP) {
+            asr_error(d, &pv->loc, pp, "previous needs data: dataset ids to lists of rows");
+        } else {
+            c->prev_as_of = scalar(d, asr_ymap_get(pv, "as_of"), pp);
+            if (!c->prev_as_of || asr_date_parse(c->prev_as_of, strlen(c->prev_as_of), NULL, &dt) ||
+                (c->as_of && strcmp(c->prev_as_of, c->as_of) >= 0))
+                asr_error(d, &pv->loc, pp,
+                          "previous needs as_of, a YYYY-MM-DD date before the case's");
+            c->prev = asr_xcalloc(pd->n + 1, sizeof *c->prev);
+            for (size_t i = 0; i < pd->n; i++) {
+                given *g = &c->prev[c->n_prev++];
+                g->dataset = asr_xstrdup(pd->keys[i]->text);
+                g->rows = pd->items[i];
+                g->loc = pd->keys[i]->loc;
+                if (g->rows->kind != ASR_YSEQ && !asr_ynode_is_null(g->rows))
+                    asr_error(d, &g->rows->loc, pp, "data.%s must be a list of rows", g->dataset);
+            }
+        }
     }
     c->expect_failure = scalar(d, asr_ymap_get(n, "expect_failure"), path);
     if (c->expect_failure) {
@@ -278,6 +311,10 @@ static void free_suite(suite *s)
             free(c->data[k].path);
         }
         free(c->data);
+        for (size_t k = 0; k < c->n_prev; k++)
+            free(c->prev[k].dataset);
+        free(c->prev);
+        free(c->prev_as_of);
         for (size_t k = 0; k < c->n_expects; k++) {
             expect *e = &c->expects[k];
             free(e->rule);
@@ -577,6 +614,83 @@ static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
         asr_strset_add(&cov->reads[k], r->reads[i], strlen(r->reads[i]));
 }
 
+/* Writes the given datasets' rows as CSV files in tdir (named with
+ * prefix) and imports them into the database at db, as of as_of, with no
+ * gate and a snapshot of what they replace. Returns 1 when something was
+ * wrong (reported, at the test file's rows). */
+typedef struct {
+    char **paths;   /* per dataset: the CSV file written, or NULL (a fixture file) */
+    asr_loc **locs; /* and the test file's place of each of its rows */
+    size_t *nrows;
+    size_t n;
+} written;
+
+static void written_free(written *w)
+{
+    for (size_t i = 0; i < w->n; i++) {
+        free(w->paths[i]);
+        free(w->locs[i]);
+    }
+    free(w->paths);
+    free(w->locs);
+    free(w->nrows);
+}
+
+static int import_given(const asr_map *m, const given *data, size_t n_data, const char *as_of,
+                        const char *prefix, const char *tdir, const char *db, asr_diag *d,
+                        written *w)
+{
+    asr_store *s = NULL;
+    asr_import_spec *specs = asr_xcalloc(n_data + 1, sizeof *specs);
+    char **paths = asr_xcalloc(n_data + 1, sizeof *paths);
+    asr_loc **locs = asr_xcalloc(n_data + 1, sizeof *locs);
+    size_t *nrows = asr_xcalloc(n_data + 1, sizeof *nrows);
+    *w = (written){paths, locs, nrows, n_data};
+    int bad = 0;
+    for (size_t i = 0; i < n_data; i++) {
+        const given *g = &data[i];
+        const asr_dataset *ds = asr_map_dataset(m, g->dataset);
+        if (!ds) {
+            asr_error(d, &g->loc, g->dataset, "the map declares no dataset '%s'", g->dataset);
+            bad = 1;
+            continue;
+        }
+        specs[i].dataset = g->dataset;
+        if (g->path) {
+            specs[i].path = g->path;
+            continue;
+        }
+        asr_buf p = {0};
+        asr_buf_addf(&p, "%s/%s%s.csv", tdir, prefix, g->dataset);
+        paths[i] = p.data;
+        specs[i].path = paths[i];
+        nrows[i] = g->rows && g->rows->kind == ASR_YSEQ ? g->rows->n : 0;
+        if (write_rows_csv(ds, g, paths[i], d, &locs[i]))
+            bad = 1;
+    }
+    if (!bad) {
+        asr_status st = asr_store_open(db, ASR_STORE_CREATE, 1000, d, &s);
+        asr_import_result *ir = asr_xcalloc(n_data + 1, sizeof *ir);
+        size_t from = d->count;
+        if (st == ASR_OK) {
+            /* the case's data is as of the case's date, and no gate applies */
+            asr_gates off;
+            memset(&off, 0, sizeof off);
+            asr_import_policy policy = {as_of, &off, 1, NULL, 0};
+            st = asr_import_run(s, m, specs, n_data, NULL, &policy, d, ir);
+        }
+        for (size_t i = 0; i < n_data; i++)
+            if (paths[i])
+                relocate(d, from, paths[i], locs[i], nrows[i]);
+        if (st != ASR_OK)
+            bad = 1;
+        free(ir);
+        asr_store_close(s);
+    }
+    free(specs);
+    return bad;
+}
+
 static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, asr_diag *d,
                      case_result *out)
 {
@@ -626,52 +740,14 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     /* A fresh database with the case's data, checked like a real import. */
     asr_buf db = {0};
     asr_buf_addf(&db, "%s/case.db", tdir.data);
-    asr_store *s = NULL;
-    asr_import_spec *specs = asr_xcalloc(c->n_data + 1, sizeof *specs);
-    char **paths = asr_xcalloc(c->n_data + 1, sizeof *paths);
-    asr_loc **locs = asr_xcalloc(c->n_data + 1, sizeof *locs);
-    size_t *nrows = asr_xcalloc(c->n_data + 1, sizeof *nrows);
     int bad = 0;
-    for (size_t i = 0; i < c->n_data; i++) {
-        const given *g = &c->data[i];
-        const asr_dataset *ds = asr_map_dataset(m, g->dataset);
-        if (!ds) {
-            asr_error(d, &g->loc, g->dataset, "the map declares no dataset '%s'", g->dataset);
-            bad = 1;
-            continue;
-        }
-        specs[i].dataset = g->dataset;
-        if (g->path) {
-            specs[i].path = g->path;
-            continue;
-        }
-        asr_buf p = {0};
-        asr_buf_addf(&p, "%s/%s.csv", tdir.data, g->dataset);
-        paths[i] = p.data;
-        specs[i].path = paths[i];
-        nrows[i] = g->rows && g->rows->kind == ASR_YSEQ ? g->rows->n : 0;
-        if (write_rows_csv(ds, g, paths[i], d, &locs[i]))
-            bad = 1;
-    }
-    if (!bad) {
-        asr_status st = asr_store_open(db.data, ASR_STORE_CREATE, 1000, d, &s);
-        asr_import_result *ir = asr_xcalloc(c->n_data + 1, sizeof *ir);
-        size_t from = d->count;
-        if (st == ASR_OK) {
-            /* the case's data is as of the case's date, and no gate applies */
-            asr_gates off;
-            memset(&off, 0, sizeof off);
-            asr_import_policy policy = {c->as_of, &off, 0, NULL, 0};
-            st = asr_import_run(s, m, specs, c->n_data, NULL, &policy, d, ir);
-        }
-        for (size_t i = 0; i < c->n_data; i++)
-            if (paths[i])
-                relocate(d, from, paths[i], locs[i], nrows[i]);
-        if (st != ASR_OK)
-            bad = 1;
-        free(ir);
-        asr_store_close(s);
-    }
+    written before = {0}, now = {0};
+    if (c->n_prev)
+        bad = import_given(m, c->prev, c->n_prev, c->prev_as_of, "previous-", tdir.data, db.data, d,
+                           &before);
+    written_free(&before);
+    if (!bad)
+        bad = import_given(m, c->data, c->n_data, c->as_of, "", tdir.data, db.data, d, &now);
 
     if (!bad) {
         /* The check pipeline, on the case's map, rules and database. */
@@ -689,9 +765,9 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         co.runner = o->runner;
         size_t from = d->count;
         asr_check_execute(&chk, &co, d);
-        for (size_t i = 0; i < c->n_data; i++) /* waivers that matched nothing */
-            if (paths[i])
-                relocate(d, from, paths[i], locs[i], nrows[i]);
+        for (size_t i = 0; i < now.n; i++) /* waivers that matched nothing */
+            if (now.paths[i])
+                relocate(d, from, now.paths[i], now.locs[i], now.nrows[i]);
         asr_finding *f = chk.findings;
         size_t nf = chk.n_findings;
         chk.map = NULL; /* the case's, freed below */
@@ -770,14 +846,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         out->error = 1;
     }
     asr_buf_free(&db);
-    for (size_t i = 0; i < c->n_data; i++) {
-        free(paths[i]);
-        free(locs[i]);
-    }
-    free(paths);
-    free(locs);
-    free(nrows);
-    free(specs);
+    written_free(&now);
 fail_rules:
     for (size_t k = 0; k < n; k++) {
         res[k].rule = (asr_rule){0}; /* shared metadata: not ours to free */

@@ -626,7 +626,7 @@ case_check_rules_from_two_directories() {
     expect_out "long-outstanding-actions,high,overdue,A-BR-01"
     run validate --map "$EXAMPLE_MAP" --rules rules --rules "$T/local"
     expect_rc 0
-    expect_out "rules, $T/local: 41 valid rules"
+    expect_out "rules, $T/local: 43 valid rules"
     # two rules of one id in one directory are still an error
     cp "$T/local/overdue-actions.lua" "$T/local/again.lua"
     run validate --map "$EXAMPLE_MAP" --rules rules --rules "$T/local"
