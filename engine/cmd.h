@@ -13,5 +13,6 @@ extern const asr_verb asr_verb_test;
 extern const asr_verb asr_verb_run;
 extern const asr_verb asr_verb_diff;
 extern const asr_verb asr_verb_history;
+extern const asr_verb asr_verb_rules;
 
 #endif

@@ -186,8 +186,13 @@ static int read_params(lua_State *L, int idx, asr_rule *r, const char *file, con
             type = ASR_PARAM_NUMBER;
             if (lua_isinteger(L, -1))
                 snprintf(value, sizeof value, "%lld", (long long)lua_tointeger(L, -1));
-            else
-                snprintf(value, sizeof value, "%.17g", (double)lua_tonumber(L, -1));
+            else /* the shortest form that reads back the same: 0.2, not 0.20000000000000001 */
+                for (int digits = 15; digits <= 17; digits++) {
+                    double x = (double)lua_tonumber(L, -1);
+                    snprintf(value, sizeof value, "%.*g", digits, x);
+                    if (strtod(value, NULL) == x)
+                        break;
+                }
             break;
         case LUA_TBOOLEAN:
             type = ASR_PARAM_BOOLEAN;

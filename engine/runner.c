@@ -924,11 +924,11 @@ asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_run
         }
         res[kept++] = res[i];
     }
-    for (size_t i = 0; i < kept; i++)
+    for (size_t i = 0; m && i < kept; i++)
         if (res[i].loaded)
             asr_rule_check_against_map(&res[i].rule, m, d);
     /* Overrides in the map for rules that do not exist. */
-    for (size_t p = 0; p < m->n_params; p++) {
+    for (size_t p = 0; m && p < m->n_params; p++) {
         int known = 0;
         for (size_t i = 0; i < kept; i++)
             known |= res[i].loaded && strcmp(res[i].rule.id, m->params[p].rule) == 0;

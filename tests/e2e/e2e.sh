@@ -659,6 +659,38 @@ LUA
     expect_out "boom.lua:7: attempt to get length of a nil value (field 'revised') (at the row with action_id = A-002)"
 }
 
+# assure rules lists the library; the rule family pages must stay true to
+# it: every rule has a row, naming each parameter with its default.
+case_rules_list_matches_the_docs() {
+    cd "$ROOT" || fail "no project root"
+    run rules --rules rules --map "$EXAMPLE_MAP"
+    expect_rc 0
+    expect_out "overdue-actions  (medium, overdue)"
+    expect_out "  param grace_days = 0 (number)"
+    run rules --rules rules --format json
+    expect_rc 0
+    expect_out '{"name": "max_share", "type": "number", "default": 0.2}'
+    run rules --rules rules
+    local rule="" line name value type n=0
+    while IFS= read -r line; do
+        case $line in
+        [a-z]*"  ("*) rule=${line%%  (*}; n=$((n + 1))
+            grep -qF -- "| \`$rule\` |" docs/rules-*.md docs/waivers.md || fail "no row for $rule in docs/rules-*.md docs/waivers.md" ;;
+        "  param "*)
+            name=${line#  param }; name=${name%% = *}
+            value=${line#* = }; type=${value##* (}; value=${value% (*}
+            row=$(grep -hF -- "| \`$rule\` |" docs/rules-*.md docs/waivers.md)
+            if [ "$type" = "text)" ]; then
+                [[ $row == *"\`$name\`"* ]] || fail "docs for $rule do not name its parameter $name"
+            else
+                [[ $row == *"\`$name\` ($value)"* ]] ||
+                    fail "docs for $rule do not give its parameter as \`$name\` ($value)"
+            fi ;;
+        esac
+    done <"$T/out"
+    [ "$n" -ge 40 ] || fail "only $n rules listed"
+}
+
 case_check_docs_tutorial_rule() {
     # The first rule in docs/rules.md must load and run as the page says.
     mkdir -p "$T/tutorial"
