@@ -458,13 +458,17 @@ case_import_locked_database() {
     good_db
     local before
     before=$(db_state "$T/db")
-    # Another process holds the write lock for a few seconds.
-    (printf "BEGIN IMMEDIATE;\nINSERT INTO assure_meta VALUES('held','1');\n"; sleep 3; echo "ROLLBACK;") |
-        sqlite3 "$T/db" &
-    local holder=$!
-    sleep 0.5
+    # Another process holds the write lock until the import has given up
+    # (it says when it holds it, so a slow machine cannot race the test).
+    (printf "BEGIN IMMEDIATE;\nINSERT INTO assure_meta VALUES('held','1');\n.shell touch '%s'\n" "$T/held"
+        while [ ! -e "$T/done" ]; do sleep 0.1; done
+        echo "ROLLBACK;") | sqlite3 "$T/db" &
+    local holder=$! i
+    for i in $(seq 600); do [ -e "$T/held" ] && break; sleep 0.1; done
+    [ -e "$T/held" ] || fail "the lock holder never took the lock"
     printf 'Action ID,Area,Priority,Due\nA-100,vetting,low,2024-01-01\n' >"$T/new.csv"
     run import --map "$MAP" --db "$T/db" --busy-timeout 200 actions="$T/new.csv"
+    touch "$T/done"
     wait "$holder"
     expect_rc 75
     expect_err "database is locked by another process"
@@ -1513,7 +1517,7 @@ case_run_second_run_waits_its_turn() {
     "$ASSURE" run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-01-31 \
         --export audit_actions="$NIGHT/actions-1.csv" >/dev/null 2>"$T/first.err" &
     first=$!
-    for _ in $(seq 1 200); do grep -q 'assure run: check:' "$T/first.err" 2>/dev/null && break; sleep 0.05; done
+    for _ in $(seq 1 1200); do grep -q 'assure run: check:' "$T/first.err" 2>/dev/null && break; sleep 0.05; done
     run run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-01-31
     expect_rc 75
     expect_err "another run holds the lock (pid $first on"
@@ -1531,7 +1535,7 @@ case_run_killed_leaves_nothing_half_done() {
     "$ASSURE" run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$FX/nightly-slow" --as-of 2023-02-28 \
         --export audit_actions="$NIGHT/actions-2.csv" --output json:"$T/killed.json" 2>"$T/k.err" &
     pid=$!
-    for _ in $(seq 1 200); do grep -q 'assure run: check:' "$T/k.err" 2>/dev/null && break; sleep 0.05; done
+    for _ in $(seq 1 1200); do grep -q 'assure run: check:' "$T/k.err" 2>/dev/null && break; sleep 0.05; done
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
     [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "a killed run was recorded"
