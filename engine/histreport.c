@@ -68,8 +68,10 @@ static void upper(const char *s, char *out, size_t size)
 static void diff_text(const diff_rows *x, const char *org, const asr_run_info *a,
                       const asr_run_info *b, FILE *out)
 {
-    fprintf(out, "What changed for %s: run %lld (as of %s) to run %lld (as of %s)\n", org,
-            (long long)a->id, a->as_of, (long long)b->id, b->as_of);
+    fputs("What changed for ", out);
+    asr_fputs_term(org, out);
+    fprintf(out, ": run %lld (as of %s) to run %lld (as of %s)\n", (long long)a->id, a->as_of,
+            (long long)b->id, b->as_of);
     fprintf(out, "%zu new, %zu reopened, %zu worsened, %zu resolved\n", x->counts[0], x->counts[1],
             x->counts[2], x->counts[3]);
     int change = -1;
@@ -88,11 +90,18 @@ static void diff_text(const diff_rows *x, const char *org, const asr_run_info *a
             (bg && strcmp(bg, r->business_group) != 0)) {
             bg = r->business_group;
             first_bg = 0;
-            fprintf(out, "  %s\n", bg ? bg : "(no business group)");
+            fputs("  ", out);
+            asr_fputs_term(bg ? bg : "(no business group)", out);
+            fputs("\n", out);
         }
-        fprintf(out, "    %-28s %-24s [%s%s%s] %s\n", r->rule, r->subject,
-                r->was_severity ? r->was_severity : "", r->was_severity ? " -> " : "", r->severity,
-                r->message);
+        /* values from the data and the rules: escaped for the terminal */
+        char *v[5] = {asr_term_dup(r->rule), asr_term_dup(r->subject),
+                      asr_term_dup(r->was_severity ? r->was_severity : ""),
+                      asr_term_dup(r->severity), asr_term_dup(r->message)};
+        fprintf(out, "    %-28s %-24s [%s%s%s] %s\n", v[0], v[1], v[2],
+                r->was_severity ? " -> " : "", v[3], v[4]);
+        for (int k = 0; k < 5; k++)
+            free(v[k]);
     }
     if (x->n == 0)
         fputs("\nNothing changed.\n", out);

@@ -16,6 +16,14 @@
 #include "util.h"
 #include "yamltree.h"
 
+/* A value from a rule, escaped (util: nothing in it may steer the terminal
+ * the report is read on), then the line's end. */
+static void term_line(asr_buf *b, const char *s)
+{
+    asr_buf_add_term(b, s, strlen(s));
+    asr_buf_addc(b, '\n');
+}
+
 /* ---- test files ---- */
 
 typedef struct {
@@ -645,8 +653,8 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                 const char *kind = asr_fail_kind_name(res[k].fail);
                 if (!c->expect_failure || strcmp(c->expect_failure, kind) != 0) {
                     ok = 0;
-                    asr_buf_addf(b, "    rule %s failed (%s): %s\n", res[k].rule.id, kind,
-                                 res[k].fail_message ? res[k].fail_message : "");
+                    asr_buf_addf(b, "    rule %s failed (%s): ", res[k].rule.id, kind);
+                    term_line(b, res[k].fail_message ? res[k].fail_message : "");
                 }
             } else if (c->expect_failure) {
                 ok = 0;
@@ -685,8 +693,11 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                 continue;
             ok = 0;
             const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
-            asr_buf_addf(b, "    unexpected: %s %s [%s] \"%s\"\n", res[f[i].rule].rule.id,
-                         f[i].subject, sev, f[i].message);
+            asr_buf_addf(b, "    unexpected: %s ", res[f[i].rule].rule.id);
+            asr_buf_add_term(b, f[i].subject, strlen(f[i].subject));
+            asr_buf_addf(b, " [%s] \"", sev);
+            asr_buf_add_term(b, f[i].message, strlen(f[i].message));
+            asr_buf_adds(b, "\"\n");
         }
         free(used);
         out->passed = ok;

@@ -28,10 +28,14 @@ static void logline(FILE *log, const char *step, const char *fmt, ...)
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(log, "%s assure run: %s: ", when, step);
+    /* the line quotes rule logs and file names: escaped for the terminal */
+    asr_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(log, fmt, ap);
+    asr_buf_vaddf(&b, fmt, ap);
     va_end(ap);
+    asr_fputs_term(asr_buf_str(&b), log);
+    asr_buf_free(&b);
     fputc('\n', log);
     fflush(log);
 }

@@ -814,6 +814,77 @@ case_check_output_file_is_atomic() {
     [ "$(ls "$T/small" | grep -c tmp)" = 0 ] || fail "a temporary file was left behind"
 }
 
+# ---- text for a terminal: control sequences in the data are shown, not obeyed ----
+
+# An export whose notes hold each kind of sequence a terminal acts on: a
+# colour (ESC[31m), an OSC window title (ESC]0;... BEL), a screen clear
+# (ESC[2J), CR, BS, a right-to-left override (U+202E), a C1 CSI (U+009B) and
+# a newline inside a value.
+control_export() {
+    { echo 'Action ID,Area,Priority,Due,Revised,Extensions,Cost,Verified,Note'
+      printf 'A-101,vetting,high,2022-03-31,,,,,red \033[31mRED\033[0m\n'
+      printf 'A-102,vetting,high,2022-03-31,,,,,\033]0;pwned title\007osc\n'
+      printf 'A-103,vetting,high,2022-03-31,,,,,clear\033[2J\n'
+      printf 'A-104,vetting,high,2022-03-31,,,,,"over\rwrite"\n'
+      printf 'A-105,vetting,high,2022-03-31,,,,,back\bspace\n'
+      printf 'A-106,vetting,high,2022-03-31,,,,,rtl \342\200\256txt.exe\n'
+      printf 'A-107,vetting,high,2022-03-31,,,,,c1 \302\23331m\n'
+      printf 'A-108,vetting,high,2022-03-31,,,,,"line\nbreak"\n'; } >"$T/ctl.csv"
+}
+# No byte that steers a terminal in the file (the newlines that end lines apart).
+no_raw_controls() { # file
+    LC_ALL=C tr -d '\n' <"$1" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+        fail "$1 holds a raw control character"
+    local b
+    for b in $'\xe2\x80\xae' $'\xe2\x80\xad' $'\xc2\x9b' $'\x9b'; do
+        LC_ALL=C grep -qF -- "$b" "$1" && fail "$1 holds a raw C1 control or bidirectional override"
+    done
+    true
+}
+expect_escaped() { # file
+    local e
+    for e in 'red \x1b[31mRED\x1b[0m' '\x1b]0;pwned title\x07osc' 'clear\x1b[2J' 'over\rwrite' \
+        'back\x08space' 'rtl \u202etxt.exe' 'c1 \u009b31m' 'line\nbreak' '[\u009b1m|\x9b2m]'; do
+        grep -qF -- "$e" "$1" || fail "$1 lacks the escaped form $e"
+    done
+}
+
+case_text_output_escapes_control_characters() {
+    control_export
+    "$ASSURE" import --map "$MAP" --db "$T/db" --as-of 2022-10-03 actions="$T/ctl.csv" >/dev/null 2>&1 ||
+        fail "could not import the export with control characters"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03
+    expect_rc 2
+    no_raw_controls "$T/out"
+    expect_escaped "$T/out"
+    expect_out "owner: red \x1b[31mRED\x1b[0m"
+    expect_out 'fails-loudly.lua:7:'
+    expect_out 'gone \u202elmth.exe'
+    # the rule's log lines, on standard error
+    no_raw_controls "$T/err"
+    expect_err 'log: echo-notes: note of A-106 rtl \u202etxt.exe'
+    # CSV and JSON keep the data as it is (JSON escapes it its own way)
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03 --format json
+    expect_out '"subject": "red \u001b[31mRED\u001b[0m"'
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03 --format csv
+    LC_ALL=C grep -qF -- $'\033[2J' "$T/out" || fail "the CSV cell lost its data"
+    # diagnostics quote values from the file
+    { echo 'Action ID,Area,Priority,Due,Revised,Extensions,Cost,Verified,Note'
+      printf 'A-\342\200\256\033[2J1,vetting,high,2022-03-31,,,,,\n'; } >"$T/bad.csv"
+    run import --map "$MAP" --db "$T/db" actions="$T/bad.csv"
+    expect_rc 65
+    no_raw_controls "$T/err"
+    expect_err '\u202e'
+    # the nightly run's text output and its log
+    run run --map "$MAP" --db "$T/run.db" --rules "$FX/terminal" --as-of 2022-10-03 \
+        --export actions="$T/ctl.csv" --output text:"$T/list.txt"
+    expect_rc 2
+    no_raw_controls "$T/list.txt"
+    expect_escaped "$T/list.txt"
+    no_raw_controls "$T/err"
+    expect_err 'log: echo-notes: note of A-106 rtl \u202etxt.exe'
+}
+
 case_validate_rule_files() {
     run validate --map "$MAP" --rules "$ROOT/fixtures/hostile"
     expect_rc 0

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -86,6 +87,30 @@ static void test_sha256_split_updates_match_whole(void **state)
         asr_sha256_update(&c, text + i, i + 7 <= sizeof text ? 7 : sizeof text - i);
     asr_sha256_final_hex(&c, parts);
     assert_string_equal(whole, parts);
+}
+
+/* Everything a terminal acts on comes out as an escape; the rest, UTF-8
+ * included, as it was. */
+static void test_term_escape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain caf\xc3\xa9 \\ ok", "plain caf\xc3\xa9 \\ ok"},
+        {"\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m"},
+        {"\x1b]0;title\x07", "\\x1b]0;title\\x07"},
+        {"a\r\nb\tc\bd\x7f", "a\\r\\nb\\tc\\x08d\\x7f"},
+        {"c1 \xc2\x9b x \xc2\x80\xc2\x9f \xc2\xa0", "c1 \\u009b x \\u0080\\u009f \xc2\xa0"},
+        {"\xe2\x80\xaa\xe2\x80\xae\xe2\x81\xa6\xe2\x81\xa9 \xe2\x80\xa9",
+         "\\u202a\\u202e\\u2066\\u2069 \xe2\x80\xa9"},
+        {"bare \x9b byte, cut \xe2\x80", "bare \\x9b byte, cut \\xe2\\x80"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = asr_term_dup(cases[i].in);
+        assert_string_equal(got, cases[i].out);
+        free(got);
+    }
 }
 
 static void test_utf8_validation(void **state)
@@ -176,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_sha256_known_vectors),
         cmocka_unit_test(test_sha256_split_updates_match_whole),
         cmocka_unit_test(test_sha256_lengths_and_pieces),
+        cmocka_unit_test(test_term_escape),
         cmocka_unit_test(test_utf8_validation),
         cmocka_unit_test(test_did_you_mean),
         cmocka_unit_test(test_strset),
