@@ -278,23 +278,25 @@ asr_status asr_runs_write(asr_store *s, size_t limit, asr_format fmt, FILE *out,
 
 /* ---- the verbs ---- */
 
-/* Writes with fn to output (atomically) or to stream. */
-static asr_status write_to(const char *output, FILE *stream, asr_diag *d,
+/* Writes with fn to output (atomically; never over the database) or to
+ * stream. */
+static asr_status write_to(const char *output, const char *db_path, FILE *stream, asr_diag *d,
                            asr_status (*fn)(void *ud, FILE *out, asr_diag *d), void *ud)
 {
     if (!output) {
         asr_status st = fn(ud, stream, d);
         return st == ASR_OK && fflush(stream) != 0 ? ASR_E_IO : st;
     }
+    asr_inputs in = {0};
+    asr_inputs_add_db(&in, db_path);
     asr_outfile of;
-    asr_status st = asr_outfile_open(&of, output, d);
-    if (st != ASR_OK)
-        return st;
-    if ((st = fn(ud, of.f, d)) != ASR_OK) {
+    asr_status st = asr_outfile_open(&of, output, "--output", &in, d);
+    if (st == ASR_OK && (st = fn(ud, of.f, d)) != ASR_OK)
         asr_outfile_abort(&of);
-        return st;
-    }
-    return asr_outfile_commit(&of, d);
+    else if (st == ASR_OK)
+        st = ferror(of.f) ? asr_outfile_fail(&of, d) : asr_outfile_commit(&of, "--output", &in, d);
+    asr_inputs_free(&in);
+    return st;
 }
 
 typedef struct {
@@ -370,7 +372,7 @@ asr_status asr_diff(const asr_diff_opts *o, FILE *stream, asr_diag *d)
         st = ASR_E_USAGE;
     }
     if (st == ASR_OK)
-        st = write_to(o->output, stream, d, diff_fn, &x);
+        st = write_to(o->output, o->db_path, stream, d, diff_fn, &x);
     asr_store_close(x.s);
     return st;
 }
@@ -383,7 +385,7 @@ asr_status asr_history_show(const char *db_path, size_t limit, asr_format fmt, c
     x.limit = limit;
     asr_status st = asr_store_open(db_path, ASR_STORE_READONLY, 5000, d, &x.s);
     if (st == ASR_OK)
-        st = write_to(output, stream, d, runs_fn, &x);
+        st = write_to(output, db_path, stream, d, runs_fn, &x);
     asr_store_close(x.s);
     return st;
 }

@@ -1032,14 +1032,17 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     coverage cov = {0};
     asr_map *main_map = NULL;
     case_result *results = NULL;
+    asr_inputs inputs = {0}; /* what the coverage page may not replace */
 
     /* Rules, validated against the default map (or the first case's). */
     size_t nfiles;
     char **files = test_files(o->rules_dir, &nfiles);
     for (size_t i = 0; i < nfiles; i++)
         load_test_file(files[i], o->map_path, d, &s);
-    for (size_t i = 0; i < nfiles; i++)
+    for (size_t i = 0; i < nfiles; i++) {
+        asr_inputs_add(&inputs, files[i], "a test file");
         free(files[i]);
+    }
     free(files);
     if (d->errors) {
         st = ASR_E_CONFIG;
@@ -1063,6 +1066,14 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     ro.coverage = 1;
     if ((st = asr_runner_load_dir(o->rules_dir, main_map, &ro, d, &cov.rules, &cov.n_rules)) !=
         ASR_OK)
+        goto done;
+    for (size_t i = 0; i < main_map->n_files; i++)
+        asr_inputs_add(&inputs, main_map->files[i], i ? "a file the map includes" : "the map");
+    for (size_t i = 0; i < s.n_cases; i++)
+        asr_inputs_add(&inputs, s.cases[i].map_path, "a test case's map");
+    for (size_t i = 0; i < cov.n_rules; i++)
+        asr_inputs_add(&inputs, cov.rules[i].rule.file, "a rule file");
+    if (o->html && (st = asr_outfile_check(o->html, "--coverage-html", &inputs, d)) != ASR_OK)
         goto done;
     cov.fired = asr_xcalloc(cov.n_rules, sizeof *cov.fired);
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
@@ -1175,21 +1186,19 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         fputs("</testsuites>\n", out);
     }
     if (o->html) {
-        FILE *h = fopen(o->html, "w");
-        if (!h) {
-            asr_loc l = {o->html, 0, 0};
-            asr_error(d, &l, NULL, "cannot write the coverage page: %s", strerror(errno));
-            st = ASR_E_CANTCREATE;
+        /* atomically, like every output, and never over an input */
+        asr_outfile h;
+        if ((st = asr_outfile_open(&h, o->html, "--coverage-html", &inputs, d)) != ASR_OK)
             goto done;
-        }
-        html_coverage(&cov, main_map, h);
-        if (fclose(h) != 0) {
-            st = ASR_E_IO;
+        html_coverage(&cov, main_map, h.f);
+        st = ferror(h.f) ? asr_outfile_fail(&h, d)
+                         : asr_outfile_commit(&h, "--coverage-html", &inputs, d);
+        if (st != ASR_OK)
             goto done;
-        }
     }
     st = failed || below ? ASR_FINDINGS : ASR_OK;
 done:
+    asr_inputs_free(&inputs);
     if (results)
         for (size_t i = 0; i < s.n_cases; i++)
             asr_buf_free(&results[i].detail);

@@ -885,6 +885,142 @@ case_text_output_escapes_control_characters() {
     expect_err 'log: echo-notes: note of A-106 rtl \u202etxt.exe'
 }
 
+# ---- outputs never replace an input or a file that is not a regular file ----
+
+# A copy of the test map and rules, and a database loaded from them: the
+# files a check reads, which its output must not replace.
+inputs_copy() {
+    mkdir -p "$T/in"
+    cp "$MAP" "$T/in/map.yaml"
+    cp -r "$FX/rules" "$T/in/rules"
+    "$ASSURE" import --map "$T/in/map.yaml" --db "$T/in/db" actions="$FX/actions.csv" >/dev/null 2>&1 ||
+        fail "could not import the test data"
+}
+refused_unchanged() { # file what [assure args...]: the output names file; 73, file as it was
+    local before
+    before=$(sha256sum <"$1")
+    run "${@:3}"
+    expect_rc 73
+    expect_err "refusing to write over an input"
+    expect_err "$2"
+    [ "$(sha256sum <"$1")" = "$before" ] || fail "$1 was written over"
+    [ -z "$(ls "$(dirname "$1")" | grep '\.tmp\.')" ] || fail "a temporary file was left beside $1"
+}
+
+case_output_never_replaces_an_input() {
+    inputs_copy
+    local f chk=(check --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03)
+    refused_unchanged "$T/in/db" "$T/in/db: error: --output is the database itself; refusing to write over an input" \
+        "${chk[@]}" --output "$T/in/db"
+    refused_unchanged "$T/in/map.yaml" "--output is the map itself" "${chk[@]}" --output "$T/in/map.yaml"
+    refused_unchanged "$T/in/rules/quiet.lua" "--output is a rule file" \
+        "${chk[@]}" --format csv --output "$T/in/rules/quiet.lua"
+    # another name for the same file: a hard link, a symbolic link, a path through ..
+    ln "$T/in/db" "$T/hard"
+    ln -s "$T/in/map.yaml" "$T/soft"
+    refused_unchanged "$T/in/db" "--output is the same file as the database, $T/in/db" "${chk[@]}" --output "$T/hard"
+    refused_unchanged "$T/in/map.yaml" "--output is the same file as the map" "${chk[@]}" --output "$T/soft"
+    refused_unchanged "$T/in/db" "--output is the same file as the database" "${chk[@]}" --output "$T/in/rules/../db"
+    # the files SQLite keeps beside the database, though none is there now
+    run "${chk[@]}" --output "$T/in/db-wal"
+    expect_rc 73
+    expect_err "--output is the database's wal file itself"
+    [ ! -e "$T/in/db-wal" ] || [ ! -s "$T/in/db-wal" ] || fail "db-wal was written"
+    # assure diff and history
+    refused_unchanged "$T/in/db" "--output is the database itself" history --db "$T/in/db" --output "$T/in/db"
+    # assure test --coverage-html
+    mkdir -p "$T/tr"
+    cp "$ROOT/rules/high-priority-overdue.lua" "$T/tr/"
+    sed "s|^map: .*|map: $ROOT/mappings/met-2021-22/map.yaml|" "$ROOT/rules/high-priority-overdue.test.yaml" \
+        >"$T/tr/high-priority-overdue.test.yaml"
+    refused_unchanged "$T/tr/high-priority-overdue.lua" "--coverage-html is a rule file" \
+        test --rules "$T/tr" --coverage-html "$T/tr/high-priority-overdue.lua"
+    refused_unchanged "$T/tr/high-priority-overdue.test.yaml" "--coverage-html is a test file" \
+        test --rules "$T/tr" --coverage-html "$T/tr/high-priority-overdue.test.yaml"
+    run test --rules "$T/tr" --coverage-html "$T/tr/coverage.html"
+    expect_rc 0
+    grep -q '<h1>Rule coverage' "$T/tr/coverage.html" || fail "the coverage page was not written"
+    # a plain new name still works
+    run "${chk[@]}" --output "$T/list.txt"
+    expect_rc 1
+    [ -s "$T/list.txt" ] || fail "the list was not written"
+}
+
+case_output_must_be_a_regular_file() {
+    inputs_copy
+    local chk=(check --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03)
+    mkfifo "$T/fifo"
+    mkdir "$T/dir"
+    ln -s "$T/fifo" "$T/to-fifo"
+    run "${chk[@]}" --output "$T/fifo"
+    expect_rc 73
+    expect_err "$T/fifo: error: --output is a FIFO; an output must be a regular file or a new name: refusing to replace it"
+    [ -p "$T/fifo" ] || fail "the FIFO was replaced"
+    run "${chk[@]}" --format csv --output "$T/dir"
+    expect_rc 73
+    expect_err "--output is a directory"
+    [ -d "$T/dir" ] || fail "the directory was replaced"
+    run "${chk[@]}" --output "$T/to-fifo"
+    expect_rc 73
+    expect_err "--output is a symbolic link to a FIFO"
+    [ -L "$T/to-fifo" ] || fail "the link was replaced"
+    # as root, a device node like /dev/null (--output /dev/null once replaced
+    # it with a regular file), made here so a regression cannot harm the real one
+    if [ "$(id -u)" -eq 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+        run "${chk[@]}" --output "$T/null"
+        expect_rc 73
+        expect_err "$T/null: error: --output is a character device"
+        [ -c "$T/null" ] || fail "the device node was replaced"
+    fi
+    [ -z "$(ls "$T" | grep '\.tmp\.')" ] || fail "a temporary file was left behind"
+}
+
+case_run_output_never_replaces_an_input() {
+    inputs_copy
+    cp "$FX/actions.csv" "$T/in/actions.csv"
+    local r=(run --map "$T/in/map.yaml" --db "$T/run.db" --rules "$T/in/rules" --as-of 2022-10-03
+             --export actions="$T/in/actions.csv")
+    refused_unchanged "$T/in/actions.csv" "--output is a data file being imported" \
+        "${r[@]}" --output csv:"$T/in/actions.csv"
+    refused_unchanged "$T/in/rules/quiet.lua" "--output is a rule file" "${r[@]}" --output text:"$T/in/rules/quiet.lua"
+    refused_unchanged "$T/in/map.yaml" "--manifest is the map itself" "${r[@]}" --manifest "$T/in/map.yaml"
+    refused_unchanged "$T/in/db" "--output is the database itself" \
+        run --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03 \
+        --output json:"$T/in/db"
+    mkfifo "$T/fifo"
+    run "${r[@]}" --output json:"$T/fifo"
+    expect_rc 73
+    expect_err "--output is a FIFO"
+    expect_err "outputs: refused: nothing was imported or run"
+    [ ! -e "$T/run.db" ] || [ "$(sql "$T/run.db" "SELECT count(*) FROM assure_imports")" = 0 ] ||
+        fail "a refused run imported"
+    [ "$(sql "$T/in/db" "SELECT count(*) FROM assure_runs")" = 0 ] || fail "a refused run was recorded"
+}
+
+# A write that fails says why (the disk is full), and keeps the previous file.
+case_output_write_error_says_why() {
+    [ "$(id -u)" -eq 0 ] || { echo "skipped: mounting a tmpfs needs root"; exit 77; }
+    mkdir -p "$T/small"
+    mount -t tmpfs -o size=64k tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
+    trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+    "$ASSURE" import --map "$MAP" --db "$T/big.db" actions="$FX/actions.csv" >/dev/null
+    awk -v rows=3000 -f "$ROOT/tests/bench/gen_actions.awk" >"$T/many.csv"
+    echo "previous exception list" >"$T/small/out.txt"
+    head -c 40000 /dev/zero >"$T/small/filler"
+    run run --map "$MAP" --db "$T/big.db" --rules "$FX/rules" --as-of 2022-10-03 \
+        --export actions="$T/many.csv" --output text:"$T/small/out.txt"
+    expect_rc 74
+    expect_err "out.txt: error: cannot write the output file: No space left on device"
+    [ "$(cat "$T/small/out.txt")" = "previous exception list" ] || fail "the previous file was damaged"
+    [ "$(ls "$T/small" | grep -c tmp)" = 0 ] || fail "a temporary file was left behind"
+    [ "$(sql "$T/big.db" "SELECT count(*) FROM assure_runs")" = 0 ] || fail "the run was recorded"
+    run check --map "$MAP" --db "$T/big.db" --rules "$FX/rules" --as-of 2022-10-03 --format csv \
+        --output "$T/small/out.txt"
+    expect_rc 74
+    expect_err "out.txt: error: cannot write the output file: No space left on device"
+    [ "$(cat "$T/small/out.txt")" = "previous exception list" ] || fail "the previous file was damaged"
+}
+
 case_validate_rule_files() {
     run validate --map "$MAP" --rules "$ROOT/fixtures/hostile"
     expect_rc 0
