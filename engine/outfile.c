@@ -144,6 +144,34 @@ asr_status asr_outfile_check(const char *path, const char *label, const asr_inpu
     return rc;
 }
 
+/* ---- the temporary files live now, for a signal path to remove ---- */
+
+#define MAX_LIVE 64
+static char *live[MAX_LIVE];
+
+static void live_add(char *tmp)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (!live[i]) {
+            live[i] = tmp;
+            return;
+        }
+}
+
+static void live_remove(const char *tmp)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i] == tmp)
+            live[i] = NULL;
+}
+
+void asr_outfile_remove_temps(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i])
+            unlink(live[i]);
+}
+
 asr_status asr_outfile_open(asr_outfile *o, const char *path, const char *label,
                             const asr_inputs *inputs, asr_diag *d)
 {
@@ -172,6 +200,7 @@ asr_status asr_outfile_open(asr_outfile *o, const char *path, const char *label,
     }
     o->path = asr_xstrdup(path);
     o->tmp = tmp.data;
+    live_add(o->tmp);
     return ASR_OK;
 }
 
@@ -217,6 +246,7 @@ asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_input
         close(dfd);
     }
     free(dir);
+    live_remove(o->tmp);
     free(o->tmp);
     o->tmp = NULL;
     free(o->path);
@@ -245,8 +275,10 @@ void asr_outfile_abort(asr_outfile *o)
     if (o->f)
         fclose(o->f);
     o->f = NULL;
-    if (o->tmp)
+    if (o->tmp) {
+        live_remove(o->tmp);
         unlink(o->tmp);
+    }
     free(o->tmp);
     o->tmp = NULL;
     free(o->path);

@@ -11,7 +11,8 @@
  * asr_inputs list: the database and its -wal, -shm and -journal, the map
  * and its includes, the rule files, the data being imported. Refusals are
  * ASR_E_CANTCREATE (73) with a message naming the output and the input.
- * Uses diag, util. */
+ * Keeps the names of the temporary files it has open, so that a process
+ * stopped by a signal can remove them. Uses diag, util. */
 #ifndef ASSURE_OUTFILE_H
 #define ASSURE_OUTFILE_H
 
@@ -62,5 +63,11 @@ asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_input
 asr_status asr_outfile_fail(asr_outfile *o, asr_diag *d);
 /* Removes the temporary file; the final name is untouched. */
 void asr_outfile_abort(asr_outfile *o);
+
+/* Removes every temporary file an asr_outfile of this process has open,
+ * touching nothing else: for a process about to die of a signal (the
+ * runner's forwarding of SIGTERM, SIGINT and SIGHUP). Only unlink(), so it
+ * may be called from a signal handler. */
+void asr_outfile_remove_temps(void);
 
 #endif

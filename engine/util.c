@@ -3,7 +3,9 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static void out_of_memory(void)
@@ -111,11 +113,18 @@ long asr_fork_piped(int *fd)
         return -1;
     fflush(stdout);
     fflush(stderr);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
         return -1;
+    }
+    if (pid == 0) {
+        /* The child dies with its parent, however the parent dies (SIGKILL
+         * included); one whose parent died before this was set goes now. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
     }
     close(pid == 0 ? p[0] : p[1]);
     *fd = pid == 0 ? p[1] : p[0];

@@ -39,8 +39,9 @@ const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
 
 /* Forks a child joined to the parent by a pipe, stdio flushed first so
  * nothing buffered is written twice. In the parent: the child's pid, *fd
- * the read end. In the child: 0, *fd the write end. -1 if no pipe or
- * process could be had. */
+ * the read end. In the child: 0, *fd the write end; the child is killed
+ * (SIGKILL) when the parent dies, however it dies, and exits at once if
+ * the parent is already gone. -1 if no pipe or process could be had. */
 long asr_fork_piped(int *fd);
 
 /* rel as seen from the directory of from_file (rel itself if absolute or
