@@ -152,6 +152,14 @@ static const char *const allowed[] = {
     /* the end */
     "exit", "exit_group"};
 
+#ifdef ASR_ASAN
+/* What the sanitizers' runtime calls beside the program when it reports
+ * (sanitizer builds only, never in a release build): its alternate signal
+ * stack, isatty, and reading /proc/self/maps and /proc/self/exe (its
+ * open() is the old call, allowed for reading only below). */
+static const char *const sanitizer_allowed[] = {"sigaltstack", "ioctl", "readlink"};
+#endif
+
 int asr_confine_seal(char *err, size_t errsize)
 {
     const char *what = NULL;
@@ -170,12 +178,23 @@ int asr_confine_seal(char *err, size_t errsize)
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) != 0)
             what = allowed[i];
     }
+#ifdef ASR_ASAN
+    for (size_t i = 0; i < sizeof sanitizer_allowed / sizeof sanitizer_allowed[0] && !rc; i++)
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+                                   seccomp_syscall_resolve_name(sanitizer_allowed[i]), 0)) != 0)
+            what = sanitizer_allowed[i];
+#endif
     /* openat for reading only: O_WRONLY, O_RDWR, O_CREAT, O_TRUNC and
      * O_APPEND all clear */
     const scmp_datum_t writing = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND;
     if (!rc && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
                                       SCMP_A2(SCMP_CMP_MASKED_EQ, writing, 0))) != 0)
         what = "openat";
+#ifdef ASR_ASAN
+    if (!rc && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+                                      SCMP_A1(SCMP_CMP_MASKED_EQ, writing, 0))) != 0)
+        what = "open";
+#endif
     /* signals to itself only (raise, abort): tgkill and kill naming its own
      * process, never another's */
     const scmp_datum_t self = (scmp_datum_t)getpid();

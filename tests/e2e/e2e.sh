@@ -1352,6 +1352,37 @@ expect_none_left() { # what
     fail "processes of the run are still alive after $1"
 }
 
+# A running worker, seen from outside: no_new_privs, its seccomp filter and
+# its kernel limits (docs/security.md gives the figures).
+case_worker_is_confined() {
+    start_stuck_check # --timeout 60: the parent kills at 62 s
+    local w="" p
+    for p in $(pgrep -P "$PID"); do
+        grep -q "^Seccomp:[[:space:]]*2" "/proc/$p/status" 2>/dev/null && w=$p
+        case "${ASSURE_WRAP:-}" in *valgrind*) w=$p ;; esac # no filter under valgrind
+    done
+    [ -n "$w" ] || { kill -KILL "$PID"; fail "no worker with a seccomp filter"; }
+    cp "/proc/$w/status" "$T/status"
+    cp "/proc/$w/limits" "$T/limits"
+    kill -TERM "$PID"
+    wait "$PID"
+    grep -q "^NoNewPrivs:[[:space:]]*1" "$T/status" || fail "no_new_privs is not set"
+    grep -Eq "^Max cpu time +63 +64 +seconds" "$T/limits" || fail "CPU limit: $(grep cpu "$T/limits")"
+    grep -Eq "^Max file size +67108864 +67108864 +bytes" "$T/limits" ||
+        fail "file size limit: $(grep 'file size' "$T/limits")"
+    grep -Eq "^Max open files +[0-9]+ " "$T/limits" && ! grep -Eq "^Max open files +unlimited" "$T/limits" ||
+        fail "open files limit: $(grep 'open files' "$T/limits")"
+    # the address space: what it maps at the start + 2 x 256 MiB + 256 MiB
+    # (none in sanitizer builds, whose shadow memory is terabytes)
+    local as
+    as=$(awk '/^Max address space/ {print $4}' "$T/limits")
+    if [ "$as" != unlimited ]; then
+        [ "$as" -ge $((768 << 20)) ] && [ "$as" -le $((1536 << 20)) ] ||
+            fail "address space limit $as is not 768 MiB above a small start"
+    fi
+    expect_none_left SIGTERM
+}
+
 case_signal_term_stops_workers() {
     start_stuck_check
     local started=$SECONDS
