@@ -1,6 +1,5 @@
 #include "check.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -142,11 +141,18 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
     if (!c->as_of[0])
         snprintf(c->as_of, sizeof c->as_of, "%s", o->as_of ? o->as_of : "");
     asr_status st = ASR_OK;
+    /* What the check reads, which its output may not replace. */
+    asr_inputs_free(&c->inputs);
+    asr_inputs_add_db(&c->inputs, o->db_path);
+    for (size_t i = 0; c->map && i < c->map->n_files; i++)
+        asr_inputs_add(&c->inputs, c->map->files[i], i ? "a file the map includes" : "the map");
+    for (size_t i = 0; i < c->n_rules; i++)
+        asr_inputs_add(&c->inputs, c->rules[i].rule.file, "a rule file");
     if (o->output) {
         /* An output file that cannot be created fails now (73), before any
          * rule runs, however long the list would have been. */
         asr_outfile probe;
-        if ((st = asr_outfile_open(&probe, o->output, d)) != ASR_OK)
+        if ((st = asr_outfile_open(&probe, o->output, "--output", &c->inputs, d)) != ASR_OK)
             return st;
         asr_outfile_abort(&probe);
     }
@@ -270,18 +276,12 @@ asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *outpu
         return ASR_OK;
     }
     asr_outfile of;
-    asr_status st = asr_outfile_open(&of, output, d);
+    asr_status st = asr_outfile_open(&of, output, "--output", &c->inputs, d);
     if (st != ASR_OK)
         return st;
-    if (asr_report_write(&rep, fmt, of.f, 0)) {
-        int e = errno;
-        asr_outfile_abort(&of);
-        asr_loc l = {output, 0, 0};
-        asr_error(d, &l, NULL, "cannot write the output file%s%s", e ? ": " : "",
-                  e ? strerror(e) : "");
-        return ASR_E_IO;
-    }
-    return asr_outfile_commit(&of, d);
+    if (asr_report_write(&rep, fmt, of.f, 0))
+        return asr_outfile_fail(&of, d);
+    return asr_outfile_commit(&of, "--output", &c->inputs, d);
 }
 
 void asr_check_free(asr_check *c)
@@ -294,5 +294,6 @@ void asr_check_free(asr_check *c)
     asr_history_classifier_free(c->classifier);
     asr_waiver_classifier_free(c->waiver_classifier);
     asr_waivers_free(&c->waivers);
+    asr_inputs_free(&c->inputs);
     memset(c, 0, sizeof *c);
 }

@@ -22,6 +22,7 @@
 #include "history.h"
 #include "waiver.h"
 #include "map.h"
+#include "outfile.h"
 #include "runner.h"
 #include "spool.h"
 
@@ -56,6 +57,7 @@ typedef struct {
     asr_history_classifier *classifier;
     asr_waivers waivers; /* those the database holds */
     asr_waiver_classifier *waiver_classifier;
+    asr_inputs inputs; /* the files the check read: its output may replace none */
     double elapsed_ms;
 } asr_check;
 
@@ -73,7 +75,7 @@ asr_status asr_check_prepare(const asr_check_opts *o, asr_diag *d, asr_check *c)
  * or filled in by the caller) against the database at db_path. Returns
  * ASR_OK when the run happened, whatever the rules found or how they failed
  * (asr_check_outcome tells), or the status of what stopped it: an output
- * that cannot be created (73), a damaged database or a failed spool (74),
+ * that cannot be created or would replace an input (73), a damaged database or a failed spool (74),
  * the data changed by another process while the rules read it (75). */
 asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d);
 

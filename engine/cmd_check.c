@@ -134,8 +134,13 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_cli_problems(&d);
     if (st == ASR_OK) {
         for (size_t i = 0; i < c.n_rules; i++)
-            for (size_t k = 0; k < c.rules[i].n_logs; k++)
-                fprintf(stderr, "log: %s: %s\n", c.rules[i].rule.id, c.rules[i].logs[k]);
+            for (size_t k = 0; k < c.rules[i].n_logs; k++) {
+                fputs("log: ", stderr);
+                asr_fputs_term(c.rules[i].rule.id, stderr);
+                fputs(": ", stderr);
+                asr_fputs_term(c.rules[i].logs[k], stderr);
+                fputc('\n', stderr);
+            }
         const char *no_color = getenv("NO_COLOR");
         int color = !o.output && o.format == ASR_FMT_TEXT && isatty(STDOUT_FILENO) &&
                     !(no_color && *no_color);

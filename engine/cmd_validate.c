@@ -35,10 +35,12 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_cli_problems(&d);
     if (st == ASR_OK) {
         const asr_map *m = c.map;
-        printf("%s: valid map for %s: %zu lines, %zu principles, %zu units, %zu areas, "
+        printf("%s: valid map for ", o.map_path);
+        asr_fputs_term(m->org_name, stdout);
+        printf(": %zu lines, %zu principles, %zu units, %zu areas, "
                "%zu sources, %zu scales, %zu datasets",
-               o.map_path, m->org_name, m->n_lines, m->n_principles, m->n_units, m->n_areas,
-               m->n_sources, m->n_scales, m->n_datasets);
+               m->n_lines, m->n_principles, m->n_units, m->n_areas, m->n_sources, m->n_scales,
+               m->n_datasets);
         if (m->n_files > 1)
             printf(" (from %zu files)", m->n_files);
         if (d.warnings)

@@ -95,8 +95,9 @@ void asr_diag_print(const asr_diag *d, FILE *out)
 {
     for (size_t i = 0; i < d->count; i++) {
         const asr_problem *p = &d->items[i];
+        /* Messages quote values from the input: none may steer the terminal. */
         if (p->file) {
-            fputs(p->file, out);
+            asr_fputs_term(p->file, out);
             if (p->line) {
                 fprintf(out, ":%u", p->line);
                 if (p->col)
@@ -105,9 +106,12 @@ void asr_diag_print(const asr_diag *d, FILE *out)
             fputs(": ", out);
         }
         fputs(p->severity == ASR_SEV_ERROR ? "error: " : "warning: ", out);
-        if (p->path)
-            fprintf(out, "%s: ", p->path);
-        fprintf(out, "%s\n", p->message);
+        if (p->path) {
+            asr_fputs_term(p->path, out);
+            fputs(": ", out);
+        }
+        asr_fputs_term(p->message, out);
+        fputc('\n', out);
     }
     if (d->dropped)
         fprintf(out, "... and %zu more problem%s not shown\n", d->dropped,

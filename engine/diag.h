@@ -1,7 +1,8 @@
 /* diag: the outcome codes every library call returns, and the list of
  * problems found in user input, each with its place (file, line, column and
  * the path to the value). Owns the list and copies of all its strings.
- * Uses util. Printing is here so every command words its problems alike. */
+ * Uses util. Printing is here so every command words its problems alike;
+ * it shows control characters in messages as escapes (asr_fputs_term). */
 #ifndef ASSURE_DIAG_H
 #define ASSURE_DIAG_H
 

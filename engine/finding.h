@@ -68,6 +68,9 @@ void asr_finding_decode(const struct asr_wire_msg *m, void *block, asr_finding *
  * its next call. */
 typedef struct asr_finding_classifier asr_finding_classifier;
 struct asr_finding_classifier {
+    /* Optional: called in the worker before the rule runs, while it may
+     * still open files (confine): open what classify will read. */
+    void (*open)(asr_finding_classifier *self);
     void (*classify)(asr_finding_classifier *self, const asr_rule *rule, asr_finding *f);
     /* Optional: once the rule's findings are classified, a note for the
      * parent (such as which waivers matched), appended to note. */

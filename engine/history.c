@@ -173,10 +173,11 @@ struct asr_history_classifier {
     asr_diag quiet; /* problems of the lookup itself: the finding stays unclassified */
 };
 
-static void classify(asr_finding_classifier *self, const asr_rule *rule, asr_finding *f)
+/* The connection the lookups use, opened once in the worker before its
+ * filter goes on. */
+static void open_history(asr_finding_classifier *self)
 {
     asr_history_classifier *c = (asr_history_classifier *)self;
-    (void)rule;
     if (!c->opened) {
         c->opened = 1;
         asr_diag_init(&c->quiet, 1);
@@ -189,6 +190,13 @@ static void classify(asr_finding_classifier *self, const asr_rule *rule, asr_fin
                 "FROM assure_findings f WHERE f.fingerprint = ?1 AND f.first_run <= ?2",
                 &c->quiet);
     }
+}
+
+static void classify(asr_finding_classifier *self, const asr_rule *rule, asr_finding *f)
+{
+    asr_history_classifier *c = (asr_history_classifier *)self;
+    (void)rule;
+    open_history(self);
     memcpy(c->first_seen, c->as_of, sizeof c->first_seen);
     f->state = ASR_STATE_NEW;
     if (c->lookup) {
@@ -208,6 +216,7 @@ asr_history_classifier *asr_history_classifier_new(const char *db_path, int64_t 
                                                    const char *as_of)
 {
     asr_history_classifier *c = asr_xcalloc(1, sizeof *c);
+    c->base.open = open_history;
     c->base.classify = classify;
     c->db_path = asr_xstrdup(db_path);
     c->previous = previous;

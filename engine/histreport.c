@@ -68,8 +68,10 @@ static void upper(const char *s, char *out, size_t size)
 static void diff_text(const diff_rows *x, const char *org, const asr_run_info *a,
                       const asr_run_info *b, FILE *out)
 {
-    fprintf(out, "What changed for %s: run %lld (as of %s) to run %lld (as of %s)\n", org,
-            (long long)a->id, a->as_of, (long long)b->id, b->as_of);
+    fputs("What changed for ", out);
+    asr_fputs_term(org, out);
+    fprintf(out, ": run %lld (as of %s) to run %lld (as of %s)\n", (long long)a->id, a->as_of,
+            (long long)b->id, b->as_of);
     fprintf(out, "%zu new, %zu reopened, %zu worsened, %zu resolved\n", x->counts[0], x->counts[1],
             x->counts[2], x->counts[3]);
     int change = -1;
@@ -88,11 +90,18 @@ static void diff_text(const diff_rows *x, const char *org, const asr_run_info *a
             (bg && strcmp(bg, r->business_group) != 0)) {
             bg = r->business_group;
             first_bg = 0;
-            fprintf(out, "  %s\n", bg ? bg : "(no business group)");
+            fputs("  ", out);
+            asr_fputs_term(bg ? bg : "(no business group)", out);
+            fputs("\n", out);
         }
-        fprintf(out, "    %-28s %-24s [%s%s%s] %s\n", r->rule, r->subject,
-                r->was_severity ? r->was_severity : "", r->was_severity ? " -> " : "", r->severity,
-                r->message);
+        /* values from the data and the rules: escaped for the terminal */
+        char *v[5] = {asr_term_dup(r->rule), asr_term_dup(r->subject),
+                      asr_term_dup(r->was_severity ? r->was_severity : ""),
+                      asr_term_dup(r->severity), asr_term_dup(r->message)};
+        fprintf(out, "    %-28s %-24s [%s%s%s] %s\n", v[0], v[1], v[2],
+                r->was_severity ? " -> " : "", v[3], v[4]);
+        for (int k = 0; k < 5; k++)
+            free(v[k]);
     }
     if (x->n == 0)
         fputs("\nNothing changed.\n", out);
@@ -269,23 +278,25 @@ asr_status asr_runs_write(asr_store *s, size_t limit, asr_format fmt, FILE *out,
 
 /* ---- the verbs ---- */
 
-/* Writes with fn to output (atomically) or to stream. */
-static asr_status write_to(const char *output, FILE *stream, asr_diag *d,
+/* Writes with fn to output (atomically; never over the database) or to
+ * stream. */
+static asr_status write_to(const char *output, const char *db_path, FILE *stream, asr_diag *d,
                            asr_status (*fn)(void *ud, FILE *out, asr_diag *d), void *ud)
 {
     if (!output) {
         asr_status st = fn(ud, stream, d);
         return st == ASR_OK && fflush(stream) != 0 ? ASR_E_IO : st;
     }
+    asr_inputs in = {0};
+    asr_inputs_add_db(&in, db_path);
     asr_outfile of;
-    asr_status st = asr_outfile_open(&of, output, d);
-    if (st != ASR_OK)
-        return st;
-    if ((st = fn(ud, of.f, d)) != ASR_OK) {
+    asr_status st = asr_outfile_open(&of, output, "--output", &in, d);
+    if (st == ASR_OK && (st = fn(ud, of.f, d)) != ASR_OK)
         asr_outfile_abort(&of);
-        return st;
-    }
-    return asr_outfile_commit(&of, d);
+    else if (st == ASR_OK)
+        st = ferror(of.f) ? asr_outfile_fail(&of, d) : asr_outfile_commit(&of, "--output", &in, d);
+    asr_inputs_free(&in);
+    return st;
 }
 
 typedef struct {
@@ -361,7 +372,7 @@ asr_status asr_diff(const asr_diff_opts *o, FILE *stream, asr_diag *d)
         st = ASR_E_USAGE;
     }
     if (st == ASR_OK)
-        st = write_to(o->output, stream, d, diff_fn, &x);
+        st = write_to(o->output, o->db_path, stream, d, diff_fn, &x);
     asr_store_close(x.s);
     return st;
 }
@@ -374,7 +385,7 @@ asr_status asr_history_show(const char *db_path, size_t limit, asr_format fmt, c
     x.limit = limit;
     asr_status st = asr_store_open(db_path, ASR_STORE_READONLY, 5000, d, &x.s);
     if (st == ASR_OK)
-        st = write_to(output, stream, d, runs_fn, &x);
+        st = write_to(output, db_path, stream, d, runs_fn, &x);
     asr_store_close(x.s);
     return st;
 }

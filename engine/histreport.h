@@ -2,7 +2,9 @@
  * between two runs (new, reopened, worsened, resolved, grouped like the
  * exception list) and the list of recorded runs -- as text, CSV (formula-
  * safe) or JSON. Reads only the database: no map or rules are needed.
- * Uses history, store, findfmt (escaping), diag. */
+ * The text shows control characters as escapes (util); a file is written
+ * through outfile, never over the database.
+ * Uses history, store, findfmt (escaping), outfile, util, diag. */
 #ifndef ASSURE_HISTREPORT_H
 #define ASSURE_HISTREPORT_H
 

@@ -160,11 +160,29 @@ static size_t utf8_width(const char *s)
     return n;
 }
 
+/* Text from the data, the map or a rule, with anything that would steer a
+ * terminal shown as an escape (util). */
+static void put(FILE *out, const char *s)
+{
+    asr_fputs_term(s, out);
+}
+
 static void pad(FILE *out, const char *s, size_t width)
 {
-    fputs(s, out);
-    for (size_t w = utf8_width(s); w < width; w++)
+    char *safe = asr_term_dup(s);
+    fputs(safe, out);
+    for (size_t w = utf8_width(safe); w < width; w++)
         fputc(' ', out);
+    free(safe);
+}
+
+/* The width s takes once escaped. */
+static size_t term_width(const char *s)
+{
+    char *safe = asr_term_dup(s);
+    size_t w = utf8_width(safe);
+    free(safe);
+    return w;
 }
 
 static void write_text(const asr_report *r, FILE *out, int color)
@@ -181,7 +199,11 @@ static void write_text(const asr_report *r, FILE *out, int color)
         findings = held.items;
         n_findings = held.n;
     }
-    fprintf(out, "Exception list for %s, as of %s\n", r->map->org_name, r->as_of);
+    fputs("Exception list for ", out);
+    put(out, r->map->org_name);
+    fputs(", as of ", out);
+    put(out, r->as_of);
+    fputs("\n", out);
     fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
             c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s", c.by_severity[0],
             c.by_severity[1], c.by_severity[2]);
@@ -213,13 +235,13 @@ static void write_text(const asr_report *r, FILE *out, int color)
             rows[n_rows].sev = asr_severity_index(severity_of(r, f));
             rows[n_rows++].bg = asr_business_group_name(r->map, f, &memo);
         }
-        size_t w = utf8_width(r->rules[f->rule].rule.id);
+        size_t w = term_width(r->rules[f->rule].rule.id);
         rule_w = w > rule_w ? w : rule_w;
-        w = utf8_width(f->subject);
+        w = term_width(f->subject);
         subj_w = w > subj_w ? w : subj_w;
     }
     for (size_t i = 0; i < r->n_rules; i++) {
-        size_t w = r->ran[i] && r->rules[i].fail ? utf8_width(r->rules[i].rule.id) : 0;
+        size_t w = r->ran[i] && r->rules[i].fail ? term_width(r->rules[i].rule.id) : 0;
         rule_w = w > rule_w ? w : rule_w;
     }
     rule_w = rule_w > 28 ? 28 : rule_w;
@@ -243,35 +265,44 @@ static void write_text(const asr_report *r, FILE *out, int color)
         if (bg == (const char *)-1 || (bg == NULL) != (rows[i].bg == NULL) ||
             (bg && strcmp(bg, rows[i].bg) != 0)) {
             bg = rows[i].bg;
-            fprintf(out, "  %s%s%s\n", color ? "\033[1m" : "", bg ? bg : "(no business group)",
-                    reset);
+            fprintf(out, "  %s", color ? "\033[1m" : "");
+            put(out, bg ? bg : "(no business group)");
+            fprintf(out, "%s\n", reset);
         }
         fputs("    ", out);
         pad(out, r->rules[f->rule].rule.id, rule_w);
         fputs("  ", out);
         pad(out, f->subject, subj_w);
-        fprintf(out, "  %s\n", f->message);
+        fputs("  ", out);
+        put(out, f->message);
+        fputs("\n", out);
         if (f->owner || f->due || f->area || f->state) {
             fprintf(out, "    %*s  %*s ", (int)rule_w, "", (int)subj_w, "");
             const char *sep = "";
             if (f->area) {
-                fprintf(out, " area: %s", f->area);
+                fputs(" area: ", out);
+                put(out, f->area);
                 sep = ";";
             }
             if (f->owner) {
-                fprintf(out, "%s owner: %s", sep, f->owner);
+                fprintf(out, "%s owner: ", sep);
+                put(out, f->owner);
                 sep = ";";
             }
             if (f->due) {
-                fprintf(out, "%s due: %s", sep, f->due);
+                fprintf(out, "%s due: ", sep);
+                put(out, f->due);
                 sep = ";";
             }
             if (f->state && strcmp(f->state, "new") == 0)
                 fprintf(out, "%s new", sep);
-            else if (f->state)
-                fprintf(out, "%s %s, first seen %s (%ld day%s)", sep, f->state,
-                        f->first_seen ? f->first_seen : "?", f->age_days,
-                        f->age_days == 1 ? "" : "s");
+            else if (f->state) {
+                fprintf(out, "%s ", sep);
+                put(out, f->state);
+                fputs(", first seen ", out);
+                put(out, f->first_seen ? f->first_seen : "?");
+                fprintf(out, " (%ld day%s)", f->age_days, f->age_days == 1 ? "" : "s");
+            }
             fputs("\n", out);
         }
     }
@@ -284,8 +315,11 @@ static void write_text(const asr_report *r, FILE *out, int color)
             pad(out, r->rules[f->rule].rule.id, rule_w);
             fputs("  ", out);
             pad(out, f->subject, subj_w);
-            fprintf(out, "  %s\n    %*s  %*s  %s\n", f->message, (int)rule_w, "", (int)subj_w, "",
-                    f->waiver ? f->waiver : "waived");
+            fputs("  ", out);
+            put(out, f->message);
+            fprintf(out, "\n    %*s  %*s  ", (int)rule_w, "", (int)subj_w, "");
+            put(out, f->waiver ? f->waiver : "waived");
+            fputs("\n", out);
         }
     }
     free(waived);
@@ -301,7 +335,9 @@ static void write_text(const asr_report *r, FILE *out, int color)
             pad(out, res->rule.id, rule_w);
             fputs("  ", out);
             pad(out, asr_fail_kind_name(res->fail), 8);
-            fprintf(out, "  %s\n", res->fail_message ? res->fail_message : "");
+            fputs("  ", out);
+            put(out, res->fail_message ? res->fail_message : "");
+            fputs("\n", out);
         }
     }
     if (c.findings == 0 && !c.rules_failed)

@@ -4,8 +4,9 @@
  * the same bytes, apart from the timing fields. Findings are the structs of
  * a run, or (CSV and JSON) the bytes workers formatted, kept in a spool;
  * counts come from the rules' results either way -- or the findings of a
- * run recorded in the history. Uses runner (results), findfmt, spool,
- * history, map. */
+ * run recorded in the history. The text shows control characters from the
+ * data and the rules as escapes (util). Uses runner (results), findfmt,
+ * spool, history, map, util. */
 #ifndef ASSURE_REPORT_H
 #define ASSURE_REPORT_H
 

@@ -16,6 +16,14 @@
 #include "util.h"
 #include "yamltree.h"
 
+/* A value from a rule, escaped (util: nothing in it may steer the terminal
+ * the report is read on), then the line's end. */
+static void term_line(asr_buf *b, const char *s)
+{
+    asr_buf_add_term(b, s, strlen(s));
+    asr_buf_addc(b, '\n');
+}
+
 /* ---- test files ---- */
 
 typedef struct {
@@ -784,8 +792,8 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                 const char *kind = asr_fail_kind_name(res[k].fail);
                 if (!c->expect_failure || strcmp(c->expect_failure, kind) != 0) {
                     ok = 0;
-                    asr_buf_addf(b, "    rule %s failed (%s): %s\n", res[k].rule.id, kind,
-                                 res[k].fail_message ? res[k].fail_message : "");
+                    asr_buf_addf(b, "    rule %s failed (%s): ", res[k].rule.id, kind);
+                    term_line(b, res[k].fail_message ? res[k].fail_message : "");
                 }
             } else if (c->expect_failure) {
                 ok = 0;
@@ -824,8 +832,11 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                 continue;
             ok = 0;
             const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
-            asr_buf_addf(b, "    unexpected: %s %s [%s] \"%s\"\n", res[f[i].rule].rule.id,
-                         f[i].subject, sev, f[i].message);
+            asr_buf_addf(b, "    unexpected: %s ", res[f[i].rule].rule.id);
+            asr_buf_add_term(b, f[i].subject, strlen(f[i].subject));
+            asr_buf_addf(b, " [%s] \"", sev);
+            asr_buf_add_term(b, f[i].message, strlen(f[i].message));
+            asr_buf_adds(b, "\"\n");
         }
         free(used);
         out->passed = ok;
@@ -1153,14 +1164,17 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     coverage cov = {0};
     asr_map *main_map = NULL;
     case_result *results = NULL;
+    asr_inputs inputs = {0}; /* what the coverage page may not replace */
 
     /* Rules, validated against the default map (or the first case's). */
     size_t nfiles;
     char **files = test_files(o->rules_dir, &nfiles);
     for (size_t i = 0; i < nfiles; i++)
         load_test_file(files[i], o->map_path, d, &s);
-    for (size_t i = 0; i < nfiles; i++)
+    for (size_t i = 0; i < nfiles; i++) {
+        asr_inputs_add(&inputs, files[i], "a test file");
         free(files[i]);
+    }
     free(files);
     if (d->errors) {
         st = ASR_E_CONFIG;
@@ -1185,6 +1199,14 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     ro.coverage = 1;
     if ((st = asr_runner_load_dir(o->rules_dir, main_map, &ro, d, &cov.rules, &cov.n_rules)) !=
         ASR_OK)
+        goto done;
+    for (size_t i = 0; i < main_map->n_files; i++)
+        asr_inputs_add(&inputs, main_map->files[i], i ? "a file the map includes" : "the map");
+    for (size_t i = 0; i < s.n_cases; i++)
+        asr_inputs_add(&inputs, s.cases[i].map_path, "a test case's map");
+    for (size_t i = 0; i < cov.n_rules; i++)
+        asr_inputs_add(&inputs, cov.rules[i].rule.file, "a rule file");
+    if (o->html && (st = asr_outfile_check(o->html, "--coverage-html", &inputs, d)) != ASR_OK)
         goto done;
     cov.fired = asr_xcalloc(cov.n_rules, sizeof *cov.fired);
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
@@ -1297,21 +1319,19 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         fputs("</testsuites>\n", out);
     }
     if (o->html) {
-        FILE *h = fopen(o->html, "w");
-        if (!h) {
-            asr_loc l = {o->html, 0, 0};
-            asr_error(d, &l, NULL, "cannot write the coverage page: %s", strerror(errno));
-            st = ASR_E_CANTCREATE;
+        /* atomically, like every output, and never over an input */
+        asr_outfile h;
+        if ((st = asr_outfile_open(&h, o->html, "--coverage-html", &inputs, d)) != ASR_OK)
             goto done;
-        }
-        html_coverage(&cov, main_map, h);
-        if (fclose(h) != 0) {
-            st = ASR_E_IO;
+        html_coverage(&cov, main_map, h.f);
+        st = ferror(h.f) ? asr_outfile_fail(&h, d)
+                         : asr_outfile_commit(&h, "--coverage-html", &inputs, d);
+        if (st != ASR_OK)
             goto done;
-        }
     }
     st = failed || below ? ASR_FINDINGS : ASR_OK;
 done:
+    asr_inputs_free(&inputs);
     if (results)
         for (size_t i = 0; i < s.n_cases; i++)
             asr_buf_free(&results[i].detail);

@@ -4,9 +4,10 @@
  * compares the findings with the expected ones, and measures three kinds of
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * parts of the map the tested rules cover. Writes results as text, JSON or
- * JUnit XML, and the coverage matrix as a self-contained HTML page.
+ * JUnit XML, and the coverage matrix as a self-contained HTML page (written
+ * atomically, never over a test, rule or map file).
  * Uses check (the pipeline, on each case's database), runner, import, store,
- * map, yamltree, findfmt (escaping). */
+ * map, yamltree, findfmt (escaping), outfile. */
 #ifndef ASSURE_RULETEST_H
 #define ASSURE_RULETEST_H
 

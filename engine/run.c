@@ -28,10 +28,14 @@ static void logline(FILE *log, const char *step, const char *fmt, ...)
     gmtime_r(&t, &tm);
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
     fprintf(log, "%s assure run: %s: ", when, step);
+    /* the line quotes rule logs and file names: escaped for the terminal */
+    asr_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(log, fmt, ap);
+    asr_buf_vaddf(&b, fmt, ap);
     va_end(ap);
+    asr_fputs_term(asr_buf_str(&b), log);
+    asr_buf_free(&b);
     fputc('\n', log);
     fflush(log);
 }
@@ -273,28 +277,66 @@ static asr_status import_step(const asr_run_opts *o, asr_store *s, const asr_map
     return ASR_OK;
 }
 
+/* What the run reads, which none of its outputs may replace: the database
+ * (and the files beside it), the lock, the map, the rule files, the
+ * exports being imported and the job file. */
+static void run_inputs(const asr_run_opts *o, const asr_map *m, asr_inputs *in)
+{
+    asr_inputs_add_db(in, o->db_path);
+    asr_buf lock = {0};
+    asr_buf_addf(&lock, "%s.lock", o->db_path);
+    asr_inputs_add(in, lock.data, "the run's lock file");
+    asr_buf_free(&lock);
+    for (size_t i = 0; i < m->n_files; i++)
+        asr_inputs_add(in, m->files[i], i ? "a file the map includes" : "the map");
+    char **rules;
+    size_t n;
+    char err[256];
+    if (asr_rule_files(o->rules_dir, &rules, &n, err, sizeof err) == 0) {
+        for (size_t i = 0; i < n; i++)
+            asr_inputs_add(in, rules[i], "a rule file");
+        asr_rule_files_free(rules, n);
+    }
+    for (size_t i = 0; i < o->n_exports; i++)
+        asr_inputs_add(in, o->exports[i].path, "a data file being imported");
+    asr_inputs_add(in, o->job_file, "the job file");
+}
+
+static const char *label_of(const asr_run_opts *o, size_t i)
+{
+    return i < o->n_outputs ? "--output" : "--manifest";
+}
+
+/* Every output and the manifest may be written: checked before anything is
+ * imported or run. */
+static asr_status check_outputs(const asr_run_opts *o, const asr_inputs *in, asr_diag *d)
+{
+    asr_status st = ASR_OK;
+    for (size_t i = 0; i < o->n_outputs + (o->manifest_path ? 1 : 0); i++) {
+        const char *path = i < o->n_outputs ? o->outputs[i].path : o->manifest_path;
+        asr_status one = asr_outfile_check(path, label_of(o, i), in, d);
+        st = st == ASR_OK ? one : st;
+    }
+    return st;
+}
+
 /* Writes every output (and the manifest) to temporary files. */
 static asr_status write_outputs(const asr_run_opts *o, const asr_report *base,
-                                const asr_buf *manifest, asr_outfile *files, asr_diag *d)
+                                const asr_buf *manifest, const asr_inputs *in, asr_outfile *files,
+                                asr_diag *d)
 {
     asr_status st = ASR_OK;
     for (size_t i = 0; i < o->n_outputs && st == ASR_OK; i++) {
-        if ((st = asr_outfile_open(&files[i], o->outputs[i].path, d)) != ASR_OK)
+        if ((st = asr_outfile_open(&files[i], o->outputs[i].path, "--output", in, d)) != ASR_OK)
             break;
-        if (asr_report_write(base, o->outputs[i].format, files[i].f, 0)) {
-            asr_loc l = {o->outputs[i].path, 0, 0};
-            asr_error(d, &l, NULL, "cannot write the output file");
-            st = ASR_E_IO;
-        }
+        if (asr_report_write(base, o->outputs[i].format, files[i].f, 0))
+            st = asr_outfile_fail(&files[i], d);
     }
     if (st == ASR_OK && o->manifest_path) {
         asr_outfile *mf = &files[o->n_outputs];
-        if ((st = asr_outfile_open(mf, o->manifest_path, d)) == ASR_OK &&
-            fwrite(manifest->data, 1, manifest->len, mf->f) != manifest->len) {
-            asr_loc l = {o->manifest_path, 0, 0};
-            asr_error(d, &l, NULL, "cannot write the manifest");
-            st = ASR_E_IO;
-        }
+        if ((st = asr_outfile_open(mf, o->manifest_path, "--manifest", in, d)) == ASR_OK &&
+            (fwrite(manifest->data, 1, manifest->len, mf->f) != manifest->len || ferror(mf->f)))
+            st = asr_outfile_fail(mf, d);
     }
     return st;
 }
@@ -321,10 +363,16 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
     asr_import_result *imported = asr_xcalloc(o->n_exports + 1, sizeof *imported);
     asr_outfile *files = asr_xcalloc(o->n_outputs + 1, sizeof *files);
     asr_buf manifest = {0};
+    asr_inputs inputs = {0};
     size_t opened = 0;
 
     if ((st = asr_map_load(o->map_path, d, &m)) != ASR_OK)
         goto done;
+    run_inputs(o, m, &inputs);
+    if ((st = check_outputs(o, &inputs, d)) != ASR_OK) {
+        logline(o->log, "outputs", "refused: nothing was imported or run");
+        goto done;
+    }
     asr_gates gates = m->gates;
     if (o->gates_overlay && asr_gates_read(o->gates_overlay, "gates", &gates, d)) {
         st = ASR_E_CONFIG;
@@ -398,7 +446,7 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
         goto done;
     rep.check_form = 0;
     opened = o->n_outputs + (o->manifest_path ? 1 : 0);
-    if ((st = write_outputs(o, &rep, &manifest, files, d)) != ASR_OK)
+    if ((st = write_outputs(o, &rep, &manifest, &inputs, files, d)) != ASR_OK)
         goto done;
     st = asr_history_commit(rec, d);
     rec = NULL;
@@ -410,8 +458,12 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
             (long long)res->run.id, o->as_of, res->run.findings, res->run.new_, res->run.recurring,
             res->run.reopened, res->run.resolved, res->run.rules_failed,
             res->run.rules_failed == 1 ? "" : "s");
-    for (size_t i = 0; i < opened && st == ASR_OK; i++)
-        st = asr_outfile_commit(&files[i], d);
+    for (size_t i = 0; i < opened; i++) {
+        if (st == ASR_OK)
+            st = asr_outfile_commit(&files[i], label_of(o, i), &inputs, d);
+        else
+            asr_outfile_abort(&files[i]); /* no temporary file left beside the outputs */
+    }
     opened = 0;
     if (st == ASR_OK && o->n_outputs + (o->manifest_path ? 1 : 0))
         logline(o->log, "outputs", "%zu written", o->n_outputs + (o->manifest_path ? 1 : 0));
@@ -439,6 +491,7 @@ done:
     free(imported);
     free(files);
     asr_buf_free(&manifest);
+    asr_inputs_free(&inputs);
     asr_lock_release(&lock);
     if (st == ASR_OK) {
         logline(o->log, "done", "exit %d", (int)res->outcome);

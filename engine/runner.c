@@ -1,16 +1,20 @@
 #include "runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "confine.h"
+#include "outfile.h"
 #include "sha256.h"
 #include "store.h"
 #include "wire.h"
@@ -217,6 +221,76 @@ static void worker_exit(worker_state *w)
     _exit(0);
 }
 
+/* ---- confinement, in the worker ---- */
+
+/* A refused system call (the filter's SIGSYS): say which to the parent --
+ * a 'Y' message with the call's number, framed as wire.h lays messages out,
+ * built without allocating -- then die of the signal. */
+static int sigsys_fd = -1;
+
+static void on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+    (void)uc;
+    char msg[ASR_WIRE_ONE_HEADER + 12], digits[12];
+    size_t n = 0;
+    unsigned v = si->si_syscall >= 0 ? (unsigned)si->si_syscall : 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) && n < sizeof digits);
+    for (size_t i = 0; i < n; i++)
+        msg[ASR_WIRE_ONE_HEADER + i] = digits[n - 1 - i];
+    msg[0] = 'Y';
+    asr_be32_put(msg + 1, (uint32_t)(8 + n));
+    asr_be32_put(msg + 5, 1);
+    asr_be32_put(msg + 9, (uint32_t)n);
+    if (write(sigsys_fd, msg, ASR_WIRE_ONE_HEADER + n) < 0)
+        msg[0] = 0;
+    /* SA_RESETHAND made the action the default again: the signal, pending
+     * until this handler returns, ends the process. */
+    raise(sig);
+}
+
+/* Seals the worker: from here on a system call outside the filter's list
+ * is refused and reported. 0, or -1 with the reason sent as a failure. */
+static int seal(int fd, asr_buf *msg)
+{
+    char err[256];
+    sigsys_fd = fd;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigsys;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSYS, &sa, NULL) != 0 || asr_confine_seal(err, sizeof err) != 0) {
+        send_error(fd, msg, ASR_FAIL_CRASH, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A test seam: ASSURE_TEST_SYSCALL=ID:CALL makes the worker of rule ID
+ * attempt a system call the filter refuses, once the filter is in place:
+ * exec (execve), socket, open (a file for writing) or kill (another
+ * process). */
+static void test_syscall(const char *id)
+{
+    const char *want = getenv("ASSURE_TEST_SYSCALL");
+    size_t idlen = strlen(id);
+    if (!want || strncmp(want, id, idlen) != 0 || want[idlen] != ':')
+        return;
+    const char *call = want + idlen + 1;
+    if (strcmp(call, "exec") == 0) {
+        char *const argv[] = {(char *)"/bin/sh", (char *)"-c", (char *)"true", NULL};
+        execv("/bin/sh", argv);
+    } else if (strcmp(call, "socket") == 0) {
+        socket(AF_INET, SOCK_STREAM, 0);
+    } else if (strcmp(call, "open") == 0) {
+        open("assure-test-syscall", O_WRONLY | O_CREAT, 0600);
+    } else if (strcmp(call, "kill") == 0) {
+        kill(1, 0); /* another process: init */
+    }
+}
+
 /* Runs in the child; never returns. */
 static void worker_main(const job *j, int fd)
 {
@@ -234,6 +308,21 @@ static void worker_main(const job *j, int fd)
         send_error(fd, &w.msg, ASR_FAIL_MEMORY, "cannot start Lua");
         worker_exit(&w);
     }
+    if (j->mode == MODE_CHECK) {
+        /* Everything the worker will read is opened, and read once (so
+         * SQLite has its -wal and -shm open), before the filter goes on:
+         * afterwards no file can be opened for writing. */
+        asr_store_heap_limit((int64_t)j->o->budget.memory);
+        w.ro = asr_ro_open(j->db, worker_interrupt, w.sb, err, sizeof err);
+        if (!w.ro) {
+            send_error(fd, &w.msg, ASR_FAIL_RUNTIME, err);
+            worker_exit(&w);
+        }
+        if (j->o->classifier && j->o->classifier->open)
+            j->o->classifier->open(j->o->classifier);
+    }
+    if (seal(fd, &w.msg) != 0)
+        worker_exit(&w);
     if (asr_rule_load(w.sb, j->file, w.text, len, &w.r, err, sizeof err)) {
         asr_fail_kind k =
             asr_sandbox_spent(w.sb) != ASR_SPENT_NONE ? kind_of(w.sb, NULL, err) : ASR_FAIL_LOAD;
@@ -281,14 +370,9 @@ static void worker_main(const job *j, int fd)
         crash && strncmp(crash, r->id, idlen) == 0 && strcmp(crash + idlen, ":sent") == 0;
     if (crash_before)
         raise(SIGSEGV);
+    test_syscall(r->id);
 
     asr_ruleapi_strict_globals(L);
-    asr_store_heap_limit((int64_t)j->o->budget.memory);
-    w.ro = asr_ro_open(j->db, worker_interrupt, w.sb, err, sizeof err);
-    if (!w.ro) {
-        send_error(fd, msg, ASR_FAIL_RUNTIME, err);
-        worker_exit(&w);
-    }
     if (j->o->coverage) {
         asr_sandbox_set_line_hook(w.sb, cover_line, cv);
         asr_ro_on_read(w.ro, cover_read, cv);
@@ -515,6 +599,20 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             res->reads[res->n_reads++] = take(m, i);
         }
         break;
+    case 'Y':
+        /* the filter refused a system call (the worker's SIGSYS handler) */
+        if (!s->got_error && m->n == 1) {
+            char *nr = take(m, 0), name[64], text[200];
+            s->got_error = 1;
+            res->fail = ASR_FAIL_SANDBOX;
+            snprintf(text, sizeof text,
+                     "the rule's worker attempted a forbidden system call (%s) and was stopped",
+                     asr_confine_syscall_name(atoi(nr), name, sizeof name));
+            free(nr);
+            free(res->fail_message);
+            res->fail_message = asr_xstrdup(text);
+        }
+        break;
     case 'D':
         s->done = 1;
         break;
@@ -523,14 +621,130 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
     }
 }
 
-static int start_worker(slot *s, const job *j)
+/* ---- SIGTERM, SIGINT and SIGHUP while workers run ----
+ * The handler only records the signal and wakes the loop (a byte down a
+ * pipe the loop polls); the loop then kills and reaps every worker,
+ * removes the temporary output files the process has open, and dies of the
+ * signal with its default action, so the exit status says what happened.
+ * A signal whose disposition was not the default (SIGHUP under nohup) is
+ * left as it was. */
+static const int stop_signals[] = {SIGTERM, SIGINT, SIGHUP};
+#define N_STOP (sizeof stop_signals / sizeof stop_signals[0])
+static volatile sig_atomic_t stop_signal;
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int sig)
 {
+    int saved = errno;
+    stop_signal = sig;
+    if (stop_pipe[1] >= 0) {
+        ssize_t n = write(stop_pipe[1], "", 1); /* full: the loop is awake anyway */
+        (void)n;
+    }
+    errno = saved;
+}
+
+typedef struct {
+    struct sigaction old[N_STOP];
+    int caught[N_STOP];
+} stop_guard;
+
+static void stop_guard_on(stop_guard *g)
+{
+    memset(g, 0, sizeof *g);
+    stop_signal = 0;
+    if (pipe(stop_pipe) != 0) {
+        stop_pipe[0] = stop_pipe[1] = -1;
+    } else {
+        for (int k = 0; k < 2; k++)
+            fcntl(stop_pipe[k], F_SETFL, O_NONBLOCK);
+    }
+    for (size_t k = 0; k < N_STOP; k++) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sigemptyset(&sa.sa_mask);
+        if (sigaction(stop_signals[k], NULL, &g->old[k]) == 0 && g->old[k].sa_handler == SIG_DFL)
+            g->caught[k] = sigaction(stop_signals[k], &sa, NULL) == 0;
+    }
+}
+
+static void stop_guard_off(stop_guard *g)
+{
+    for (size_t k = 0; k < N_STOP; k++)
+        if (g->caught[k])
+            sigaction(stop_signals[k], &g->old[k], NULL);
+    for (int k = 0; k < 2; k++)
+        if (stop_pipe[k] >= 0)
+            close(stop_pipe[k]);
+    stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+/* In a new worker: the default actions, and not the parent's pipe. */
+static void stop_guard_child(void)
+{
+    for (size_t k = 0; k < N_STOP; k++) {
+        struct sigaction now;
+        if (sigaction(stop_signals[k], NULL, &now) == 0 && now.sa_handler == on_stop_signal)
+            signal(stop_signals[k], SIG_DFL);
+    }
+    for (int k = 0; k < 2; k++)
+        if (stop_pipe[k] >= 0)
+            close(stop_pipe[k]);
+}
+
+/* The parent was told to stop: no worker outlives it. */
+static void stop_now(stop_guard *g, slot *slots, int width)
+{
+    int sig = (int)stop_signal;
+    for (int i = 0; i < width; i++)
+        if (slots[i].busy)
+            kill(slots[i].pid, SIGKILL);
+    for (int i = 0; i < width; i++) {
+        if (!slots[i].busy)
+            continue;
+        while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        close(slots[i].fd);
+        slots[i].busy = 0;
+    }
+    asr_outfile_remove_temps();
+    stop_guard_off(g);
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
+/* Starts the worker for j in slots[i] (of width). */
+static int start_worker(slot *slots, int width, int i, const job *j)
+{
+    slot *s = &slots[i];
     int fd;
     long pid = asr_fork_piped(&fd);
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* Confined at once (confine), the kernel's limits in place before
+         * any of the rule's bytes are read; the other workers' pipes are
+         * not this one's to read. */
         signal(SIGPIPE, SIG_DFL);
+        stop_guard_child();
+        for (int k = 0; k < width; k++)
+            if (k != i && slots[k].busy)
+                close(slots[k].fd);
+        asr_confine_limits lim;
+        char err[256];
+        asr_confine_limits_for(j->o->budget.seconds, j->o->grace_seconds, j->o->budget.memory,
+                               &lim);
+        if (asr_confine_limits_set(&lim, err, sizeof err) != 0) {
+            asr_buf msg = {0};
+            send_error(fd, &msg, ASR_FAIL_CRASH, err);
+            asr_buf_free(&msg);
+            _exit(0);
+        }
         worker_main(j, fd);
     }
     s->pid = (pid_t)pid;
@@ -556,6 +770,8 @@ static const char *signal_name(int sig)
         return "SIGILL";
     case SIGKILL:
         return "SIGKILL";
+    case SIGXFSZ:
+        return "SIGXFSZ (file size limit)";
     default:
         return "a signal";
     }
@@ -578,6 +794,15 @@ static void finish_worker(collector *col, slot *s, const asr_runner_opts *o)
                  "did not finish within %.0f s and was stopped (a long pattern match or query "
                  "cannot be interrupted from inside)",
                  o->budget.seconds);
+    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+        res->fail = ASR_FAIL_SANDBOX;
+        snprintf(msg, sizeof msg,
+                 "the rule's worker attempted a forbidden system call and was stopped");
+    } else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU) {
+        res->fail = ASR_FAIL_TIMEOUT;
+        snprintf(msg, sizeof msg,
+                 "used more CPU time than its limit (%.0f s) and was stopped by the kernel",
+                 o->budget.seconds + o->grace_seconds + 1);
     } else if (WIFSIGNALED(status)) {
         res->fail = ASR_FAIL_CRASH;
         snprintf(msg, sizeof msg, "the worker running the rule died with %s",
@@ -599,11 +824,15 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
 {
     int width = o->jobs > 0 ? o->jobs : 1;
     slot *slots = asr_xcalloc((size_t)width, sizeof *slots);
-    struct pollfd *pfd = asr_xcalloc((size_t)width, sizeof *pfd);
+    struct pollfd *pfd = asr_xcalloc((size_t)width + 1, sizeof *pfd);
     int active = 0;
     size_t next = 0;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+    stop_guard guard;
+    stop_guard_on(&guard);
     for (;;) {
+        if (stop_signal)
+            stop_now(&guard, slots, width);
         /* Fill free slots. */
         for (int i = 0; i < width && next < n; i++) {
             if (slots[i].busy)
@@ -613,7 +842,7 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
             if (next == n)
                 break;
             slots[i].index = next;
-            if (start_worker(&slots[i], &jobs[next]) != 0) {
+            if (start_worker(slots, width, i, &jobs[next]) != 0) {
                 asr_rule_result *res = &col->results[next];
                 res->fail = ASR_FAIL_CRASH;
                 res->fail_message = asr_xstrdup("could not start a worker process");
@@ -635,8 +864,13 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
             if (slots[i].busy && !slots[i].killed && slots[i].kill_at - now < wait)
                 wait = slots[i].kill_at - now;
         }
+        pfd[width].fd = stop_pipe[0];
+        pfd[width].events = POLLIN;
+        pfd[width].revents = 0;
         int timeout = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
-        int r = poll(pfd, (nfds_t)width, timeout);
+        int r = poll(pfd, (nfds_t)width + 1, timeout);
+        if (stop_signal)
+            stop_now(&guard, slots, width);
         if (r < 0 && errno != EINTR)
             break;
         now = now_seconds();
@@ -671,6 +905,7 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
             }
         }
     }
+    stop_guard_off(&guard);
     signal(SIGPIPE, old_pipe);
     free(slots);
     free(pfd);

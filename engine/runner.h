@@ -7,7 +7,15 @@
  * only. Up to `jobs` workers run at once; results do not depend on how many.
  * Findings come back as structs, or -- given a sink -- as the bytes the
  * workers made of them, kept in a spool until the rule has finished.
- * Uses sandbox, rule, ruleapi, store, wire, map, diag, finding, spool. */
+ * Each worker is confined (confine) before it reads its rule: resource
+ * limits, no_new_privs, and -- once its database connection is open and
+ * read -- a system-call filter; a refused call fails the rule with kind
+ * sandbox. A worker dies with its parent (asr_fork_piped), and SIGTERM,
+ * SIGINT or SIGHUP to the parent while workers run kills and reaps them,
+ * removes the process's temporary output files (outfile) and ends the
+ * process by that signal.
+ * Uses sandbox, rule, ruleapi, store, wire, map, diag, finding, spool,
+ * confine, outfile. */
 #ifndef ASSURE_RUNNER_H
 #define ASSURE_RUNNER_H
 

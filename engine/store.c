@@ -309,7 +309,7 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
             st = ASR_E_DATA;
             goto fail;
         }
-        sqlite3_exec(s->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+        sqlite3_exec(s->db, "PRAGMA query_only=1; PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
         *out = s;
         return ASR_OK;
     }
@@ -1030,6 +1030,17 @@ asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char
     sqlite3_db_config(ro->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_db_config(ro->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
     sqlite3_exec(ro->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+    /* Sorts and temporary indexes in memory: a worker opens no file once
+     * its filter is on (confine). The heap limit bounds them. */
+    sqlite3_exec(ro->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
+    /* One read now, so every file SQLite needs for reading (the -wal and
+     * -shm of a WAL database) is open when this returns. */
+    rc = sqlite3_exec(ro->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errsize, "cannot read the database: %s", sqlite3_errmsg(ro->db));
+        asr_ro_close(ro);
+        return NULL;
+    }
     /* Limits for rule queries: generous for real audit SQL, small enough that
      * a runaway string or a huge statement fails fast. */
     sqlite3_limit(ro->db, SQLITE_LIMIT_LENGTH, 10000000);

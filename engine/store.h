@@ -183,7 +183,10 @@ typedef struct asr_query asr_query;
 
 typedef enum { ASR_VNULL, ASR_VINT, ASR_VREAL, ASR_VTEXT } asr_vtype;
 
-/* Opens path for reading. On failure returns NULL and writes a message. */
+/* Opens path for reading, with temporary tables and sorts in memory, and
+ * reads it once: on return every file SQLite needs for reading (the -wal
+ * and -shm of a WAL database) is open, so a caller may then forbid opening
+ * files (confine). On failure returns NULL and writes a message. */
 asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char *err,
                     size_t errsize);
 /* Calls fn(ud, table) for every table a statement prepared from now on reads

@@ -3,7 +3,9 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static void out_of_memory(void)
@@ -111,11 +113,18 @@ long asr_fork_piped(int *fd)
         return -1;
     fflush(stdout);
     fflush(stderr);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
         close(p[1]);
         return -1;
+    }
+    if (pid == 0) {
+        /* The child dies with its parent, however the parent dies (SIGKILL
+         * included); one whose parent died before this was set goes now. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(1);
     }
     close(pid == 0 ? p[0] : p[1]);
     *fd = pid == 0 ? p[1] : p[0];
@@ -288,38 +297,119 @@ void asr_strset_free(asr_strset *set)
 
 /* ---- UTF-8 ---- */
 
+/* The length of the UTF-8 sequence at p (before end) and its code point in
+ * *cp, or 0 if it is not valid UTF-8 (overlong, a surrogate, past
+ * U+10FFFF, cut short). */
+static size_t utf8_decode(const unsigned char *p, const unsigned char *end, unsigned *cp)
+{
+    unsigned c = *p;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t need;
+    unsigned v, min;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - p) <= need)
+        return 0;
+    for (size_t i = 1; i <= need; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return need + 1;
+}
+
 const char *asr_utf8_invalid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     while (p < end) {
-        unsigned c = *p;
-        if (c < 0x80) {
-            p++;
-            continue;
-        }
-        size_t need;
-        unsigned cp, min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1, cp = c & 0x1F, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2, cp = c & 0x0F, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3, cp = c & 0x07, min = 0x10000;
-        } else {
+        unsigned cp;
+        size_t n = utf8_decode(p, end, &cp);
+        if (!n)
             return (const char *)p;
-        }
-        if ((size_t)(end - p) <= need)
-            return (const char *)p;
-        for (size_t i = 1; i <= need; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return (const char *)p;
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return (const char *)p;
-        p += need + 1;
+        p += n;
     }
     return NULL;
+}
+
+/* ---- text for a terminal ---- */
+
+/* Code points a terminal acts on instead of showing: C0 controls, DEL, C1
+ * controls, and the bidirectional overrides and isolates that reorder
+ * what follows them on the line. */
+static int steers_terminal(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+void asr_buf_add_term(asr_buf *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        const unsigned char *run = p;
+        unsigned cp = 0;
+        size_t n = 0;
+        /* copy what needs no escape in one piece */
+        while (p < end && (n = utf8_decode(p, end, &cp)) != 0 && !steers_terminal(cp))
+            p += n;
+        if (p > run)
+            asr_buf_add(b, (const char *)run, (size_t)(p - run));
+        if (p == end)
+            break;
+        if (!n) {
+            asr_buf_addf(b, "\\x%02x", *p); /* not UTF-8: the byte itself */
+            p++;
+        } else {
+            if (cp == '\n')
+                asr_buf_adds(b, "\\n");
+            else if (cp == '\r')
+                asr_buf_adds(b, "\\r");
+            else if (cp == '\t')
+                asr_buf_adds(b, "\\t");
+            else if (cp < 0x80)
+                asr_buf_addf(b, "\\x%02x", cp);
+            else
+                asr_buf_addf(b, "\\u%04x", cp);
+            p += n;
+        }
+    }
+}
+
+void asr_fputs_term(const char *s, FILE *out)
+{
+    size_t len = strlen(s);
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len && p[i] >= 0x20 && p[i] < 0x7F) /* the common case: plain ASCII */
+        i++;
+    if (i == len) {
+        fputs(s, out);
+        return;
+    }
+    asr_buf b = {0};
+    asr_buf_add_term(&b, s, len);
+    fwrite(b.data, 1, b.len, out);
+    asr_buf_free(&b);
+}
+
+char *asr_term_dup(const char *s)
+{
+    asr_buf b = {0};
+    asr_buf_add_term(&b, s, strlen(s));
+    return b.data ? b.data : asr_xstrdup("");
 }
 
 /* ---- suggestions ---- */

@@ -1,6 +1,7 @@
 /* util: the small pieces every module uses -- checked allocation, a growable
  * byte buffer, an arena for long-lived strings, a string hash set, UTF-8
- * validation and "did you mean" suggestions. Uses libc only.
+ * validation, text made safe for a terminal, and "did you mean" suggestions.
+ * Uses libc only.
  *
  * Allocation failure is not recoverable in this program: asr_xmalloc and
  * friends print "out of memory" and abort() rather than return NULL, so no
@@ -11,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void *asr_xmalloc(size_t n);
 void *asr_xcalloc(size_t count, size_t size);
@@ -37,8 +39,9 @@ const char *asr_buf_str(asr_buf *b); /* "" when empty; borrowed */
 
 /* Forks a child joined to the parent by a pipe, stdio flushed first so
  * nothing buffered is written twice. In the parent: the child's pid, *fd
- * the read end. In the child: 0, *fd the write end. -1 if no pipe or
- * process could be had. */
+ * the read end. In the child: 0, *fd the write end; the child is killed
+ * (SIGKILL) when the parent dies, however it dies, and exits at once if
+ * the parent is already gone. -1 if no pipe or process could be had. */
 long asr_fork_piped(int *fd);
 
 /* rel as seen from the directory of from_file (rel itself if absolute or
@@ -81,6 +84,18 @@ uint64_t asr_hash64(const void *data, size_t len);
 /* Returns NULL if [s, s+len) is valid UTF-8 (no overlongs, no surrogates, no
  * code points above U+10FFFF); otherwise a pointer to the first bad byte. */
 const char *asr_utf8_invalid(const char *s, size_t len);
+
+/* Text for a terminal (the text exception list, diagnostics, logs):
+ * appends s[0..len) with everything a terminal would act on instead of
+ * show written as an escape -- C0 controls and DEL as \x1b (newline, CR
+ * and tab as \n, \r, \t), C1 controls (U+0080-U+009F) and the
+ * bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069) as
+ * \u202e, and bytes that are not UTF-8 as \xNN. A backslash is kept as it
+ * is. The newlines a report writes itself are not passed through here. */
+void asr_buf_add_term(asr_buf *b, const char *s, size_t len);
+/* fputs of the same; a copy the caller frees. */
+void asr_fputs_term(const char *s, FILE *out);
+char *asr_term_dup(const char *s);
 
 /* Edit distance between a and b, capped: returns cap+1 once it exceeds cap. */
 size_t asr_edit_distance(const char *a, const char *b, size_t cap);

@@ -145,6 +145,13 @@ static void classify(asr_finding_classifier *self, const asr_rule *rule, asr_fin
     f->waiver = c->note;
 }
 
+static void open_next(asr_finding_classifier *self)
+{
+    asr_waiver_classifier *c = (asr_waiver_classifier *)self;
+    if (c->next && c->next->open)
+        c->next->open(c->next);
+}
+
 /* The waivers this worker matched, as "i,j,..." */
 static void finish(asr_finding_classifier *self, asr_buf *note)
 {
@@ -160,6 +167,7 @@ asr_waiver_classifier *asr_waiver_classifier_new(const asr_waivers *w, const cha
                                                  asr_finding_classifier *next)
 {
     asr_waiver_classifier *c = asr_xcalloc(1, sizeof *c);
+    c->base.open = open_next;
     c->base.classify = classify;
     c->base.finish = finish;
     c->w = w;

@@ -3,12 +3,13 @@
 # Safe to run again: it installs nothing when everything is present.
 set -euo pipefail
 
-# Packages the build needs (libzip and expat read .xlsx workbooks), then the
+# Packages the build needs (libzip and expat read .xlsx workbooks; nettle-dev:
+# SHA-256; libseccomp-dev: the rule workers' system-call filter), then the
 # ones only the tests need: the sqlite3 CLI (the end-to-end tests use it to
 # prove stored data is unchanged) and valgrind (the end-to-end tests run once
 # under it).
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
-      libexpat1-dev libcmocka-dev sqlite3 valgrind)
+      libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -909,10 +909,217 @@ case_check_output_file_is_atomic() {
     [ "$(ls "$T/small" | grep -c tmp)" = 0 ] || fail "a temporary file was left behind"
 }
 
+# ---- text for a terminal: control sequences in the data are shown, not obeyed ----
+
+# An export whose notes hold each kind of sequence a terminal acts on: a
+# colour (ESC[31m), an OSC window title (ESC]0;... BEL), a screen clear
+# (ESC[2J), CR, BS, a right-to-left override (U+202E), a C1 CSI (U+009B) and
+# a newline inside a value.
+control_export() {
+    { echo 'Action ID,Area,Priority,Due,Revised,Extensions,Cost,Verified,Note'
+      printf 'A-101,vetting,high,2022-03-31,,,,,red \033[31mRED\033[0m\n'
+      printf 'A-102,vetting,high,2022-03-31,,,,,\033]0;pwned title\007osc\n'
+      printf 'A-103,vetting,high,2022-03-31,,,,,clear\033[2J\n'
+      printf 'A-104,vetting,high,2022-03-31,,,,,"over\rwrite"\n'
+      printf 'A-105,vetting,high,2022-03-31,,,,,back\bspace\n'
+      printf 'A-106,vetting,high,2022-03-31,,,,,rtl \342\200\256txt.exe\n'
+      printf 'A-107,vetting,high,2022-03-31,,,,,c1 \302\23331m\n'
+      printf 'A-108,vetting,high,2022-03-31,,,,,"line\nbreak"\n'; } >"$T/ctl.csv"
+}
+# No byte that steers a terminal in the file (the newlines that end lines apart).
+no_raw_controls() { # file
+    LC_ALL=C tr -d '\n' <"$1" | LC_ALL=C grep -q '[[:cntrl:]]' &&
+        fail "$1 holds a raw control character"
+    local b
+    for b in $'\xe2\x80\xae' $'\xe2\x80\xad' $'\xc2\x9b' $'\x9b'; do
+        LC_ALL=C grep -qF -- "$b" "$1" && fail "$1 holds a raw C1 control or bidirectional override"
+    done
+    true
+}
+expect_escaped() { # file
+    local e
+    for e in 'red \x1b[31mRED\x1b[0m' '\x1b]0;pwned title\x07osc' 'clear\x1b[2J' 'over\rwrite' \
+        'back\x08space' 'rtl \u202etxt.exe' 'c1 \u009b31m' 'line\nbreak' '[\u009b1m|\x9b2m]'; do
+        grep -qF -- "$e" "$1" || fail "$1 lacks the escaped form $e"
+    done
+}
+
+case_text_output_escapes_control_characters() {
+    control_export
+    "$ASSURE" import --map "$MAP" --db "$T/db" --as-of 2022-10-03 actions="$T/ctl.csv" >/dev/null 2>&1 ||
+        fail "could not import the export with control characters"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03
+    expect_rc 2
+    no_raw_controls "$T/out"
+    expect_escaped "$T/out"
+    expect_out "owner: red \x1b[31mRED\x1b[0m"
+    expect_out 'fails-loudly.lua:7:'
+    expect_out 'gone \u202elmth.exe'
+    # the rule's log lines, on standard error
+    no_raw_controls "$T/err"
+    expect_err 'log: echo-notes: note of A-106 rtl \u202etxt.exe'
+    # CSV and JSON keep the data as it is (JSON escapes it its own way)
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03 --format json
+    expect_out '"subject": "red \u001b[31mRED\u001b[0m"'
+    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03 --format csv
+    LC_ALL=C grep -qF -- $'\033[2J' "$T/out" || fail "the CSV cell lost its data"
+    # diagnostics quote values from the file
+    { echo 'Action ID,Area,Priority,Due,Revised,Extensions,Cost,Verified,Note'
+      printf 'A-\342\200\256\033[2J1,vetting,high,2022-03-31,,,,,\n'; } >"$T/bad.csv"
+    run import --map "$MAP" --db "$T/db" actions="$T/bad.csv"
+    expect_rc 65
+    no_raw_controls "$T/err"
+    expect_err '\u202e'
+    # the nightly run's text output and its log
+    run run --map "$MAP" --db "$T/run.db" --rules "$FX/terminal" --as-of 2022-10-03 \
+        --export actions="$T/ctl.csv" --output text:"$T/list.txt"
+    expect_rc 2
+    no_raw_controls "$T/list.txt"
+    expect_escaped "$T/list.txt"
+    no_raw_controls "$T/err"
+    expect_err 'log: echo-notes: note of A-106 rtl \u202etxt.exe'
+}
+
+# ---- outputs never replace an input or a file that is not a regular file ----
+
+# A copy of the test map and rules, and a database loaded from them: the
+# files a check reads, which its output must not replace.
+inputs_copy() {
+    mkdir -p "$T/in"
+    cp "$MAP" "$T/in/map.yaml"
+    cp -r "$FX/rules" "$T/in/rules"
+    "$ASSURE" import --map "$T/in/map.yaml" --db "$T/in/db" actions="$FX/actions.csv" >/dev/null 2>&1 ||
+        fail "could not import the test data"
+}
+refused_unchanged() { # file what [assure args...]: the output names file; 73, file as it was
+    local before
+    before=$(sha256sum <"$1")
+    run "${@:3}"
+    expect_rc 73
+    expect_err "refusing to write over an input"
+    expect_err "$2"
+    [ "$(sha256sum <"$1")" = "$before" ] || fail "$1 was written over"
+    [ -z "$(ls "$(dirname "$1")" | grep '\.tmp\.')" ] || fail "a temporary file was left beside $1"
+}
+
+case_output_never_replaces_an_input() {
+    inputs_copy
+    local f chk=(check --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03)
+    refused_unchanged "$T/in/db" "$T/in/db: error: --output is the database itself; refusing to write over an input" \
+        "${chk[@]}" --output "$T/in/db"
+    refused_unchanged "$T/in/map.yaml" "--output is the map itself" "${chk[@]}" --output "$T/in/map.yaml"
+    refused_unchanged "$T/in/rules/quiet.lua" "--output is a rule file" \
+        "${chk[@]}" --format csv --output "$T/in/rules/quiet.lua"
+    # another name for the same file: a hard link, a symbolic link, a path through ..
+    ln "$T/in/db" "$T/hard"
+    ln -s "$T/in/map.yaml" "$T/soft"
+    refused_unchanged "$T/in/db" "--output is the same file as the database, $T/in/db" "${chk[@]}" --output "$T/hard"
+    refused_unchanged "$T/in/map.yaml" "--output is the same file as the map" "${chk[@]}" --output "$T/soft"
+    refused_unchanged "$T/in/db" "--output is the same file as the database" "${chk[@]}" --output "$T/in/rules/../db"
+    # the files SQLite keeps beside the database, though none is there now
+    run "${chk[@]}" --output "$T/in/db-wal"
+    expect_rc 73
+    expect_err "--output is the database's wal file itself"
+    [ ! -e "$T/in/db-wal" ] || [ ! -s "$T/in/db-wal" ] || fail "db-wal was written"
+    # assure diff and history
+    refused_unchanged "$T/in/db" "--output is the database itself" history --db "$T/in/db" --output "$T/in/db"
+    # assure test --coverage-html
+    mkdir -p "$T/tr"
+    cp "$ROOT/rules/high-priority-overdue.lua" "$T/tr/"
+    sed "s|^map: .*|map: $ROOT/mappings/met-2021-22/map.yaml|" "$ROOT/rules/high-priority-overdue.test.yaml" \
+        >"$T/tr/high-priority-overdue.test.yaml"
+    refused_unchanged "$T/tr/high-priority-overdue.lua" "--coverage-html is a rule file" \
+        test --rules "$T/tr" --coverage-html "$T/tr/high-priority-overdue.lua"
+    refused_unchanged "$T/tr/high-priority-overdue.test.yaml" "--coverage-html is a test file" \
+        test --rules "$T/tr" --coverage-html "$T/tr/high-priority-overdue.test.yaml"
+    run test --rules "$T/tr" --coverage-html "$T/tr/coverage.html"
+    expect_rc 0
+    grep -q '<h1>Rule coverage' "$T/tr/coverage.html" || fail "the coverage page was not written"
+    # a plain new name still works
+    run "${chk[@]}" --output "$T/list.txt"
+    expect_rc 1
+    [ -s "$T/list.txt" ] || fail "the list was not written"
+}
+
+case_output_must_be_a_regular_file() {
+    inputs_copy
+    local chk=(check --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03)
+    mkfifo "$T/fifo"
+    mkdir "$T/dir"
+    ln -s "$T/fifo" "$T/to-fifo"
+    run "${chk[@]}" --output "$T/fifo"
+    expect_rc 73
+    expect_err "$T/fifo: error: --output is a FIFO; an output must be a regular file or a new name: refusing to replace it"
+    [ -p "$T/fifo" ] || fail "the FIFO was replaced"
+    run "${chk[@]}" --format csv --output "$T/dir"
+    expect_rc 73
+    expect_err "--output is a directory"
+    [ -d "$T/dir" ] || fail "the directory was replaced"
+    run "${chk[@]}" --output "$T/to-fifo"
+    expect_rc 73
+    expect_err "--output is a symbolic link to a FIFO"
+    [ -L "$T/to-fifo" ] || fail "the link was replaced"
+    # as root, a device node like /dev/null (--output /dev/null once replaced
+    # it with a regular file), made here so a regression cannot harm the real one
+    if [ "$(id -u)" -eq 0 ] && mknod "$T/null" c 1 3 2>/dev/null; then
+        run "${chk[@]}" --output "$T/null"
+        expect_rc 73
+        expect_err "$T/null: error: --output is a character device"
+        [ -c "$T/null" ] || fail "the device node was replaced"
+    fi
+    [ -z "$(ls "$T" | grep '\.tmp\.')" ] || fail "a temporary file was left behind"
+}
+
+case_run_output_never_replaces_an_input() {
+    inputs_copy
+    cp "$FX/actions.csv" "$T/in/actions.csv"
+    local r=(run --map "$T/in/map.yaml" --db "$T/run.db" --rules "$T/in/rules" --as-of 2022-10-03
+             --export actions="$T/in/actions.csv")
+    refused_unchanged "$T/in/actions.csv" "--output is a data file being imported" \
+        "${r[@]}" --output csv:"$T/in/actions.csv"
+    refused_unchanged "$T/in/rules/quiet.lua" "--output is a rule file" "${r[@]}" --output text:"$T/in/rules/quiet.lua"
+    refused_unchanged "$T/in/map.yaml" "--manifest is the map itself" "${r[@]}" --manifest "$T/in/map.yaml"
+    refused_unchanged "$T/in/db" "--output is the database itself" \
+        run --map "$T/in/map.yaml" --db "$T/in/db" --rules "$T/in/rules" --as-of 2022-10-03 \
+        --output json:"$T/in/db"
+    mkfifo "$T/fifo"
+    run "${r[@]}" --output json:"$T/fifo"
+    expect_rc 73
+    expect_err "--output is a FIFO"
+    expect_err "outputs: refused: nothing was imported or run"
+    [ ! -e "$T/run.db" ] || [ "$(sql "$T/run.db" "SELECT count(*) FROM assure_imports")" = 0 ] ||
+        fail "a refused run imported"
+    [ "$(sql "$T/in/db" "SELECT count(*) FROM assure_runs")" = 0 ] || fail "a refused run was recorded"
+}
+
+# A write that fails says why (the disk is full), and keeps the previous file.
+case_output_write_error_says_why() {
+    [ "$(id -u)" -eq 0 ] || { echo "skipped: mounting a tmpfs needs root"; exit 77; }
+    mkdir -p "$T/small"
+    mount -t tmpfs -o size=64k tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
+    trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+    "$ASSURE" import --map "$MAP" --db "$T/big.db" actions="$FX/actions.csv" >/dev/null
+    awk -v rows=3000 -f "$ROOT/tests/bench/gen_actions.awk" >"$T/many.csv"
+    echo "previous exception list" >"$T/small/out.txt"
+    head -c 40000 /dev/zero >"$T/small/filler"
+    run run --map "$MAP" --db "$T/big.db" --rules "$FX/rules" --as-of 2022-10-03 \
+        --export actions="$T/many.csv" --output text:"$T/small/out.txt"
+    expect_rc 74
+    expect_err "out.txt: error: cannot write the output file: No space left on device"
+    [ "$(cat "$T/small/out.txt")" = "previous exception list" ] || fail "the previous file was damaged"
+    [ "$(ls "$T/small" | grep -c tmp)" = 0 ] || fail "a temporary file was left behind"
+    [ "$(sql "$T/big.db" "SELECT count(*) FROM assure_runs")" = 0 ] || fail "the run was recorded"
+    run check --map "$MAP" --db "$T/big.db" --rules "$FX/rules" --as-of 2022-10-03 --format csv \
+        --output "$T/small/out.txt"
+    expect_rc 74
+    expect_err "out.txt: error: cannot write the output file: No space left on device"
+    [ "$(cat "$T/small/out.txt")" = "previous exception list" ] || fail "the previous file was damaged"
+}
+
 case_validate_rule_files() {
     run validate --map "$MAP" --rules "$ROOT/fixtures/hostile"
     expect_rc 0
-    expect_out "34 valid rules"
+    expect_out "35 valid rules"
     run validate --map "$FX/map_params.yaml" --rules "$FX/badrules"
     expect_rc 78
     expect_err "a-syntax.lua:5: error: unexpected symbol near ','"
@@ -1181,6 +1388,155 @@ case_hostile_crashed_worker() {
     unset ASSURE_TEST_CRASH_RULE
     expect_rc 2
     expect_failure crash crash "the worker running the rule" # died with SIGSEGV; under ASan it exits instead
+}
+
+# The seccomp filter: a worker that makes a system call outside the list --
+# as code escaping the Lua sandbox would -- is stopped, its rule fails with
+# kind sandbox naming the call, and the other rules' results stand. Not
+# under valgrind, which cannot run the filter (confine.c).
+case_hostile_forbidden_system_calls() {
+    case "${ASSURE_WRAP:-}" in *valgrind*) echo "skipped: no filter under valgrind"; exit 77 ;; esac
+    local call name
+    for call in exec:execve socket:socket open:openat kill:kill; do
+        name=${call#*:}
+        call=${call%%:*}
+        rm -rf "$T/rules" "$T/cwd" "$T/db"
+        ASSURE_TEST_SYSCALL=h29-syscall:$call hostile_run h29-syscall
+        expect_rc 2
+        expect_failure h29-syscall sandbox "the rule's worker attempted a forbidden system call ($name) and was stopped"
+        grep -qF '"subject": "A-999"' "$T/cwd/out.json" && fail "h29-syscall's finding was listed after $call"
+    done
+    # without the seam the rule runs and flags
+    rm -rf "$T/rules" "$T/cwd" "$T/db"
+    hostile_run h29-syscall
+    expect_rc 1
+}
+
+# ---- signals: no worker outlives the run ----
+
+# The processes of this test's run still alive (a worker has its parent's
+# command line); zombies have none.
+run_processes() { pgrep -f -- "--rules $T/sig" || true; }
+# Starts a check of h12-pattern (stuck in C for minutes) in the background
+# and waits until its worker runs.
+start_stuck_check() {
+    good_db
+    mkdir -p "$T/sig"
+    cp "$HOSTILE/good.lua" "$HOSTILE/h12-pattern.lua" "$T/sig/"
+    # default actions: a shell starts background jobs with SIGINT ignored
+    # (and assure leaves an ignored signal ignored)
+    env --default-signal ${ASSURE_WRAP:-} "$ASSURE" check --map "$MAP" --db "$T/db" --rules "$T/sig" \
+        --as-of 2022-10-03 --timeout 60 --jobs 2 >"$T/out" 2>"$T/err" &
+    PID=$!
+    local i
+    for i in $(seq 1 200); do
+        [ "$(pgrep -P "$PID" | wc -l)" -ge 1 ] && break
+        sleep 0.05
+    done
+    sleep 1 # the good rule done, h12-pattern's worker in its pattern match
+    [ -n "$(pgrep -P "$PID")" ] || fail "no worker is running"
+}
+# Waits up to 5 s for every process of the run to be gone.
+expect_none_left() { # what
+    local i
+    for i in $(seq 1 50); do
+        [ -z "$(run_processes)" ] && return 0
+        sleep 0.1
+    done
+    ps -eo pid,ppid,stat,etime,args | grep -F -- "$T/sig" | grep -v grep >&2
+    fail "processes of the run are still alive after $1"
+}
+
+# A running worker, seen from outside: no_new_privs, its seccomp filter and
+# its kernel limits (docs/security.md gives the figures).
+case_worker_is_confined() {
+    start_stuck_check # --timeout 60: the parent kills at 62 s
+    local w="" p
+    for p in $(pgrep -P "$PID"); do
+        grep -q "^Seccomp:[[:space:]]*2" "/proc/$p/status" 2>/dev/null && w=$p
+        case "${ASSURE_WRAP:-}" in *valgrind*) w=$p ;; esac # no filter under valgrind
+    done
+    [ -n "$w" ] || { kill -KILL "$PID"; fail "no worker with a seccomp filter"; }
+    cp "/proc/$w/status" "$T/status"
+    cp "/proc/$w/limits" "$T/limits"
+    kill -TERM "$PID"
+    wait "$PID"
+    grep -q "^NoNewPrivs:[[:space:]]*1" "$T/status" || fail "no_new_privs is not set"
+    grep -Eq "^Max cpu time +63 +64 +seconds" "$T/limits" || fail "CPU limit: $(grep cpu "$T/limits")"
+    grep -Eq "^Max file size +67108864 +67108864 +bytes" "$T/limits" ||
+        fail "file size limit: $(grep 'file size' "$T/limits")"
+    grep -Eq "^Max open files +[0-9]+ " "$T/limits" && ! grep -Eq "^Max open files +unlimited" "$T/limits" ||
+        fail "open files limit: $(grep 'open files' "$T/limits")"
+    # the address space: what it maps at the start + 2 x 256 MiB + 256 MiB
+    # (none in sanitizer builds, whose shadow memory is terabytes)
+    local as
+    as=$(awk '/^Max address space/ {print $4}' "$T/limits")
+    if [ "$as" != unlimited ]; then
+        [ "$as" -ge $((768 << 20)) ] && [ "$as" -le $((1536 << 20)) ] ||
+            fail "address space limit $as is not 768 MiB above a small start"
+    fi
+    expect_none_left SIGTERM
+}
+
+case_signal_term_stops_workers() {
+    start_stuck_check
+    local started=$SECONDS
+    kill -TERM "$PID"
+    wait "$PID"
+    RC=$?
+    [ $((SECONDS - started)) -le 5 ] || fail "the check took $((SECONDS - started)) s to stop"
+    expect_rc 143 # died of SIGTERM, as the exit status says
+    expect_none_left SIGTERM
+    [ ! -s "$T/out" ] || fail "a stopped check printed a list"
+}
+
+case_signal_int_and_hup_stop_workers() {
+    local sig
+    for sig in INT HUP; do
+        start_stuck_check
+        kill -"$sig" "$PID"
+        wait "$PID"
+        RC=$?
+        [ "$RC" -ge 129 ] || fail "SIG$sig: exit code $RC, expected death by the signal"
+        expect_none_left "SIG$sig"
+        rm -f "$T/db" "$T/db-wal" "$T/db-shm"
+    done
+}
+
+case_signal_kill_stops_workers() {
+    start_stuck_check
+    kill -KILL "$PID"
+    wait "$PID" 2>/dev/null
+    expect_none_left SIGKILL # the kernel's parent-death signal
+}
+
+# assure run told to stop while its rules run: no worker left, no
+# temporary file beside its outputs, nothing recorded.
+case_run_sigterm_mid_check() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv"
+    expect_rc 1
+    mkdir -p "$T/sig" "$T/outs"
+    cp "$NIGHT"/rules/*.lua "$HOSTILE/h12-pattern.lua" "$T/sig/"
+    ${ASSURE_WRAP:-} "$ASSURE" run --map "$NIGHT/map.yaml" --db "$T/db" --rules "$T/sig" \
+        --as-of 2023-02-28 --timeout 60 --export audit_actions="$NIGHT/actions-2.csv" \
+        --output json:"$T/outs/list.json" --output text:"$T/outs/list.txt" \
+        --manifest "$T/outs/manifest.json" 2>"$T/k.err" &
+    PID=$!
+    local i
+    for i in $(seq 1 200); do grep -q 'assure run: check:' "$T/k.err" 2>/dev/null && break; sleep 0.05; done
+    sleep 1
+    kill -TERM "$PID"
+    wait "$PID"
+    RC=$?
+    expect_rc 143
+    expect_none_left "SIGTERM to assure run"
+    [ -z "$(ls -A "$T/outs")" ] || fail "files left beside the outputs: $(ls -A "$T/outs")"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_runs")" = 1 ] || fail "a stopped run was recorded"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_run_findings WHERE run > 1")" = 0 ] ||
+        fail "findings of the stopped run were kept"
+    # the next run goes ahead
+    night_run 2023-02-28 "$NIGHT/actions-2.csv"
+    expect_rc 1
 }
 
 case_hostile_string_library_is_per_rule() {
