@@ -40,7 +40,7 @@ static void rules_hash(const asr_rule_result *res, size_t n, char out[65])
 static asr_status check_map_hash(const asr_check_opts *o, const asr_map *m, asr_diag *d)
 {
     asr_store *s = NULL;
-    asr_status st = asr_store_open(o->db_path, ASR_STORE_EXISTING_UNCHECKED, 5000, d, &s);
+    asr_status st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s);
     if (st != ASR_OK)
         return st;
     char stored[65];

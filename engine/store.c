@@ -223,6 +223,13 @@ static asr_status check_existing(asr_store *s, asr_diag *d)
                   app);
         return ASR_E_DATA;
     }
+    if (version < 0) {
+        asr_error(d, &l, NULL,
+                  "the database's schema version is %lld, which no assure writes; refusing "
+                  "to touch it",
+                  version);
+        return ASR_E_DATA;
+    }
     if (version > ASR_STORE_SCHEMA_VERSION) {
         asr_error(d, &l, NULL,
                   "written by a newer assure (schema version %lld; this one knows %d); "
@@ -268,6 +275,50 @@ static int is_wal(asr_store *s)
     return wal;
 }
 
+/* Opens path for reading only. A WAL database in a directory this process
+ * may not write (a read-only mount, another user's directory) cannot get the
+ * -shm file SQLite reads it through; when no -wal file is there either --
+ * nobody is writing, and everything is in the main file -- it is opened as
+ * immutable instead, which needs neither. Returns SQLite's code; *db is set
+ * (even on failure, for the message) as sqlite3_open_v2 sets it. */
+static int open_for_reading(const char *path, sqlite3 **db)
+{
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    int rc = sqlite3_open_v2(path, db, flags, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN)
+        return SQLITE_OK; /* readable, or a problem the caller will meet and report */
+    asr_buf wal = {0};
+    asr_buf_addf(&wal, "%s-wal", path);
+    struct stat sb;
+    int writer = stat(wal.data, &sb) == 0 && sb.st_size > 0;
+    asr_buf_free(&wal);
+    if (writer)
+        return SQLITE_OK;
+    /* file:PATH?immutable=1, the path percent-encoded where a URI needs it */
+    asr_buf uri = {0};
+    asr_buf_add(&uri, "file:", 5);
+    for (const char *c = path; *c; c++) {
+        if (*c == '%' || *c == '?' || *c == '#')
+            asr_buf_addf(&uri, "%%%02X", (unsigned char)*c);
+        else
+            asr_buf_add(&uri, c, 1);
+    }
+    asr_buf_add(&uri, "?immutable=1", 12);
+    sqlite3 *im = NULL;
+    rc = sqlite3_open_v2(uri.data, &im, flags | SQLITE_OPEN_URI, NULL);
+    asr_buf_free(&uri);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(im);
+        return SQLITE_OK; /* keep the first connection: its error says more */
+    }
+    sqlite3_close(*db);
+    *db = im;
+    return SQLITE_OK;
+}
+
 asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, asr_diag *d,
                           asr_store **out)
 {
@@ -286,11 +337,10 @@ asr_status asr_store_open(const char *path, asr_store_mode mode, int busy_ms, as
     asr_store *s = asr_xcalloc(1, sizeof *s);
     s->path = asr_xstrdup(path);
     int readonly = mode == ASR_STORE_READONLY;
-    int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX |
-                SQLITE_OPEN_EXRESCODE;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
     if (mode == ASR_STORE_CREATE)
         flags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
+    int rc = readonly ? open_for_reading(path, &s->db) : sqlite3_open_v2(path, &s->db, flags, NULL);
     asr_status st;
     if (rc != SQLITE_OK) {
         asr_error(d, &l, NULL, "cannot open the database: %s",
@@ -341,10 +391,14 @@ fail:
 }
 
 /* Opening an existing database checks it. */
+/* The integrity check of a check run: read-only, so a database the user
+ * may only read (or in a read-only directory) is checked like any other. */
 static asr_status check_now(const char *path, asr_diag *d)
 {
     asr_store *s = NULL;
-    asr_status st = asr_store_open(path, ASR_STORE_MUST_EXIST, 5000, d, &s);
+    asr_status st = asr_store_open(path, ASR_STORE_READONLY, 5000, d, &s);
+    if (st == ASR_OK)
+        st = asr_store_quick_check(s, d);
     asr_store_close(s);
     return st;
 }
@@ -1018,7 +1072,7 @@ asr_ro *asr_ro_open(const char *path, int (*interrupt)(void *ud), void *ud, char
     asr_ro *ro = asr_xcalloc(1, sizeof *ro);
     ro->interrupt = interrupt;
     ro->ud = ud;
-    int rc = sqlite3_open_v2(path, &ro->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = open_for_reading(path, &ro->db);
     if (rc != SQLITE_OK) {
         snprintf(err, errsize, "cannot open the database for reading: %s",
                  ro->db ? sqlite3_errmsg(ro->db) : sqlite3_errstr(rc));

@@ -476,6 +476,53 @@ case_import_locked_database() {
     [ "$(db_state "$T/db")" = "$before" ] || fail "data changed"
 }
 
+# check, diff and history read a database its user may only read, in a
+# directory they may not write, and write nothing there.
+case_check_reads_a_read_only_database() {
+    good_db
+    sql "$T/db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+    rm -f "$T/db-wal" "$T/db-shm"
+    mkdir "$T/ro"
+    mv "$T/db" "$T/ro/db"
+    local before
+    before=$(sha256sum <"$T/ro/db")
+    chmod 444 "$T/ro/db"
+    chmod 555 "$T/ro"
+    chmod 755 "$T"
+    local as=()
+    if [ "$(id -u)" = 0 ]; then
+        command -v setpriv >/dev/null || { chmod 755 "$T/ro"; exit 77; }
+        as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+        # the checkout must be readable by that user, or there is nothing to show
+        "${as[@]}" "$ASSURE" validate --map "$MAP" >/dev/null 2>&1 || { chmod 755 "$T/ro"; exit 77; }
+    fi
+    "${as[@]}" "$ASSURE" check --map "$MAP" --db "$T/ro/db" --rules "$FX/rules" --rule high-actions \
+        --as-of 2022-10-03 >"$T/out" 2>"$T/err"
+    RC=$?
+    expect_rc 1
+    expect_out "high-actions  A-001"
+    "${as[@]}" "$ASSURE" history --db "$T/ro/db" >"$T/out" 2>"$T/err"
+    RC=$?
+    expect_rc 0
+    chmod 755 "$T/ro"
+    [ "$(ls -A "$T/ro")" = db ] || fail "files were written beside the database: $(ls -A "$T/ro")"
+    [ "$(sha256sum <"$T/ro/db")" = "$before" ] || fail "the database was written"
+}
+
+# A database whose schema version no assure writes is refused untouched.
+case_import_refuses_absurd_schema_version() {
+    good_db
+    sql "$T/db" "PRAGMA user_version=-7"
+    local before
+    before=$(sha256sum <"$T/db")
+    run import --map "$MAP" --db "$T/db" actions="$FX/actions.csv"
+    expect_rc 65
+    expect_err "the database's schema version is -7, which no assure writes; refusing to touch it"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --as-of 2022-10-03
+    expect_rc 65
+    [ "$(sha256sum <"$T/db")" = "$before" ] || fail "the database was written"
+}
+
 case_import_refuses_foreign_files() {
     printf 'Dear diary,\nthis is not a database.\n' >"$T/notes.db"
     cp "$T/notes.db" "$T/notes.orig"
