@@ -43,6 +43,7 @@ static asr_status check_map_hash(const asr_check_opts *o, const asr_map *m, asr_
     asr_status st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s);
     if (st != ASR_OK)
         return st;
+    asr_store_interrupted_imports(s, 0, d);
     char stored[65];
     asr_store_map_hash(s, stored);
     if (strcmp(stored, m->hash) != 0) {

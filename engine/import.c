@@ -23,7 +23,10 @@
 
 typedef struct writer writer;
 
-#define MAX_ALT 8 /* columns a coalesce field reads besides its first */
+#define MAX_ALT 8
+#define CHECKPOINT_ROWS                                                                            \
+    100000 /* an import this big truncates the WAL after it */ /* columns a coalesce field reads   \
+                                                                  besides its first */
 
 /* Everything needed to check and store the rows of one file. */
 typedef struct {
@@ -1953,8 +1956,21 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
         return ASR_OK;
     }
 
-    if ((st = asr_store_begin(s, d)))
+    /* Tell of an earlier import stopped part-way, then leave this one's
+     * mark: if this process is stopped before it commits, the next command
+     * says so. */
+    asr_store_interrupted_imports(s, 1, d);
+    asr_buf names = {0};
+    for (size_t i = 0; i < n; i++)
+        if (!plan[i].unchanged)
+            asr_buf_addf(&names, "%s%s", names.len ? ", " : "", plan[i].ds->id);
+    long long mark = 0;
+    st = asr_store_import_started(s, names.len ? names.data : "the map", &mark, d);
+    asr_buf_free(&names);
+    if (st)
         goto out;
+    if ((st = asr_store_begin(s, d)))
+        goto unmark;
     if ((st = asr_store_write_map(s, m, d)))
         goto rollback;
     for (size_t i = 0; i < m->n_datasets; i++)
@@ -2010,13 +2026,19 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
                                        plan[i].sha256, results[i].rows, "imported", NULL, d)))
             goto rollback;
     }
-    if ((st = asr_store_set_map_hash(s, m->hash, d)))
+    if ((st = asr_store_set_map_hash(s, m->hash, d)) ||
+        (st = asr_store_import_finished(s, mark, d)))
         goto rollback;
     if ((st = asr_store_commit(s, d)))
-        goto out;
+        goto unmark;
+    long long stored = 0;
     for (size_t i = 0; i < n; i++)
-        if (!plan[i].unchanged)
+        if (!plan[i].unchanged) {
             results[i].outcome = ASR_IMPORTED;
+            stored += results[i].rows;
+        }
+    if (stored >= CHECKPOINT_ROWS)
+        asr_store_checkpoint(s);
     goto out;
 rollback:
     asr_store_rollback(s);
@@ -2025,6 +2047,13 @@ rollback:
             results[i].rows = 0;
     if (st == ASR_E_DATA)
         log_rejected(s, plan, n, d->errors - errors_before);
+unmark : {
+    /* not stored, and not stopped part-way either: the mark goes */
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_store_import_finished(s, mark, &quiet);
+    asr_diag_free(&quiet);
+}
 out:
     free_plan(plan, n);
     return st;

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -884,6 +885,66 @@ asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *f
                  "message) VALUES(?,?,?,?,?,?,?,?)",
                  "ttitittt", dataset, file, (long)size, sha256, (long)rows, now, outcome, message);
     return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "writing the import log");
+}
+
+void asr_store_checkpoint(asr_store *s)
+{
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+}
+
+asr_status asr_store_import_started(asr_store *s, const char *datasets, long long *mark,
+                                    asr_diag *d)
+{
+    char now[21], pid[24];
+    now_utc(now);
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    int rc = run(s,
+                 "INSERT INTO assure_imports(dataset, file, at, outcome, message) "
+                 "VALUES(?, '', ?, 'started', ?)",
+                 "ttt", datasets, now, pid);
+    *mark = rc == SQLITE_OK ? (long long)sqlite3_last_insert_rowid(s->db) : 0;
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "writing the import log");
+}
+
+asr_status asr_store_import_finished(asr_store *s, long long mark, asr_diag *d)
+{
+    if (!mark)
+        return ASR_OK;
+    int rc =
+        run(s, "DELETE FROM assure_imports WHERE id = ? AND outcome = 'started'", "i", (long)mark);
+    return rc == SQLITE_OK ? ASR_OK : db_error(s, d, rc, "writing the import log");
+}
+
+size_t asr_store_interrupted_imports(asr_store *s, int record, asr_diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, dataset, at, message FROM assure_imports "
+                           "WHERE outcome = 'started' ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0; /* an older database without the log: nothing to tell */
+    size_t n = 0;
+    asr_loc l = {s->path, 0, 0};
+    long long *gone = NULL;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *pid = (const char *)sqlite3_column_text(st, 3);
+        long p = pid ? strtol(pid, NULL, 10) : 0;
+        if (p > 0 && (kill((pid_t)p, 0) == 0 || errno == EPERM))
+            continue; /* still running */
+        asr_warn(d, &l, NULL,
+                 "the import of %s started at %s did not finish (its process was stopped); "
+                 "nothing of it was stored",
+                 (const char *)sqlite3_column_text(st, 1),
+                 (const char *)sqlite3_column_text(st, 2));
+        gone = asr_xrealloc(gone, (n + 1) * sizeof *gone);
+        gone[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; record && i < n; i++)
+        run(s, "UPDATE assure_imports SET outcome = 'interrupted' WHERE id = ?", "i",
+            (long)gone[i]);
+    free(gone);
+    return n;
 }
 
 /* ---- inserter ---- */

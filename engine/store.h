@@ -117,6 +117,24 @@ asr_status asr_store_log_import(asr_store *s, const char *dataset, const char *f
                                 const char *sha256, long long rows, const char *outcome,
                                 const char *message, asr_diag *d);
 
+/* After a large write: copies the WAL into the database and truncates it,
+ * so a big import does not leave a WAL file as large as its data. Best
+ * effort (a reader may hold it open); returns nothing. */
+void asr_store_checkpoint(asr_store *s);
+
+/* An import in progress leaves a mark in the import log, committed before
+ * its own transaction begins; the transaction that stores the data removes
+ * it (asr_store_import_finished, inside it), and so does a rejection. A
+ * mark that outlives its process is an import that was stopped part-way:
+ * nothing of it was stored. */
+asr_status asr_store_import_started(asr_store *s, const char *datasets, long long *mark,
+                                    asr_diag *d);
+asr_status asr_store_import_finished(asr_store *s, long long mark, asr_diag *d);
+/* Warns, with the database as place, of every import stopped part-way
+ * whose process is gone; with record set (the caller may write), logs each
+ * as 'interrupted' so it is told once. Returns how many. */
+size_t asr_store_interrupted_imports(asr_store *s, int record, asr_diag *d);
+
 /* The schema version of the open database (older ones are read as they are
  * in ASR_STORE_READONLY mode). */
 int asr_store_schema_version(asr_store *s);

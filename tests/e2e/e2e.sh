@@ -523,6 +523,39 @@ case_import_refuses_absurd_schema_version() {
     [ "$(sha256sum <"$T/db")" = "$before" ] || fail "the database was written"
 }
 
+# An import killed part-way stores nothing, and the next commands say it
+# did not finish; a large import leaves no large WAL behind.
+case_import_killed_part_way() {
+    awk -v rows=120000 -f "$ROOT/tests/bench/gen_actions.awk" >"$T/big.csv"
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-03 actions="$T/big.csv"
+    expect_rc 0
+    [ ! -s "$T/db-wal" ] || fail "a 120,000-row import left a WAL of $(stat -c %s "$T/db-wal") bytes"
+    local before pid i
+    before=$(db_state "$T/db")
+    awk -v rows=120001 -f "$ROOT/tests/bench/gen_actions.awk" >"$T/big2.csv"
+    "$ASSURE" import --map "$MAP" --db "$T/db" --as-of 2022-10-04 actions="$T/big2.csv" \
+        >/dev/null 2>&1 &
+    pid=$!
+    for i in $(seq 500); do
+        [ "$(sql "$T/db" "SELECT count(*) FROM assure_imports WHERE outcome = 'started'")" = 1 ] && break
+        sleep 0.02
+    done
+    kill -9 "$pid"
+    wait "$pid" 2>/dev/null
+    [ "$(db_state "$T/db")" = "$before" ] || fail "a killed import changed the data"
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --rule high-actions --as-of 2022-10-03
+    expect_err "warning: the import of actions started at"
+    expect_err "did not finish (its process was stopped); nothing of it was stored"
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-04 actions="$T/big2.csv"
+    expect_rc 0
+    expect_err "did not finish (its process was stopped)"
+    expect_out "120001 rows from"
+    [ "$(sql "$T/db" "SELECT count(*) FROM assure_imports WHERE outcome = 'interrupted'")" = 1 ] ||
+        fail "the interrupted import is not in the log"
+    run import --map "$MAP" --db "$T/db" --as-of 2022-10-04 actions="$FX/actions.csv" --accept-gate row-drop
+    expect_no_err "did not finish"
+}
+
 case_import_refuses_foreign_files() {
     printf 'Dear diary,\nthis is not a database.\n' >"$T/notes.db"
     cp "$T/notes.db" "$T/notes.orig"
