@@ -704,6 +704,52 @@ static int api_captured(lua_State *L)
     return luaL_error(L, "captured: dataset '%s' has no field '%s'", id, name);
 }
 
+/* Whether dataset ds has a field or computed column of this name. */
+static int has_column(const asr_dataset *ds, const char *name)
+{
+    for (size_t k = 0; k < ds->n_fields; k++)
+        if (strcmp(ds->fields[k].name, name) == 0)
+            return 1;
+    for (size_t k = 0; k < ds->n_computed; k++)
+        if (strcmp(ds->computed[k].name, name) == 0)
+            return 1;
+    return 0;
+}
+
+/* ctx:latest(dataset, date_field, group_field...) -> SQL text: a subquery
+ * of the dataset's rows that are, within each group (rows with the same
+ * values of the group fields, empty ones alike), the latest on or before
+ * the as-of date by date_field -- "each provider's latest report". For use
+ * in FROM; its columns are the dataset's. [-0, +1, e] */
+static int api_latest(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *id = luaL_checkstring(L, 2);
+    const char *date = luaL_checkstring(L, 3);
+    const asr_dataset *ds = asr_map_dataset(c->map, id);
+    if (!ds)
+        return luaL_error(L, "latest: the map declares no dataset '%s'", id);
+    int n = lua_gettop(L);
+    for (int i = 3; i <= n; i++)
+        if (!has_column(ds, luaL_checkstring(L, i)))
+            return luaL_error(L, "latest: dataset '%s' has no field '%s'", id, lua_tostring(L, i));
+    /* Dataset ids and field names are checked names (no quote can be in
+     * them) and the as-of date is YYYY-MM-DD: they go into the SQL as they are. */
+    asr_buf b = {0};
+    asr_buf_addf(&b,
+                 "(SELECT * FROM \"%s\" t WHERE t.\"%s\" <= '%s' AND t.\"%s\" = "
+                 "(SELECT max(u.\"%s\") FROM \"%s\" u WHERE u.\"%s\" <= '%s'",
+                 id, date, c->as_of, date, date, id, date, c->as_of);
+    for (int i = 4; i <= n; i++) {
+        const char *g = lua_tostring(L, i);
+        asr_buf_addf(&b, " AND coalesce(u.\"%s\", '') = coalesce(t.\"%s\", '')", g, g);
+    }
+    asr_buf_adds(&b, "))");
+    lua_pushlstring(L, b.data, b.len);
+    asr_buf_free(&b);
+    return 1;
+}
+
 /* ---- findings ---- */
 
 static const char *const flag_keys[] = {"subject", "message",  "severity",  "unit",
@@ -1278,6 +1324,7 @@ static const luaL_Reg ctx_methods[] = {
     {"previous", api_previous},
     {"age", api_age},
     {"captured", api_captured},
+    {"latest", api_latest},
     {"days_between", api_days_between},
     {"add_days", api_add_days},
     {"add_months", api_add_months},

@@ -14,18 +14,12 @@ five).]],
 
   check = function(ctx)
     ctx:flag_rows([[
-      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
-               || coalesce(', ' || scope, '') AS subject,
-             coalesce(provider || ' ', '') || 'report of ' || report_date
-               || coalesce(' (' || scope || ')', '') || ': ' || done || ' of ' || due
-               || ' due for implementation were done ('
+      SELECT report AS subject,
+             report || ': ' || done || ' of ' || due || ' due for implementation were done ('
                || CAST(round(100.0 * done / due) AS INTEGER) || '%)' AS message,
              due AS evidence_due, done AS evidence_done
-        FROM tracker_summaries t
-       WHERE due > 0 AND done IS NOT NULL AND 1.0 * done / due < ?2 AND reported_from <= ?1
-         AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                             WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                               AND u.reported_from <= ?1)
-       ORDER BY subject]], ctx.as_of, ctx.params.min_rate)
+        FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
+       WHERE due > 0 AND done IS NOT NULL AND 1.0 * done / due < ?
+       ORDER BY subject]], ctx.params.min_rate)
   end,
 }

@@ -13,18 +13,13 @@ extension is a recommendation not done when promised.]],
 
   check = function(ctx)
     ctx:flag_rows([[
-      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
-               || coalesce(', ' || scope, '') AS subject,
-             coalesce(provider || ' ', '') || 'report of ' || report_date
-               || coalesce(' (' || scope || ')', '') || ': ' || extensions_requested
+      SELECT report AS subject,
+             report || ': ' || extensions_requested
                || CASE extensions_requested WHEN 1 THEN ' extension' ELSE ' extensions' END
                || ' requested' AS message,
              extensions_requested AS evidence_extensions_requested
-        FROM tracker_summaries t
-       WHERE extensions_requested > 0 AND reported_from <= ?1
-         AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                             WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                               AND u.reported_from <= ?1)
-       ORDER BY subject]], ctx.as_of)
+        FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
+       WHERE extensions_requested > 0
+       ORDER BY subject]])
   end,
 }

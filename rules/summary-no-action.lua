@@ -13,17 +13,12 @@ started.]],
 
   check = function(ctx)
     ctx:flag_rows([[
-      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
-               || coalesce(', ' || scope, '') AS subject,
-             coalesce(provider || ' ', '') || 'report of ' || report_date
-               || coalesce(' (' || scope || ')', '') || ': ' || no_action
-               || coalesce(' of ' || total, '') || ' with no action taken' AS message,
+      SELECT report AS subject,
+             report || ': ' || no_action || coalesce(' of ' || total, '')
+               || ' with no action taken' AS message,
              no_action AS evidence_no_action, total AS evidence_total
-        FROM tracker_summaries t
-       WHERE no_action > 0 AND reported_from <= ?1
-         AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                             WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                               AND u.reported_from <= ?1)
-       ORDER BY subject]], ctx.as_of)
+        FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
+       WHERE no_action > 0
+       ORDER BY subject]])
   end,
 }

@@ -16,20 +16,15 @@ that list every action are better checked by the action rules.]],
 
   check = function(ctx)
     for r in ctx:rows([[
-        SELECT report_date, provider, scope, total, outstanding, overdue, partly_implemented,
-               derived
+        SELECT report, total, outstanding, overdue, partly_implemented, derived
           FROM (SELECT *,
                        CASE WHEN outstanding IS NULL AND overdue IS NULL AND not_yet_due IS NULL
                                  AND no_action IS NULL AND partly_implemented IS NULL
                             THEN total - completed - coalesce(superseded, 0)
                                  - coalesce(pending_evidence, 0) END AS derived
-                  FROM tracker_summaries t
-                 WHERE reported_from <= ?1
-                   AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                                       WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                                         AND u.reported_from <= ?1))
+                  FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[)
          WHERE outstanding > 0 OR overdue > 0 OR partly_implemented > 0 OR derived > 0
-         ORDER BY report_date, provider, scope]], ctx.as_of) do
+         ORDER BY report]]) do
       local said = {}
       if r.outstanding and r.outstanding > 0 then said[#said + 1] = r.outstanding .. " outstanding" end
       if r.derived then said[#said + 1] = r.derived .. " of " .. r.total .. " not resolved" end
@@ -37,12 +32,9 @@ that list every action are better checked by the action rules.]],
       if r.partly_implemented and r.partly_implemented > 0 then
         said[#said + 1] = r.partly_implemented .. " only partly implemented"
       end
-      local report = "report of " .. r.report_date .. (r.provider and ", " .. r.provider or "")
-        .. (r.scope and ", " .. r.scope or "")
       ctx:flag{
-        subject = report,
-        message = (r.provider and r.provider .. " " or "") .. "report of " .. r.report_date
-          .. (r.scope and " (" .. r.scope .. ")" or "") .. ": " .. table.concat(said, ", "),
+        subject = r.report,
+        message = r.report .. ": " .. table.concat(said, ", "),
         severity = (r.overdue or 0) > 0 and "medium" or nil,
         evidence = { outstanding = r.outstanding, overdue = r.overdue,
                      partly_implemented = r.partly_implemented, total = r.total },

@@ -13,19 +13,13 @@ evaluation date) where the recommendations rated red are more than max_share
 
   check = function(ctx)
     ctx:flag_rows([[
-      SELECT 'report of ' || report_date || coalesce(', ' || provider, '')
-               || coalesce(', ' || scope, '') AS subject,
-             coalesce(provider || ' ', '') || 'report of ' || report_date
-               || coalesce(' (' || scope || ')', '') || ': ' || red || ' of ' || rated
-               || ' rated red (' || CAST(round(100.0 * red / rated) AS INTEGER) || '%)' AS message,
+      SELECT report AS subject,
+             report || ': ' || red || ' of ' || rated || ' rated red ('
+               || CAST(round(100.0 * red / rated) AS INTEGER) || '%)' AS message,
              red AS evidence_red, rated AS evidence_rated
         FROM (SELECT *, coalesce(red, 0) + coalesce(amber, 0) + coalesce(green, 0) AS rated
-                FROM tracker_summaries t
-               WHERE reported_from <= ?1
-                 AND report_date = (SELECT max(report_date) FROM tracker_summaries u
-                                     WHERE coalesce(u.provider, '') = coalesce(t.provider, '')
-                                       AND u.reported_from <= ?1))
-       WHERE rated > 0 AND 1.0 * red / rated > ?2
-       ORDER BY subject]], ctx.as_of, ctx.params.max_share)
+                FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[)
+       WHERE rated > 0 AND 1.0 * red / rated > ?
+       ORDER BY subject]], ctx.params.max_share)
   end,
 }

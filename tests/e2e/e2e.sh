@@ -825,7 +825,7 @@ case_check_ctx_api() {
         "one.value,3" "one.row,medium" "one.none,nil" "map.org,Test Constabulary" \
         "map.area,Vetting / 2 areas" "map.lines,4 Internal audit (third line)" "map.scale,2 of 4" \
         "map.readonly,refused" "map.pairs,2" "strict.globals,undefined global 'undefined_name'" \
-        "bind.count,has 2 parameters but 1 value was given" "captured,true false false has no field 'nope'"; do
+        "bind.count,has 2 parameters but 1 value was given" "captured,true false false has no field 'nope'" "latest,A-001 A-002 / has no field 'nope'"; do
         grep -qF "api,low,info,${expected%%,*},${expected#*,}," "$T/out" || fail "ctx API: expected $expected"
     done
     expect_out "api,high,info,full,all fields,Headquarters,EAST,data_quality,L1,D,Owner,2022-12-31,"
