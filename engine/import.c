@@ -29,7 +29,8 @@ typedef struct {
     writer *w; /* takes the good rows to the database */
     asr_diag *d;
     const char *file;
-    asr_strset *refs; /* per field: ids it may name, for fields with a ref */
+    asr_strset *refs;   /* per field: ids it may name, for fields with a ref */
+    asr_strmap headers; /* header -> field index */
     long long rows;
     size_t errors_at_start;
     int stopped; /* a store error: stop reading */
@@ -86,12 +87,28 @@ struct writer {
     size_t row_start, row_values;
     /* what the writer found; read after the join */
     long long rows;
-    duplicate *dups;
-    size_t n_dups, cap_dups;
+    duplicate *dups; /* the first keep_dups of them */
+    size_t n_dups, cap_dups, keep_dups;
+    size_t more_dups; /* found beyond keep_dups: only counted */
     unsigned fail_line;
     char *fail_message;
     asr_status fail_status;
 };
+
+/* Keeps a row the database refused, up to the number the problem list can
+ * show; beyond that only counts it. */
+static void add_duplicate(writer *w, duplicate dup)
+{
+    if (w->keep_dups && w->n_dups >= w->keep_dups) {
+        w->more_dups++;
+        return;
+    }
+    if (w->n_dups == w->cap_dups) {
+        w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
+        w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
+    }
+    w->dups[w->n_dups++] = dup;
+}
 
 /* Inserts every row of one batch. */
 static void write_batch(writer *w, const asr_buf *b)
@@ -132,18 +149,10 @@ static void write_batch(writer *w, const asr_buf *b)
             w->rows++;
             break;
         case ASR_INS_DUPLICATE:
-            if (w->n_dups == w->cap_dups) {
-                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
-                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
-            }
-            w->dups[w->n_dups++] = (duplicate){line, first, -1};
+            add_duplicate(w, (duplicate){line, first, -1});
             break;
         case ASR_INS_CHECK:
-            if (w->n_dups == w->cap_dups) {
-                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
-                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
-            }
-            w->dups[w->n_dups++] = (duplicate){line, 0, (int)first};
+            add_duplicate(w, (duplicate){line, 0, (int)first});
             break;
         case ASR_INS_ERROR:
             w->fail_line = line;
@@ -181,10 +190,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static void writer_start(writer *w, asr_inserter *ins)
+static void writer_start(writer *w, asr_inserter *ins, size_t keep_dups)
 {
     memset(w, 0, sizeof *w);
     w->ins = ins;
+    w->keep_dups = keep_dups;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->changed, NULL);
     for (size_t i = 0; i < QUEUE_DEPTH + 1; i++)
@@ -442,7 +452,7 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             return -1;
         }
         if (f->ref && !asr_strset_has(&c->refs[k], v, len)) {
-            const char *hint = suggest_ref(c->m, f->ref, v);
+            const char *hint = asr_diag_full(c->d) ? NULL : suggest_ref(c->m, f->ref, v);
             bad_value(c, f, line, col, v, len, "no %s with this id in the map%s%s%s",
                       ref_word(f->ref), hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
@@ -514,7 +524,9 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
                 return 0;
             }
         }
-        {
+        if (asr_diag_full(c->d)) {
+            bad_value(c, f, line, col, v, len, "not an allowed value"); /* only counted */
+        } else {
             asr_buf allowed = {0};
             for (size_t i = 0; i < f->n_values && i < 12; i++)
                 asr_buf_addf(&allowed, "%s%s", i ? ", " : "", f->values[i]);
@@ -556,6 +568,7 @@ static void writer_report(rows_ctx *c, writer *w)
         }
         asr_buf_free(&key);
     }
+    asr_diag_count_dropped(c->d, w->more_dups);
     if (w->failed) {
         asr_loc l = {c->file, w->fail_line, 0};
         asr_error(c->d, &l, NULL, "cannot store the row: %s", w->fail_message);
@@ -601,13 +614,12 @@ static size_t *read_header(rows_ctx *c, asr_csv *csv, size_t *ncols)
         headers[i] = ds->fields[i].header;
     for (size_t col = 0; col < rec.n; col++) {
         const char *h = rec.fields[col];
-        size_t k = 0;
-        while (k < ds->n_fields && strcmp(ds->fields[k].header, h) != 0)
-            k++;
+        size_t k = ds->n_fields;
+        asr_strmap_get(&c->headers, h, rec.lens[col], &k);
         char q[200];
         asr_quote_value(h, rec.lens[col], q, sizeof q);
         if (k == ds->n_fields) {
-            const char *hint = asr_did_you_mean(h, headers);
+            const char *hint = asr_diag_full(c->d) ? NULL : asr_did_you_mean(h, headers);
             asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s",
                       col + 1, q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
@@ -711,11 +723,11 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
     memset(j->present, 0, ds->n_fields * sizeof *j->present);
     row_begin(c->w, line);
     for (size_t i = 0; i < n; i++) {
-        size_t k = 0;
-        while (k < ds->n_fields && strcmp(ds->fields[k].header, fields[i].key) != 0)
-            k++;
+        size_t k = ds->n_fields;
+        asr_strmap_get(&c->headers, fields[i].key, strlen(fields[i].key), &k);
         if (k == ds->n_fields) {
-            const char *hint = asr_did_you_mean(fields[i].key, j->headers);
+            const char *hint =
+                asr_diag_full(c->d) ? NULL : asr_did_you_mean(fields[i].key, j->headers);
             asr_loc l = {c->file, fields[i].line, fields[i].col};
             asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s", fields[i].key,
                       ds->id, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
@@ -804,7 +816,7 @@ static void import_yaml(rows_ctx *c, const char *path)
             const asr_ynode *key = e->keys[j], *v = e->items[j];
             size_t k = yaml_field(ds, key->text);
             if (k == ds->n_fields) {
-                const char *hint = asr_did_you_mean(key->text, names);
+                const char *hint = asr_diag_full(c->d) ? NULL : asr_did_you_mean(key->text, names);
                 asr_error(c->d, &key->loc, NULL, "'%s' is not a field of dataset '%s'%s%s%s",
                           key->text, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                           hint ? "'?" : "");
@@ -1006,12 +1018,14 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
         return st;
-    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, 0, d->errors, 0, ASR_OK, ""};
+    rows_ctx c = {m, p->ds, NULL, d, p->spec->path, NULL, {0}, 0, d->errors, 0, ASR_OK, ""};
+    for (size_t k = 0; k < p->ds->n_fields; k++)
+        asr_strmap_put(&c.headers, p->ds->fields[k].header, k);
     asr_inserter *ins;
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
         return st;
     writer w;
-    writer_start(&w, ins);
+    writer_start(&w, ins, d->limit);
     c.w = &w;
     c.refs = ref_sets(m, p->ds);
     asr_loc l = {p->spec->path, 0, 0};
@@ -1060,6 +1074,7 @@ done:
     for (size_t k = 0; k < p->ds->n_fields; k++)
         asr_strset_free(&c.refs[k]);
     free(c.refs);
+    asr_strmap_free(&c.headers);
     asr_inserter_free(ins);
     *rows = c.rows;
     memcpy(newest, c.newest, 11);

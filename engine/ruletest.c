@@ -222,12 +222,12 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
     }
 }
 
-static void load_test_file(const char *file, const char *default_map, asr_diag *d, suite *s)
+/* The cases of one test file, read (doc->name is the file) into s, which
+ * takes doc. */
+static void read_test_doc(asr_ydoc *doc, const char *default_map, asr_diag *d, suite *s)
 {
     static const char *const keys[] = {"rule", "rules", "map", "cases", NULL};
-    asr_ydoc *doc = NULL;
-    if (asr_yaml_load_file(file, 0, d, &doc) != ASR_OK)
-        return;
+    const char *file = doc->name;
     s->docs = asr_xrealloc(s->docs, (s->n_docs + 1) * sizeof *s->docs);
     s->docs[s->n_docs++] = doc;
     asr_ynode *root = doc->root;
@@ -262,6 +262,13 @@ static void load_test_file(const char *file, const char *default_map, asr_diag *
     free(file_map);
 }
 
+static void load_test_file(const char *file, const char *default_map, asr_diag *d, suite *s)
+{
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_file(file, 0, d, &doc) == ASR_OK)
+        read_test_doc(doc, default_map, d, s);
+}
+
 static void free_suite(suite *s)
 {
     for (size_t i = 0; i < s->n_cases; i++) {
@@ -294,6 +301,20 @@ static void free_suite(suite *s)
     for (size_t i = 0; i < s->n_docs; i++)
         asr_ydoc_free(s->docs[i]);
     free(s->docs);
+}
+
+asr_status asr_ruletest_parse_string(const char *name, const char *text, size_t len, asr_diag *d,
+                                     size_t *n_cases)
+{
+    size_t errors = d->errors;
+    suite s = {0};
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_string(name, text, len, d, &doc) == ASR_OK)
+        read_test_doc(doc, NULL, d, &s);
+    if (n_cases)
+        *n_cases = s.n_cases;
+    free_suite(&s);
+    return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -286,6 +286,74 @@ void asr_strset_free(asr_strset *set)
     set->cap = set->count = 0;
 }
 
+/* ---- the string-to-index map ---- */
+
+static size_t strmap_find(const asr_strmap *m, const char *s, size_t len, uint64_t h)
+{
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+    while (m->keys[i]) {
+        if (m->hashes[i] == h && strnlen(m->keys[i], len + 1) == len &&
+            memcmp(m->keys[i], s, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static void strmap_grow(asr_strmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    asr_strmap bigger = {asr_xcalloc(cap, sizeof(char *)), asr_xmalloc(cap * sizeof(uint64_t)),
+                         asr_xmalloc(cap * sizeof(size_t)), cap, m->count};
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t mask = cap - 1, j = (size_t)m->hashes[i] & mask;
+        while (bigger.keys[j])
+            j = (j + 1) & mask;
+        bigger.keys[j] = m->keys[i];
+        bigger.hashes[j] = m->hashes[i];
+        bigger.values[j] = m->values[i];
+    }
+    asr_strmap_free(m);
+    *m = bigger;
+}
+
+size_t asr_strmap_put(asr_strmap *m, const char *key, size_t value)
+{
+    if ((m->count + 1) * 2 > m->cap)
+        strmap_grow(m);
+    size_t len = strlen(key);
+    uint64_t h = asr_hash64(key, len);
+    size_t i = strmap_find(m, key, len, h);
+    if (m->keys[i])
+        return m->values[i];
+    m->keys[i] = key;
+    m->hashes[i] = h;
+    m->values[i] = value;
+    m->count++;
+    return value;
+}
+
+int asr_strmap_get(const asr_strmap *m, const char *s, size_t len, size_t *value)
+{
+    if (!m->cap)
+        return 0;
+    size_t i = strmap_find(m, s, len, asr_hash64(s, len));
+    if (!m->keys[i])
+        return 0;
+    *value = m->values[i];
+    return 1;
+}
+
+void asr_strmap_free(asr_strmap *m)
+{
+    free(m->keys);
+    free(m->hashes);
+    free(m->values);
+    memset(m, 0, sizeof *m);
+}
+
 /* ---- UTF-8 ---- */
 
 const char *asr_utf8_invalid(const char *s, size_t len)

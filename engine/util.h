@@ -75,6 +75,24 @@ int asr_strset_add(asr_strset *set, const char *s, size_t len);
 int asr_strset_has(const asr_strset *set, const char *s, size_t len);
 void asr_strset_free(asr_strset *set);
 
+/* Map from strings to indexes (the first index given for each string). Keys
+ * are borrowed, not copied: they must outlive the map and hold no NUL. Open
+ * addressing, grows as needed. For lookups by id in the map loader and by
+ * header in the importer. */
+typedef struct {
+    const char **keys;
+    uint64_t *hashes;
+    size_t *values;
+    size_t cap, count;
+} asr_strmap;
+
+/* Adds key -> value unless key is there already; returns the value stored
+ * under key (value itself when it was added). */
+size_t asr_strmap_put(asr_strmap *m, const char *key, size_t value);
+/* 1 with *value set if [s, s+len) is a key; else 0. */
+int asr_strmap_get(const asr_strmap *m, const char *s, size_t len, size_t *value);
+void asr_strmap_free(asr_strmap *m);
+
 /* 64-bit FNV-1a; used for hashing keys in memory, never for content identity. */
 uint64_t asr_hash64(const void *data, size_t len);
 

@@ -254,6 +254,60 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Big maps: ids, references and parent links are checked through indexes,
+ * each problem once. (Scanning the earlier items for each one made a map of
+ * many areas quadratic, and the walk up the unit tree cubic.) */
+static void test_many_items_checked_in_linear_time(void **state)
+{
+    (void)state;
+    asr_buf b = {0};
+    asr_buf_adds(&b, ORG "units:\n");
+    for (int i = 0; i < 20000; i++) /* a chain u0 <- u1 <- ... and a cycle at its root */
+        asr_buf_addf(&b, "  - {id: u%d, name: U, parent: u%d}\n", i, i < 10 ? (i + 9) % 10 : i - 1);
+    assert_null(load(b.data));
+    assert_int_equal(d.errors, 1);
+    assert_true(problem(3, 5, NULL, "unit 'u0' is its own ancestor"));
+
+    asr_buf_clear(&b);
+    asr_buf_adds(&b, ORG "areas:\n");
+    for (int i = 0; i < 20000; i++)
+        asr_buf_addf(&b, "  - {id: a%d, title: A, principle: A}\n", i % 10000);
+    asr_buf_adds(&b, "sources:\n");
+    for (int i = 0; i < 20000; i++)
+        asr_buf_addf(&b, "  - {id: s%d, title: S, line: L1, areas: [a%d, b%d]}\n", i, i, i);
+    asr_diag_free(&d);
+    asr_diag_init(&d, ASR_DIAG_LIMIT); /* as the commands have it: no suggestions once full */
+    asr_map *m = NULL;
+    assert_int_equal(asr_map_load_string("m.yaml", b.data, &d, &m), ASR_E_CONFIG);
+    /* 10000 duplicate area ids, 10000 + 20000 dangling areas */
+    assert_int_equal(d.errors, 10000 + 30000);
+    assert_int_equal(d.count, ASR_DIAG_LIMIT);
+    assert_true(problem(10003, 5, NULL, "duplicate area id 'a0' (first defined at m.yaml:3)"));
+    asr_buf_free(&b);
+}
+
+static void test_same_ranks_and_rank_columns(void **state)
+{
+    (void)state;
+    asr_map *m = load(ORG "scales:\n  - {id: x, labels: {A: 2, B: 1, C: 2, D: 2}}\n");
+    assert_non_null(m);
+    asr_map_free(m);
+    assert_int_equal(d.warnings, 2);
+    assert_true(problem(3, 34, "labels", "'C' has the same rank as 'A'"));
+    assert_true(problem(3, 40, "labels", "'D' has the same rank as 'A'"));
+    assert_null(load(ORG "datasets:\n  - id: t\n    fields:\n"
+                         "      - {name: s, type: enum, values: [a]}\n"
+                         "      - {name: s_rank, type: text}\n"
+                         "      - {name: t_rank, type: text}\n"
+                         "      - {name: t, type: enum, values: [a]}\n"
+                         "      - {name: u, type: text, header: S_rank}\n"
+                         "      - {name: v, type: text, header: s}\n"));
+    assert_true(problem(6, 9, "datasets[0].fields[1]", "'s_rank' clashes with the rank column"));
+    assert_true(problem(8, 9, "datasets[0].fields[3]", "needs the column 't_rank'"));
+    assert_true(problem(10, 9, "datasets[0].fields[5]", "header 's' is used by two fields"));
+    assert_int_equal(d.errors, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_wrong_types_and_ranges),
         cmocka_unit_test(test_duplicate_ids_and_dangling_references),
         cmocka_unit_test(test_unit_cycle_reported_once),
+        cmocka_unit_test(test_many_items_checked_in_linear_time),
+        cmocka_unit_test(test_same_ranks_and_rank_columns),
         cmocka_unit_test(test_source_status_and_scales),
         cmocka_unit_test(test_datasets_read),
         cmocka_unit_test(test_dataset_problems),

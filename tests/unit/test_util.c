@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "diag.h"
@@ -174,6 +175,48 @@ static void test_quote_value_escapes_and_truncates(void **state)
     assert_null(strstr(q, "more"));
 }
 
+static void test_strmap(void **state)
+{
+    (void)state;
+    asr_strmap m = {0};
+    size_t v = 0;
+    assert_false(asr_strmap_get(&m, "a", 1, &v));
+    char keys[3000][8];
+    for (size_t i = 0; i < 3000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%zu", i % 1000);
+        assert_int_equal(asr_strmap_put(&m, keys[i], i), i % 1000); /* the first index wins */
+    }
+    assert_int_equal(m.count, 1000);
+    assert_true(asr_strmap_get(&m, "k999x", 4, &v));
+    assert_int_equal(v, 999);
+    assert_false(asr_strmap_get(&m, "k99", 2, &v) && v == 99); /* "k9" */
+    assert_true(asr_strmap_get(&m, "k9", 2, &v));
+    assert_int_equal(v, 9);
+    assert_false(asr_strmap_get(&m, "k1000", 5, &v));
+    asr_strmap_free(&m);
+}
+
+static void test_diag_full_and_counted(void **state)
+{
+    (void)state;
+    asr_diag d;
+    asr_diag_init(&d, 2);
+    asr_error(&d, NULL, NULL, "one");
+    assert_false(asr_diag_full(&d));
+    asr_warn(&d, NULL, NULL, "two");
+    assert_true(asr_diag_full(&d));
+    asr_diag_count_dropped(&d, 40212);
+    asr_error(&d, NULL, NULL, "dropped");
+    assert_int_equal(d.errors, 40214);
+    assert_int_equal(d.dropped, 40213);
+    char out[256] = {0};
+    FILE *f = fmemopen(out, sizeof out - 1, "w");
+    asr_diag_print(&d, f);
+    fclose(f);
+    assert_non_null(strstr(out, "... and 40,213 more problems not shown\n"));
+    asr_diag_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +227,8 @@ int main(void)
         cmocka_unit_test(test_did_you_mean),
         cmocka_unit_test(test_strset),
         cmocka_unit_test(test_diag_sorts_into_file_order_and_caps),
+        cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_diag_full_and_counted),
         cmocka_unit_test(test_quote_value_escapes_and_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
