@@ -14,6 +14,7 @@ struct asr_csv {
     const unsigned char *in; /* current input chunk */
     unsigned char *own;      /* buffer owned when reading a FILE */
     size_t in_len, in_pos;
+    size_t chunk; /* bytes per read from f */
     int eof;
     int fatal;
     int first;
@@ -42,14 +43,20 @@ static asr_csv *csv_new(size_t max_field)
     return c;
 }
 
-asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash)
+asr_csv *asr_csv_open_chunked(FILE *f, size_t max_field, asr_sha256 *hash, size_t chunk)
 {
     asr_csv *c = csv_new(max_field);
     c->f = f;
     c->hash = hash;
-    c->own = asr_xmalloc(CHUNK);
+    c->chunk = chunk ? chunk : CHUNK;
+    c->own = asr_xmalloc(c->chunk);
     c->in = c->own;
     return c;
+}
+
+asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash)
+{
+    return asr_csv_open_chunked(f, max_field, hash, CHUNK);
 }
 
 asr_csv *asr_csv_open_string(const char *data, size_t len, size_t max_field)
@@ -77,7 +84,7 @@ static int refill(asr_csv *c)
 {
     if (c->eof || !c->f)
         return 0;
-    size_t got = fread(c->own, 1, CHUNK, c->f);
+    size_t got = fread(c->own, 1, c->chunk, c->f);
     if (got == 0) {
         c->eof = 1;
         if (ferror(c->f)) {

@@ -35,6 +35,11 @@ typedef enum {
  * (0 = 1 MiB). hash, if not NULL, is updated with every byte read. */
 asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash);
 
+/* The same, reading f in chunks of chunk bytes (0 = 1 MiB) rather than the
+ * default: for tests, so that records, quotes, CRLFs and byte-order marks
+ * split across reads are exercised. */
+asr_csv *asr_csv_open_chunked(FILE *f, size_t max_field, asr_sha256 *hash, size_t chunk);
+
 /* Reads from memory (borrowed; must outlive the reader). */
 asr_csv *asr_csv_open_string(const char *data, size_t len, size_t max_field);
 

@@ -4,10 +4,11 @@
 set -euo pipefail
 
 # Packages the build needs, then the ones only the tests need: the sqlite3
-# CLI (the end-to-end tests use it to prove stored data is unchanged) and
-# valgrind (the end-to-end tests run once under it).
+# CLI (the end-to-end tests use it to prove stored data is unchanged),
+# valgrind (the end-to-end tests run once under it), and clang with its
+# runtime libraries (libFuzzer, for scripts/fuzz.sh; never linked into assure).
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libcmocka-dev
-      sqlite3 valgrind)
+      sqlite3 valgrind clang libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
