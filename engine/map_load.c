@@ -1092,7 +1092,11 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     }
     if (f->type == ASR_FT_TEXT) {
         f->pattern = get_text(L, n, "pattern", p, 0);
-        if (f->pattern) {
+        const char *too_big = f->pattern ? asr_regex_check(f->pattern) : NULL;
+        if (too_big) {
+            path_of(fp, sizeof fp, "%s.pattern", p);
+            asr_error(L->d, &asr_ymap_get(n, "pattern")->loc, fp, "the pattern %s", too_big);
+        } else if (f->pattern) {
             /* Anchor the pattern: the whole value must match. */
             asr_buf anchored = {0};
             asr_buf_addf(&anchored, "^(%s)$", f->pattern);

@@ -206,7 +206,11 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                 ex->message = scalar(d, asr_ymap_get(x, "message"), ep);
                 if (!ex->subject)
                     asr_error(d, &x->loc, ep, "an expected finding needs its subject");
-                if (ex->message) {
+                const char *too_big = ex->message ? asr_regex_check(ex->message) : NULL;
+                if (too_big) {
+                    asr_error(d, &asr_ymap_get(x, "message")->loc, ep, "the pattern %s",
+                              too_big);
+                } else if (ex->message) {
                     int rc = regcomp(&ex->re, ex->message, REG_EXTENDED | REG_NOSUB);
                     if (rc) {
                         char msg[128];

@@ -96,6 +96,18 @@ void asr_strmap_free(asr_strmap *m);
 /* 64-bit FNV-1a; used for hashing keys in memory, never for content identity. */
 uint64_t asr_hash64(const void *data, size_t len);
 
+/* Whether an extended regular expression from a user is safe to give
+ * glibc's regcomp, which takes exponential time or gigabytes on some short
+ * patterns: it copies a subexpression once per count of a bounded
+ * repetition ("((a{1,255}){1,255}){1,255}"), and repeating a part that can
+ * match nothing ("((a*)*){20}", "(a?){1,400}", "a**") costs it exponential
+ * time. Returns NULL if the pattern repeats no such part, has no
+ * back-reference (\1: matching those can take exponential time) and, with
+ * every repetition written out, holds at most ASR_REGEX_MAX_SIZE atoms;
+ * else the reason, for "the pattern ...". */
+#define ASR_REGEX_MAX_SIZE 2000
+const char *asr_regex_check(const char *ere);
+
 /* Returns NULL if [s, s+len) is valid UTF-8 (no overlongs, no surrogates, no
  * code points above U+10FFFF); otherwise a pointer to the first bad byte. */
 const char *asr_utf8_invalid(const char *s, size_t len);

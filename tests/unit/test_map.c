@@ -308,6 +308,20 @@ static void test_same_ranks_and_rank_columns(void **state)
     assert_int_equal(d.errors, 3);
 }
 
+/* A pattern glibc's regcomp would spend minutes on (found by hand while
+ * writing the fuzz targets: "((a*)*){20}" took 3 s, "((a*)*){200}" did not end) is
+ * refused before regcomp sees it. */
+static void test_pattern_too_costly(void **state)
+{
+    (void)state;
+    assert_null(load(ORG
+                     "datasets:\n  - id: t\n    fields:\n"
+                     "      - {name: a, type: text, pattern: '((a*)*){200}'}\n"
+                     "      - {name: b, type: text, pattern: '(((x{1,255}){1,255}){1,255})'}\n"));
+    assert_true(problem(5, 40, "datasets[0].fields[0].pattern", "repeats a part that can match"));
+    assert_true(problem(6, 40, "datasets[0].fields[1].pattern", "is too big"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_source_status_and_scales),
         cmocka_unit_test(test_datasets_read),
         cmocka_unit_test(test_dataset_problems),
+        cmocka_unit_test(test_pattern_too_costly),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_all_problems_in_one_pass),
         cmocka_unit_test(test_include_needs_a_file),

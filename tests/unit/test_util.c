@@ -217,6 +217,46 @@ static void test_diag_full_and_counted(void **state)
     asr_diag_free(&d);
 }
 
+/* Patterns glibc's regcomp would take minutes or gigabytes over are refused
+ * before it sees them; ordinary ones pass. */
+static void test_regex_check(void **state)
+{
+    (void)state;
+    const char *ok[] = {"A-[0-9]{3,8}",
+                        "([A-Z]{2}[0-9]{2})?",
+                        "[a-z]+(\\.[a-z]+)*",
+                        "a{0}b",
+                        "(a|b|c|d){500}",
+                        "[]a]*",
+                        "[^]a]+",
+                        "[[:alpha:]]{1,1999}",
+                        "x{",
+                        "a+*",
+                        "(a+){1,400}",
+                        "((a+)+)+",
+                        "^a$",
+                        ""};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (asr_regex_check(ok[i]))
+            fprintf(stderr, "refused: %s\n", ok[i]);
+        assert_null(asr_regex_check(ok[i]));
+    }
+    const char *nothing[] = {"((a*)*){20}", "(a?){1,400}",  "a**",    "(a*){1,1999}",
+                             "(a|)*",       "(^)*",         "(\\b)+", "(a{0,3}){1,30}",
+                             "(x*){,9}",    "((a*)+){1,20}"};
+    for (size_t i = 0; i < sizeof nothing / sizeof nothing[0]; i++) {
+        const char *why = asr_regex_check(nothing[i]);
+        if (!why || !strstr(why, "can match nothing"))
+            fprintf(stderr, "passed: %s\n", nothing[i]);
+        assert_non_null(why);
+        assert_non_null(strstr(why, "can match nothing"));
+    }
+    assert_non_null(strstr(asr_regex_check("((((a{1,255}){1,255}){1,255}){1,255})"), "too big"));
+    assert_non_null(strstr(asr_regex_check("(ab){2001}"), "too big"));
+    assert_null(asr_regex_check("(ab){1000}"));
+    assert_non_null(strstr(asr_regex_check("(a)\\1"), "back-reference"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_strset),
         cmocka_unit_test(test_diag_sorts_into_file_order_and_caps),
         cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_regex_check),
         cmocka_unit_test(test_diag_full_and_counted),
         cmocka_unit_test(test_quote_value_escapes_and_truncates),
     };
