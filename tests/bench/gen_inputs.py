@@ -7,6 +7,8 @@ KIND is one of
   map-areas   a valid map: units (a tree), areas, sources naming two areas each
   map-dupkeys a map whose one mapping repeats the same key (every one an error)
   csv         rows of the test map's 'actions' dataset (fixtures/test/map.yaml)
+  csv-commas  its header, then one line of commas (a record of millions of fields)
+  csv-field   its header, then one quoted field of that many bytes
   json-line   the test map's 'engagements' as one JSON array on one line
   json-lines  the same, one object per line
   test        a rule test file for fixtures/test/rules/high-actions.lua: one
@@ -85,6 +87,17 @@ def csv_rows(out, size):
     out.write("".join(buf))
 
 
+def csv_hostile(out, size, kind):
+    head = "Action ID,Area,Priority,Due\n"
+    out.write(head + ('"' if kind == "field" else ""))
+    block = ("," if kind == "commas" else "x") * (1 << 20)
+    left = size - len(head) - 2
+    while left > 0:
+        out.write(block[:left])
+        left -= len(block)
+    out.write('"\n' if kind == "field" else "\n")
+
+
 def json_objects(out, size, lines):
     sep = ",\n" if lines else ","
     out.write("[\n" if lines else "[")
@@ -131,6 +144,10 @@ def main():
             dupkeys_map(out, size)
         elif kind == "csv":
             csv_rows(out, size)
+        elif kind == "csv-commas":
+            csv_hostile(out, size, "commas")
+        elif kind == "csv-field":
+            csv_hostile(out, size, "field")
         elif kind == "json-line":
             json_objects(out, size, False)
         elif kind == "json-lines":

@@ -10,12 +10,14 @@
 #   RUNS=5 tests/bench/inputs_bench.sh     median of 5 runs (default 3; the
 #                                          largest size runs once)
 #
-# Sizes: maps and test files 1 MB and 8 MiB (their cap); JSON 1 MB and 64 MB
-# (its cap, 1 GiB, is read whole into memory and would take several GB with
-# the database: JSON_BIG=BYTES changes it); CSV 1 MB and 256 MB (its cap is
-# 4 GiB: CSV_BIG=BYTES changes it). Per MB is net of the time of a tiny input
-# of the same kind (process start, database creation, the rule workers), so
-# the ratio compares the work that grows with the input.
+# Kinds: maps (many areas; one key repeated), CSV (rows; one record of
+# commas; one huge quoted field), JSON (one line; one object per line), a
+# rule test file. Sizes: maps and test files 1 MB and 8 MiB (their cap); JSON
+# 1 MB and 64 MB (its cap, 1 GiB, is read whole into memory and would take
+# several GB with the database: JSON_BIG=BYTES changes it); CSV 1 MB and
+# 256 MB (its cap is 4 GiB: CSV_BIG=BYTES changes it). Per MB is net of the
+# time of a tiny input of the same kind (process start, database creation,
+# the rule workers), so the ratio compares the work that grows with the input.
 #
 # The load average (1 minute, from uptime) is printed beside every figure:
 # other work on the machine inflates wall time more than CPU time, so the
@@ -27,7 +29,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 assure=$root/${ASSURE:-build/assure}
 runs=${RUNS:-3}
-kinds=${KINDS:-"map-areas map-dupkeys csv json-line json-lines test"}
+kinds=${KINDS:-"map-areas map-dupkeys csv csv-commas csv-field json-line json-lines test"}
 json_big=${JSON_BIG:-$((64 << 20))}
 csv_big=${CSV_BIG:-$((256 << 20))}
 work=$(mktemp -d)
@@ -41,7 +43,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 big_size() {
     case $1 in
-    csv) echo "$csv_big" ;;
+    csv*) echo "$csv_big" ;;
     json-*) echo "$json_big" ;;
     *) echo $((8 << 20)) ;; # the 8 MiB YAML cap (the generator stays under it)
     esac
@@ -50,41 +52,55 @@ big_size() {
 # The file name the command wants for each kind.
 input_path() {
     case $1 in
-    csv) echo "$work/in/actions.csv" ;;
+    csv*) echo "$work/in/actions.csv" ;;
     json-*) echo "$work/in/engagements.json" ;;
     test) echo "$work/in/rules/bench.test.yaml" ;;
     *) echo "$work/in/map.yaml" ;;
     esac
 }
 
-# Runs the command for kind on its input once; appends "wall cpu rss_kib" to $2.
+# Runs the command for kind on its input REPS times in a row (so that small
+# inputs add up to more than the 10 ms CPU clock tick); appends "wall cpu
+# rss_kib" per run to $2.
 run_once() {
-    local kind=$1 out=$2 in
+    local kind=$1 out=$2 reps=$3 in
     in=$(input_path "$kind")
-    rm -f "$work"/db*
     local cmd
     case $kind in
     map-*) cmd=("$assure" validate --map "$in") ;;
-    csv) cmd=("$assure" import -q --as-of 2025-01-01 --map "$map" --db "$work/db" actions="$in") ;;
+    csv*) cmd=("$assure" import -q --as-of 2025-01-01 --map "$map" --db "$work/db" actions="$in") ;;
     json-*) cmd=("$assure" import -q --as-of 2025-01-01 --map "$map" --db "$work/db"
         engagements="$in") ;;
     test) cmd=("$assure" test --rules "$work/in/rules" --map "$map") ;;
     esac
     local rc=0
-    /usr/bin/time -f "%e %U %S %M" -o "$work/t" "${cmd[@]}" >"$work/stdout" 2>"$work/stderr" || rc=$?
-    # validate of the duplicate-key map is meant to fail (78); nothing else may
-    if [ "$rc" -ne 0 ] && ! { [ "$kind" = map-dupkeys ] && [ "$rc" -eq 78 ]; }; then
+    # shellcheck disable=SC2016
+    /usr/bin/time -f "%e %U %S %M" -o "$work/t" bash -c '
+        reps=$1 db=$2
+        shift 2
+        for _ in $(seq "$reps"); do
+            rm -f "$db"*
+            rc=0
+            "$@" || rc=$?
+        done
+        exit "$rc"' _ "$reps" "$work/db" "${cmd[@]}" >"$work/stdout" 2>"$work/stderr" || rc=$?
+    # the duplicate-key map (78) and the hostile CSV (65) are meant to fail
+    local expect=0
+    case $kind in map-dupkeys) expect=78 ;; csv-*) expect=65 ;; esac
+    if [ "$rc" -ne "$expect" ]; then
         echo "inputs_bench: $kind failed ($rc):" >&2
         tail -5 "$work/stderr" >&2
         exit 1
     fi
-    awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$work/t" >>"$out"
+    # (GNU time writes "Command exited with non-zero status" first)
+    tail -1 "$work/t" | awk -v n="$reps" '{printf "%.4f %.4f %s\n", $1 / n, ($2 + $3) / n, $4}' >>"$out"
 }
 
-# measure KIND BYTES N: generates the input, runs N times; prints
-# "bytes wall cpu rss_kib load" (medians; the load before the first run)
+# measure KIND BYTES N REPS: generates the input, runs N times (each REPS in a
+# row); prints "bytes wall cpu rss_kib load" (medians per run; the load
+# before the first)
 measure() {
-    local kind=$1 bytes=$2 n=$3 in
+    local kind=$1 bytes=$2 n=$3 reps=$4 in
     in=$(input_path "$kind")
     rm -rf "$work/in"
     mkdir -p "$work/in/rules"
@@ -93,7 +109,7 @@ measure() {
     local load
     load=$(load1)
     : >"$work/runs"
-    for _ in $(seq "$n"); do run_once "$kind" "$work/runs"; done
+    for _ in $(seq "$n"); do run_once "$kind" "$work/runs" "$reps"; done
     echo "$(stat -c %s "$in") $(cut -d' ' -f1 "$work/runs" | median)" \
         "$(cut -d' ' -f2 "$work/runs" | median) $(cut -d' ' -f3 "$work/runs" | median) $load"
     rm -rf "$work/in" "$work"/db*
@@ -104,6 +120,8 @@ describe() {
     map-areas) echo "map, many areas (assure validate)" ;;
     map-dupkeys) echo "map, one key repeated (assure validate: every copy an error)" ;;
     csv) echo "CSV actions (assure import)" ;;
+    csv-commas) echo "CSV, one record of commas: millions of fields (assure import: rejected)" ;;
+    csv-field) echo "CSV, one quoted field as big as the file (assure import: rejected)" ;;
     json-line) echo "JSON, all objects on one line (assure import)" ;;
     json-lines) echo "JSON, one object per line (assure import)" ;;
     test) echo "rule test file, one case of many rows (assure test)" ;;
@@ -113,19 +131,19 @@ describe() {
 echo "assure input benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
 grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'
 echo "start: $(uptime)"
-echo "median of $runs runs at the tiny and 1 MB sizes, one run at the largest"
+echo "median of $runs runs (each the mean of 10 in a row) at the tiny and 1 MB sizes, one run at the largest"
 echo "CPU s/MB is net of the tiny input's time; ratio = largest / 1 MB (1.00 = linear)"
 echo
 printf "%-10s %10s %9s %9s %9s %11s %6s\n" kind "size MB" "wall s" "CPU s" "RSS MB" "CPU s/MB" load
 high_load=0
 for kind in $kinds; do
     echo "# $(describe "$kind")"
-    read -r _ _ tiny_cpu _ _ <<<"$(measure "$kind" 2000 "$runs")"
+    read -r _ _ tiny_cpu _ _ <<<"$(measure "$kind" 2000 "$runs" 10)"
     per_mb=()
     for bytes in 1000000 "$(big_size "$kind")"; do
-        n=$runs
-        [ "$bytes" -eq 1000000 ] || n=1
-        read -r size wall cpu rss load <<<"$(measure "$kind" "$bytes" "$n")"
+        n=$runs reps=10
+        [ "$bytes" -eq 1000000 ] || n=1 reps=1
+        read -r size wall cpu rss load <<<"$(measure "$kind" "$bytes" "$n" "$reps")"
         awk -v l="$load" 'BEGIN {exit !(l > 1)}' && high_load=1
         pm=$(awk -v c="$cpu" -v t="$tiny_cpu" -v s="$size" 'BEGIN {
             net = c - t; if (net < 0) net = 0; printf "%.4f", net / (s / 1e6) }')
@@ -133,7 +151,7 @@ for kind in $kinds; do
         awk -v k="$kind" -v s="$size" -v w="$wall" -v c="$cpu" -v r="$rss" -v pm="$pm" \
             -v l="$load" 'BEGIN {
             note = (l > 1) ? "  (load > 1)" : ""
-            printf "%-10s %10.1f %9.2f %9.2f %9.1f %11.4f %6.2f%s\n", k, s / 1e6, w, c, r / 1024,
+            printf "%-10s %10.1f %9.3f %9.3f %9.1f %11.4f %6.2f%s\n", k, s / 1e6, w, c, r / 1024,
                 pm, l, note }'
     done
     awk -v a="${per_mb[0]}" -v b="${per_mb[1]}" 'BEGIN {
