@@ -10,6 +10,10 @@
 /* Objects with more keys than this find duplicates through a hash table
  * of their keys rather than by comparing each key with the earlier ones. */
 #define LINEAR_KEYS 16
+/* Keys one object may have: more than any dataset has fields (SQLite allows
+ * 2000 columns), and a bound on the memory one object takes (about 100
+ * bytes per key: a 1 GiB object of short keys would take 12 GB). */
+#define MAX_KEYS ASR_JSON_MAX_KEYS
 
 typedef struct {
     const char *p, *end;
@@ -314,6 +318,8 @@ static int read_object(jreader *r, asr_json_object_fn fn, void *ctx, int *stop)
             if (r->p >= r->end || *r->p != '"')
                 return fail(r, r->p, "expected a key in double quotes");
             const char *key_at = r->p;
+            if (r->nf == MAX_KEYS)
+                return fail(r, key_at, "more than %u keys in one object", MAX_KEYS);
             size_t koff = r->keys.len;
             if (read_string(r, &r->keys))
                 return -1;

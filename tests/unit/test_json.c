@@ -144,13 +144,18 @@ static void test_duplicate_key_in_a_big_object(void **state)
     (void)state;
     asr_buf b = {0};
     asr_buf_adds(&b, "[{\"a\": 1}, {");
-    for (int i = 0; i < 5000; i++)
+    for (int i = 0; i < 4096; i++)
         asr_buf_addf(&b, "%s\"k%d\": %d", i ? ", " : "", i, i);
     asr_buf_adds(&b, "}, {\"a\": 2}]");
     size_t fields = 0;
     asr_json_error e;
     assert_int_equal(asr_json_each_object(b.data, b.len, count_fields, &fields, &e), 0);
-    assert_int_equal(fields, 5002);
+    assert_int_equal(fields, 4098);
+    /* one key more than an object may have */
+    b.len -= strlen("}, {\"a\": 2}]");
+    asr_buf_adds(&b, ", \"one more\": 0}]");
+    assert_int_equal(asr_json_each_object(b.data, b.len, count_fields, &fields, &e), -1);
+    assert_non_null(strstr(e.message, "more than 4096 keys in one object"));
     /* the same key again, far into the object: found, at its place */
     asr_buf_clear(&b);
     asr_buf_adds(&b, "[{");
