@@ -208,8 +208,7 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                     asr_error(d, &x->loc, ep, "an expected finding needs its subject");
                 const char *too_big = ex->message ? asr_regex_check(ex->message) : NULL;
                 if (too_big) {
-                    asr_error(d, &asr_ymap_get(x, "message")->loc, ep, "the pattern %s",
-                              too_big);
+                    asr_error(d, &asr_ymap_get(x, "message")->loc, ep, "the pattern %s", too_big);
                 } else if (ex->message) {
                     int rc = regcomp(&ex->re, ex->message, REG_EXTENDED | REG_NOSUB);
                     if (rc) {
@@ -541,6 +540,98 @@ static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
         asr_strset_add(&cov->reads[k], r->reads[i], strlen(r->reads[i]));
 }
 
+/* ---- expected against actual findings ---- */
+
+/* At most this many missing or unexpected findings are listed per case; the
+ * rest are counted. */
+#define MAX_DETAIL ASR_DIAG_LIMIT
+
+/* Findings sorted by subject, then by place in their array (their order). */
+static int cmp_by_subject(const void *a, const void *b)
+{
+    const asr_finding *x = *(const asr_finding *const *)a, *y = *(const asr_finding *const *)b;
+    int c = strcmp(x->subject, y->subject);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* The first position in sorted (of n) whose subject is not below subject. */
+static size_t lower_bound(const asr_finding *const *sorted, size_t n, const char *subject)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid]->subject, subject) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Pairs each expected finding with the first unused actual one that fits it
+ * (same subject; rule, severity and message if the case gives them), through
+ * the findings sorted by subject: O((E + F) log F), not O(E * F). Lists what
+ * is missing and what is unexpected in b, the first MAX_DETAIL of them.
+ * Returns 1 if every one was paired. */
+static int match_findings(const test_case *c, const asr_rule_result *res, const asr_finding *f,
+                          size_t nf, asr_buf *b)
+{
+    const asr_finding **sorted = asr_xmalloc((nf + 1) * sizeof *sorted);
+    for (size_t i = 0; i < nf; i++)
+        sorted[i] = &f[i];
+    qsort(sorted, nf, sizeof *sorted, cmp_by_subject);
+    int *used = asr_xcalloc(nf + 1, sizeof *used), ok = 1;
+    size_t listed = 0, more = 0;
+    for (size_t e = 0; e < c->n_expects; e++) {
+        const expect *x = &c->expects[e];
+        size_t k = lower_bound(sorted, nf, x->subject);
+        for (; k < nf && strcmp(sorted[k]->subject, x->subject) == 0; k++) {
+            const asr_finding *fi = sorted[k];
+            const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
+            if (used[fi - f] || (x->rule && strcmp(x->rule, res[fi->rule].rule.id) != 0) ||
+                (x->severity && strcmp(x->severity, sev) != 0) ||
+                (x->has_re && regexec(&x->re, fi->message, 0, NULL, 0) != 0))
+                continue;
+            used[fi - f] = 1;
+            break;
+        }
+        if (k < nf && strcmp(sorted[k]->subject, x->subject) == 0)
+            continue; /* paired */
+        ok = 0;
+        if (listed == MAX_DETAIL) {
+            more++;
+            continue;
+        }
+        listed++;
+        asr_buf_addf(b, "    missing:    %s%s%s", x->rule ? x->rule : "", x->rule ? " " : "",
+                     x->subject);
+        if (x->severity)
+            asr_buf_addf(b, " [%s]", x->severity);
+        if (x->message)
+            asr_buf_addf(b, " message ~ /%s/", x->message);
+        asr_buf_addf(b, "  (expected at line %u)\n", x->loc.line);
+    }
+    for (size_t i = 0; i < nf; i++) {
+        if (used[i])
+            continue;
+        ok = 0;
+        if (listed == MAX_DETAIL) {
+            more++;
+            continue;
+        }
+        listed++;
+        const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
+        asr_buf_addf(b, "    unexpected: %s %s [%s] \"%s\"\n", res[f[i].rule].rule.id, f[i].subject,
+                     sev, f[i].message);
+    }
+    if (more)
+        asr_buf_addf(b, "    ... and %zu more missing or unexpected finding%s\n", more,
+                     more == 1 ? "" : "s");
+    free(used);
+    free(sorted);
+    return ok;
+}
+
 static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, asr_diag *d,
                      case_result *out)
 {
@@ -679,41 +770,8 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                              res[k].rule.id, c->expect_failure);
             }
         }
-        int *used = asr_xcalloc(nf + 1, sizeof *used);
-        for (size_t e = 0; e < c->n_expects; e++) {
-            const expect *x = &c->expects[e];
-            size_t i = 0;
-            for (; i < nf; i++) {
-                const asr_finding *fi = &f[i];
-                const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
-                if (used[i] || strcmp(fi->subject, x->subject) != 0 ||
-                    (x->rule && strcmp(x->rule, res[fi->rule].rule.id) != 0) ||
-                    (x->severity && strcmp(x->severity, sev) != 0) ||
-                    (x->has_re && regexec(&x->re, fi->message, 0, NULL, 0) != 0))
-                    continue;
-                used[i] = 1;
-                break;
-            }
-            if (i == nf) {
-                ok = 0;
-                asr_buf_addf(b, "    missing:    %s%s%s", x->rule ? x->rule : "",
-                             x->rule ? " " : "", x->subject);
-                if (x->severity)
-                    asr_buf_addf(b, " [%s]", x->severity);
-                if (x->message)
-                    asr_buf_addf(b, " message ~ /%s/", x->message);
-                asr_buf_addf(b, "  (expected at line %u)\n", x->loc.line);
-            }
-        }
-        for (size_t i = 0; i < nf; i++) {
-            if (used[i])
-                continue;
+        if (!match_findings(c, res, f, nf, b))
             ok = 0;
-            const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
-            asr_buf_addf(b, "    unexpected: %s %s [%s] \"%s\"\n", res[f[i].rule].rule.id,
-                         f[i].subject, sev, f[i].message);
-        }
-        free(used);
         out->passed = ok;
         /* Coverage and behaviour, from every case that ran. */
         for (size_t k = 0; k < n; k++) {

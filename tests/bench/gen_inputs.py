@@ -14,6 +14,10 @@ KIND is one of
   test        a rule test file for fixtures/test/rules/high-actions.lua: one
               case whose inline data holds the rows (all low priority, so the
               case expects no finding and passes)
+  test-expects  the same rule: one case of up to 9000 high-priority rows (the
+              rule flags each; its budget is 10000 findings), expecting each
+              finding, then expecting findings no row makes, to the size asked
+              (the case fails: every extra one is missing)
 Writes until OUT holds at least BYTES bytes (stopping short of the 8 MiB map
 limit for the YAML kinds). The same arguments always give the same file.
 """
@@ -135,6 +139,29 @@ def test_file(out, size):
         written += len(line)
 
 
+def test_expects(out, size):
+    size = min(size, YAML_LIMIT - 64)
+    rows = max(1, min(9000, int(size * 0.8) // 140))
+    parts = ["rule: high-actions\ncases:\n  - name: every row flagged\n    as_of: 2022-10-03\n"
+             "    data:\n      actions:\n"]
+    for i in range(rows):
+        parts.append(f"        - {{action_id: A-{i:08d}, area: vetting, priority: high, "
+                     f"due: 2022-01-01}}\n")
+    parts.append("    expect:\n")
+    for i in reversed(range(rows)):
+        parts.append(f"      - {{subject: A-{i:08d}, severity: medium}}\n")
+    text = "".join(parts)
+    out.write(text)
+    written, i = len(text), 0
+    while written < size or i == 0:
+        line = f"      - {{subject: B-{i:08d}, message: never}}\n"
+        if written + len(line) > YAML_LIMIT:
+            break
+        out.write(line)
+        written += len(line)
+        i += 1
+
+
 def main():
     kind, size, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     with open(path, "w") as out:
@@ -154,6 +181,8 @@ def main():
             json_objects(out, size, True)
         elif kind == "test":
             test_file(out, size)
+        elif kind == "test-expects":
+            test_expects(out, size)
         else:
             sys.exit(f"gen_inputs.py: unknown kind {kind}")
 

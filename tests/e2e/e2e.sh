@@ -975,6 +975,27 @@ case_test_caps_problems() {
     expect_err "... and 50 more problems not shown"
 }
 
+case_test_caps_differences() {
+    # 150 expected findings no row makes: the first 100 listed, the rest
+    # counted; the one that is made is paired, in any order.
+    mkdir -p "$T/rules"
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    { echo "rule: high-actions"; echo "cases:"; echo "  - name: mostly missing";
+      echo "    as_of: 2022-10-03"; echo "    data:"; echo "      actions:";
+      echo "        - {action_id: A-001, area: vetting, priority: high, due: 2022-01-01}";
+      echo "    expect:";
+      for i in $(seq 150); do echo "      - {subject: B-$i}"; done;
+      echo "      - {subject: A-001, severity: medium, message: high}"; } >"$T/rules/missing.test.yaml"
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 1
+    [ "$(grep -c 'missing: ' "$T/out")" = 100 ] || fail "cap of 100 not applied"
+    expect_out "missing:    B-1  (expected at line 9)"
+    expect_out "... and 50 more missing or unexpected findings"
+    expect_no_err "A-001"
+    grep -q "A-001" "$T/out" && fail "A-001 was found but not paired"
+    true
+}
+
 case_test_bad_test_files() {
     mkdir -p "$T/rules"
     cp "$FX/rules/high-actions.lua" "$T/rules/"
