@@ -28,7 +28,7 @@ void asr_cli_begin(asr_cli *p, const asr_verb *v, int argc, char **argv)
     p->i = 1;
     p->args = asr_xcalloc((size_t)argc + 1, sizeof *p->args);
     p->c.busy_ms = 5000;
-    p->c.max_errors = 100;
+    p->c.max_errors = ASR_DIAG_LIMIT;
     asr_runner_default_opts(&p->c.runner);
 }
 

@@ -67,7 +67,7 @@ static int replay_run(asr_cli *p, long long run, const char **only)
     free(only);
     asr_replay_opts o = {p->c.map, p->c.db, p->c.rules, run, p->c.runner};
     asr_diag d;
-    asr_diag_init(&d, 200);
+    asr_diag_init(&d, ASR_DIAG_LIMIT);
     int identical = 0;
     asr_status st = asr_replay(&o, &d, &identical);
     asr_cli_problems(&d);
@@ -128,7 +128,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.output = p.c.output;
     o.runner = p.c.runner;
     asr_diag d;
-    asr_diag_init(&d, 200);
+    asr_diag_init(&d, ASR_DIAG_LIMIT);
     asr_check c;
     asr_status st = asr_check_run(&o, &d, &c);
     asr_cli_problems(&d);
@@ -145,7 +145,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         int color = !o.output && o.format == ASR_FMT_TEXT && isatty(STDOUT_FILENO) &&
                     !(no_color && *no_color);
         asr_diag od;
-        asr_diag_init(&od, 0);
+        asr_diag_init(&od, ASR_DIAG_LIMIT);
         st = asr_check_write(&c, o.format, o.output, stdout, color, &od);
         asr_cli_problems(&od);
         asr_diag_free(&od);

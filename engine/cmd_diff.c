@@ -35,7 +35,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_diff_opts o = {p.c.db, p.n_args > 0 ? p.args[0] : NULL, p.n_args > 1 ? p.args[1] : NULL,
                            since,  asr_cli_find_format(&p),         p.c.output};
         asr_diag d;
-        asr_diag_init(&d, 50);
+        asr_diag_init(&d, ASR_DIAG_LIMIT);
         st = asr_diff(&o, stdout, &d);
         asr_cli_problems(&d);
         asr_diag_free(&d);

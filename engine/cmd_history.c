@@ -32,7 +32,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_status st = (asr_status)p.status;
     if (id >= 0 && !p.status) {
         asr_diag d;
-        asr_diag_init(&d, 50);
+        asr_diag_init(&d, ASR_DIAG_LIMIT);
         st = asr_history_show(p.c.db, (size_t)limit, asr_cli_find_format(&p), p.c.output, stdout,
                               &d);
         asr_cli_problems(&d);

@@ -116,7 +116,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     job.retention = (asr_retention){-1, -1, -1}; /* the map's, unless a job file says */
     asr_status st = (asr_status)p.status;
     asr_diag d;
-    asr_diag_init(&d, 200);
+    asr_diag_init(&d, ASR_DIAG_LIMIT);
     if (id >= 0 && !p.status && p.n_args == 1)
         st = asr_job_load(p.args[0], &d, &job);
     if (id >= 0 && !p.status && st == ASR_OK) {

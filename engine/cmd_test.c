@@ -68,7 +68,7 @@ static int run(const asr_verb *v, int argc, char **argv)
                                              : ASR_TEST_TEXT;
     o.runner = p.c.runner;
     asr_diag d;
-    asr_diag_init(&d, 200);
+    asr_diag_init(&d, ASR_DIAG_LIMIT);
     asr_status st = asr_ruletest_run(&o, stdout, &d);
     asr_cli_problems(&d);
     if (fflush(stdout) != 0)

@@ -29,7 +29,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.rules_dir = p.c.rules;
     o.runner = p.c.runner;
     asr_diag d;
-    asr_diag_init(&d, 0);
+    asr_diag_init(&d, ASR_DIAG_LIMIT);
     asr_check c;
     asr_status st = asr_check_validate(&o, &d, &c);
     asr_cli_problems(&d);
@@ -63,8 +63,9 @@ const asr_verb asr_verb_validate = {
     "check an assurance map and rule files without touching any database",
     "assure validate --map FILE [--rules DIR]",
     "Checks an assurance map (and every file it includes) and, with --rules, every\n"
-    "rule file in DIR, without opening any database. Lists every problem found,\n"
-    "in file order, as file:line:col: error: path: message.\n",
+    "rule file in DIR, without opening any database. Lists the problems found,\n"
+    "in file order, as file:line:col: error: path: message (the first 100; the\n"
+    "rest are counted).\n",
     options,
     sizeof options / sizeof options[0],
     0,

@@ -6,6 +6,11 @@
 #include "util.h"
 
 #define CHUNK (1u << 20)
+/* One record may hold at most this many fields and bytes: more is an error,
+ * and the rest of the record is read but not kept, so memory stays bounded
+ * (a line of 64 MB of commas once took 1.6 GB: 25 bytes per field). */
+#define MAX_FIELDS ASR_CSV_MAX_FIELDS
+#define MAX_RECORD (64u << 20)
 #define EOF_CH (-1)
 
 struct asr_csv {
@@ -14,6 +19,7 @@ struct asr_csv {
     const unsigned char *in; /* current input chunk */
     unsigned char *own;      /* buffer owned when reading a FILE */
     size_t in_len, in_pos;
+    size_t chunk; /* bytes per read from f */
     int eof;
     int fatal;
     int first;
@@ -26,6 +32,8 @@ struct asr_csv {
     size_t *lens;
     const char **ptrs;
     size_t nf, capf;
+    int open;     /* a field is being read */
+    int skipping; /* the record went past MAX_FIELDS or MAX_RECORD */
 
     char err[160];
     size_t err_field;
@@ -42,14 +50,20 @@ static asr_csv *csv_new(size_t max_field)
     return c;
 }
 
-asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash)
+asr_csv *asr_csv_open_chunked(FILE *f, size_t max_field, asr_sha256 *hash, size_t chunk)
 {
     asr_csv *c = csv_new(max_field);
     c->f = f;
     c->hash = hash;
-    c->own = asr_xmalloc(CHUNK);
+    c->chunk = chunk ? chunk : CHUNK;
+    c->own = asr_xmalloc(c->chunk);
     c->in = c->own;
     return c;
+}
+
+asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash)
+{
+    return asr_csv_open_chunked(f, max_field, hash, CHUNK);
 }
 
 asr_csv *asr_csv_open_string(const char *data, size_t len, size_t max_field)
@@ -77,7 +91,7 @@ static int refill(asr_csv *c)
 {
     if (c->eof || !c->f)
         return 0;
-    size_t got = fread(c->own, 1, CHUNK, c->f);
+    size_t got = fread(c->own, 1, c->chunk, c->f);
     if (got == 0) {
         c->eof = 1;
         if (ferror(c->f)) {
@@ -122,6 +136,16 @@ static void set_error(asr_csv *c, size_t field, const char *msg)
 
 static void start_field(asr_csv *c)
 {
+    if (c->skipping)
+        return;
+    if (c->nf == MAX_FIELDS) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "more than %u fields in one record", MAX_FIELDS);
+        set_error(c, c->nf - 1, msg);
+        c->skipping = 1;
+        return;
+    }
+    c->open = 1;
     if (c->nf == c->capf) {
         c->capf = c->capf ? c->capf * 2 : 32;
         c->starts = asr_xrealloc(c->starts, c->capf * sizeof *c->starts);
@@ -134,6 +158,9 @@ static void start_field(asr_csv *c)
 
 static void end_field(asr_csv *c)
 {
+    if (!c->open)
+        return;
+    c->open = 0;
     size_t i = c->nf - 1;
     c->lens[i] = c->text.len - c->starts[i];
     asr_buf_addc(&c->text, '\0');
@@ -141,11 +168,23 @@ static void end_field(asr_csv *c)
 
 static inline void put(asr_csv *c, int ch)
 {
+    if (c->skipping)
+        return;
     size_t i = c->nf - 1;
     if (c->text.len - c->starts[i] >= c->max_field) {
+        if (!c->has_err) { /* the message once, not once per byte past the cap */
+            char msg[96];
+            snprintf(msg, sizeof msg, "field longer than %zu bytes", c->max_field);
+            set_error(c, i, msg);
+        }
+        return;
+    }
+    if (c->text.len >= MAX_RECORD) {
         char msg[96];
-        snprintf(msg, sizeof msg, "field longer than %zu bytes", c->max_field);
+        snprintf(msg, sizeof msg, "record longer than %u bytes", MAX_RECORD);
         set_error(c, i, msg);
+        end_field(c);
+        c->skipping = 1;
         return;
     }
     if (ch == 0)
@@ -180,6 +219,8 @@ asr_csv_result asr_csv_next(asr_csv *c, asr_csv_record *rec)
         return ASR_CSV_END;
     c->nf = 0;
     c->has_err = 0;
+    c->open = 0;
+    c->skipping = 0;
     asr_buf_clear(&c->text);
 
     int ch = getch(c);

@@ -3,7 +3,8 @@
  * Accepts CRLF, LF or CR line ends, quoted commas, quotes ("") and line
  * breaks, and strips one UTF-8 byte-order mark. Rejects an unterminated quote
  * (fatal: nothing after it can be trusted), a quote inside an unquoted field,
- * text after a closing quote, NUL bytes, invalid UTF-8 and over-long fields;
+ * text after a closing quote, NUL bytes, invalid UTF-8, over-long fields and
+ * records of more than ASR_CSV_MAX_FIELDS fields or 64 MiB;
  * those leave the rest of the record readable so every bad row is reported.
  * Lines holding nothing at all are skipped. Feeds every byte it reads to an
  * optional SHA-256. Uses util, sha256. No SQLite, no map. */
@@ -16,6 +17,10 @@
 #include "sha256.h"
 
 typedef struct asr_csv asr_csv;
+
+/* Fields one record may have (more than any dataset can: SQLite's default
+ * limit is 2000 columns); a record with more, or over 64 MiB, is bad. */
+#define ASR_CSV_MAX_FIELDS 4096u
 
 typedef struct {
     size_t n;            /* number of fields */
@@ -34,6 +39,11 @@ typedef enum {
 /* Reads from f (borrowed; not closed). max_field caps one field in bytes
  * (0 = 1 MiB). hash, if not NULL, is updated with every byte read. */
 asr_csv *asr_csv_open(FILE *f, size_t max_field, asr_sha256 *hash);
+
+/* The same, reading f in chunks of chunk bytes (0 = 1 MiB) rather than the
+ * default: for tests, so that records, quotes, CRLFs and byte-order marks
+ * split across reads are exercised. */
+asr_csv *asr_csv_open_chunked(FILE *f, size_t max_field, asr_sha256 *hash, size_t chunk);
 
 /* Reads from memory (borrowed; must outlive the reader). */
 asr_csv *asr_csv_open_string(const char *data, size_t len, size_t max_field);

@@ -23,6 +23,17 @@ void asr_diag_free(asr_diag *d)
     memset(d, 0, sizeof *d);
 }
 
+int asr_diag_full(const asr_diag *d)
+{
+    return d->limit && d->count >= d->limit;
+}
+
+void asr_diag_count_dropped(asr_diag *d, size_t n)
+{
+    d->errors += n;
+    d->dropped += n;
+}
+
 void asr_diag_add(asr_diag *d, asr_severity sev, const asr_loc *loc, const char *path,
                   const char *fmt, ...)
 {
@@ -30,7 +41,7 @@ void asr_diag_add(asr_diag *d, asr_severity sev, const asr_loc *loc, const char 
         d->errors++;
     else
         d->warnings++;
-    if (d->limit && d->count >= d->limit) {
+    if (asr_diag_full(d)) {
         d->dropped++;
         return;
     }
@@ -76,12 +87,17 @@ void asr_diag_sort(asr_diag *d)
     if (d->count < 2)
         return;
     const char **files = asr_xcalloc(d->count + 1, sizeof *files);
-    size_t nfiles = 0;
+    size_t nfiles = 0, last = 0;
     for (size_t i = 0; i < d->count; i++) {
         const char *f = d->items[i].file ? d->items[i].file : "";
         size_t r = 0;
-        while (r < nfiles && strcmp(files[r], f) != 0)
-            r++;
+        /* problems of one file mostly arrive together: try the last first */
+        if (nfiles && strcmp(files[last], f) == 0)
+            r = last;
+        else
+            while (r < nfiles && strcmp(files[r], f) != 0)
+                r++;
+        last = r;
         if (r == nfiles)
             files[nfiles++] = f;
         d->items[i].file_rank = r;
@@ -113,9 +129,18 @@ void asr_diag_print(const asr_diag *d, FILE *out)
         asr_fputs_term(p->message, out);
         fputc('\n', out);
     }
-    if (d->dropped)
-        fprintf(out, "... and %zu more problem%s not shown\n", d->dropped,
-                d->dropped == 1 ? "" : "s");
+    if (d->dropped) {
+        /* 40213 as "40,213" */
+        char digits[32], grouped[48];
+        int n = snprintf(digits, sizeof digits, "%zu", d->dropped), o = 0;
+        for (int i = 0; i < n; i++) {
+            if (i && (n - i) % 3 == 0)
+                grouped[o++] = ',';
+            grouped[o++] = digits[i];
+        }
+        grouped[o] = '\0';
+        fprintf(out, "... and %s more problem%s not shown\n", grouped, d->dropped == 1 ? "" : "s");
+    }
 }
 
 const char *asr_quote_value(const char *value, size_t len, char *buf, size_t bufsize)

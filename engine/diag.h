@@ -49,13 +49,27 @@ typedef struct {
     asr_problem *items;
     size_t count, cap;
     size_t limit;   /* keep at most this many; 0 = no limit */
-    size_t dropped; /* errors past the limit, counted only */
+    size_t dropped; /* problems past the limit, counted only */
     size_t errors;  /* all errors, kept or dropped */
     size_t warnings;
 } asr_diag;
 
+/* How many problems a command keeps with their places; the rest are only
+ * counted ("... and 40,213 more problems not shown"). Every command passes
+ * it (import's --max-errors sets its own), so neither memory nor output
+ * grows with the number of problems in a hostile file. */
+#define ASR_DIAG_LIMIT 100
+
 void asr_diag_init(asr_diag *d, size_t limit);
 void asr_diag_free(asr_diag *d);
+
+/* 1 when the next problem would only be counted: callers skip work that only
+ * serves the message, such as looking for a "did you mean". */
+int asr_diag_full(const asr_diag *d);
+
+/* Counts n errors that were never kept (already past the limit, or never
+ * individually recorded) without a place. */
+void asr_diag_count_dropped(asr_diag *d, size_t n);
 
 /* Records a problem. loc may be NULL; path may be NULL. */
 void asr_diag_add(asr_diag *d, asr_severity sev, const asr_loc *loc, const char *path,

@@ -24,9 +24,7 @@
 typedef struct writer writer;
 
 #define MAX_ALT 8
-#define CHECKPOINT_ROWS                                                                            \
-    100000 /* an import this big truncates the WAL after it */ /* columns a coalesce field reads   \
-                                                                  besides its first */
+#define CHECKPOINT_ROWS 100000 /* an import this big truncates the WAL after it */
 
 /* Everything needed to check and store the rows of one file. */
 typedef struct {
@@ -35,7 +33,8 @@ typedef struct {
     writer *w; /* takes the good rows to the database */
     asr_diag *d;
     const char *file;
-    asr_strset *refs; /* per field: ids it may name, for fields with a ref */
+    asr_strset *refs;   /* per field: ids it may name, for fields with a ref */
+    asr_strmap headers; /* JSON: key -> the field it names (n_fields: none), as met */
     long long rows;
     size_t errors_at_start;
     int stopped; /* a store error: stop reading */
@@ -156,12 +155,28 @@ struct writer {
     size_t row_start, row_values;
     /* what the writer found; read after the join */
     long long rows;
-    duplicate *dups;
-    size_t n_dups, cap_dups;
+    duplicate *dups; /* the first keep_dups of them */
+    size_t n_dups, cap_dups, keep_dups;
+    size_t more_dups; /* found beyond keep_dups: only counted */
     unsigned fail_line;
     char *fail_message;
     asr_status fail_status;
 };
+
+/* Keeps a row the database refused, up to the number the problem list can
+ * show; beyond that only counts it. */
+static void add_duplicate(writer *w, duplicate dup)
+{
+    if (w->keep_dups && w->n_dups >= w->keep_dups) {
+        w->more_dups++;
+        return;
+    }
+    if (w->n_dups == w->cap_dups) {
+        w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
+        w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
+    }
+    w->dups[w->n_dups++] = dup;
+}
 
 /* Inserts every row of one batch. */
 static void write_batch(writer *w, const asr_buf *b)
@@ -202,18 +217,10 @@ static void write_batch(writer *w, const asr_buf *b)
             w->rows++;
             break;
         case ASR_INS_DUPLICATE:
-            if (w->n_dups == w->cap_dups) {
-                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
-                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
-            }
-            w->dups[w->n_dups++] = (duplicate){line, first, -1};
+            add_duplicate(w, (duplicate){line, first, -1});
             break;
         case ASR_INS_CHECK:
-            if (w->n_dups == w->cap_dups) {
-                w->cap_dups = w->cap_dups ? w->cap_dups * 2 : 16;
-                w->dups = asr_xrealloc(w->dups, w->cap_dups * sizeof *w->dups);
-            }
-            w->dups[w->n_dups++] = (duplicate){line, 0, (int)first};
+            add_duplicate(w, (duplicate){line, 0, (int)first});
             break;
         case ASR_INS_ERROR:
             w->fail_line = line;
@@ -251,10 +258,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static void writer_start(writer *w, asr_inserter *ins)
+static void writer_start(writer *w, asr_inserter *ins, size_t keep_dups)
 {
     memset(w, 0, sizeof *w);
     w->ins = ins;
+    w->keep_dups = keep_dups;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->changed, NULL);
     for (size_t i = 0; i < QUEUE_DEPTH + 1; i++)
@@ -693,9 +701,12 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             }
         }
         if (f->ref && !asr_strset_has(&c->refs[k], v, len)) {
-            char *word = asr_xstrndup(v, len);
-            const char *hint = suggest_ref(c->m, f->ref, word);
-            free(word);
+            const char *hint = NULL;
+            if (!asr_diag_full(c->d)) {
+                char *word = asr_xstrndup(v, len);
+                hint = suggest_ref(c->m, f->ref, word);
+                free(word);
+            }
             bad_value(c, f, line, col, v, len, "no %s with this id in the map%s%s%s",
                       ref_word(f->ref), hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
@@ -808,7 +819,9 @@ static int put_value(rows_ctx *c, size_t k, const char *v, size_t len, int jkind
             value_null(c->w, k);
             return 0;
         }
-        {
+        if (asr_diag_full(c->d)) {
+            bad_value(c, f, line, col, v, len, "not an allowed value"); /* only counted */
+        } else {
             asr_buf allowed = {0};
             for (size_t i = 0; i < f->n_values && i < 12; i++)
                 asr_buf_addf(&allowed, "%s%s", i ? ", " : "", f->values[i]);
@@ -855,6 +868,7 @@ static void writer_report(rows_ctx *c, writer *w)
         }
         asr_buf_free(&key);
     }
+    asr_diag_count_dropped(c->d, w->more_dups);
     if (w->failed) {
         asr_loc l = place(c, w->fail_line, 0);
         asr_error(c->d, &l, NULL, "cannot store the row: %s", w->fail_message);
@@ -974,7 +988,7 @@ static int check_header(rows_ctx *c, const char *const *cells, const size_t *len
                       "(captured: false); drop the column or the declaration",
                       j + 1, q, ds->fields[uncaptured].name);
         } else if (!used && ds->strict_columns && lens[j]) {
-            const char *hint = asr_did_you_mean(cells[j], names);
+            const char *hint = asr_diag_full(c->d) ? NULL : asr_did_you_mean(cells[j], names);
             asr_error(c->d, &l, NULL, "column %zu %s is not a column of dataset '%s'%s%s%s", j + 1,
                       q, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                       hint ? "'?" : "");
@@ -1377,6 +1391,18 @@ static size_t field_for_key(const asr_dataset *ds, const char *key)
     return ds->n_fields;
 }
 
+/* The field a JSON key names, remembered per key so that a file of a
+ * million objects compares headings once per distinct key, not per object. */
+static size_t json_field(rows_ctx *c, const char *key)
+{
+    size_t k, len = strlen(key);
+    if (asr_strmap_get(&c->headers, key, len, &k))
+        return k;
+    k = field_for_key(c->ds, key);
+    asr_strmap_put(&c->headers, asr_arena_strndup(&c->names, key, len), k);
+    return k;
+}
+
 static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size_t n)
 {
     json_ctx *j = ctxp;
@@ -1386,11 +1412,12 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
     memset(j->present, 0, ds->n_fields * sizeof *j->present);
     row_begin(c->w, line);
     for (size_t i = 0; i < n; i++) {
-        size_t k = field_for_key(ds, fields[i].key);
+        size_t k = json_field(c, fields[i].key);
         if (k == ds->n_fields) {
             if (!ds->strict_columns)
                 continue; /* a key no field reads: left out */
-            const char *hint = asr_did_you_mean(fields[i].key, j->headers);
+            const char *hint =
+                asr_diag_full(c->d) ? NULL : asr_did_you_mean(fields[i].key, j->headers);
             asr_loc l = {c->file, fields[i].line, fields[i].col};
             asr_error(c->d, &l, NULL, "\"%s\" is not a field of dataset '%s'%s%s%s", fields[i].key,
                       ds->id, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
@@ -1481,7 +1508,7 @@ static void import_yaml(rows_ctx *c, const char *path)
             const asr_ynode *key = e->keys[j], *v = e->items[j];
             size_t k = field_for_key(ds, key->text);
             if (k == ds->n_fields) {
-                const char *hint = asr_did_you_mean(key->text, names);
+                const char *hint = asr_diag_full(c->d) ? NULL : asr_did_you_mean(key->text, names);
                 asr_error(c->d, &key->loc, NULL, "'%s' is not a field of dataset '%s'%s%s%s",
                           key->text, ds->id, hint ? "; did you mean '" : "", hint ? hint : "",
                           hint ? "'?" : "");
@@ -1742,7 +1769,7 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
         return st;
     writer w;
-    writer_start(&w, ins);
+    writer_start(&w, ins, d->limit);
     c.w = &w;
     c.refs = ref_sets(m, p->ds);
     asr_loc l = {p->file, 0, 0};
@@ -1814,6 +1841,7 @@ done:
     free(c.unknown);
     free(c.heading);
     asr_arena_free(&c.names);
+    asr_strmap_free(&c.headers);
     asr_inserter_free(ins);
     *rows = c.rows;
     memcpy(newest, c.newest, 11);

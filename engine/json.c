@@ -7,25 +7,53 @@
 
 #include "util.h"
 
+/* Objects with more keys than this find duplicates through a hash table
+ * of their keys rather than by comparing each key with the earlier ones. */
+#define LINEAR_KEYS 16
+/* Keys one object may have: more than any dataset has fields (SQLite allows
+ * 2000 columns), and a bound on the memory one object takes (about 100
+ * bytes per key: a 1 GiB object of short keys would take 12 GB). */
+#define MAX_KEYS ASR_JSON_MAX_KEYS
+
 typedef struct {
     const char *p, *end;
     unsigned line;
     const char *line_start;
+    /* The column of col_at, which only moves forward within a line: the
+     * column of each value is counted from the last one, so a file on one
+     * line costs O(n), not O(n^2). */
+    const char *col_at;
+    unsigned col;
     asr_json_error *err;
     asr_buf keys;   /* decoded keys of the current object, NUL-separated */
     asr_buf values; /* decoded values of the current object, NUL-separated */
     asr_jfield *fields;
     size_t *key_off, *val_off;
     size_t nf, capf;
+    size_t *slots; /* the current object's keys (1 + index; 0 = empty), once it has many */
+    size_t n_slots;
 } jreader;
 
-static unsigned col_of(const jreader *r, const char *at)
+static unsigned count_cols(const char *from, const char *to)
 {
-    unsigned col = 1;
-    for (const char *q = r->line_start; q < at; q++)
+    unsigned n = 0;
+    for (const char *q = from; q < to; q++)
         if (((unsigned char)*q & 0xC0) != 0x80)
-            col++;
-    return col;
+            n++;
+    return n;
+}
+
+static unsigned col_of(jreader *r, const char *at)
+{
+    if (r->col_at < r->line_start || r->col_at > at) { /* a new line, or an error behind */
+        if (at < r->line_start)
+            return 1;
+        r->col_at = r->line_start;
+        r->col = 1;
+    }
+    r->col += count_cols(r->col_at, at);
+    r->col_at = at;
+    return r->col;
 }
 
 static int fail(jreader *r, const char *at, const char *fmt, ...)
@@ -229,6 +257,51 @@ static int literal(jreader *r, const char *word)
     return 0;
 }
 
+/* Puts key index i (its text at key_off[i]) in the table; 1 if an equal key
+ * is there already. */
+static int slot_put(jreader *r, size_t i, size_t koff)
+{
+    const char *k = r->keys.data + koff;
+    size_t mask = r->n_slots - 1, s = (size_t)asr_hash64(k, strlen(k)) & mask;
+    while (r->slots[s]) {
+        if (strcmp(r->keys.data + r->key_off[r->slots[s] - 1], k) == 0)
+            return 1;
+        s = (s + 1) & mask;
+    }
+    r->slots[s] = i + 1;
+    return 0;
+}
+
+/* (Re)builds the table for the object's first n keys, sized for twice as many. */
+static void slots_build(jreader *r, size_t n)
+{
+    free(r->slots);
+    r->n_slots = 64;
+    while (r->n_slots < 4 * n)
+        r->n_slots *= 2;
+    r->slots = asr_xcalloc(r->n_slots, sizeof *r->slots);
+    for (size_t i = 0; i < n; i++)
+        slot_put(r, i, r->key_off[i]);
+}
+
+/* Whether the key just read (at koff) is among the object's earlier keys:
+ * compared one by one in a small object, through the table in a big one
+ * (built when the object reaches LINEAR_KEYS keys, grown as it does), so an
+ * object of n keys costs O(n). */
+static int key_seen(jreader *r, size_t koff)
+{
+    const char *k = r->keys.data + koff;
+    if (r->nf < LINEAR_KEYS) {
+        for (size_t i = 0; i < r->nf; i++)
+            if (strcmp(r->keys.data + r->key_off[i], k) == 0)
+                return 1;
+        return 0;
+    }
+    if (r->nf == LINEAR_KEYS || 2 * (r->nf + 1) > r->n_slots)
+        slots_build(r, r->nf);
+    return slot_put(r, r->nf, koff); /* its index once the caller stores koff */
+}
+
 static int read_object(jreader *r, asr_json_object_fn fn, void *ctx, int *stop)
 {
     unsigned obj_line = r->line;
@@ -245,13 +318,13 @@ static int read_object(jreader *r, asr_json_object_fn fn, void *ctx, int *stop)
             if (r->p >= r->end || *r->p != '"')
                 return fail(r, r->p, "expected a key in double quotes");
             const char *key_at = r->p;
+            if (r->nf == MAX_KEYS)
+                return fail(r, key_at, "more than %u keys in one object", MAX_KEYS);
             size_t koff = r->keys.len;
             if (read_string(r, &r->keys))
                 return -1;
-            for (size_t i = 0; i < r->nf; i++)
-                if (strcmp(r->keys.data + r->key_off[i], r->keys.data + koff) == 0)
-                    return fail(r, key_at, "duplicate key \"%s\" in one object",
-                                r->keys.data + koff);
+            if (key_seen(r, koff))
+                return fail(r, key_at, "duplicate key \"%s\" in one object", r->keys.data + koff);
             skip_ws(r);
             if (r->p >= r->end || *r->p != ':')
                 return fail(r, r->p, "expected ':' after the key");
@@ -322,6 +395,8 @@ int asr_json_each_object(const char *data, size_t len, asr_json_object_fn fn, vo
     r.end = data + len;
     r.line = 1;
     r.line_start = data;
+    r.col_at = data;
+    r.col = 1;
     r.err = err;
     int rc = -1, stop = 0;
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
@@ -375,5 +450,6 @@ done:
     free(r.fields);
     free(r.key_off);
     free(r.val_off);
+    free(r.slots);
     return rc;
 }

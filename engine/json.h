@@ -2,12 +2,16 @@
  * objects whose values are strings, numbers, true, false or null. Rejects
  * duplicate keys, nested arrays or objects as values, numbers JSON does not
  * allow (NaN, Infinity, leading zeros, a lone '.'), integers beyond 2^53
- * (they would lose digits), escaped NULs, lone surrogates and invalid UTF-8.
- * One UTF-8 byte-order mark is skipped. Reads from memory. Uses util. */
+ * (they would lose digits), escaped NULs, lone surrogates, invalid UTF-8 and
+ * objects of more than ASR_JSON_MAX_KEYS keys. One UTF-8 byte-order mark is
+ * skipped. Reads from memory. Uses util. */
 #ifndef ASSURE_JSON_H
 #define ASSURE_JSON_H
 
 #include <stddef.h>
+
+/* Keys one object may have; an object with more is an error. */
+#define ASR_JSON_MAX_KEYS 4096u
 
 typedef enum { ASR_JNULL, ASR_JBOOL, ASR_JNUMBER, ASR_JSTRING } asr_jkind;
 

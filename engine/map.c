@@ -14,12 +14,17 @@ void asr_map_free(asr_map *m)
     for (size_t i = 0; i < m->n_files; i++)
         free(m->files[i]);
     free(m->files);
+    asr_strmap_free(&m->area_index);
+    asr_strmap_free(&m->dataset_index);
     asr_arena_free(&m->arena);
     free(m);
 }
 
 const asr_dataset *asr_map_dataset(const asr_map *m, const char *id)
 {
+    size_t k;
+    if (m->dataset_index.cap)
+        return asr_strmap_get(&m->dataset_index, id, strlen(id), &k) ? &m->datasets[k] : NULL;
     for (size_t i = 0; i < m->n_datasets; i++)
         if (m->datasets[i].id && strcmp(m->datasets[i].id, id) == 0)
             return &m->datasets[i];
@@ -28,6 +33,9 @@ const asr_dataset *asr_map_dataset(const asr_map *m, const char *id)
 
 const asr_area *asr_map_area(const asr_map *m, const char *id)
 {
+    size_t k;
+    if (m->area_index.cap)
+        return asr_strmap_get(&m->area_index, id, strlen(id), &k) ? &m->areas[k] : NULL;
     for (size_t i = 0; i < m->n_areas; i++)
         if (m->areas[i].id && strcmp(m->areas[i].id, id) == 0)
             return &m->areas[i];

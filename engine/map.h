@@ -271,6 +271,9 @@ typedef struct {
     size_t n_datasets;
     asr_gates gates;
     asr_retention retention;
+    /* id -> index, filled by the loader for the lookups below (a map built
+     * by hand, with none, is searched item by item) */
+    asr_strmap area_index, dataset_index;
 } asr_map;
 
 /* Loads path and every file it includes, validates the whole, and returns
@@ -301,7 +304,8 @@ void asr_heading_key(const char *s, char *out, size_t size);
 size_t asr_dataset_columns(const asr_dataset *ds);
 size_t asr_precision_column(const asr_dataset *ds, size_t k);
 
-/* Lookups; NULL when absent. */
+/* Lookups; NULL when absent. O(1) on a loaded map: the report looks up
+ * each finding's area. */
 const asr_dataset *asr_map_dataset(const asr_map *m, const char *id);
 const asr_area *asr_map_area(const asr_map *m, const char *id);
 

@@ -58,13 +58,16 @@ typedef struct {
     size_t n_params;
     asr_ynode **gates, **history; /* one mapping per file, applied in load order */
     size_t n_gates, n_history;
+    size_t last_doc; /* the document loc_in_map found last */
+    /* id -> index of the first item with it, built in pass 3 */
+    asr_strmap line_ids, principle_ids, unit_ids, area_ids, source_ids, scale_ids, dataset_ids;
 } loader;
 
 static const char *const top_keys[] = {
     "assure",  "include", "organisation", "lines",    "principles", "units",   "areas",
     "sources", "scales",  "params",       "datasets", "gates",      "history", NULL};
 
-static asr_loc loc_in_map(asr_map *m, asr_loc l);
+static asr_loc loc_in_map(loader *L, asr_loc l);
 
 /* ---- small helpers ---- */
 
@@ -116,7 +119,7 @@ static int check_keys(loader *L, const asr_ynode *node, const char *path,
             j++;
         if (allowed[j])
             continue;
-        const char *hint = asr_did_you_mean(k, allowed);
+        const char *hint = asr_diag_full(L->d) ? NULL : asr_did_you_mean(k, allowed);
         if (hint)
             asr_error(L->d, &node->keys[i]->loc, path, "unknown key '%s'; did you mean '%s'?", k,
                       hint);
@@ -233,7 +236,7 @@ static asr_synonym *get_synonyms(loader *L, const asr_ynode *map, const char *ke
         }
         out[*n].from = asr_arena_strdup(&L->m->arena, v->keys[i]->text);
         out[*n].to = asr_arena_strndup(&L->m->arena, to->text, to->len);
-        out[(*n)++].loc = loc_in_map(L->m, to->loc);
+        out[(*n)++].loc = loc_in_map(L, to->loc);
     }
     return out;
 }
@@ -324,12 +327,12 @@ static int is_decimal(const char *s)
     return *s == '\0';
 }
 
-static int get_long(loader *L, const asr_ynode *map, const char *key, const char *path,
-                    int required, long min, long max, long *out)
+/* The whole number v, the value of key in map (v may be NULL: absent). */
+static int get_long_at(loader *L, const asr_ynode *map, const asr_ynode *v, const char *key,
+                       const char *path, int required, long min, long max, long *out)
 {
     char p[256];
     child_path(p, sizeof p, path, key);
-    asr_ynode *v = asr_ymap_get(map, key);
     if (!v || asr_ynode_is_null(v)) {
         if (required)
             asr_error(L->d, v ? &v->loc : &map->loc, p, "missing required value '%s'", key);
@@ -350,6 +353,35 @@ static int get_long(loader *L, const asr_ynode *map, const char *key, const char
     }
     *out = val;
     return 0;
+}
+
+static int get_long(loader *L, const asr_ynode *map, const char *key, const char *path,
+                    int required, long min, long max, long *out)
+{
+    return get_long_at(L, map, asr_ymap_get(map, key), key, path, required, min, max, out);
+}
+
+/* Whether the n strings before s in list hold s: a scan for a short list,
+ * a hash map (built once the list is long) for a long one. */
+typedef struct {
+    asr_strmap map;
+    size_t indexed; /* strings of the list in map */
+} list_seen;
+
+static int seen_before(list_seen *ls, char *const *list, size_t n, const char *s)
+{
+    if (n <= 16) {
+        for (size_t j = 0; j < n; j++)
+            if (strcmp(list[j], s) == 0)
+                return 1;
+        return 0;
+    }
+    while (ls->indexed < n) {
+        asr_strmap_put(&ls->map, list[ls->indexed], ls->indexed);
+        ls->indexed++;
+    }
+    size_t at;
+    return asr_strmap_get(&ls->map, s, strlen(s), &at);
 }
 
 static int get_bool(loader *L, const asr_ynode *map, const char *key, const char *path, int *out)
@@ -386,6 +418,7 @@ static char **get_id_list(loader *L, const asr_ynode *map, const char *key, cons
     }
     char **out = asr_arena_alloc(&L->m->arena, v->n * sizeof *out);
     size_t n = 0;
+    list_seen seen = {{0}, 0};
     for (size_t i = 0; i < v->n; i++) {
         asr_ynode *e = v->items[i];
         path_of(ip, sizeof ip, "%s[%zu]", p, i);
@@ -397,13 +430,13 @@ static char **get_id_list(loader *L, const asr_ynode *map, const char *key, cons
             asr_error(L->d, &e->loc, ip, "'%s' is not a valid id", e->text);
             continue;
         }
-        for (size_t j = 0; j < n; j++)
-            if (strcmp(out[j], e->text) == 0)
-                asr_error(L->d, &e->loc, ip, "'%s' is listed twice", e->text);
+        if (seen_before(&seen, out, n, e->text))
+            asr_error(L->d, &e->loc, ip, "'%s' is listed twice", e->text);
         out[n] = asr_arena_strdup(&L->m->arena, e->text);
         note_ref(L, kind, out[n], e->loc, ip);
         n++;
     }
+    asr_strmap_free(&seen.map);
     *count = n;
     return out;
 }
@@ -579,12 +612,26 @@ static void apply_overlays(loader *L, item_list *list, const char *what)
     list->n = kept;
 }
 
-static asr_loc loc_in_map(asr_map *m, asr_loc l)
+/* The document names die with the documents; point at the map's copy.
+ * Nodes carry their document's name pointer and m->files[i] is the copy of
+ * L->docs[i]'s, so the document is found by pointer, the last one first
+ * (items come file by file). */
+static asr_loc loc_in_map(loader *L, asr_loc l)
 {
-    /* The document names die with the documents; point at the map's copy. */
-    for (size_t i = 0; i < m->n_files; i++)
-        if (l.file && strcmp(m->files[i], l.file) == 0)
-            l.file = m->files[i];
+    asr_map *m = L->m;
+    size_t i = L->last_doc;
+    if (!(i < L->n_docs && L->docs[i]->name == l.file)) {
+        for (i = 0; i < L->n_docs && L->docs[i]->name != l.file; i++)
+            ;
+        if (i == L->n_docs) {
+            for (size_t k = 0; k < m->n_files; k++)
+                if (l.file && strcmp(m->files[k], l.file) == 0)
+                    l.file = m->files[k];
+            return l;
+        }
+        L->last_doc = i;
+    }
+    l.file = m->files[i];
     return l;
 }
 
@@ -765,7 +812,7 @@ static void convert_lines(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_line *x = &m->lines[m->n_lines++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->name = get_text(L, n, "name", p, 1);
         x->independence = (long)m->n_lines;
@@ -800,7 +847,7 @@ static void convert_principles(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_principle *x = &m->principles[m->n_principles++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->title = get_text(L, n, "title", p, 1);
     }
@@ -841,7 +888,7 @@ static void convert_units(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_unit *x = &m->units[m->n_units++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->name = get_text(L, n, "name", p, 1);
         x->kind = get_text(L, n, "kind", p, 0);
@@ -863,7 +910,7 @@ static void convert_areas(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_area *x = &m->areas[m->n_areas++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->title = get_text(L, n, "title", p, 1);
         x->description = get_text(L, n, "description", p, 0);
@@ -889,8 +936,9 @@ static void convert_areas(loader *L)
                 for (size_t k = 0; k < ages->n; k++) {
                     asr_max_age *a = &x->max_age[x->n_max_age];
                     a->line = asr_arena_strdup(&m->arena, ages->keys[k]->text);
-                    a->loc = loc_in_map(m, ages->keys[k]->loc);
-                    if (get_long(L, ages, a->line, rp, 1, 1, 36500, &a->days) == 0) {
+                    a->loc = loc_in_map(L, ages->keys[k]->loc);
+                    if (get_long_at(L, ages, ages->items[k], a->line, rp, 1, 1, 36500, &a->days) ==
+                        0) {
                         char kp[160];
                         path_of(kp, sizeof kp, "%s.%s", rp, a->line);
                         note_ref(L, REF_LINE, a->line, ages->keys[k]->loc, kp);
@@ -916,7 +964,7 @@ static void convert_sources(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_source *x = &m->sources[m->n_sources++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->title = get_text(L, n, "title", p, 1);
         x->line = get_ref(L, n, "line", p, 1, REF_LINE);
@@ -958,7 +1006,7 @@ static void convert_scales(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_scale *x = &m->scales[m->n_scales++];
-        x->loc = loc_in_map(m, n->loc);
+        x->loc = loc_in_map(L, n->loc);
         x->id = get_id(L, n, "id", p, 1);
         x->title = get_text(L, n, "title", p, 0);
         x->synonyms = get_synonyms(L, n, "synonyms", p, &x->n_synonyms);
@@ -977,8 +1025,9 @@ static void convert_scales(loader *L)
         for (size_t k = 0; k < labels->n; k++) {
             asr_scale_label *lab = &x->labels[x->n_labels];
             lab->label = asr_arena_strdup(&m->arena, labels->keys[k]->text);
-            lab->loc = loc_in_map(m, labels->keys[k]->loc);
-            if (get_long(L, labels, lab->label, lp, 1, 0, 100, &lab->rank) == 0)
+            lab->loc = loc_in_map(L, labels->keys[k]->loc);
+            if (get_long_at(L, labels, labels->items[k], lab->label, lp, 1, 0, 100, &lab->rank) ==
+                0)
                 x->n_labels++;
         }
     }
@@ -1025,7 +1074,7 @@ static void convert_params(loader *L)
                 x->rule = asr_arena_strdup(&m->arena, rule);
                 x->name = asr_arena_strdup(&m->arena, vals->keys[k]->text);
                 x->value = asr_arena_strndup(&m->arena, v->text, v->len);
-                x->loc = loc_in_map(m, v->loc);
+                x->loc = loc_in_map(L, v->loc);
                 if (v->plain && (strcmp(v->text, "true") == 0 || strcmp(v->text, "false") == 0))
                     x->type = ASR_PARAM_BOOLEAN;
                 else if (v->plain && is_decimal(v->text))
@@ -1268,7 +1317,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     if (check_keys(L, n, p, keys))
         return;
     asr_field *f = &ds->fields[ds->n_fields];
-    f->loc = loc_in_map(m, n->loc);
+    f->loc = loc_in_map(L, n->loc);
     f->captured = 1;
     f->name = get_text(L, n, "name", p, 1);
     if (!f->name)
@@ -1357,6 +1406,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
             } else {
                 f->values = asr_arena_alloc(&m->arena, vals->n * sizeof *f->values);
                 f->ranks = asr_arena_alloc(&m->arena, vals->n * sizeof *f->ranks);
+                list_seen seen = {{0}, 0};
                 for (size_t k = 0; k < vals->n; k++) {
                     asr_ynode *v = vals->items[k];
                     char vp[200];
@@ -1366,10 +1416,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
                                   kind_word(v));
                         continue;
                     }
-                    int dup = 0;
-                    for (size_t j = 0; j < f->n_values; j++)
-                        dup |= strcmp(f->values[j], v->text) == 0;
-                    if (dup) {
+                    if (seen_before(&seen, f->values, f->n_values, v->text)) {
                         asr_error(L->d, &v->loc, vp, "'%s' is listed twice", v->text);
                         continue;
                     }
@@ -1377,6 +1424,7 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
                     f->ranks[f->n_values] = (long)f->n_values + 1;
                     f->n_values++;
                 }
+                asr_strmap_free(&seen.map);
             }
         } else if (!f->scale) {
             asr_error(L->d, &n->loc, p, "an enum field needs 'values' (a list) or 'scale'");
@@ -1393,7 +1441,11 @@ static void convert_field(loader *L, asr_dataset *ds, asr_ynode *n, const char *
     }
     if (f->type == ASR_FT_TEXT) {
         f->pattern = get_text(L, n, "pattern", p, 0);
-        if (f->pattern) {
+        const char *too_big = f->pattern ? asr_regex_check(f->pattern) : NULL;
+        if (too_big) {
+            path_of(fp, sizeof fp, "%s.pattern", p);
+            asr_error(L->d, &asr_ymap_get(n, "pattern")->loc, fp, "the pattern %s", too_big);
+        } else if (f->pattern) {
             /* Anchor the pattern: the whole value must match. */
             asr_buf anchored = {0};
             asr_buf_addf(&anchored, "^(%s)$", f->pattern);
@@ -1475,20 +1527,6 @@ static void dataset_hash(asr_dataset *ds)
     asr_buf_free(&b);
 }
 
-/* The first heading two fields would both read, or NULL. */
-static const char *shared_heading(const asr_field *a, const asr_field *b)
-{
-    for (size_t i = 0; i < a->n_headers; i++)
-        for (size_t j = 0; j < b->n_headers; j++) {
-            char ka[256], kb[256];
-            asr_heading_key(a->headers[i], ka, sizeof ka);
-            asr_heading_key(b->headers[j], kb, sizeof kb);
-            if (strcmp(ka, kb) == 0)
-                return a->headers[i];
-        }
-    return NULL;
-}
-
 /* computed: [{name, type, sql, description}]: generated columns. */
 static void convert_computed(loader *L, asr_dataset *ds, asr_ynode *n, const char *path)
 {
@@ -1509,7 +1547,7 @@ static void convert_computed(loader *L, asr_dataset *ds, asr_ynode *n, const cha
         if (check_keys(L, e, ip, keys))
             continue;
         asr_computed *c = &ds->computed[ds->n_computed];
-        c->loc = loc_in_map(L->m, e->loc);
+        c->loc = loc_in_map(L, e->loc);
         c->name = get_text(L, e, "name", ip, 1);
         c->sql = get_text(L, e, "sql", ip, 1);
         c->description = get_text(L, e, "description", ip, 0);
@@ -1607,8 +1645,9 @@ static void convert_recency(loader *L, asr_dataset *ds, asr_ynode *r, const char
                 ds->recency = (long)j;
             return;
         }
-    const char *hint =
-        asr_did_you_mean_ids(name->text, ds->fields, ds->n_fields, sizeof *ds->fields);
+    const char *hint = asr_diag_full(L->d) ? NULL
+                                           : asr_did_you_mean_ids(name->text, ds->fields,
+                                                                  ds->n_fields, sizeof *ds->fields);
     asr_error(L->d, &name->loc, p, "no field named '%s' in this dataset%s%s%s", name->text,
               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
 }
@@ -1650,6 +1689,52 @@ static void convert_checks(loader *L, asr_dataset *ds, asr_ynode *n, const char 
     }
 }
 
+/* The field just added to ds against the earlier ones (names and headers
+ * index them): a second field of a name or a header, or a name that is an
+ * enum field's rank column. */
+/* The checks on field i (the one just converted) against those before it,
+ * in time linear in the fields: its name is new, no heading of it is
+ * another field's unless one of them says shared: true, and neither it nor
+ * an earlier enum field's rank column takes the other's name. headers maps
+ * a heading's comparison key (copied into the map's arena) to the field. */
+static void check_field_clash(loader *L, asr_dataset *ds, asr_strmap *names, asr_strmap *headers,
+                              const char *ip)
+{
+    size_t i = ds->n_fields - 1, g, len = strlen(ds->fields[i].name);
+    const asr_field *f = &ds->fields[i];
+    if ((g = asr_strmap_put(names, f->name, i)) != i) {
+        asr_error(L->d, &f->loc, ip, "field '%s' is defined twice (first at line %u)", f->name,
+                  ds->fields[g].loc.line);
+        return;
+    }
+    for (size_t h = 0; h < f->n_headers; h++) {
+        char key[256];
+        asr_heading_key(f->headers[h], key, sizeof key);
+        char *k = asr_arena_strndup(&L->m->arena, key, strlen(key));
+        if ((g = asr_strmap_put(headers, k, i)) != i && !f->shared && !ds->fields[g].shared) {
+            asr_error(L->d, &f->loc, ip,
+                      "heading '%s' is read by two fields, '%s' (line %u) and '%s'; if both "
+                      "should read it, say shared: true",
+                      f->headers[h], ds->fields[g].name, ds->fields[g].loc.line, f->name);
+            return;
+        }
+    }
+    if (len > 5 && strcmp(f->name + len - 5, "_rank") == 0 &&
+        asr_strmap_get(names, f->name, len - 5, &g) && ds->fields[g].type == ASR_FT_ENUM) {
+        asr_error(L->d, &f->loc, ip, "'%s' clashes with the rank column of enum field '%s'",
+                  f->name, ds->fields[g].name);
+    } else if (f->type == ASR_FT_ENUM) {
+        char rank[80];
+        int n = snprintf(rank, sizeof rank, "%s_rank", f->name);
+        if (n > 0 && (size_t)n < sizeof rank && asr_strmap_get(names, rank, (size_t)n, &g) &&
+            g != i)
+            asr_error(L->d, &f->loc, ip,
+                      "enum field '%s' needs the column '%s', which field "
+                      "'%s' (line %u) already is",
+                      f->name, rank, rank, ds->fields[g].loc.line);
+    }
+}
+
 static void convert_datasets(loader *L)
 {
     static const char *const keys[] = {
@@ -1667,7 +1752,7 @@ static void convert_datasets(loader *L)
         if (check_keys(L, n, p, keys))
             continue;
         asr_dataset *ds = &m->datasets[m->n_datasets++];
-        ds->loc = loc_in_map(m, n->loc);
+        ds->loc = loc_in_map(L, n->loc);
         ds->id = get_text(L, n, "id", p, 1);
         if (ds->id) {
             path_of(fp, sizeof fp, "%s.id", p);
@@ -1694,6 +1779,7 @@ static void convert_datasets(loader *L)
             continue;
         }
         ds->fields = asr_arena_alloc(&m->arena, fields->n * sizeof *ds->fields);
+        asr_strmap names = {0}, headers = {0};
         for (size_t k = 0; k < fields->n; k++) {
             char ip[128];
             path_of(ip, sizeof ip, "%s[%zu]", fp, k);
@@ -1701,26 +1787,10 @@ static void convert_datasets(loader *L)
             convert_field(L, ds, fields->items[k], ip);
             if (ds->n_fields == before)
                 continue;
-            asr_field *f = &ds->fields[ds->n_fields - 1];
-            for (size_t j = 0; j + 1 < ds->n_fields; j++) {
-                const asr_field *g = &ds->fields[j];
-                const char *same = f->shared || g->shared ? NULL : shared_heading(f, g);
-                if (strcmp(g->name, f->name) == 0)
-                    asr_error(L->d, &f->loc, ip, "field '%s' is defined twice (first at line %u)",
-                              f->name, g->loc.line);
-                else if (same)
-                    asr_error(L->d, &f->loc, ip,
-                              "heading '%s' is read by two fields, '%s' (line %u) and '%s'; if "
-                              "both should read it, say shared: true",
-                              same, g->name, g->loc.line, f->name);
-                else if (g->type == ASR_FT_ENUM && strlen(f->name) == strlen(g->name) + 5 &&
-                         strncmp(f->name, g->name, strlen(g->name)) == 0 &&
-                         strcmp(f->name + strlen(g->name), "_rank") == 0)
-                    asr_error(L->d, &f->loc, ip,
-                              "'%s' clashes with the rank column of enum field '%s'", f->name,
-                              g->name);
-            }
+            check_field_clash(L, ds, &names, &headers, ip);
         }
+        asr_strmap_free(&names);
+        asr_strmap_free(&headers);
         /* key: one field name or a list of them; key fields are required. */
         asr_ynode *key = asr_ymap_get(n, "key");
         if (key && !asr_ynode_is_null(key)) {
@@ -1737,8 +1807,10 @@ static void convert_datasets(loader *L)
                 while (j < ds->n_fields && strcmp(ds->fields[j].name, e->text) != 0)
                     j++;
                 if (j == ds->n_fields) {
-                    const char *hint =
-                        asr_did_you_mean_ids(e->text, ds->fields, ds->n_fields, sizeof *ds->fields);
+                    const char *hint = asr_diag_full(L->d)
+                                           ? NULL
+                                           : asr_did_you_mean_ids(e->text, ds->fields, ds->n_fields,
+                                                                  sizeof *ds->fields);
                     asr_error(L->d, &e->loc, fp, "no field named '%s' in this dataset%s%s%s",
                               e->text, hint ? "; did you mean '" : "", hint ? hint : "",
                               hint ? "'?" : "");
@@ -1776,135 +1848,161 @@ static void convert_datasets(loader *L)
 
 /* ---- pass 3: cross references ---- */
 
-#define CHECK_UNIQUE(L, arr, count, what)                                                          \
+/* Indexes the ids of one kind of item (id -> its first item), reporting
+ * each id given again at the later item. */
+#define INDEX_IDS(L, idx, arr, count, what)                                                        \
     do {                                                                                           \
-        asr_strset seen_ = {0};                                                                    \
         for (size_t i_ = 0; i_ < (count); i_++) {                                                  \
             const char *id_ = (arr)[i_].id;                                                        \
-            if (id_ && !asr_strset_add(&seen_, id_, strlen(id_))) {                                \
-                for (size_t j_ = 0; j_ < i_; j_++)                                                 \
-                    if ((arr)[j_].id && strcmp((arr)[j_].id, id_) == 0) {                          \
-                        asr_error((L)->d, &(arr)[i_].loc, NULL,                                    \
-                                  "duplicate %s id '%s' (first defined at %s:%u)", what, id_,      \
-                                  (arr)[j_].loc.file ? (arr)[j_].loc.file : "built-in",            \
-                                  (arr)[j_].loc.line);                                             \
-                        break;                                                                     \
-                    }                                                                              \
-            }                                                                                      \
+            size_t f_;                                                                             \
+            if (id_ && (f_ = asr_strmap_put(&(idx), id_, i_)) != i_)                               \
+                asr_error((L)->d, &(arr)[i_].loc, NULL,                                            \
+                          "duplicate %s id '%s' (first defined at %s:%u)", what, id_,              \
+                          (arr)[f_].loc.file ? (arr)[f_].loc.file : "built-in",                    \
+                          (arr)[f_].loc.line);                                                     \
         }                                                                                          \
-        asr_strset_free(&seen_);                                                                   \
     } while (0)
 
-/* Reports id if it is not among the ids of items (a strided array of
- * structs whose first member is the id). */
-static int check_ref(loader *L, const char *id, const void *items, size_t count, size_t stride,
-                     const char *what, const asr_loc *loc, const char *path)
+/* Reports id if the index of that kind of item lacks it; items (a strided
+ * array of structs whose first member is the id) give the suggestion. */
+static int check_ref(loader *L, const char *id, const asr_strmap *idx, const void *items,
+                     size_t count, size_t stride, const char *what, const asr_loc *loc,
+                     const char *path)
 {
-    if (!id)
+    size_t at;
+    if (!id || asr_strmap_get(idx, id, strlen(id), &at))
         return 0;
-    for (size_t i = 0; i < count; i++) {
-        const char *cand = *(const char *const *)((const char *)items + i * stride);
-        if (cand && strcmp(cand, id) == 0)
-            return 0;
-    }
-    const char *hint = asr_did_you_mean_ids(id, items, count, stride);
+    const char *hint = asr_diag_full(L->d) ? NULL : asr_did_you_mean_ids(id, items, count, stride);
     asr_error(L->d, loc, path, "no %s with id '%s'%s%s%s", what, id, hint ? "; did you mean '" : "",
               hint ? hint : "", hint ? "'?" : "");
     return -1;
 }
 
+/* Each cycle of parent links once, at its first unit in file order. Every
+ * unit is walked once: O(n). */
 static void check_unit_cycles(loader *L)
 {
     asr_map *m = L->m;
-    for (size_t i = 0; i < m->n_units; i++) {
-        const char *cur = m->units[i].parent;
-        size_t steps = 0, min_index = i;
-        int cycle = 0;
-        while (cur && steps <= m->n_units) {
-            size_t j = 0;
-            while (j < m->n_units && !(m->units[j].id && strcmp(m->units[j].id, cur) == 0))
-                j++;
-            if (j == m->n_units)
-                break;
-            if (j == i) {
-                cycle = 1;
-                break;
-            }
-            if (j < min_index)
-                min_index = j;
-            cur = m->units[j].parent;
-            steps++;
-        }
-        /* Report each cycle once, at its first unit in file order. */
-        if (cycle && min_index == i)
-            asr_error(L->d, &m->units[i].loc, NULL,
-                      "unit '%s' is its own ancestor: the parent links form a cycle",
-                      m->units[i].id);
+    size_t n = m->n_units, none = (size_t)-1;
+    if (!n)
+        return;
+    size_t *parent = asr_xmalloc(n * sizeof *parent), *walk = asr_xmalloc(n * sizeof *walk);
+    unsigned char *state = asr_xcalloc(n, 1); /* 0 not seen, 1 on this walk, 2 done */
+    for (size_t i = 0; i < n; i++) {
+        const char *p = m->units[i].parent;
+        if (!p || !asr_strmap_get(&L->unit_ids, p, strlen(p), &parent[i]))
+            parent[i] = none;
     }
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0, j = i;
+        while (j != none && state[j] == 0) {
+            state[j] = 1;
+            walk[len++] = j;
+            j = parent[j];
+        }
+        if (j != none && state[j] == 1) { /* back on this walk: walk[at..len) is a cycle */
+            size_t at = len - 1, first = j;
+            while (walk[at] != j)
+                at--;
+            for (size_t k = at; k < len; k++)
+                if (walk[k] < first)
+                    first = walk[k];
+            asr_error(L->d, &m->units[first].loc, NULL,
+                      "unit '%s' is its own ancestor: the parent links form a cycle",
+                      m->units[first].id);
+        }
+        for (size_t k = 0; k < len; k++)
+            state[walk[k]] = 2;
+    }
+    free(state);
+    free(walk);
+    free(parent);
+}
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const asr_scale_label *const *x = a, *const *y = b;
+    if ((*x)->rank != (*y)->rank)
+        return (*x)->rank < (*y)->rank ? -1 : 1;
+    return *x < *y ? -1 : *x > *y; /* labels are one array: address is file order */
+}
+
+/* A warning for each label that has the rank of an earlier one of its scale
+ * (sorted by rank: O(n log n)). */
+static void check_same_ranks(loader *L, const asr_scale *s)
+{
+    if (s->n_labels < 2)
+        return;
+    const asr_scale_label **by_rank = asr_xmalloc(s->n_labels * sizeof *by_rank);
+    for (size_t k = 0; k < s->n_labels; k++)
+        by_rank[k] = &s->labels[k];
+    qsort(by_rank, s->n_labels, sizeof *by_rank, cmp_rank);
+    for (size_t k = 1, head = 0; k < s->n_labels; k++) {
+        if (by_rank[k]->rank != by_rank[head]->rank) {
+            head = k;
+            continue;
+        }
+        asr_warn(L->d, &by_rank[k]->loc, "labels",
+                 "'%s' has the same rank as '%s'; they will compare as equal", by_rank[k]->label,
+                 by_rank[head]->label);
+    }
+    free(by_rank);
 }
 
 static void check_references(loader *L)
 {
     asr_map *m = L->m;
-    CHECK_UNIQUE(L, m->lines, m->n_lines, "line");
-    CHECK_UNIQUE(L, m->principles, m->n_principles, "principle");
-    CHECK_UNIQUE(L, m->units, m->n_units, "unit");
-    CHECK_UNIQUE(L, m->areas, m->n_areas, "area");
-    CHECK_UNIQUE(L, m->sources, m->n_sources, "source");
-    CHECK_UNIQUE(L, m->scales, m->n_scales, "scale");
-    CHECK_UNIQUE(L, m->datasets, m->n_datasets, "dataset");
+    INDEX_IDS(L, L->line_ids, m->lines, m->n_lines, "line");
+    INDEX_IDS(L, L->principle_ids, m->principles, m->n_principles, "principle");
+    INDEX_IDS(L, L->unit_ids, m->units, m->n_units, "unit");
+    INDEX_IDS(L, L->area_ids, m->areas, m->n_areas, "area");
+    INDEX_IDS(L, L->source_ids, m->sources, m->n_sources, "source");
+    INDEX_IDS(L, L->scale_ids, m->scales, m->n_scales, "scale");
+    INDEX_IDS(L, L->dataset_ids, m->datasets, m->n_datasets, "dataset");
 
     for (size_t i = 0; i < L->n_refs; i++) {
         const pending_ref *r = &L->refs[i];
         switch (r->kind) {
         case REF_LINE:
-            check_ref(L, r->id, m->lines, m->n_lines, sizeof *m->lines, "line", &r->loc, r->path);
-            break;
-        case REF_PRINCIPLE:
-            check_ref(L, r->id, m->principles, m->n_principles, sizeof *m->principles, "principle",
+            check_ref(L, r->id, &L->line_ids, m->lines, m->n_lines, sizeof *m->lines, "line",
                       &r->loc, r->path);
             break;
+        case REF_PRINCIPLE:
+            check_ref(L, r->id, &L->principle_ids, m->principles, m->n_principles,
+                      sizeof *m->principles, "principle", &r->loc, r->path);
+            break;
         case REF_UNIT:
-            check_ref(L, r->id, m->units, m->n_units, sizeof *m->units, "unit", &r->loc, r->path);
+            check_ref(L, r->id, &L->unit_ids, m->units, m->n_units, sizeof *m->units, "unit",
+                      &r->loc, r->path);
             break;
         case REF_AREA:
-            check_ref(L, r->id, m->areas, m->n_areas, sizeof *m->areas, "area", &r->loc, r->path);
+            check_ref(L, r->id, &L->area_ids, m->areas, m->n_areas, sizeof *m->areas, "area",
+                      &r->loc, r->path);
             break;
         case REF_SCALE:
-            check_ref(L, r->id, m->scales, m->n_scales, sizeof *m->scales, "scale", &r->loc,
-                      r->path);
+            check_ref(L, r->id, &L->scale_ids, m->scales, m->n_scales, sizeof *m->scales, "scale",
+                      &r->loc, r->path);
             break;
         }
     }
     check_unit_cycles(L);
 
-    for (size_t i = 0; i < m->n_scales; i++) {
-        asr_scale *s = &m->scales[i];
-        for (size_t k = 1; k < s->n_labels; k++)
-            for (size_t j = 0; j < k; j++)
-                if (s->labels[j].rank == s->labels[k].rank)
-                    asr_warn(L->d, &s->labels[k].loc, "labels",
-                             "'%s' has the same rank as '%s'; they will compare as equal",
-                             s->labels[k].label, s->labels[j].label);
-    }
+    for (size_t i = 0; i < m->n_scales; i++)
+        check_same_ranks(L, &m->scales[i]);
     for (size_t i = 0; i < m->n_datasets; i++) {
         asr_dataset *ds = &m->datasets[i];
         for (size_t k = 0; k < ds->n_fields; k++) {
             asr_field *f = &ds->fields[k];
-            if (!f->scale)
-                continue;
-            const asr_scale *sc = NULL;
-            for (size_t j = 0; j < m->n_scales; j++)
-                if (m->scales[j].id && strcmp(m->scales[j].id, f->scale) == 0)
-                    sc = &m->scales[j];
-            if (!sc)
-                continue; /* reported with the other references */
+            size_t j;
+            if (!f->scale || !asr_strmap_get(&L->scale_ids, f->scale, strlen(f->scale), &j))
+                continue; /* no scale, or reported with the other references */
+            const asr_scale *sc = &m->scales[j];
             f->n_values = sc->n_labels;
             f->values = asr_arena_alloc(&m->arena, sc->n_labels * sizeof *f->values);
             f->ranks = asr_arena_alloc(&m->arena, sc->n_labels * sizeof *f->ranks);
-            for (size_t j = 0; j < sc->n_labels; j++) {
-                f->values[j] = sc->labels[j].label;
-                f->ranks[j] = sc->labels[j].rank;
+            for (size_t v = 0; v < sc->n_labels; v++) {
+                f->values[v] = sc->labels[v].label;
+                f->ranks[v] = sc->labels[v].rank;
             }
             /* the scale's synonyms after the field's own */
             if (sc->n_synonyms) {
@@ -1961,6 +2059,10 @@ static asr_status finish(loader *L, asr_map **out)
         convert_gates_history(L);
         check_references(L);
         map_hash(L);
+        L->m->area_index = L->area_ids; /* the map keeps these two */
+        L->m->dataset_index = L->dataset_ids;
+        memset(&L->area_ids, 0, sizeof L->area_ids);
+        memset(&L->dataset_ids, 0, sizeof L->dataset_ids);
     }
     for (size_t i = 0; i < L->n_docs; i++)
         asr_ydoc_free(L->docs[i]);
@@ -1978,6 +2080,10 @@ static asr_status finish(loader *L, asr_map **out)
     for (size_t i = 0; i < L->n_refs; i++)
         free(L->refs[i].path);
     free(L->refs);
+    asr_strmap *idx[] = {&L->line_ids,   &L->principle_ids, &L->unit_ids,   &L->area_ids,
+                         &L->source_ids, &L->scale_ids,     &L->dataset_ids};
+    for (size_t i = 0; i < sizeof idx / sizeof idx[0]; i++)
+        asr_strmap_free(idx[i]);
     if (L->d->errors > L->errors_before) {
         asr_map_free(L->m);
         *out = NULL;

@@ -423,30 +423,33 @@ int asr_rule_decode(const char *const *field, const uint32_t *len, size_t n, asr
     return k == n ? 0 : (asr_rule_clear(r), -1);
 }
 
-static int map_has(const asr_map *m, const char *kind, const char *id)
+/* Whether the map has an item of that kind with that id; sets[] holds the
+ * ids of sources, lines and principles, each built the first time it is
+ * needed, so a rule covering n items costs O(n + map), not O(n * map). */
+static int map_has(const asr_map *m, const char *kind, const char *id, asr_strset sets[3])
 {
     if (strcmp(kind, "areas") == 0)
         return asr_map_area(m, id) != NULL;
     if (strcmp(kind, "datasets") == 0)
         return asr_map_dataset(m, id) != NULL;
-    asr_ref r = strcmp(kind, "sources") == 0 ? ASR_REF_SOURCES
-                : strcmp(kind, "lines") == 0 ? ASR_REF_LINES
-                                             : ASR_REF_PRINCIPLES;
-    asr_strset ids = {0};
-    asr_map_ref_ids(m, r, &ids);
-    int found = asr_strset_has(&ids, id, strlen(id));
-    asr_strset_free(&ids);
-    return found;
+    int k = strcmp(kind, "sources") == 0 ? 0 : strcmp(kind, "lines") == 0 ? 1 : 2;
+    static const asr_ref refs[3] = {ASR_REF_SOURCES, ASR_REF_LINES, ASR_REF_PRINCIPLES};
+    if (!sets[k].cap)
+        asr_map_ref_ids(m, refs[k], &sets[k]);
+    return asr_strset_has(&sets[k], id, strlen(id));
 }
 
 void asr_rule_check_against_map(const asr_rule *r, const asr_map *m, asr_diag *d)
 {
     asr_loc loc = {r->file, r->id_line, 0};
+    asr_strset sets[3] = {{0}, {0}, {0}};
     for (size_t i = 0; i < r->n_covers; i++)
-        if (!map_has(m, r->covers[i].kind, r->covers[i].id))
+        if (!map_has(m, r->covers[i].kind, r->covers[i].id, sets))
             asr_warn(d, &loc, r->id,
                      "covers.%s names '%s', which the map does not have; the rule still runs",
                      r->covers[i].kind, r->covers[i].id);
+    for (int k = 0; k < 3; k++)
+        asr_strset_free(&sets[k]);
     static const char *const type_words[] = {"text", "a number", "true or false"};
     for (size_t i = 0; i < m->n_params; i++) {
         const asr_param *p = &m->params[i];
@@ -460,7 +463,9 @@ void asr_rule_check_against_map(const asr_rule *r, const asr_map *m, asr_diag *d
         snprintf(path, sizeof path, "params.%s.%s", p->rule, p->name);
         if (!rp) {
             const char *hint =
-                asr_did_you_mean_ids(p->name, r->params, r->n_params, sizeof *r->params);
+                asr_diag_full(d)
+                    ? NULL
+                    : asr_did_you_mean_ids(p->name, r->params, r->n_params, sizeof *r->params);
             asr_error(d, &p->loc, path, "rule '%s' has no parameter '%s'%s%s%s", r->id, p->name,
                       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
         } else if (rp->type != p->type && rp->type != ASR_PARAM_STRING) {

@@ -247,7 +247,10 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                 ex->message = scalar(d, asr_ymap_get(x, "message"), ep);
                 if (!ex->subject)
                     asr_error(d, &x->loc, ep, "an expected finding needs its subject");
-                if (ex->message) {
+                const char *too_big = ex->message ? asr_regex_check(ex->message) : NULL;
+                if (too_big) {
+                    asr_error(d, &asr_ymap_get(x, "message")->loc, ep, "the pattern %s", too_big);
+                } else if (ex->message) {
                     int rc = regcomp(&ex->re, ex->message, REG_EXTENDED | REG_NOSUB);
                     if (rc) {
                         char msg[128];
@@ -263,12 +266,12 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
     }
 }
 
-static void load_test_file(const char *file, const char *default_map, asr_diag *d, suite *s)
+/* The cases of one test file, read (doc->name is the file) into s, which
+ * takes doc. */
+static void read_test_doc(asr_ydoc *doc, const char *default_map, asr_diag *d, suite *s)
 {
     static const char *const keys[] = {"rule", "rules", "map", "cases", NULL};
-    asr_ydoc *doc = NULL;
-    if (asr_yaml_load_file(file, 0, d, &doc) != ASR_OK)
-        return;
+    const char *file = doc->name;
     s->docs = asr_xrealloc(s->docs, (s->n_docs + 1) * sizeof *s->docs);
     s->docs[s->n_docs++] = doc;
     asr_ynode *root = doc->root;
@@ -301,6 +304,13 @@ static void load_test_file(const char *file, const char *default_map, asr_diag *
         free(rules[i]);
     free(rules);
     free(file_map);
+}
+
+static void load_test_file(const char *file, const char *default_map, asr_diag *d, suite *s)
+{
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_file(file, 0, d, &doc) == ASR_OK)
+        read_test_doc(doc, default_map, d, s);
 }
 
 static void free_suite(suite *s)
@@ -339,6 +349,20 @@ static void free_suite(suite *s)
     for (size_t i = 0; i < s->n_docs; i++)
         asr_ydoc_free(s->docs[i]);
     free(s->docs);
+}
+
+asr_status asr_ruletest_parse_string(const char *name, const char *text, size_t len, asr_diag *d,
+                                     size_t *n_cases)
+{
+    size_t errors = d->errors;
+    suite s = {0};
+    asr_ydoc *doc = NULL;
+    if (asr_yaml_load_string(name, text, len, d, &doc) == ASR_OK)
+        read_test_doc(doc, NULL, d, &s);
+    if (n_cases)
+        *n_cases = s.n_cases;
+    free_suite(&s);
+    return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -699,6 +723,101 @@ static int import_given(const asr_map *m, const given *data, size_t n_data, cons
     return bad;
 }
 
+/* ---- expected against actual findings ---- */
+
+/* At most this many missing or unexpected findings are listed per case; the
+ * rest are counted. */
+#define MAX_DETAIL ASR_DIAG_LIMIT
+
+/* Findings sorted by subject, then by place in their array (their order). */
+static int cmp_by_subject(const void *a, const void *b)
+{
+    const asr_finding *x = *(const asr_finding *const *)a, *y = *(const asr_finding *const *)b;
+    int c = strcmp(x->subject, y->subject);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* The first position in sorted (of n) whose subject is not below subject. */
+static size_t lower_bound(const asr_finding *const *sorted, size_t n, const char *subject)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid]->subject, subject) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Pairs each expected finding with the first unused actual one that fits it
+ * (same subject; rule, severity and message if the case gives them), through
+ * the findings sorted by subject: O((E + F) log F), not O(E * F). Lists what
+ * is missing and what is unexpected in b, the first MAX_DETAIL of them.
+ * Returns 1 if every one was paired. */
+static int match_findings(const test_case *c, const asr_rule_result *res, const asr_finding *f,
+                          size_t nf, asr_buf *b)
+{
+    const asr_finding **sorted = asr_xmalloc((nf + 1) * sizeof *sorted);
+    for (size_t i = 0; i < nf; i++)
+        sorted[i] = &f[i];
+    qsort(sorted, nf, sizeof *sorted, cmp_by_subject);
+    int *used = asr_xcalloc(nf + 1, sizeof *used), ok = 1;
+    size_t listed = 0, more = 0;
+    for (size_t e = 0; e < c->n_expects; e++) {
+        const expect *x = &c->expects[e];
+        size_t k = lower_bound(sorted, nf, x->subject);
+        for (; k < nf && strcmp(sorted[k]->subject, x->subject) == 0; k++) {
+            const asr_finding *fi = sorted[k];
+            const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
+            if (used[fi - f] || (x->rule && strcmp(x->rule, res[fi->rule].rule.id) != 0) ||
+                (x->severity && strcmp(x->severity, sev) != 0) ||
+                (x->has_re && regexec(&x->re, fi->message, 0, NULL, 0) != 0))
+                continue;
+            used[fi - f] = 1;
+            break;
+        }
+        if (k < nf && strcmp(sorted[k]->subject, x->subject) == 0)
+            continue; /* paired */
+        ok = 0;
+        if (listed == MAX_DETAIL) {
+            more++;
+            continue;
+        }
+        listed++;
+        asr_buf_addf(b, "    missing:    %s%s%s", x->rule ? x->rule : "", x->rule ? " " : "",
+                     x->subject);
+        if (x->severity)
+            asr_buf_addf(b, " [%s]", x->severity);
+        if (x->message)
+            asr_buf_addf(b, " message ~ /%s/", x->message);
+        asr_buf_addf(b, "  (expected at line %u)\n", x->loc.line);
+    }
+    for (size_t i = 0; i < nf; i++) {
+        if (used[i])
+            continue;
+        ok = 0;
+        if (listed == MAX_DETAIL) {
+            more++;
+            continue;
+        }
+        listed++;
+        const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
+        asr_buf_addf(b, "    unexpected: %s ", res[f[i].rule].rule.id);
+        asr_buf_add_term(b, f[i].subject, strlen(f[i].subject));
+        asr_buf_addf(b, " [%s] \"", sev);
+        asr_buf_add_term(b, f[i].message, strlen(f[i].message));
+        asr_buf_adds(b, "\"\n");
+    }
+    if (more)
+        asr_buf_addf(b, "    ... and %zu more missing or unexpected finding%s\n", more,
+                     more == 1 ? "" : "s");
+    free(used);
+    free(sorted);
+    return ok;
+}
+
 static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, asr_diag *d,
                      case_result *out)
 {
@@ -801,44 +920,8 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                              res[k].rule.id, c->expect_failure);
             }
         }
-        int *used = asr_xcalloc(nf + 1, sizeof *used);
-        for (size_t e = 0; e < c->n_expects; e++) {
-            const expect *x = &c->expects[e];
-            size_t i = 0;
-            for (; i < nf; i++) {
-                const asr_finding *fi = &f[i];
-                const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
-                if (used[i] || strcmp(fi->subject, x->subject) != 0 ||
-                    (x->rule && strcmp(x->rule, res[fi->rule].rule.id) != 0) ||
-                    (x->severity && strcmp(x->severity, sev) != 0) ||
-                    (x->has_re && regexec(&x->re, fi->message, 0, NULL, 0) != 0))
-                    continue;
-                used[i] = 1;
-                break;
-            }
-            if (i == nf) {
-                ok = 0;
-                asr_buf_addf(b, "    missing:    %s%s%s", x->rule ? x->rule : "",
-                             x->rule ? " " : "", x->subject);
-                if (x->severity)
-                    asr_buf_addf(b, " [%s]", x->severity);
-                if (x->message)
-                    asr_buf_addf(b, " message ~ /%s/", x->message);
-                asr_buf_addf(b, "  (expected at line %u)\n", x->loc.line);
-            }
-        }
-        for (size_t i = 0; i < nf; i++) {
-            if (used[i])
-                continue;
+        if (!match_findings(c, res, f, nf, b))
             ok = 0;
-            const char *sev = asr_finding_severity(&f[i], &res[f[i].rule].rule);
-            asr_buf_addf(b, "    unexpected: %s ", res[f[i].rule].rule.id);
-            asr_buf_add_term(b, f[i].subject, strlen(f[i].subject));
-            asr_buf_addf(b, " [%s] \"", sev);
-            asr_buf_add_term(b, f[i].message, strlen(f[i].message));
-            asr_buf_adds(b, "\"\n");
-        }
-        free(used);
         out->passed = ok;
         /* Coverage and behaviour, from every case that ran. */
         for (size_t k = 0; k < n; k++) {

@@ -11,6 +11,7 @@
 #ifndef ASSURE_RULETEST_H
 #define ASSURE_RULETEST_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -34,5 +35,13 @@ typedef struct {
  * failed or coverage is below it, ASR_E_CONFIG for a bad test or rule file
  * (problems in d), or another status for missing files or output errors. */
 asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d);
+
+/* Reads a test file from memory (name is used in messages and to resolve
+ * its relative paths) as asr_ruletest_run would, without running its cases
+ * or opening the files they name: for the fuzz target and tests. Returns
+ * ASR_OK with the number of cases in *n_cases, or ASR_E_CONFIG with every
+ * problem in d. */
+asr_status asr_ruletest_parse_string(const char *name, const char *text, size_t len, asr_diag *d,
+                                     size_t *n_cases);
 
 #endif

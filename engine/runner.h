@@ -124,9 +124,9 @@ const char *asr_rules_path_label(const char *dirs, char *buf, size_t size);
  * set: ids unique within a directory, a later directory's rule replacing an
  * earlier one's of the same id (a warning says so), what rules cover and the
  * map's parameter overrides valid (overrides for rules not found are
- * warnings); m may be NULL, and then only the rules are checked. ASR_OK with *out (n entries, free with asr_rule_results_free),
- * or ASR_E_CONFIG / ASR_E_NOINPUT with problems in d (and *out still set when
- * files were found). */
+ * warnings); m may be NULL, and then only the rules are checked. ASR_OK with *out (n entries, free
+ * with asr_rule_results_free), or ASR_E_CONFIG / ASR_E_NOINPUT with problems in d (and *out still
+ * set when files were found). */
 asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count);
 

@@ -295,6 +295,74 @@ void asr_strset_free(asr_strset *set)
     set->cap = set->count = 0;
 }
 
+/* ---- the string-to-index map ---- */
+
+static size_t strmap_find(const asr_strmap *m, const char *s, size_t len, uint64_t h)
+{
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+    while (m->keys[i]) {
+        if (m->hashes[i] == h && strnlen(m->keys[i], len + 1) == len &&
+            memcmp(m->keys[i], s, len) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
+static void strmap_grow(asr_strmap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    asr_strmap bigger = {asr_xcalloc(cap, sizeof(char *)), asr_xmalloc(cap * sizeof(uint64_t)),
+                         asr_xmalloc(cap * sizeof(size_t)), cap, m->count};
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->keys[i])
+            continue;
+        size_t mask = cap - 1, j = (size_t)m->hashes[i] & mask;
+        while (bigger.keys[j])
+            j = (j + 1) & mask;
+        bigger.keys[j] = m->keys[i];
+        bigger.hashes[j] = m->hashes[i];
+        bigger.values[j] = m->values[i];
+    }
+    asr_strmap_free(m);
+    *m = bigger;
+}
+
+size_t asr_strmap_put(asr_strmap *m, const char *key, size_t value)
+{
+    if ((m->count + 1) * 2 > m->cap)
+        strmap_grow(m);
+    size_t len = strlen(key);
+    uint64_t h = asr_hash64(key, len);
+    size_t i = strmap_find(m, key, len, h);
+    if (m->keys[i])
+        return m->values[i];
+    m->keys[i] = key;
+    m->hashes[i] = h;
+    m->values[i] = value;
+    m->count++;
+    return value;
+}
+
+int asr_strmap_get(const asr_strmap *m, const char *s, size_t len, size_t *value)
+{
+    if (!m->cap)
+        return 0;
+    size_t i = strmap_find(m, s, len, asr_hash64(s, len));
+    if (!m->keys[i])
+        return 0;
+    *value = m->values[i];
+    return 1;
+}
+
+void asr_strmap_free(asr_strmap *m)
+{
+    free(m->keys);
+    free(m->hashes);
+    free(m->values);
+    memset(m, 0, sizeof *m);
+}
+
 /* ---- UTF-8 ---- */
 
 /* The length of the UTF-8 sequence at p (before end) and its code point in
@@ -410,6 +478,167 @@ char *asr_term_dup(const char *s)
     asr_buf b = {0};
     asr_buf_add_term(&b, s, strlen(s));
     return b.data ? b.data : asr_xstrdup("");
+}
+
+/* ---- regular expressions ---- */
+
+/* Saturating: sizes stop growing once past the limit. */
+static size_t size_add(size_t a, size_t b)
+{
+    return a + b > ASR_REGEX_MAX_SIZE ? ASR_REGEX_MAX_SIZE + 1 : a + b;
+}
+
+static size_t size_mul(size_t a, size_t b)
+{
+    return b && a > (ASR_REGEX_MAX_SIZE + 1) / b
+               ? ASR_REGEX_MAX_SIZE + 1
+               : (a * b > ASR_REGEX_MAX_SIZE ? ASR_REGEX_MAX_SIZE + 1 : a * b);
+}
+
+/* A bound "{m}", "{m,}" or "{m,n}" at p (after the '{'): 1 with *copies the
+ * larger count (m + 1 for "{m,}") and *end past the '}'; 0 if p holds no
+ * bound (the '{' is then a character, or regcomp reports it). */
+static int read_bound(const char *p, const char **end, size_t *copies)
+{
+    size_t m = 0, n = 0;
+    int digits = 0, comma = 0, ndigits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++)
+        m = m > 100000 ? m : m * 10 + (size_t)(*p - '0');
+    if (*p == ',') {
+        comma = 1;
+        for (p++; *p >= '0' && *p <= '9'; p++, ndigits++)
+            n = n > 100000 ? n : n * 10 + (size_t)(*p - '0');
+    }
+    if (*p != '}' || (!digits && !comma)) /* glibc reads "{,n}" as "{0,n}" */
+        return 0;
+    *end = p + 1;
+    *copies = !comma ? m : ndigits ? (n > m ? n : m) : m + 1;
+    return 1;
+}
+
+/* One open group while a pattern is read. Sizes: of the finished
+ * alternatives, of the finished atoms of this alternative, and of the last
+ * atom (which a repetition multiplies). Nullable: whether the last atom,
+ * this alternative so far, or some finished alternative can match "". */
+typedef struct {
+    size_t alt, seq, last;
+    int has_last, last_null, seq_null, alt_null;
+} re_frame;
+
+static void re_commit(re_frame *f)
+{
+    if (!f->has_last)
+        return;
+    f->seq = size_add(f->seq, f->last);
+    f->seq_null &= f->last_null;
+    f->has_last = 0;
+    f->last = 0;
+}
+
+static void re_atom(re_frame *f, size_t size, int nullable)
+{
+    re_commit(f);
+    f->has_last = 1;
+    f->last = size;
+    f->last_null = nullable;
+}
+
+const char *asr_regex_check(const char *ere)
+{
+    enum { MAX_NEST = 64 };
+    re_frame st[MAX_NEST + 1];
+    size_t depth = 0;
+    memset(&st[0], 0, sizeof st[0]);
+    st[0].seq_null = 1;
+    const char *p = ere;
+    while (*p) {
+        re_frame *f = &st[depth];
+        char c = *p;
+        if (c == '(') {
+            if (depth == MAX_NEST)
+                return "nested more than 64 groups deep";
+            depth++;
+            memset(&st[depth], 0, sizeof st[depth]);
+            st[depth].seq_null = 1;
+            p++;
+            continue;
+        }
+        if (c == ')' && depth) {
+            re_commit(f);
+            size_t size = size_add(f->alt, f->seq);
+            int nullable = f->alt_null || f->seq_null;
+            depth--;
+            re_atom(&st[depth], size ? size : 1, nullable);
+            p++;
+            continue;
+        }
+        if (c == '|') {
+            re_commit(f);
+            f->alt = size_add(f->alt, f->seq);
+            f->alt_null |= f->seq_null;
+            f->seq = 0;
+            f->seq_null = 1;
+            p++;
+            continue;
+        }
+        const char *end = p + 1;
+        size_t copies = 1;
+        int bound = c == '{' && read_bound(p + 1, &end, &copies);
+        if ((c == '*' || c == '+' || c == '?' || bound) && f->has_last) {
+            /* glibc's regcomp takes exponential time over a repeated part
+             * that can match nothing: "((a*)*){20}", "(a?){1,400}", "a**" */
+            if (f->last_null)
+                return "repeats a part that can match nothing (such as (a*)* or (x?){2,9}); "
+                       "leave the inner repetition or the outer one out";
+            f->last = size_mul(f->last, copies ? copies : 1);
+            if (c == '*' || c == '?' || (c == '{' && p[1] == '0'))
+                f->last_null = 1;
+            p = end;
+            continue;
+        }
+        /* an atom: an anchor, an escape, a bracket expression or a character */
+        if (c == '^' || c == '$') {
+            re_atom(f, 1, 1);
+            p++;
+        } else if (c == '\\') {
+            if (p[1] >= '1' && p[1] <= '9')
+                return "has a back-reference (\\1 to \\9), which can take exponential time";
+            re_atom(f, 1, p[1] && strchr("bB<>`'", p[1]) != NULL);
+            p += p[1] ? 2 : 1;
+        } else if (c == '[') {
+            re_atom(f, 1, 0);
+            p++;
+            if (*p == '^')
+                p++;
+            if (*p == ']')
+                p++;
+            while (*p && *p != ']') {
+                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                    char kind = p[1];
+                    const char *close = p + 2;
+                    while (*close && !(close[0] == kind && close[1] == ']'))
+                        close++;
+                    p = *close ? close + 2 : close;
+                } else {
+                    p++;
+                }
+            }
+            if (*p)
+                p++;
+        } else {
+            re_atom(f, 1, 0);
+            p++;
+        }
+    }
+    size_t total = 0;
+    for (size_t i = 0; i <= depth; i++) {
+        re_commit(&st[i]);
+        total = size_add(total, size_add(st[i].alt, st[i].seq));
+    }
+    if (total > ASR_REGEX_MAX_SIZE)
+        return "is too big: over 2000 characters' worth once each {m,n} repetition is written "
+               "out";
+    return NULL;
 }
 
 /* ---- suggestions ---- */

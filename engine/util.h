@@ -78,8 +78,38 @@ int asr_strset_add(asr_strset *set, const char *s, size_t len);
 int asr_strset_has(const asr_strset *set, const char *s, size_t len);
 void asr_strset_free(asr_strset *set);
 
+/* Map from strings to indexes (the first index given for each string). Keys
+ * are borrowed, not copied: they must outlive the map and hold no NUL. Open
+ * addressing, grows as needed. For lookups by id in the map loader and by
+ * header in the importer. */
+typedef struct {
+    const char **keys;
+    uint64_t *hashes;
+    size_t *values;
+    size_t cap, count;
+} asr_strmap;
+
+/* Adds key -> value unless key is there already; returns the value stored
+ * under key (value itself when it was added). */
+size_t asr_strmap_put(asr_strmap *m, const char *key, size_t value);
+/* 1 with *value set if [s, s+len) is a key; else 0. */
+int asr_strmap_get(const asr_strmap *m, const char *s, size_t len, size_t *value);
+void asr_strmap_free(asr_strmap *m);
+
 /* 64-bit FNV-1a; used for hashing keys in memory, never for content identity. */
 uint64_t asr_hash64(const void *data, size_t len);
+
+/* Whether an extended regular expression from a user is safe to give
+ * glibc's regcomp, which takes exponential time or gigabytes on some short
+ * patterns: it copies a subexpression once per count of a bounded
+ * repetition ("((a{1,255}){1,255}){1,255}"), and repeating a part that can
+ * match nothing ("((a*)*){20}", "(a?){1,400}", "a**") costs it exponential
+ * time. Returns NULL if the pattern repeats no such part, has no
+ * back-reference (\1: matching those can take exponential time) and, with
+ * every repetition written out, holds at most ASR_REGEX_MAX_SIZE atoms;
+ * else the reason, for "the pattern ...". */
+#define ASR_REGEX_MAX_SIZE 2000
+const char *asr_regex_check(const char *ere);
 
 /* Returns NULL if [s, s+len) is valid UTF-8 (no overlongs, no surrogates, no
  * code points above U+10FFFF); otherwise a pointer to the first bad byte. */

@@ -38,29 +38,53 @@ static void push_child(frame *f, asr_ynode *n)
     f->kids[f->n++] = n;
 }
 
+/* Sorting key positions by text, then position, puts each key's copies
+ * together, the first copy first. */
+typedef struct {
+    const asr_ynode *key;
+    size_t index;
+} key_ref;
+
 static int cmp_key(const void *a, const void *b)
 {
-    const asr_ynode *x = *(asr_ynode *const *)a, *y = *(asr_ynode *const *)b;
-    int c = strcmp(x->text, y->text);
+    const key_ref *x = a, *y = b;
+    int c = strcmp(x->key->text, y->key->text);
     if (c)
         return c;
-    return x->loc.line != y->loc.line ? (x->loc.line < y->loc.line ? -1 : 1)
-                                      : (x->loc.col < y->loc.col ? -1 : x->loc.col > y->loc.col);
+    return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Duplicate keys: sorted copy, adjacent equal keys reported at the later one. */
+/* Duplicate keys in O(n log n): a sorted copy finds them, and they are
+ * reported in file order, each at the later copy, so that the first
+ * problems kept (diag keeps only so many) are the first in the file. */
 static void check_duplicate_keys(builder *b, asr_ynode *map)
 {
-    if (map->n < 2)
+    size_t n = map->n;
+    if (n < 2)
         return;
-    asr_ynode **sorted = asr_xmalloc(map->n * sizeof *sorted);
-    memcpy(sorted, map->keys, map->n * sizeof *sorted);
-    qsort(sorted, map->n, sizeof *sorted, cmp_key);
-    for (size_t i = 1; i < map->n; i++) {
-        if (strcmp(sorted[i]->text, sorted[i - 1]->text) == 0)
-            asr_error(b->d, &sorted[i]->loc, NULL, "duplicate key '%s' (first at line %u:%u)",
-                      sorted[i]->text, sorted[i - 1]->loc.line, sorted[i - 1]->loc.col);
+    key_ref *sorted = asr_xmalloc(n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (key_ref){map->keys[i], i};
+    qsort(sorted, n, sizeof *sorted, cmp_key);
+    /* first[i]: 1 + the index of the first copy of key i, or 0 if i is one */
+    size_t *first = asr_xcalloc(n, sizeof *first), dups = 0;
+    for (size_t i = 1, head = 0; i < n; i++) {
+        if (strcmp(sorted[i].key->text, sorted[head].key->text) == 0) {
+            first[sorted[i].index] = sorted[head].index + 1;
+            dups++;
+        } else {
+            head = i;
+        }
     }
+    for (size_t i = 0; i < n && dups; i++) {
+        if (!first[i])
+            continue;
+        const asr_ynode *k = map->keys[i], *f = map->keys[first[i] - 1];
+        asr_error(b->d, &k->loc, NULL, "duplicate key '%s' (first at line %u:%u)", k->text,
+                  f->loc.line, f->loc.col);
+        dups--;
+    }
+    free(first);
     free(sorted);
 }
 
@@ -370,7 +394,7 @@ int asr_ymap_check_keys(const asr_ynode *node, const char *path, const char *con
             j++;
         if (allowed[j])
             continue;
-        const char *hint = asr_did_you_mean(k, allowed);
+        const char *hint = asr_diag_full(d) ? NULL : asr_did_you_mean(k, allowed);
         if (hint)
             asr_error(d, &node->keys[i]->loc, path, "unknown key '%s'; did you mean '%s'?", k,
                       hint);

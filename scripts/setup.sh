@@ -6,10 +6,12 @@ set -euo pipefail
 # Packages the build needs (libzip and expat read .xlsx workbooks; nettle-dev:
 # SHA-256; libseccomp-dev: the rule workers' system-call filter), then the
 # ones only the tests need: the sqlite3 CLI (the end-to-end tests use it to
-# prove stored data is unchanged) and valgrind (the end-to-end tests run once
-# under it).
+# prove stored data is unchanged), valgrind (the end-to-end tests run once
+# under it), and clang with its runtime libraries (libFuzzer, for
+# scripts/fuzz.sh; never linked into assure).
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
-      libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind)
+      libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind clang
+      libclang-rt-14-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do

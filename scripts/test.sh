@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and end-to-end tests on the normal build, the
 # end-to-end tests again under valgrind, then everything on the sanitizer
-# build (ASan + UBSan). Any report fails the run.
+# build (ASan + UBSan), then each fuzz target for 20 seconds (clang,
+# libFuzzer). Any report fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
@@ -14,3 +15,6 @@ ASSURE_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak
 
 scripts/build.sh --sanitize
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+
+# Each libFuzzer target briefly (20 s each; scripts/fuzz.sh SECONDS for longer).
+scripts/fuzz.sh 20

@@ -147,6 +147,20 @@ case_validate_duplicate_key_y3() {
     expect_err "duplicate_key.yaml:6:5: error: duplicate key 'title' (first at line 4:5)"
 }
 
+case_validate_caps_problems() {
+    # 2000 duplicate keys: the first 100 listed, in file order, the rest counted.
+    { echo "organisation: {name: Dup}"; echo "params:"; echo "  r:";
+      for i in $(seq 2001); do echo "    k: $i"; done; } >"$T/dups.yaml"
+    run validate --map "$T/dups.yaml"
+    expect_rc 78
+    [ "$(grep -c "error: duplicate key 'k'" "$T/err")" = 100 ] || fail "cap of 100 not applied"
+    expect_err "dups.yaml:5:5: error: duplicate key 'k' (first at line 4:5)"
+    expect_err "dups.yaml:104:5: error: duplicate key 'k'"
+    expect_no_err "dups.yaml:105:5"
+    expect_err "... and 1,900 more problems not shown"
+    expect_err "2000 problems; not valid"
+}
+
 case_validate_encoding_y4() {
     printf 'organisation: {name: Caf\xe9}\n' >"$T/latin1.yaml"
     run validate --map "$T/latin1.yaml"
@@ -437,6 +451,17 @@ case_import_error_cap() {
     [ "$(grep -c 'no area with this id' "$T/err")" = 5 ] || fail "cap not applied"
     expect_err "... and 295 more problems not shown"
     expect_err "import rejected: 300 problems"
+}
+
+case_import_duplicate_rows_capped() {
+    # Every row after the first has the key of the first: the database finds
+    # them, and only the first few are kept with their lines.
+    { echo "Action ID,Area,Priority,Due"; for i in $(seq 400); do echo "A-100,vetting,high,2022-01-01"; done; } >"$T/dups.csv"
+    reject_import actions "$T/dups.csv" --max-errors 7
+    [ "$(grep -c 'duplicate key (Action ID): the same as line 2' "$T/err")" = 7 ] || fail "cap not applied"
+    expect_err "dups.csv:3: error: duplicate key"
+    expect_err "... and 392 more problems not shown"
+    expect_err "import rejected: 399 problems"
 }
 
 # ---- import: files and the database ----
@@ -1319,6 +1344,38 @@ YAML
     expect_out "PASS $T/rules/loop.test.yaml:3: the loop times out, as expected"
     expect_out "FAIL $T/rules/loop.test.yaml:6: an unexpected failure fails the case"
     expect_out "rule h06-loop failed (timeout)"
+}
+
+case_test_caps_problems() {
+    mkdir -p "$T/rules"
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    { echo "rule: high-actions"; echo "cases:";
+      for i in $(seq 150); do echo "  - {name: c$i, as_of: 2022-10-03, expected: []}"; done; } >"$T/rules/many.test.yaml"
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 78
+    [ "$(grep -c 'error: cases' "$T/err")" = 100 ] || fail "cap of 100 not applied"
+    expect_err "... and 50 more problems not shown"
+}
+
+case_test_caps_differences() {
+    # 150 expected findings no row makes: the first 100 listed, the rest
+    # counted; the one that is made is paired, in any order.
+    mkdir -p "$T/rules"
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    { echo "rule: high-actions"; echo "cases:"; echo "  - name: mostly missing";
+      echo "    as_of: 2022-10-03"; echo "    data:"; echo "      actions:";
+      echo "        - {action_id: A-001, area: vetting, priority: high, due: 2022-01-01}";
+      echo "    expect:";
+      for i in $(seq 150); do echo "      - {subject: B-$i}"; done;
+      echo "      - {subject: A-001, severity: medium, message: high}"; } >"$T/rules/missing.test.yaml"
+    run test --rules "$T/rules" --map "$MAP"
+    expect_rc 1
+    [ "$(grep -c 'missing: ' "$T/out")" = 100 ] || fail "cap of 100 not applied"
+    expect_out "missing:    B-1  (expected at line 9)"
+    expect_out "... and 50 more missing or unexpected findings"
+    expect_no_err "A-001"
+    grep -q "A-001" "$T/out" && fail "A-001 was found but not paired"
+    true
 }
 
 case_test_bad_test_files() {

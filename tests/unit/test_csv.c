@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "csv.h"
@@ -161,6 +162,31 @@ static void test_streams_from_file_and_hashes(void **state)
     fclose(f);
 }
 
+/* A record of more fields than any dataset can have is bad, and what it
+ * holds past the cap is not kept (a line of commas took 25 bytes of memory
+ * per byte); the next record reads as usual. */
+static void test_field_count_cap(void **state)
+{
+    (void)state;
+    size_t n = 3 * ASR_CSV_MAX_FIELDS;
+    char *text = malloc(n + 16);
+    assert_non_null(text);
+    memset(text, ',', n);
+    memcpy(text + n, "\"a,\nb\",c\nd\n", 11);
+    asr_csv *c = open_text(text, n + 11);
+    asr_csv_record r;
+    assert_int_equal(asr_csv_next(c, &r), ASR_CSV_BAD);
+    assert_int_equal(r.n, ASR_CSV_MAX_FIELDS);
+    size_t field;
+    unsigned line;
+    assert_non_null(strstr(asr_csv_error(c, &field, &line), "more than 4096 fields"));
+    assert_int_equal(line, 1);
+    expect_record(c, 3, 1, (const char *const[]){"d"}); /* the quoted line break was skipped */
+    assert_int_equal(asr_csv_next(c, &r), ASR_CSV_END);
+    asr_csv_close(c);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_stray_quotes_c3_then_recovers),
         cmocka_unit_test(test_nul_and_bad_utf8_c5),
         cmocka_unit_test(test_field_size_cap_c8),
+        cmocka_unit_test(test_field_count_cap),
         cmocka_unit_test(test_streams_from_file_and_hashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "util.h"
 
 typedef struct {
     int objects;
@@ -95,12 +96,87 @@ static void test_deep_nesting_stops_at_first_level(void **state)
     assert_int_equal(e.col, 2);
 }
 
+/* The column of every value on a long single line, counted as the reader
+ * goes (it used to rescan the line for each value: quadratic), and
+ * duplicate keys in an object too big to compare key by key. */
+static int check_columns(void *ctx, unsigned line, const asr_jfield *f, size_t n)
+{
+    unsigned *next = ctx;
+    (void)line;
+    for (size_t i = 0; i < n; i++) {
+        /* each object is {"k":"é"} followed by a comma: 10 columns */
+        assert_int_equal(f[i].col, *next);
+        *next += 10;
+    }
+    return 0;
+}
+
+static void test_columns_on_one_long_line(void **state)
+{
+    (void)state;
+    size_t n = 20000;
+    asr_buf b = {0};
+    asr_buf_addc(&b, '[');
+    for (size_t i = 0; i < n; i++)
+        asr_buf_adds(&b, i ? ",{\"k\":\"\xc3\xa9\"}" : "{\"k\":\"\xc3\xa9\"}");
+    asr_buf_adds(&b, "]");
+    unsigned next = 7; /* [{"k": then the value */
+    asr_json_error e;
+    assert_int_equal(asr_json_each_object(b.data, b.len, check_columns, &next, &e), 0);
+    assert_int_equal(next, 7 + 10 * n);
+    /* an error after all that still has its column */
+    b.data[b.len - 1] = 'x';
+    assert_int_equal(asr_json_each_object(b.data, b.len, check_columns, &(unsigned){7}, &e), -1);
+    assert_int_equal(e.col, 10 * n + 1);
+    asr_buf_free(&b);
+}
+
+static int count_fields(void *ctx, unsigned line, const asr_jfield *f, size_t n)
+{
+    (void)line;
+    (void)f;
+    *(size_t *)ctx += n;
+    return 0;
+}
+
+static void test_duplicate_key_in_a_big_object(void **state)
+{
+    (void)state;
+    asr_buf b = {0};
+    asr_buf_adds(&b, "[{\"a\": 1}, {");
+    for (int i = 0; i < 4096; i++)
+        asr_buf_addf(&b, "%s\"k%d\": %d", i ? ", " : "", i, i);
+    asr_buf_adds(&b, "}, {\"a\": 2}]");
+    size_t fields = 0;
+    asr_json_error e;
+    assert_int_equal(asr_json_each_object(b.data, b.len, count_fields, &fields, &e), 0);
+    assert_int_equal(fields, 4098);
+    /* one key more than an object may have */
+    b.len -= strlen("}, {\"a\": 2}]");
+    asr_buf_adds(&b, ", \"one more\": 0}]");
+    assert_int_equal(asr_json_each_object(b.data, b.len, count_fields, &fields, &e), -1);
+    assert_non_null(strstr(e.message, "more than 4096 keys in one object"));
+    /* the same key again, far into the object: found, at its place */
+    asr_buf_clear(&b);
+    asr_buf_adds(&b, "[{");
+    for (int i = 0; i < 3000; i++)
+        asr_buf_addf(&b, "\"k%d\": 0,\n", i);
+    asr_buf_adds(&b, "\"k17\": 1}]");
+    assert_int_equal(asr_json_each_object(b.data, b.len, count_fields, &fields, &e), -1);
+    assert_non_null(strstr(e.message, "duplicate key \"k17\""));
+    assert_int_equal(e.line, 3001);
+    assert_int_equal(e.col, 1);
+    asr_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads_flat_objects),
         cmocka_unit_test(test_rejects_what_j1_lists),
         cmocka_unit_test(test_deep_nesting_stops_at_first_level),
+        cmocka_unit_test(test_columns_on_one_long_line),
+        cmocka_unit_test(test_duplicate_key_in_a_big_object),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

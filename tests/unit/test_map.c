@@ -254,6 +254,79 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Big maps: ids, references and parent links are checked through indexes,
+ * each problem once. (Scanning the earlier items for each one made a map of
+ * many areas quadratic, and the walk up the unit tree cubic.) */
+static void test_many_items_checked_in_linear_time(void **state)
+{
+    (void)state;
+    asr_buf b = {0};
+    asr_buf_adds(&b, ORG "units:\n");
+    for (int i = 0; i < 20000; i++) /* a chain u0 <- u1 <- ... and a cycle at its root */
+        asr_buf_addf(&b, "  - {id: u%d, name: U, parent: u%d}\n", i, i < 10 ? (i + 9) % 10 : i - 1);
+    assert_null(load(b.data));
+    assert_int_equal(d.errors, 1);
+    assert_true(problem(3, 5, NULL, "unit 'u0' is its own ancestor"));
+
+    asr_buf_clear(&b);
+    asr_buf_adds(&b, ORG "areas:\n");
+    for (int i = 0; i < 20000; i++)
+        asr_buf_addf(&b, "  - {id: a%d, title: A, principle: A}\n", i % 10000);
+    asr_buf_adds(&b, "sources:\n");
+    for (int i = 0; i < 20000; i++)
+        asr_buf_addf(&b, "  - {id: s%d, title: S, line: L1, areas: [a%d, b%d]}\n", i, i, i);
+    asr_diag_free(&d);
+    asr_diag_init(&d, ASR_DIAG_LIMIT); /* as the commands have it: no suggestions once full */
+    asr_map *m = NULL;
+    assert_int_equal(asr_map_load_string("m.yaml", b.data, &d, &m), ASR_E_CONFIG);
+    /* 10000 duplicate area ids, 10000 + 20000 dangling areas */
+    assert_int_equal(d.errors, 10000 + 30000);
+    assert_int_equal(d.count, ASR_DIAG_LIMIT);
+    assert_true(problem(10003, 5, NULL, "duplicate area id 'a0' (first defined at m.yaml:3)"));
+    asr_buf_free(&b);
+}
+
+static void test_same_ranks_and_rank_columns(void **state)
+{
+    (void)state;
+    asr_map *m = load(ORG "scales:\n  - {id: x, labels: {A: 2, B: 1, C: 2, D: 2}}\n");
+    assert_non_null(m);
+    asr_map_free(m);
+    assert_int_equal(d.warnings, 2);
+    assert_true(problem(3, 34, "labels", "'C' has the same rank as 'A'"));
+    assert_true(problem(3, 40, "labels", "'D' has the same rank as 'A'"));
+    assert_null(load(ORG "datasets:\n  - id: t\n    fields:\n"
+                         "      - {name: s, type: enum, values: [a]}\n"
+                         "      - {name: s_rank, type: text}\n"
+                         "      - {name: t_rank, type: text}\n"
+                         "      - {name: t, type: enum, values: [a]}\n"
+                         "      - {name: u, type: text, header: S_rank}\n"
+                         "      - {name: v, type: text, header: s}\n"));
+    assert_true(problem(6, 9, "datasets[0].fields[1]", "'s_rank' clashes with the rank column"));
+    assert_true(problem(8, 9, "datasets[0].fields[3]", "needs the column 't_rank'"));
+    /* headings compare without case or punctuation: S_rank is s_rank's */
+    assert_true(problem(9, 9, "datasets[0].fields[4]",
+                        "heading 'S_rank' is read by two fields, 's_rank' (line 6) and 'u'"));
+    assert_true(problem(10, 9, "datasets[0].fields[5]",
+                        "heading 's' is read by two fields, 's' (line 5) and 'v'; if both should "
+                        "read it, say shared: true"));
+    assert_int_equal(d.errors, 4);
+}
+
+/* A pattern glibc's regcomp would spend minutes on (found by hand while
+ * writing the fuzz targets: "((a*)*){20}" took 3 s, "((a*)*){200}" did not end) is
+ * refused before regcomp sees it. */
+static void test_pattern_too_costly(void **state)
+{
+    (void)state;
+    assert_null(load(ORG
+                     "datasets:\n  - id: t\n    fields:\n"
+                     "      - {name: a, type: text, pattern: '((a*)*){200}'}\n"
+                     "      - {name: b, type: text, pattern: '(((x{1,255}){1,255}){1,255})'}\n"));
+    assert_true(problem(5, 40, "datasets[0].fields[0].pattern", "repeats a part that can match"));
+    assert_true(problem(6, 40, "datasets[0].fields[1].pattern", "is too big"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -263,9 +336,12 @@ int main(void)
         cmocka_unit_test(test_wrong_types_and_ranges),
         cmocka_unit_test(test_duplicate_ids_and_dangling_references),
         cmocka_unit_test(test_unit_cycle_reported_once),
+        cmocka_unit_test(test_many_items_checked_in_linear_time),
+        cmocka_unit_test(test_same_ranks_and_rank_columns),
         cmocka_unit_test(test_source_status_and_scales),
         cmocka_unit_test(test_datasets_read),
         cmocka_unit_test(test_dataset_problems),
+        cmocka_unit_test(test_pattern_too_costly),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_all_problems_in_one_pass),
         cmocka_unit_test(test_include_needs_a_file),

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,88 @@ static void test_quote_value_escapes_and_truncates(void **state)
     assert_null(strstr(q, "more"));
 }
 
+static void test_strmap(void **state)
+{
+    (void)state;
+    asr_strmap m = {0};
+    size_t v = 0;
+    assert_false(asr_strmap_get(&m, "a", 1, &v));
+    char keys[3000][8];
+    for (size_t i = 0; i < 3000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%zu", i % 1000);
+        assert_int_equal(asr_strmap_put(&m, keys[i], i), i % 1000); /* the first index wins */
+    }
+    assert_int_equal(m.count, 1000);
+    assert_true(asr_strmap_get(&m, "k999x", 4, &v));
+    assert_int_equal(v, 999);
+    assert_false(asr_strmap_get(&m, "k99", 2, &v) && v == 99); /* "k9" */
+    assert_true(asr_strmap_get(&m, "k9", 2, &v));
+    assert_int_equal(v, 9);
+    assert_false(asr_strmap_get(&m, "k1000", 5, &v));
+    asr_strmap_free(&m);
+}
+
+static void test_diag_full_and_counted(void **state)
+{
+    (void)state;
+    asr_diag d;
+    asr_diag_init(&d, 2);
+    asr_error(&d, NULL, NULL, "one");
+    assert_false(asr_diag_full(&d));
+    asr_warn(&d, NULL, NULL, "two");
+    assert_true(asr_diag_full(&d));
+    asr_diag_count_dropped(&d, 40212);
+    asr_error(&d, NULL, NULL, "dropped");
+    assert_int_equal(d.errors, 40214);
+    assert_int_equal(d.dropped, 40213);
+    char out[256] = {0};
+    FILE *f = fmemopen(out, sizeof out - 1, "w");
+    asr_diag_print(&d, f);
+    fclose(f);
+    assert_non_null(strstr(out, "... and 40,213 more problems not shown\n"));
+    asr_diag_free(&d);
+}
+
+/* Patterns glibc's regcomp would take minutes or gigabytes over are refused
+ * before it sees them; ordinary ones pass. */
+static void test_regex_check(void **state)
+{
+    (void)state;
+    const char *ok[] = {"A-[0-9]{3,8}",
+                        "([A-Z]{2}[0-9]{2})?",
+                        "[a-z]+(\\.[a-z]+)*",
+                        "a{0}b",
+                        "(a|b|c|d){500}",
+                        "[]a]*",
+                        "[^]a]+",
+                        "[[:alpha:]]{1,1999}",
+                        "x{",
+                        "a+*",
+                        "(a+){1,400}",
+                        "((a+)+)+",
+                        "^a$",
+                        ""};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (asr_regex_check(ok[i]))
+            fprintf(stderr, "refused: %s\n", ok[i]);
+        assert_null(asr_regex_check(ok[i]));
+    }
+    const char *nothing[] = {"((a*)*){20}", "(a?){1,400}",  "a**",    "(a*){1,1999}",
+                             "(a|)*",       "(^)*",         "(\\b)+", "(a{0,3}){1,30}",
+                             "(x*){,9}",    "((a*)+){1,20}"};
+    for (size_t i = 0; i < sizeof nothing / sizeof nothing[0]; i++) {
+        const char *why = asr_regex_check(nothing[i]);
+        if (!why || !strstr(why, "can match nothing"))
+            fprintf(stderr, "passed: %s\n", nothing[i]);
+        assert_non_null(why);
+        assert_non_null(strstr(why, "can match nothing"));
+    }
+    assert_non_null(strstr(asr_regex_check("((((a{1,255}){1,255}){1,255}){1,255})"), "too big"));
+    assert_non_null(strstr(asr_regex_check("(ab){2001}"), "too big"));
+    assert_null(asr_regex_check("(ab){1000}"));
+    assert_non_null(strstr(asr_regex_check("(a)\\1"), "back-reference"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +289,9 @@ int main(void)
         cmocka_unit_test(test_did_you_mean),
         cmocka_unit_test(test_strset),
         cmocka_unit_test(test_diag_sorts_into_file_order_and_caps),
+        cmocka_unit_test(test_strmap),
+        cmocka_unit_test(test_regex_check),
+        cmocka_unit_test(test_diag_full_and_counted),
         cmocka_unit_test(test_quote_value_escapes_and_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,6 +182,29 @@ static void test_complex_keys_rejected(void **state)
     asr_diag_free(&d);
 }
 
+/* Many duplicates in one mapping: found by sorting (not by comparing every
+ * pair), reported in file order, and the list stays capped. */
+static void test_many_duplicate_keys_in_file_order(void **state)
+{
+    (void)state;
+    asr_buf b = {0};
+    asr_buf_adds(&b, "m:\n");
+    for (int i = 0; i < 20000; i++)
+        asr_buf_addf(&b, "  k%d: 1\n  k%d: 2\n", 20000 - i, 20000 - i);
+    asr_diag d;
+    asr_diag_init(&d, 100);
+    asr_ydoc *doc;
+    assert_int_equal(asr_yaml_load_string("t.yaml", b.data, b.len, &d, &doc), ASR_E_CONFIG);
+    assert_int_equal(d.errors, 20000);
+    assert_int_equal(d.count, 100);
+    assert_int_equal(d.dropped, 19900);
+    for (size_t i = 0; i < d.count; i++)
+        assert_int_equal(d.items[i].line, 3 + 2 * i); /* the first 100 duplicates, in order */
+    assert_true(has_problem(&d, 3, 3, "duplicate key 'k20000' (first at line 2:3)"));
+    asr_diag_free(&d);
+    asr_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting_rejected_quickly_y1),
         cmocka_unit_test(test_aliases_and_anchors_rejected_y2),
         cmocka_unit_test(test_duplicate_keys_name_both_lines_y3),
+        cmocka_unit_test(test_many_duplicate_keys_in_file_order),
         cmocka_unit_test(test_bad_encoding_y4),
         cmocka_unit_test(test_size_cap_checked_before_parsing_y5),
         cmocka_unit_test(test_document_count_y6),
