@@ -199,10 +199,10 @@ int asr_confine_seal(char *err, size_t errsize)
      * process, never another's */
     const scmp_datum_t self = (scmp_datum_t)getpid();
     if (!rc && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, self))) != 0)
+                                      SCMP_A0(SCMP_CMP_EQ, self, 0))) != 0)
         what = "tgkill";
     if (!rc && (rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, self))) != 0)
+                                      SCMP_A0(SCMP_CMP_EQ, self, 0))) != 0)
         what = "kill";
     if (!rc && (rc = seccomp_load(ctx)) != 0)
         what = "loading it";

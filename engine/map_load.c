@@ -2008,7 +2008,8 @@ static void check_references(loader *L)
             if (sc->n_synonyms) {
                 asr_synonym *all =
                     asr_arena_alloc(&m->arena, (f->n_synonyms + sc->n_synonyms + 1) * sizeof *all);
-                memcpy(all, f->synonyms, f->n_synonyms * sizeof *all);
+                if (f->n_synonyms)
+                    memcpy(all, f->synonyms, f->n_synonyms * sizeof *all);
                 memcpy(all + f->n_synonyms, sc->synonyms, sc->n_synonyms * sizeof *all);
                 f->synonyms = all;
                 f->n_synonyms += sc->n_synonyms;

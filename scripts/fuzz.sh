@@ -43,6 +43,7 @@ seed map fixtures/test/maps/*.yaml fixtures/test/*.yaml fixtures/test/nightly/*.
     fixtures/bench/*.yaml mappings/*/*.yaml
 seed ruletest rules/*.test.yaml fixtures/test/rules/*.test.yaml
 seed json fixtures/test/*.json fixtures/test/data/*.json
+seed xlsx fixtures/test/xlsx/*.xlsx
 # CSV: the first two bytes of an input pick the field size limit and the read
 # size (tests/fuzz/fuzz_csv.c): the defaults, and reads of 7 bytes
 mkdir -p "$out/corpus/csv"
