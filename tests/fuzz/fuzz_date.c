@@ -3,7 +3,10 @@
  * YYYY, MM and DD and the four separators, or the default (NULL, ISO, which
  * has a fast path of its own); otherwise the layout is the text up to the
  * first '|' (used when asr_date_format_check accepts it, as the map loader
- * does). The rest is the date. What parses must round-trip. */
+ * does). The rest is the date. What parses must round-trip. The same
+ * bytes also go through the layout reader (asr_date_read) with the UK
+ * layouts and layouts without a year: every date it gives is a real one,
+ * with a precision, and no more are reported than were asked for. */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +43,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     FUZZ_CHECK(!format || !asr_date_format_check(format));
+    {
+        static const char *const noyear[] = {"D MON", "MON", "D M", NULL};
+        size_t nuk = 0;
+        while (asr_date_uk_layouts[nuk])
+            nuk++;
+        asr_date_rules rules[2] = {{asr_date_uk_layouts, nuk, 1 + (int)(size % 12), 0},
+                                   {noyear, 3, 4, 2012}};
+        for (int r = 0; r < 2; r++) {
+            asr_date got[4];
+            asr_date_precision prec[4];
+            size_t n = 99;
+            const char *w = asr_date_read((const char *)data, size, &rules[r], got, prec, 4, &n);
+            FUZZ_CHECK(!w || *w);
+            for (size_t i = 0; !w && i < n && i < 4; i++) {
+                FUZZ_CHECK(got[i].year >= ASR_DATE_MIN_YEAR && got[i].year <= ASR_DATE_MAX_YEAR);
+                FUZZ_CHECK(got[i].month >= 1 && got[i].month <= 12);
+                FUZZ_CHECK(got[i].day >= 1 &&
+                           got[i].day <= asr_days_in_month(got[i].year, got[i].month));
+                FUZZ_CHECK(asr_date_precision_name(prec[i]) != NULL);
+            }
+            FUZZ_CHECK(w || (n >= 1 && n <= 4));
+        }
+    }
     asr_date d;
     const char *why = asr_date_parse((const char *)s, len, format, &d);
     if (why) {
