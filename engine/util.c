@@ -590,8 +590,12 @@ const char *asr_regex_check(const char *ere)
             if (f->last_null)
                 return "repeats a part that can match nothing (such as (a*)* or (x?){2,9}); "
                        "leave the inner repetition or the outer one out";
+            /* regcomp writes x+ as xx*, doubling x: "a" then twenty '+'
+             * took 700 MB */
+            if (c == '+')
+                copies = 2;
             f->last = size_mul(f->last, copies ? copies : 1);
-            if (c == '*' || c == '?' || (c == '{' && p[1] == '0'))
+            if (c == '*' || c == '?' || (c == '{' && (p[1] == '0' || p[1] == ',')))
                 f->last_null = 1;
             p = end;
             continue;

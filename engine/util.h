@@ -102,7 +102,8 @@ uint64_t asr_hash64(const void *data, size_t len);
 /* Whether an extended regular expression from a user is safe to give
  * glibc's regcomp, which takes exponential time or gigabytes on some short
  * patterns: it copies a subexpression once per count of a bounded
- * repetition ("((a{1,255}){1,255}){1,255}"), and repeating a part that can
+ * repetition ("((a{1,255}){1,255}){1,255}") and twice for a '+' ("a+++...",
+ * "((a)+)+..." double with each '+'), and repeating a part that can
  * match nothing ("((a*)*){20}", "(a?){1,400}", "a**") costs it exponential
  * time. Returns NULL if the pattern repeats no such part, has no
  * back-reference (\1: matching those can take exponential time) and, with

@@ -274,6 +274,11 @@ static void test_regex_check(void **state)
     }
     assert_non_null(strstr(asr_regex_check("((((a{1,255}){1,255}){1,255}){1,255})"), "too big"));
     assert_non_null(strstr(asr_regex_check("(ab){2001}"), "too big"));
+    /* '+' doubles what it repeats: found by the fuzzer ("pas+++...+t", 63 of
+     * them, in a test file's message, took 2 GB) */
+    assert_non_null(strstr(asr_regex_check("pas+++++++++++++++++++++++++++++++t"), "too big"));
+    assert_non_null(strstr(asr_regex_check("((((((((((((a)+)+)+)+)+)+)+)+)+)+)+)+"), "too big"));
+    assert_null(asr_regex_check("((((((a)+)+)+)+)+)+"));
     assert_null(asr_regex_check("(ab){1000}"));
     assert_non_null(strstr(asr_regex_check("(a)\\1"), "back-reference"));
 }
