@@ -466,6 +466,13 @@ void asr_store_close(asr_store *s)
     free(s);
 }
 
+void asr_store_cache_kib(asr_store *s, long kib)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=%ld", -kib);
+    sqlite3_exec(s->db, sql, NULL, NULL, NULL); /* a hint: failure costs only speed */
+}
+
 asr_status asr_store_begin(asr_store *s, asr_diag *d)
 {
     return exec(s, d, "BEGIN IMMEDIATE", "starting a write");

@@ -56,6 +56,10 @@ asr_status asr_store_bgcheck_finish(asr_store_bgcheck *b, const char *path, asr_
 asr_status asr_store_begin(asr_store *s, asr_diag *d); /* BEGIN IMMEDIATE */
 asr_status asr_store_commit(asr_store *s, asr_diag *d);
 void asr_store_rollback(asr_store *s);
+/* Lets the connection's page cache grow to KIB kibibytes (SQLite's default
+ * is 2 MiB): for writes spread over large indexes, such as recording a run's
+ * findings by fingerprint. Memory is taken only as pages are read. */
+void asr_store_cache_kib(asr_store *s, long kib);
 
 /* Rewrites every map_* table from m. Inside a transaction. */
 asr_status asr_store_write_map(asr_store *s, const asr_map *m, asr_diag *d);
