@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "junit.h"
 #include "run.h"
 
 enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
@@ -18,7 +19,8 @@ static const asr_opt options[] = {
      "replaces an earlier one's of the same id"},
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "evaluate as at this date (YYYY-MM-DD; default today)"},
     {OPT_RULE, "rule", 0, "ID", "run only this rule (repeat for more)"},
-    {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), csv, json or jsonl"},
+    {ASR_OPT_FORMAT, "format", 'f', "FORMAT",
+     "text (default), csv, json, jsonl or junit (a testcase per rule, a failure per finding)"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write to FILE (atomically) instead of standard output"},
     {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once (default: the number of cores)"},
@@ -59,6 +61,24 @@ static void print_profile(const asr_check *c)
     }
     fprintf(stderr, "%-32s %10.1f  (whole run, wall clock)\n", "total", c->elapsed_ms);
     free(order);
+}
+
+/* --format junit: the run's results as JUnit XML, to the --output file
+ * (atomically, never over an input) or to standard output. */
+static asr_status write_junit(const asr_check *c, const char *output, asr_diag *d)
+{
+    if (!output) {
+        asr_junit_check(stdout, c);
+        return fflush(stdout) != 0 || ferror(stdout) ? ASR_E_IO : ASR_OK;
+    }
+    asr_outfile of;
+    asr_status st = asr_outfile_open(&of, output, "--output", &c->inputs, d);
+    if (st != ASR_OK)
+        return st;
+    asr_junit_check(of.f, c);
+    if (ferror(of.f))
+        return asr_outfile_fail(&of, d);
+    return asr_outfile_commit(&of, "--output", &c->inputs, d);
 }
 
 /* --replay RUN: the run evaluated again and compared. */
@@ -124,7 +144,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.only = only;
     o.n_only = n_only;
     o.as_of = as_of;
-    o.format = asr_cli_find_format(&p);
+    int junit = p.c.format == ASR_OUT_JUNIT;
+    o.format = junit ? ASR_FMT_TEXT : asr_cli_find_format(&p); /* junit: findings as structs */
     o.output = p.c.output;
     o.runner = p.c.runner;
     asr_diag d;
@@ -146,7 +167,8 @@ static int run(const asr_verb *v, int argc, char **argv)
                     !(no_color && *no_color);
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
-        st = asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        st = junit ? write_junit(&c, o.output, &od)
+                   : asr_check_write(&c, o.format, o.output, stdout, color, &od);
         asr_cli_problems(&od);
         asr_diag_free(&od);
         if (profile)
@@ -171,7 +193,8 @@ const asr_verb asr_verb_check = {
     "rules' results are still produced.\n",
     options,
     sizeof options / sizeof options[0],
-    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL),
+    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL) |
+        ASR_OUT(ASR_OUT_JUNIT),
     "0 no exceptions (with --replay: identical); 1 exceptions found (with --replay: it "
     "differs); 2 some rules failed (the other results are still produced); 64 bad command line; 65 "
     "the database holds another map; 66 a file is missing; "
