@@ -32,11 +32,12 @@ static const asr_opt options[] = {
      "whether the exception list is byte-identical, or which input has changed"},
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
-     "standard error"},
+     "standard error (JSON with --format json)"},
 };
 
-/* --profile: where the time went, slowest rule first, on standard error. */
-static void print_profile(const asr_check *c)
+/* --profile: where the time went, slowest rule first, on standard error
+ * (as one JSON document with --format json). */
+static void print_profile(const asr_check *c, int json)
 {
     size_t *order = asr_xcalloc(c->n_rules ? c->n_rules : 1, sizeof *order), k = 0;
     for (size_t i = 0; i < c->n_rules; i++)
@@ -49,6 +50,26 @@ static void print_profile(const asr_check *c)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
+    if (json) {
+        fputs("{\"profile\": [", stderr);
+        for (size_t i = 0; i < k; i++) {
+            const asr_rule_result *r = &c->rules[order[i]];
+            fprintf(stderr, "%s\n  {\"rule\": ", i ? "," : "");
+            asr_json_string(stderr, r->rule.id);
+            fprintf(stderr,
+                    ", \"ms\": %.1f, \"instructions\": %llu, \"rows_read\": %lld, "
+                    "\"findings\": %zu, \"memory_bytes\": %zu, \"failed\": ",
+                    r->elapsed_ms, (unsigned long long)r->instructions, r->rows_read, r->n_findings,
+                    r->memory_peak);
+            if (r->fail)
+                fprintf(stderr, "\"%s\"}", asr_fail_kind_name(r->fail));
+            else
+                fputs("null}", stderr);
+        }
+        fprintf(stderr, "],\n \"total_ms\": %.1f}\n", c->elapsed_ms);
+        free(order);
+        return;
+    }
     /* The budget hook counts instructions in steps of 1,000. */
     fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions", "rows read",
             "findings", "memory KB");
@@ -172,7 +193,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_cli_problems(&od);
         asr_diag_free(&od);
         if (profile)
-            print_profile(&c);
+            print_profile(&c, p.c.format == ASR_OUT_JSON);
         if (st == ASR_OK)
             st = asr_check_outcome(&c);
     }

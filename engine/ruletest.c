@@ -823,8 +823,8 @@ static int match_findings(const test_case *c, const asr_rule_result *res, const 
 /* The cells of the main map the rules of a passing case touched: the rows
  * of the datasets each read, in the case's database, and what it flagged. */
 static void map_coverage(coverage *cov, const asr_map *m, const char *db,
-                         const asr_rule_result *res, const int *run, size_t n,
-                         const asr_finding *f, size_t nf)
+                         const asr_rule_result *res, const int *run, size_t n, const asr_finding *f,
+                         size_t nf)
 {
     asr_diag quiet;
     asr_diag_init(&quiet, 1);
@@ -1108,7 +1108,6 @@ static void missed_lines(const asr_rule_result *r, asr_buf *out)
     }
 }
 
-
 static void text_coverage(const coverage *cov, const asr_map *m, FILE *out)
 {
     cov_numbers n = numbers(cov);
@@ -1169,12 +1168,11 @@ static void text_coverage(const coverage *cov, const asr_map *m, FILE *out)
             cell_info ci = cell_of(cov, m, a, l);
             fprintf(out, "    %s%-4s ", ci.required ? "*" : " ", m->lines[l].id);
             if (!ci.n_can) {
-                fputs(ci.required ? "NOT COVERED: no rule can fire here (required)\n" : "-\n",
-                      out);
+                fputs(ci.required ? "NOT COVERED: no rule can fire here (required)\n" : "-\n", out);
                 continue;
             }
-            fprintf(out, "%zu rule%s, %zu tested%s:", ci.n_can, ci.n_can == 1 ? "" : "s",
-                    ci.n_both, ci.required && !ci.n_both ? " (required: UNTESTED)" : "");
+            fprintf(out, "%zu rule%s, %zu tested%s:", ci.n_can, ci.n_can == 1 ? "" : "s", ci.n_both,
+                    ci.required && !ci.n_both ? " (required: UNTESTED)" : "");
             for (size_t k = 0; k < cov->n_rules; k++) {
                 unsigned bits = asr_mapcov_cell(cov->mc, k, a, l);
                 if (bits & ASR_MC_CAN)
@@ -1246,11 +1244,14 @@ static void json_coverage(const coverage *cov, const asr_map *m, FILE *out)
                 asr_json_string(out, m->areas[a].id);
                 fputs(", \"line\": ", out);
                 asr_json_string(out, m->lines[l].id);
-                fprintf(out, ", \"required\": %s, \"status\": \"%s\", \"n_rules\": %zu, "
-                             "\"n_tested\": %zu, \"rules\": ",
+                fprintf(out,
+                        ", \"required\": %s, \"status\": \"%s\", \"n_rules\": %zu, "
+                        "\"n_tested\": %zu, \"rules\": ",
                         ci.required ? "true" : "false",
-                        ci.n_both ? "tested" : ci.n_can ? "untested" : "uncovered", ci.n_can,
-                        ci.n_both);
+                        ci.n_both  ? "tested"
+                        : ci.n_can ? "untested"
+                                   : "uncovered",
+                        ci.n_can, ci.n_both);
                 json_rule_list(cov, a, l, ASR_MC_CAN, out);
                 fputs(", \"tested_by\": ", out);
                 json_rule_list(cov, a, l, BOTH, out);
@@ -1331,7 +1332,10 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
             fputs("</span></th>", out);
             for (size_t l = 0; l < m->n_lines; l++) {
                 cell_info ci = cell_of(cov, m, a, l);
-                fprintf(out, "<td class=\"%s%s\">", ci.n_both ? "ok" : ci.n_can ? "part" : "gap",
+                fprintf(out, "<td class=\"%s%s\">",
+                        ci.n_both  ? "ok"
+                        : ci.n_can ? "part"
+                                   : "gap",
                         ci.required ? " req" : "");
                 if (ci.required)
                     fputs("<div class=\"small\">REQUIRED</div>", out);
@@ -1430,6 +1434,8 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         asr_inputs_add(&inputs, cov.rules[i].rule.file, "a rule file");
     if (o->html && (st = asr_outfile_check(o->html, "--coverage-html", &inputs, d)) != ASR_OK)
         goto done;
+    if (o->output && (st = asr_outfile_check(o->output, "--output", &inputs, d)) != ASR_OK)
+        goto done;
     cov.fired = asr_xcalloc(cov.n_rules, sizeof *cov.fired);
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
     cov.reads = asr_xcalloc(cov.n_rules, sizeof *cov.reads);
@@ -1468,6 +1474,13 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     int below = o->min_coverage >= 0 &&
                 (num.line_pct < o->min_coverage || num.behaviour_pct < o->min_coverage);
     int map_below = o->min_map_coverage >= 0 && map_num.percent < o->min_map_coverage;
+    /* The report: to the --output file, atomically, or to out. */
+    asr_outfile report;
+    if (o->output) {
+        if ((st = asr_outfile_open(&report, o->output, "--output", &inputs, d)) != ASR_OK)
+            goto done;
+        out = report.f;
+    }
     if (o->format == ASR_TEST_TEXT) {
         for (size_t i = 0; i < s.n_cases; i++) {
             if (results[i].error < 0)
@@ -1551,6 +1564,12 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         if (open_file)
             fputs("  </testsuite>\n", out);
         fputs("</testsuites>\n", out);
+    }
+    if (o->output) {
+        st = ferror(report.f) ? asr_outfile_fail(&report, d)
+                              : asr_outfile_commit(&report, "--output", &inputs, d);
+        if (st != ASR_OK)
+            goto done;
     }
     if (o->html) {
         /* atomically, like every output, and never over an input */

@@ -27,6 +27,7 @@ typedef struct {
     asr_test_format format;
     int coverage;        /* add the coverage report */
     const char *html;    /* write the coverage matrix here; NULL = no */
+    const char *output;  /* write the report here (atomically) instead of out; NULL = no */
     double min_coverage; /* percent; < 0 = no gate */
     /* percent of the map's required cells tested (a rule seen firing and
      * quiet there); < 0 = no gate */
