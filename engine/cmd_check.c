@@ -9,7 +9,7 @@
 #include "junit.h"
 #include "run.h"
 
-enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
+enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY, OPT_PROFILE_JSON };
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
@@ -32,12 +32,13 @@ static const asr_opt options[] = {
      "whether the exception list is byte-identical, or which input has changed"},
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
-     "standard error (JSON with --format json)"},
+     "standard error"},
+    {OPT_PROFILE_JSON, "profile-json", 0, "FILE", "write the same as JSON to FILE (atomically)"},
 };
 
-/* --profile: where the time went, slowest rule first, on standard error
- * (as one JSON document with --format json). */
-static void print_profile(const asr_check *c, int json)
+/* --profile: where the time went, slowest rule first, on standard error;
+ * --profile-json: the same as one JSON document in a file. */
+static void print_profile(const asr_check *c, FILE *json)
 {
     size_t *order = asr_xcalloc(c->n_rules ? c->n_rules : 1, sizeof *order), k = 0;
     for (size_t i = 0; i < c->n_rules; i++)
@@ -51,22 +52,22 @@ static void print_profile(const asr_check *c, int json)
             order[j - 1] = t;
         }
     if (json) {
-        fputs("{\"profile\": [", stderr);
+        fputs("{\"profile\": [", json);
         for (size_t i = 0; i < k; i++) {
             const asr_rule_result *r = &c->rules[order[i]];
-            fprintf(stderr, "%s\n  {\"rule\": ", i ? "," : "");
-            asr_json_string(stderr, r->rule.id);
-            fprintf(stderr,
+            fprintf(json, "%s\n  {\"rule\": ", i ? "," : "");
+            asr_json_string(json, r->rule.id);
+            fprintf(json,
                     ", \"ms\": %.1f, \"instructions\": %llu, \"rows_read\": %lld, "
                     "\"findings\": %zu, \"memory_bytes\": %zu, \"failed\": ",
                     r->elapsed_ms, (unsigned long long)r->instructions, r->rows_read, r->n_findings,
                     r->memory_peak);
             if (r->fail)
-                fprintf(stderr, "\"%s\"}", asr_fail_kind_name(r->fail));
+                fprintf(json, "\"%s\"}", asr_fail_kind_name(r->fail));
             else
-                fputs("null}", stderr);
+                fputs("null}", json);
         }
-        fprintf(stderr, "],\n \"total_ms\": %.1f}\n", c->elapsed_ms);
+        fprintf(json, "],\n \"total_ms\": %.1f}\n", c->elapsed_ms);
         free(order);
         return;
     }
@@ -127,6 +128,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_cli p;
     const char *arg;
     int id, profile = 0;
+    const char *profile_json = NULL;
     long long replay = 0;
     const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
@@ -137,6 +139,8 @@ static int run(const asr_verb *v, int argc, char **argv)
             only[n_only++] = arg;
         else if (id == OPT_PROFILE)
             profile = 1;
+        else if (id == OPT_PROFILE_JSON)
+            profile_json = arg;
         else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
             asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
             id = -1;
@@ -190,10 +194,19 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_diag_init(&od, ASR_DIAG_LIMIT);
         st = junit ? write_junit(&c, o.output, &od)
                    : asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        if (profile)
+            print_profile(&c, NULL);
+        if (profile_json && st == ASR_OK) {
+            asr_outfile pf;
+            if ((st = asr_outfile_open(&pf, profile_json, "--profile-json", &c.inputs, &od)) ==
+                ASR_OK) {
+                print_profile(&c, pf.f);
+                st = ferror(pf.f) ? asr_outfile_fail(&pf, &od)
+                                  : asr_outfile_commit(&pf, "--profile-json", &c.inputs, &od);
+            }
+        }
         asr_cli_problems(&od);
         asr_diag_free(&od);
-        if (profile)
-            print_profile(&c, p.c.format == ASR_OUT_JSON);
         if (st == ASR_OK)
             st = asr_check_outcome(&c);
     }

@@ -139,7 +139,7 @@ static int run(const asr_verb *v, int argc, char **argv)
 const asr_verb asr_verb_validate = {
     "validate",
     "check an assurance map and rule files without touching any database",
-    "assure validate --map FILE [--rules DIR] [--format text|json] [--output FILE]",
+    "assure validate --map FILE [--rules DIR] [--format text|json] [-o FILE]",
     "Checks an assurance map (and every file it includes) and, with --rules, every\n"
     "rule file in DIR, without opening any database. Lists the problems found,\n"
     "in file order, as file:line:col: error: path: message (the first 100; the\n"

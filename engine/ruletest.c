@@ -1293,7 +1293,8 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
           "table{border-collapse:collapse;margin:1em 0}\n"
           "th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}\n"
           "th{background:#eee}\ntd.gap{background:#fde2e2}\ntd.ok{background:#e3f4e1}\n"
-          "td.part{background:#fdf3d6}\ntd.req{border:2px solid #444}\n"
+          "td.part{background:#fdf3d6}\ntd.none{background:#f4f4f4;color:#777}\n"
+          "td.req{border:2px solid #444}\n"
           ".n{font-size:1.3em;font-weight:bold}\n.warn{color:#a00;font-weight:bold}\n"
           ".small{color:#666;font-size:.9em}\n</style></head><body>\n",
           out);
@@ -1314,7 +1315,8 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
               "that read rows of that area and line in their test cases, flagged a finding "
               "there, or name it in <code>covers</code>. The second number counts those seen "
               "both firing and quiet there. Green: tested. Amber: a rule can fire but none was "
-              "seen both ways. Red: no rule. A thick border and the word REQUIRED mark a line "
+              "seen both ways. Red: a required cell no rule can fire in. Grey: no rule, not "
+              "required. A thick border and the word REQUIRED mark a line "
               "the area requires.</p>\n"
               "<table><tr><th>Area</th>",
               out);
@@ -1333,9 +1335,10 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
             for (size_t l = 0; l < m->n_lines; l++) {
                 cell_info ci = cell_of(cov, m, a, l);
                 fprintf(out, "<td class=\"%s%s\">",
-                        ci.n_both  ? "ok"
-                        : ci.n_can ? "part"
-                                   : "gap",
+                        ci.n_both     ? "ok"
+                        : ci.n_can    ? "part"
+                        : ci.required ? "gap"
+                                      : "none",
                         ci.required ? " req" : "");
                 if (ci.required)
                     fputs("<div class=\"small\">REQUIRED</div>", out);

@@ -65,12 +65,17 @@ case_check_profile_json() {
     good_db
     mkdir -p "$T/r"
     cp "$FX/rules/high-actions.lua" "$FX/rules/notes.lua" "$FX/rules/quiet.lua" "$T/r/"
-    run check --map "$MAP" --db "$T/db" --rules "$T/r" --as-of 2022-10-03 --format json --profile
-    cp "$T/err" "$T/p.json"
+    run check --map "$MAP" --db "$T/db" --rules "$T/r" --as-of 2022-10-03 --profile-json "$T/p.json"
+    expect_rc 1
+    [ ! -s "$T/err" ] || fail "--profile-json wrote to standard error"
     [ "$(py_json "$T/p.json" 'sorted(r["rule"] for r in d["profile"])')" = "['high-actions', 'notes', 'quiet']" ] ||
         fail "profile: $(cat "$T/p.json")"
     [ "$(py_json "$T/p.json" '[r["findings"] for r in d["profile"] if r["rule"] == "high-actions"][0]')" = 1 ] ||
         fail "high-actions' findings in the profile"
+    cp "$T/r/quiet.lua" "$T/before.lua"
+    run check --map "$MAP" --db "$T/db" --rules "$T/r" --profile-json "$T/r/quiet.lua"
+    expect_rc 73
+    cmp -s "$T/r/quiet.lua" "$T/before.lua" || fail "a rule file was replaced"
 }
 
 case_validate_json() {
