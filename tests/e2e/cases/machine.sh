@@ -54,7 +54,9 @@ case_check_junit_parsed() {
     # --output: atomic, never over an input
     run check --map "$MAP" --db "$T/db" --rules "$T/r" --as-of 2022-10-03 --format junit -o "$T/out.xml"
     expect_rc 2
-    cmp -s "$T/out.xml" "$T/j.xml" || fail "--output differs from standard output"
+    # the same document, apart from the rules' times
+    [ "$(sed 's/ time="[0-9.]*"//' "$T/out.xml")" = "$(sed 's/ time="[0-9.]*"//' "$T/j.xml")" ] ||
+        fail "--output differs from standard output"
     cp "$T/r/quiet.lua" "$T/quiet.before"
     run check --map "$MAP" --db "$T/db" --rules "$T/r" --format junit -o "$T/r/quiet.lua"
     expect_rc 73
