@@ -628,6 +628,7 @@ typedef struct {
     int *fired, *quiet; /* per rule, over passing cases */
     asr_strset *reads;  /* per rule */
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
+    int want_map;       /* a report shows them: read each case's rows for them */
 } coverage;
 
 static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
@@ -963,7 +964,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                     cov->quiet[k]++;
             }
         }
-        if (ok && cov->mc)
+        if (ok && cov->want_map)
             map_coverage(cov, m, db.data, res, run, n, f, nf);
         asr_check_free(&chk);
     } else {
@@ -1443,6 +1444,7 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
     cov.reads = asr_xcalloc(cov.n_rules, sizeof *cov.reads);
     cov.mc = asr_mapcov_new(main_map, cov.n_rules);
+    cov.want_map = o->coverage || o->html;
 
     asr_test_opts run_opts = *o;
     run_opts.runner.coverage = 1;
