@@ -6,9 +6,10 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "junit.h"
 #include "run.h"
 
-enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
+enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY, OPT_PROFILE_JSON };
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
@@ -18,7 +19,8 @@ static const asr_opt options[] = {
      "replaces an earlier one's of the same id"},
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "evaluate as at this date (YYYY-MM-DD; default today)"},
     {OPT_RULE, "rule", 0, "ID", "run only this rule (repeat for more)"},
-    {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), csv, json or jsonl"},
+    {ASR_OPT_FORMAT, "format", 'f', "FORMAT",
+     "text (default), csv, json, jsonl or junit (a testcase per rule, a failure per finding)"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write to FILE (atomically) instead of standard output"},
     {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once (default: the number of cores)"},
@@ -31,10 +33,12 @@ static const asr_opt options[] = {
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
      "standard error"},
+    {OPT_PROFILE_JSON, "profile-json", 0, "FILE", "write the same as JSON to FILE (atomically)"},
 };
 
-/* --profile: where the time went, slowest rule first, on standard error. */
-static void print_profile(const asr_check *c)
+/* --profile: where the time went, slowest rule first, on standard error;
+ * --profile-json: the same as one JSON document in a file. */
+static void print_profile(const asr_check *c, FILE *json)
 {
     size_t *order = asr_xcalloc(c->n_rules ? c->n_rules : 1, sizeof *order), k = 0;
     for (size_t i = 0; i < c->n_rules; i++)
@@ -47,6 +51,26 @@ static void print_profile(const asr_check *c)
             order[j] = order[j - 1];
             order[j - 1] = t;
         }
+    if (json) {
+        fputs("{\"profile\": [", json);
+        for (size_t i = 0; i < k; i++) {
+            const asr_rule_result *r = &c->rules[order[i]];
+            fprintf(json, "%s\n  {\"rule\": ", i ? "," : "");
+            asr_json_string(json, r->rule.id);
+            fprintf(json,
+                    ", \"ms\": %.1f, \"instructions\": %llu, \"rows_read\": %lld, "
+                    "\"findings\": %zu, \"memory_bytes\": %zu, \"failed\": ",
+                    r->elapsed_ms, (unsigned long long)r->instructions, r->rows_read, r->n_findings,
+                    r->memory_peak);
+            if (r->fail)
+                fprintf(json, "\"%s\"}", asr_fail_kind_name(r->fail));
+            else
+                fputs("null}", json);
+        }
+        fprintf(json, "],\n \"total_ms\": %.1f}\n", c->elapsed_ms);
+        free(order);
+        return;
+    }
     /* The budget hook counts instructions in steps of 1,000. */
     fprintf(stderr, "%-32s %10s %14s %12s %9s %10s\n", "rule", "ms", "k instructions", "rows read",
             "findings", "memory KB");
@@ -59,6 +83,24 @@ static void print_profile(const asr_check *c)
     }
     fprintf(stderr, "%-32s %10.1f  (whole run, wall clock)\n", "total", c->elapsed_ms);
     free(order);
+}
+
+/* --format junit: the run's results as JUnit XML, to the --output file
+ * (atomically, never over an input) or to standard output. */
+static asr_status write_junit(const asr_check *c, const char *output, asr_diag *d)
+{
+    if (!output) {
+        asr_junit_check(stdout, c);
+        return fflush(stdout) != 0 || ferror(stdout) ? ASR_E_IO : ASR_OK;
+    }
+    asr_outfile of;
+    asr_status st = asr_outfile_open(&of, output, "--output", &c->inputs, d);
+    if (st != ASR_OK)
+        return st;
+    asr_junit_check(of.f, c);
+    if (ferror(of.f))
+        return asr_outfile_fail(&of, d);
+    return asr_outfile_commit(&of, "--output", &c->inputs, d);
 }
 
 /* --replay RUN: the run evaluated again and compared. */
@@ -86,6 +128,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_cli p;
     const char *arg;
     int id, profile = 0;
+    const char *profile_json = NULL;
     long long replay = 0;
     const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
@@ -96,6 +139,8 @@ static int run(const asr_verb *v, int argc, char **argv)
             only[n_only++] = arg;
         else if (id == OPT_PROFILE)
             profile = 1;
+        else if (id == OPT_PROFILE_JSON)
+            profile_json = arg;
         else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
             asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
             id = -1;
@@ -124,7 +169,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.only = only;
     o.n_only = n_only;
     o.as_of = as_of;
-    o.format = asr_cli_find_format(&p);
+    int junit = p.c.format == ASR_OUT_JUNIT;
+    o.format = junit ? ASR_FMT_TEXT : asr_cli_find_format(&p); /* junit: findings as structs */
     o.output = p.c.output;
     o.runner = p.c.runner;
     asr_diag d;
@@ -146,11 +192,21 @@ static int run(const asr_verb *v, int argc, char **argv)
                     !(no_color && *no_color);
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
-        st = asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        st = junit ? write_junit(&c, o.output, &od)
+                   : asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        if (profile)
+            print_profile(&c, NULL);
+        if (profile_json && st == ASR_OK) {
+            asr_outfile pf;
+            if ((st = asr_outfile_open(&pf, profile_json, "--profile-json", &c.inputs, &od)) ==
+                ASR_OK) {
+                print_profile(&c, pf.f);
+                st = ferror(pf.f) ? asr_outfile_fail(&pf, &od)
+                                  : asr_outfile_commit(&pf, "--profile-json", &c.inputs, &od);
+            }
+        }
         asr_cli_problems(&od);
         asr_diag_free(&od);
-        if (profile)
-            print_profile(&c);
         if (st == ASR_OK)
             st = asr_check_outcome(&c);
     }
@@ -171,7 +227,8 @@ const asr_verb asr_verb_check = {
     "rules' results are still produced.\n",
     options,
     sizeof options / sizeof options[0],
-    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL),
+    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL) |
+        ASR_OUT(ASR_OUT_JUNIT),
     "0 no exceptions (with --replay: identical); 1 exceptions found (with --replay: it "
     "differs); 2 some rules failed (the other results are still produced); 64 bad command line; 65 "
     "the database holds another map; 66 a file is missing; "

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "diagjson.h"
 #include "import.h"
+#include "outfile.h"
 
 enum { OPT_MAX_SIZE = ASR_OPT_OWN, OPT_ACCEPT_GATE };
 
@@ -23,22 +25,82 @@ static const asr_opt options[] = {
     {ASR_OPT_BUSY_TIMEOUT, "busy-timeout", 0, "MS",
      "wait this long for a database locked by another process (default 5000)"},
     {ASR_OPT_QUIET, "quiet", 'q', NULL, "print nothing on success"},
+    {ASR_OPT_FORMAT, "format", 'f', "FORMAT",
+     "text (default) or json (per dataset: rows, replaced, hash; every problem with its place)"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write the report to FILE (atomically) instead of standard output"},
 };
 
-static void print_results(const asr_import_spec *specs, const asr_import_result *results, size_t n)
+static void print_results(FILE *out, const asr_import_spec *specs, const asr_import_result *results,
+                          size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const asr_import_result *r = &results[i];
         const char *rows = r->rows == 1 ? "row" : "rows";
         if (r->outcome == ASR_UNCHANGED)
-            printf("%-24s unchanged: %s is identical to the last import (%lld %s)\n",
-                   specs[i].dataset, specs[i].path, r->rows, rows);
+            fprintf(out, "%-24s unchanged: %s is identical to the last import (%lld %s)\n",
+                    specs[i].dataset, specs[i].path, r->rows, rows);
         else if (r->previous_rows >= 0)
-            printf("%-24s %lld %s from %s (replacing %lld)\n", specs[i].dataset, r->rows, rows,
-                   specs[i].path, r->previous_rows);
+            fprintf(out, "%-24s %lld %s from %s (replacing %lld)\n", specs[i].dataset, r->rows,
+                    rows, specs[i].path, r->previous_rows);
         else
-            printf("%-24s %lld %s from %s\n", specs[i].dataset, r->rows, rows, specs[i].path);
+            fprintf(out, "%-24s %lld %s from %s\n", specs[i].dataset, r->rows, rows, specs[i].path);
     }
+}
+
+/* --format json: one document -- what became of each dataset, and every
+ * problem with its place. All or nothing: when the import did not happen,
+ * every dataset is "not imported". */
+static void json_results(FILE *out, const asr_import_opts *o, const asr_import_spec *specs,
+                         const asr_import_result *results, size_t n, asr_diag *d, asr_status st)
+{
+    fprintf(out, "{\n  \"imported\": %s,\n  \"status\": %d,\n  \"map\": ",
+            st == ASR_OK ? "true" : "false", (int)st);
+    asr_json_string(out, o->map_path);
+    fputs(",\n  \"db\": ", out);
+    asr_json_string(out, o->db_path);
+    fputs(",\n  \"as_of\": ", out);
+    if (o->policy.as_of)
+        asr_json_string(out, o->policy.as_of);
+    else
+        fputs("null", out);
+    fputs(",\n  \"datasets\": [", out);
+    for (size_t i = 0; i < n; i++) {
+        const asr_import_result *r = &results[i];
+        const char *outcome = st != ASR_OK                  ? "not imported"
+                              : r->outcome == ASR_UNCHANGED ? "unchanged"
+                              : r->outcome == ASR_IMPORTED  ? "imported"
+                                                            : "not imported";
+        fprintf(out, "%s\n    {\"dataset\": ", i ? "," : "");
+        asr_json_string(out, specs[i].dataset);
+        fputs(", \"file\": ", out);
+        asr_json_string(out, specs[i].path);
+        fprintf(out, ", \"outcome\": \"%s\", \"rows\": %lld, \"replaced\": ", outcome,
+                st == ASR_OK ? r->rows : 0);
+        if (st == ASR_OK && r->previous_rows >= 0)
+            fprintf(out, "%lld", r->previous_rows);
+        else
+            fputs("null", out);
+        fputs(", \"sha256\": ", out);
+        if (st == ASR_OK && r->sha256[0])
+            asr_json_string(out, r->sha256);
+        else
+            fputs("null", out);
+        fputs(", \"size\": ", out);
+        if (st == ASR_OK && r->size > 0)
+            fprintf(out, "%lld", r->size);
+        else
+            fputs("null", out);
+        fputs(", \"newest\": ", out);
+        if (st == ASR_OK && r->newest[0])
+            asr_json_string(out, r->newest);
+        else
+            fputs("null", out);
+        fputc('}', out);
+    }
+    fputs("],\n  ", out);
+    asr_diag_json_members(out, d, "    ");
+    fputs("\n}\n", out);
 }
 
 static int run(const asr_verb *v, int argc, char **argv)
@@ -96,18 +158,53 @@ static int run(const asr_verb *v, int argc, char **argv)
         o.policy.as_of = p.c.as_of[0] ? p.c.as_of : NULL;
         o.policy.accepted = accepted;
         o.policy.n_accepted = n_accepted;
+        int json = p.c.format == ASR_OUT_JSON;
         asr_diag d;
         asr_diag_init(&d, (size_t)p.c.max_errors);
-        st = asr_import_files(&o, specs, n, &d, results);
-        asr_cli_problems(&d);
-        if (st == ASR_OK && !p.c.quiet) {
+        /* The report's file may replace none of the inputs, and is checked
+         * before anything is imported. */
+        asr_inputs inputs = {0};
+        asr_inputs_add(&inputs, o.map_path, "the map");
+        asr_inputs_add_db(&inputs, o.db_path);
+        for (size_t i = 0; i < n; i++)
+            asr_inputs_add(&inputs, specs[i].path, "an export");
+        if (p.c.output)
+            st = asr_outfile_check(p.c.output, "--output", &inputs, &d);
+        if (st == ASR_OK)
+            st = asr_import_files(&o, specs, n, &d, results);
+        else
+            json = 0; /* nothing was tried: the problem goes to standard error */
+        if (!json)
+            asr_cli_problems(&d);
+        FILE *out = p.c.output || json || !p.c.quiet ? stdout : NULL;
+        asr_outfile of;
+        asr_diag od;
+        asr_diag_init(&od, ASR_DIAG_LIMIT);
+        asr_status ost = ASR_OK;
+        if (p.c.output && (json || st == ASR_OK)) {
+            ost = asr_outfile_open(&of, p.c.output, "--output", &inputs, &od);
+            out = ost == ASR_OK ? of.f : NULL;
+        }
+        if (out && json) {
+            json_results(out, &o, specs, results, n, &d, st);
+        } else if (out && st == ASR_OK) {
             if (n == 0)
-                printf("map tables loaded from %s\n", o.map_path);
-            print_results(specs, results, n);
-        } else if (st == ASR_E_DATA) {
+                fprintf(out, "map tables loaded from %s\n", o.map_path);
+            print_results(out, specs, results, n);
+        }
+        if (!json && st == ASR_E_DATA)
             fprintf(stderr, "import rejected: %zu problem%s; the database was not changed\n",
                     d.errors, d.errors == 1 ? "" : "s");
-        }
+        if (out && out != stdout)
+            ost = ferror(out) ? asr_outfile_fail(&of, &od)
+                              : asr_outfile_commit(&of, "--output", &inputs, &od);
+        else if (out && fflush(stdout) != 0)
+            ost = ASR_E_IO;
+        asr_cli_problems(&od);
+        if (ost != ASR_OK && st == ASR_OK)
+            st = ost;
+        asr_diag_free(&od);
+        asr_inputs_free(&inputs);
         asr_diag_free(&d);
     }
     for (size_t i = 0; i < n; i++)
@@ -135,7 +232,7 @@ const asr_verb asr_verb_import = {
     "recognised and left alone.\n",
     options,
     sizeof options / sizeof options[0],
-    0,
+    ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON),
     "0 imported (or unchanged); 65 data rejected (or stopped by a sanity gate); 66 a file is "
     "missing; 75 database locked, "
     "try again; 74 I/O error or damaged database; 78 bad map; 64 bad command line.",

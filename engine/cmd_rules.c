@@ -1,7 +1,11 @@
 /* assure rules: lists the rule library, for people and for the docs. */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
+#include "outfile.h"
 #include "rulelist.h"
 
 static const asr_opt options[] = {
@@ -9,7 +13,36 @@ static const asr_opt options[] = {
      "the rule files (*.lua); again for more directories (local rules)"},
     {ASR_OPT_MAP, "map", 'm', "FILE", "also show the values this map gives the parameters"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), json or markdown"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write the list to FILE (atomically) instead of standard output"},
 };
+
+/* What --output may not replace: the map and every file of the rules
+ * directories. */
+static void add_inputs(asr_inputs *in, const char *map, const char *dirs)
+{
+    if (map)
+        asr_inputs_add(in, map, "the map");
+    for (const char *d = dirs; d && *d;) {
+        size_t len = strcspn(d, ASR_RULES_SEP);
+        char *dir = asr_xstrndup(d, len);
+        DIR *dp = opendir(dir);
+        struct dirent *e;
+        while (dp && (e = readdir(dp)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            asr_buf path = {0};
+            asr_buf_addf(&path, "%s/%s", dir, e->d_name);
+            asr_inputs_add(in, path.data, "a file of the rules directory");
+            asr_buf_free(&path);
+        }
+        if (dp)
+            closedir(dp);
+        free(dir);
+        d += len;
+        d += *d != '\0';
+    }
+}
 
 static int run(const asr_verb *v, int argc, char **argv)
 {
@@ -29,7 +62,30 @@ static int run(const asr_verb *v, int argc, char **argv)
                                                              : ASR_RULELIST_TEXT;
     asr_diag d;
     asr_diag_init(&d, 200);
-    asr_status st = asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, stdout, &d);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = p.c.output ? open_memstream(&text, &len) : stdout;
+    if (!out) {
+        asr_diag_free(&d);
+        return ASR_E_INTERNAL;
+    }
+    asr_status st = asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, out, &d);
+    if (p.c.output) {
+        /* the whole list, then atomically to the file: never half a list */
+        if (fclose(out) != 0 && st == ASR_OK)
+            st = ASR_E_IO;
+        asr_inputs in = {0};
+        add_inputs(&in, p.c.map, p.c.rules);
+        asr_outfile of;
+        if (st == ASR_OK &&
+            (st = asr_outfile_open(&of, p.c.output, "--output", &in, &d)) == ASR_OK) {
+            fwrite(text, 1, len, of.f);
+            st = ferror(of.f) ? asr_outfile_fail(&of, &d)
+                              : asr_outfile_commit(&of, "--output", &in, &d);
+        }
+        asr_inputs_free(&in);
+        free(text);
+    }
     asr_cli_problems(&d);
     asr_diag_free(&d);
     return st;
@@ -45,7 +101,7 @@ const asr_verb asr_verb_rules = {
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_MARKDOWN),
-    "0 listed; 66 a directory is missing; 78 a rule or the map has problems; 74 the list could "
-    "not be written; 64 bad command line.",
+    "0 listed; 66 a directory is missing; 78 a rule or the map has problems; 73/74 the list "
+    "could not be written; 64 bad command line.",
     run,
 };

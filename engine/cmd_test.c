@@ -4,7 +4,7 @@
 #include "cmd.h"
 #include "ruletest.h"
 
-enum { OPT_FILTER = ASR_OPT_OWN, OPT_COVERAGE, OPT_HTML, OPT_MIN };
+enum { OPT_FILTER = ASR_OPT_OWN, OPT_COVERAGE, OPT_HTML, OPT_MIN, OPT_MIN_MAP };
 
 static const asr_opt options[] = {
     {ASR_OPT_RULES, "rules", 'r', "DIR",
@@ -13,11 +13,16 @@ static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the map for cases whose test file names none"},
     {OPT_FILTER, "filter", 0, "TEXT", "run only cases whose name or rule id contains TEXT"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), json or junit"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write the report to FILE (atomically) instead of standard output"},
     {OPT_COVERAGE, "coverage", 0, NULL,
      "add the coverage report: rule lines run, rules seen firing and quiet, and the map the "
      "rules cover"},
     {OPT_HTML, "coverage-html", 0, "F", "write the coverage matrix as an HTML page to F"},
     {OPT_MIN, "min-coverage", 0, "N", "fail unless line and behaviour coverage are >= N%"},
+    {OPT_MIN_MAP, "min-map-coverage", 0, "N",
+     "fail unless >= N% of the map's required cells are tested (a rule seen firing and quiet "
+     "there)"},
     {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once within a case (default: cores)"},
     {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-rule time budget (default 30)"},
 };
@@ -30,6 +35,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     long long n;
     asr_test_opts o = {0};
     o.min_coverage = -1;
+    o.min_map_coverage = -1;
     asr_cli_begin(&p, v, argc, argv);
     while ((id = asr_cli_next(&p, &arg)) > 0) {
         switch (id) {
@@ -50,6 +56,14 @@ static int run(const asr_verb *v, int argc, char **argv)
             o.min_coverage = (double)n;
             o.coverage = 1;
             break;
+        case OPT_MIN_MAP:
+            if ((n = asr_cli_count(arg)) < 0 || n > 100) {
+                asr_cli_usage(&p, "--min-map-coverage takes a percentage, not '%s'", arg);
+                id = -1;
+            }
+            o.min_map_coverage = (double)n;
+            o.coverage = 1;
+            break;
         default:
             break;
         }
@@ -63,6 +77,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         return p.status;
     o.rules_dir = p.c.rules;
     o.map_path = p.c.map;
+    o.output = p.c.output;
     o.format = p.c.format == ASR_OUT_JSON    ? ASR_TEST_JSON
                : p.c.format == ASR_OUT_JUNIT ? ASR_TEST_JUNIT
                                              : ASR_TEST_TEXT;
@@ -88,7 +103,8 @@ const asr_verb asr_verb_test = {
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JUNIT),
-    "0 all passed (and coverage met); 1 a case failed or coverage is below --min-coverage; "
+    "0 all passed (and coverage met); 1 a case failed or coverage is below --min-coverage "
+    "or --min-map-coverage; "
     "78 a bad test or rule file; 64 bad command line.",
     run,
 };

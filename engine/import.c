@@ -1971,6 +1971,9 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
     int map_same = strcmp(stored_map, m->hash) == 0;
     size_t changed = 0;
     for (size_t i = 0; i < n; i++) {
+        results[i].size = plan[i].size;
+        if (plan[i].unchanged)
+            memcpy(results[i].sha256, plan[i].sha256, sizeof results[i].sha256);
         results[i].previous_rows = plan[i].known ? plan[i].before.rows : -1;
         if (plan[i].unchanged) {
             results[i].outcome = ASR_UNCHANGED;
@@ -2062,6 +2065,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
     long long stored = 0;
     for (size_t i = 0; i < n; i++)
         if (!plan[i].unchanged) {
+            memcpy(results[i].sha256, plan[i].sha256, sizeof results[i].sha256);
             results[i].outcome = ASR_IMPORTED;
             stored += results[i].rows;
         }

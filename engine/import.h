@@ -44,6 +44,8 @@ typedef struct {
     long long rows;          /* rows now in the table */
     long long previous_rows; /* rows it replaced (counted inside the transaction), or -1 */
     char newest[11];         /* the newest date in the dataset's recency field, or "" */
+    char sha256[65]; /* of the file (a worksheet: of the workbook and the sheet's name), or "" */
+    long long size;  /* the file's size in bytes, or -1 if not known */
 } asr_import_result;
 
 /* Imports specs[0..n) in one transaction. results (n entries) says what

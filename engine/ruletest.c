@@ -11,6 +11,7 @@
 #include "date.h"
 #include "import.h"
 #include "check.h"
+#include "mapcov.h"
 #include "findfmt.h"
 #include "store.h"
 #include "util.h"
@@ -626,6 +627,8 @@ typedef struct {
     size_t n_rules;
     int *fired, *quiet; /* per rule, over passing cases */
     asr_strset *reads;  /* per rule */
+    asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
+    int want_map;       /* a report shows them: read each case's rows for them */
 } coverage;
 
 static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
@@ -818,6 +821,32 @@ static int match_findings(const test_case *c, const asr_rule_result *res, const 
     return ok;
 }
 
+/* The cells of the main map the rules of a passing case touched: the rows
+ * of the datasets each read, in the case's database, and what it flagged. */
+static void map_coverage(coverage *cov, const asr_map *m, const char *db,
+                         const asr_rule_result *res, const int *run, size_t n, const asr_finding *f,
+                         size_t nf)
+{
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_store *s = NULL;
+    if (asr_store_open(db, ASR_STORE_READONLY, 1000, &quiet, &s) != ASR_OK)
+        s = NULL;
+    asr_mapcov_case_begin(cov->mc, m, s);
+    for (size_t k = 0; k < n; k++) {
+        if (!run[k] || res[k].fail != ASR_FAIL_NONE)
+            continue;
+        for (size_t i = 0; i < res[k].n_reads; i++)
+            asr_mapcov_read(cov->mc, k, &res[k].rule, res[k].reads[i]);
+    }
+    for (size_t i = 0; i < nf; i++)
+        if (f[i].rule < n && run[f[i].rule] && res[f[i].rule].fail == ASR_FAIL_NONE)
+            asr_mapcov_flagged(cov->mc, f[i].rule, &res[f[i].rule].rule, &f[i]);
+    asr_mapcov_case_end(cov->mc);
+    asr_store_close(s);
+    asr_diag_free(&quiet);
+}
+
 static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, asr_diag *d,
                      case_result *out)
 {
@@ -935,6 +964,8 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
                     cov->quiet[k]++;
             }
         }
+        if (ok && cov->want_map)
+            map_coverage(cov, m, db.data, res, run, n, f, nf);
         asr_check_free(&chk);
     } else {
         out->error = 1;
@@ -968,23 +999,12 @@ static int reads(const coverage *cov, size_t k, const char *table)
     return asr_strset_has(&cov->reads[k], table, strlen(table));
 }
 
-static int rule_covers(const coverage *cov, size_t k, const char *kind, const char *id)
+static int declares(const coverage *cov, size_t k, const char *kind, const char *id)
 {
     const asr_rule *r = &cov->rules[k].rule;
     for (size_t i = 0; i < r->n_covers; i++)
         if (strcmp(r->covers[i].kind, kind) == 0 && strcmp(r->covers[i].id, id) == 0)
             return 1;
-    if (strcmp(kind, "areas") == 0)
-        return reads(cov, k, "map_areas") || reads(cov, k, "map_area_lines") ||
-               reads(cov, k, "map_source_areas");
-    if (strcmp(kind, "sources") == 0)
-        return reads(cov, k, "map_sources") || reads(cov, k, "map_source_areas");
-    if (strcmp(kind, "lines") == 0)
-        return reads(cov, k, "map_lines") || reads(cov, k, "map_area_lines");
-    if (strcmp(kind, "principles") == 0)
-        return reads(cov, k, "map_principles");
-    if (strcmp(kind, "datasets") == 0)
-        return reads(cov, k, id);
     return 0;
 }
 
@@ -993,17 +1013,64 @@ static int tested(const coverage *cov, size_t k)
     return cov->fired[k] + cov->quiet[k] > 0;
 }
 
-static void covering_rules(const coverage *cov, const char *kind, const char *id, const char *kind2,
-                           const char *id2, asr_buf *out)
+#define BOTH (ASR_MC_FIRED | ASR_MC_QUIET)
+
+/* What the tested rules do in one cell of the main map. */
+typedef struct {
+    size_t n_can, n_both;
+    int required;
+} cell_info;
+
+static cell_info cell_of(const coverage *cov, const asr_map *m, size_t a, size_t l)
+{
+    cell_info ci = {0, 0, asr_mapcov_required(m, a, l)};
+    for (size_t k = 0; k < cov->n_rules; k++) {
+        unsigned b = asr_mapcov_cell(cov->mc, k, a, l);
+        ci.n_can += (b & ASR_MC_CAN) != 0;
+        ci.n_both += (b & BOTH) == BOTH;
+    }
+    return ci;
+}
+
+/* The ids of the rules whose bits in the cell include all of want, as
+ * "a, b" (sep ", ") or, for JSON, as ["a", "b"]. */
+static void cell_rules(const coverage *cov, size_t a, size_t l, unsigned want, asr_buf *out)
 {
     asr_buf_clear(out);
-    for (size_t k = 0; k < cov->n_rules; k++) {
-        if (!tested(cov, k) || !rule_covers(cov, k, kind, id))
-            continue;
-        if (kind2 && !rule_covers(cov, k, kind2, id2))
-            continue;
-        asr_buf_addf(out, "%s%s", out->len ? ", " : "", cov->rules[k].rule.id);
+    for (size_t k = 0; k < cov->n_rules; k++)
+        if ((asr_mapcov_cell(cov->mc, k, a, l) & want) == want)
+            asr_buf_addf(out, "%s%s", out->len ? ", " : "", cov->rules[k].rule.id);
+}
+
+static void json_rule_list(const coverage *cov, size_t a, size_t l, unsigned want, FILE *out)
+{
+    fputc('[', out);
+    int first = 1;
+    for (size_t k = 0; k < cov->n_rules; k++)
+        if ((asr_mapcov_cell(cov->mc, k, a, l) & want) == want) {
+            fputs(first ? "" : ", ", out);
+            first = 0;
+            asr_json_string(out, cov->rules[k].rule.id);
+        }
+    fputc(']', out);
+}
+
+/* The datasets of the map some tested rule read (or names in covers). */
+static size_t datasets_read(const coverage *cov, const asr_map *m, asr_buf *missing)
+{
+    size_t n = 0;
+    asr_buf_clear(missing);
+    for (size_t i = 0; i < m->n_datasets; i++) {
+        int got = 0;
+        for (size_t k = 0; k < cov->n_rules && !got; k++)
+            got = tested(cov, k) && (reads(cov, k, m->datasets[i].id) ||
+                                     declares(cov, k, "datasets", m->datasets[i].id));
+        if (got)
+            n++;
+        else
+            asr_buf_addf(missing, "%s%s", missing->len ? ", " : "", m->datasets[i].id);
     }
+    return n;
 }
 
 static cov_numbers numbers(const coverage *cov)
@@ -1070,41 +1137,49 @@ static void text_coverage(const coverage *cov, const asr_map *m, FILE *out)
                                                      : "never stays quiet in a passing case");
     if (!m)
         goto done;
-    fprintf(out, "\nThe map: what the tested rules cover\n");
-    static const char *const kinds[] = {"areas", "sources", "lines", "principles"};
-    for (int kind = 0; kind < 4; kind++) {
-        size_t count = kind == 0   ? m->n_areas
-                       : kind == 1 ? m->n_sources
-                       : kind == 2 ? m->n_lines
-                                   : m->n_principles;
-        size_t uncovered = 0;
-        asr_buf list = {0};
-        for (size_t i = 0; i < count; i++) {
-            const char *id = kind == 0   ? m->areas[i].id
-                             : kind == 1 ? m->sources[i].id
-                             : kind == 2 ? m->lines[i].id
-                                         : m->principles[i].id;
-            covering_rules(cov, kinds[kind], id, NULL, NULL, &b);
-            if (!b.len) {
-                uncovered++;
-                asr_buf_addf(&list, "%s%s", list.len ? ", " : "", id);
+    asr_mapcov_numbers mn = asr_mapcov_count(cov->mc);
+    fprintf(out,
+            "\nThe map: %.1f%% of required cells tested (%zu of %zu: a rule seen firing and "
+            "quiet there)\n",
+            mn.percent, mn.required_tested, mn.required);
+    fprintf(out, "  required cells with a rule that can fire there: %zu of %zu\n",
+            mn.required_covered, mn.required);
+    fprintf(out, "  all cells with a rule that can fire there:      %zu of %zu (tested: %zu)\n",
+            mn.covered, mn.cells, mn.tested);
+    asr_buf missing = {0};
+    size_t nds = datasets_read(cov, m, &missing);
+    fprintf(out, "  datasets read by a tested rule: %zu of %zu%s%s\n", nds, m->n_datasets,
+            missing.len ? "; never read: " : "", asr_buf_str(&missing));
+    asr_buf_free(&missing);
+    if (mn.required_covered < mn.required) {
+        fputs("  REQUIRED CELLS NO RULE CAN FIRE IN:", out);
+        for (size_t a = 0; a < m->n_areas; a++)
+            for (size_t l = 0; l < m->n_lines; l++) {
+                cell_info ci = cell_of(cov, m, a, l);
+                if (ci.required && !ci.n_can)
+                    fprintf(out, " %s/%s", m->areas[a].id, m->lines[l].id);
             }
-        }
-        fprintf(out, "  %-10s %zu of %zu covered%s%s\n", kinds[kind], count - uncovered, count,
-                uncovered ? "; not covered: " : "", asr_buf_str(&list));
-        asr_buf_free(&list);
+        fputs("\n", out);
     }
-    fprintf(out, "\nCoverage matrix (area x line: the rules covering each cell; * = a line the "
-                 "area requires)\n");
+    fprintf(out, "\nCoverage matrix (area x line: the rules that can fire in each cell, with + "
+                 "after one seen firing and quiet there; * = a line the area requires)\n");
     for (size_t a = 0; a < m->n_areas; a++) {
         fprintf(out, "  %s\n", m->areas[a].id);
         for (size_t l = 0; l < m->n_lines; l++) {
-            int req = 0;
-            for (size_t k = 0; k < m->areas[a].n_required_lines; k++)
-                req |= strcmp(m->areas[a].required_lines[k], m->lines[l].id) == 0;
-            covering_rules(cov, "areas", m->areas[a].id, "lines", m->lines[l].id, &b);
-            fprintf(out, "    %s%-4s %s\n", req ? "*" : " ", m->lines[l].id,
-                    b.len ? asr_buf_str(&b) : "-");
+            cell_info ci = cell_of(cov, m, a, l);
+            fprintf(out, "    %s%-4s ", ci.required ? "*" : " ", m->lines[l].id);
+            if (!ci.n_can) {
+                fputs(ci.required ? "NOT COVERED: no rule can fire here (required)\n" : "-\n", out);
+                continue;
+            }
+            fprintf(out, "%zu rule%s, %zu tested%s:", ci.n_can, ci.n_can == 1 ? "" : "s", ci.n_both,
+                    ci.required && !ci.n_both ? " (required: UNTESTED)" : "");
+            for (size_t k = 0; k < cov->n_rules; k++) {
+                unsigned bits = asr_mapcov_cell(cov->mc, k, a, l);
+                if (bits & ASR_MC_CAN)
+                    fprintf(out, " %s%s", cov->rules[k].rule.id, (bits & BOTH) == BOTH ? "+" : "");
+            }
+            fputs("\n", out);
         }
     }
 done:
@@ -1127,22 +1202,64 @@ static void json_coverage(const coverage *cov, const asr_map *m, FILE *out)
         fprintf(out, ", \"fired\": %d, \"quiet\": %d, \"lines_not_run\": ", cov->fired[k],
                 cov->quiet[k]);
         asr_json_string(out, asr_buf_str(&b));
-        fputs("}", out);
+        size_t cells = 0;
+        if (m)
+            for (size_t a = 0; a < m->n_areas; a++)
+                for (size_t l = 0; l < m->n_lines; l++)
+                    cells += (asr_mapcov_cell(cov->mc, k, a, l) & ASR_MC_CAN) != 0;
+        fprintf(out, ", \"map_cells\": %zu}", cells);
     }
     fputs("\n    ]", out);
     if (m) {
+        asr_mapcov_numbers mn = asr_mapcov_count(cov->mc);
+        fprintf(out,
+                ",\n    \"map\": {\"percent\": %.1f, \"cells\": %zu, \"covered\": %zu, "
+                "\"tested\": %zu, \"required\": %zu, \"required_covered\": %zu, "
+                "\"required_tested\": %zu, \"datasets\": %zu, \"datasets_read\": %zu,\n"
+                "      \"required_uncovered\": [",
+                mn.percent, mn.cells, mn.covered, mn.tested, mn.required, mn.required_covered,
+                mn.required_tested, m->n_datasets, datasets_read(cov, m, &b));
+        for (int pass = 0; pass < 2; pass++) {
+            int first = 1;
+            for (size_t a = 0; a < m->n_areas; a++)
+                for (size_t l = 0; l < m->n_lines; l++) {
+                    cell_info ci = cell_of(cov, m, a, l);
+                    if (!ci.required || (pass == 0 ? ci.n_can != 0 : ci.n_both != 0))
+                        continue;
+                    fputs(first ? "{\"area\": " : ", {\"area\": ", out);
+                    first = 0;
+                    asr_json_string(out, m->areas[a].id);
+                    fputs(", \"line\": ", out);
+                    asr_json_string(out, m->lines[l].id);
+                    fputs("}", out);
+                }
+            fputs(pass == 0 ? "],\n      \"required_untested\": [" : "]}", out);
+        }
         fputs(",\n    \"matrix\": [", out);
         int first = 1;
         for (size_t a = 0; a < m->n_areas; a++)
             for (size_t l = 0; l < m->n_lines; l++) {
-                covering_rules(cov, "areas", m->areas[a].id, "lines", m->lines[l].id, &b);
+                cell_info ci = cell_of(cov, m, a, l);
                 fprintf(out, "%s\n      {\"area\": ", first ? "" : ",");
                 first = 0;
                 asr_json_string(out, m->areas[a].id);
                 fputs(", \"line\": ", out);
                 asr_json_string(out, m->lines[l].id);
-                fputs(", \"rules\": ", out);
-                asr_json_string(out, asr_buf_str(&b));
+                fprintf(out,
+                        ", \"required\": %s, \"status\": \"%s\", \"n_rules\": %zu, "
+                        "\"n_tested\": %zu, \"rules\": ",
+                        ci.required ? "true" : "false",
+                        ci.n_both  ? "tested"
+                        : ci.n_can ? "untested"
+                                   : "uncovered",
+                        ci.n_can, ci.n_both);
+                json_rule_list(cov, a, l, ASR_MC_CAN, out);
+                fputs(", \"tested_by\": ", out);
+                json_rule_list(cov, a, l, BOTH, out);
+                fputs(", \"fired\": ", out);
+                json_rule_list(cov, a, l, ASR_MC_FIRED, out);
+                fputs(", \"quiet\": ", out);
+                json_rule_list(cov, a, l, ASR_MC_QUIET, out);
                 fputs("}", out);
             }
         fputs("\n    ]", out);
@@ -1177,7 +1294,10 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
           "table{border-collapse:collapse;margin:1em 0}\n"
           "th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left;vertical-align:top}\n"
           "th{background:#eee}\ntd.gap{background:#fde2e2}\ntd.ok{background:#e3f4e1}\n"
-          "td.req{font-weight:bold}\n.small{color:#666;font-size:.9em}\n</style></head><body>\n",
+          "td.part{background:#fdf3d6}\ntd.none{background:#f4f4f4;color:#777}\n"
+          "td.req{border:2px solid #444}\n"
+          ".n{font-size:1.3em;font-weight:bold}\n.warn{color:#a00;font-weight:bold}\n"
+          ".small{color:#666;font-size:.9em}\n</style></head><body>\n",
           out);
     fputs("<h1>Rule coverage of the assurance map</h1>\n<p>", out);
     if (m)
@@ -1187,8 +1307,18 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
             "quiet: %.1f%%.</p>\n",
             n.line_pct, n.lines_run, n.lines_total, n.behaviour_pct);
     if (m) {
-        fputs("<p class=\"small\">Each cell names the tested rules that cover that area in "
-              "that line. Red: no rule. <b>Bold</b>: a line the area requires.</p>\n"
+        asr_mapcov_numbers mn = asr_mapcov_count(cov->mc);
+        fprintf(out,
+                "<p>Required cells tested (a rule seen firing and quiet there): <b>%zu of %zu "
+                "(%.1f%%)</b>. Required cells no rule can fire in: <b>%zu</b>.</p>\n",
+                mn.required_tested, mn.required, mn.percent, mn.required - mn.required_covered);
+        fputs("<p class=\"small\">Each cell counts the tested rules that can fire there: rules "
+              "that read rows of that area and line in their test cases, flagged a finding "
+              "there, or name it in <code>covers</code>. The second number counts those seen "
+              "both firing and quiet there. Green: tested. Amber: a rule can fire but none was "
+              "seen both ways. Red: a required cell no rule can fire in. Grey: no rule, not "
+              "required. A thick border and the word REQUIRED mark a line "
+              "the area requires.</p>\n"
               "<table><tr><th>Area</th>",
               out);
         for (size_t l = 0; l < m->n_lines; l++) {
@@ -1204,12 +1334,30 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
             html_escape(out, m->areas[a].id);
             fputs("</span></th>", out);
             for (size_t l = 0; l < m->n_lines; l++) {
-                int req = 0;
-                for (size_t k = 0; k < m->areas[a].n_required_lines; k++)
-                    req |= strcmp(m->areas[a].required_lines[k], m->lines[l].id) == 0;
-                covering_rules(cov, "areas", m->areas[a].id, "lines", m->lines[l].id, &b);
-                fprintf(out, "<td class=\"%s%s\">", b.len ? "ok" : "gap", req ? " req" : "");
-                html_escape(out, b.len ? asr_buf_str(&b) : "none");
+                cell_info ci = cell_of(cov, m, a, l);
+                fprintf(out, "<td class=\"%s%s\">",
+                        ci.n_both     ? "ok"
+                        : ci.n_can    ? "part"
+                        : ci.required ? "gap"
+                                      : "none",
+                        ci.required ? " req" : "");
+                if (ci.required)
+                    fputs("<div class=\"small\">REQUIRED</div>", out);
+                if (!ci.n_can) {
+                    fputs(ci.required ? "<span class=\"warn\">NOT COVERED: no rule</span>"
+                                      : "no rule",
+                          out);
+                } else {
+                    fprintf(out,
+                            "<span class=\"n\">%zu</span> rule%s, %zu tested%s<div "
+                            "class=\"small\">",
+                            ci.n_can, ci.n_can == 1 ? "" : "s", ci.n_both,
+                            ci.required && !ci.n_both ? " <span class=\"warn\">UNTESTED</span>"
+                                                      : "");
+                    cell_rules(cov, a, l, ASR_MC_CAN, &b);
+                    html_escape(out, asr_buf_str(&b));
+                    fputs("</div>", out);
+                }
                 fputs("</td>", out);
             }
             fputs("</tr>\n", out);
@@ -1232,7 +1380,6 @@ static void html_coverage(const coverage *cov, const asr_map *m, FILE *out)
     fputs("</table>\n</body></html>\n", out);
     asr_buf_free(&b);
 }
-
 /* ---- the whole run ---- */
 
 static void xml_escape(FILE *out, const char *s)
@@ -1291,9 +1438,13 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         asr_inputs_add(&inputs, cov.rules[i].rule.file, "a rule file");
     if (o->html && (st = asr_outfile_check(o->html, "--coverage-html", &inputs, d)) != ASR_OK)
         goto done;
+    if (o->output && (st = asr_outfile_check(o->output, "--output", &inputs, d)) != ASR_OK)
+        goto done;
     cov.fired = asr_xcalloc(cov.n_rules, sizeof *cov.fired);
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
     cov.reads = asr_xcalloc(cov.n_rules, sizeof *cov.reads);
+    cov.mc = asr_mapcov_new(main_map, cov.n_rules);
+    cov.want_map = o->coverage || o->html;
 
     asr_test_opts run_opts = *o;
     run_opts.runner.coverage = 1;
@@ -1320,9 +1471,21 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         goto done;
     }
 
+    for (size_t k = 0; k < cov.n_rules; k++)
+        if (tested(&cov, k))
+            asr_mapcov_declare(cov.mc, k, &cov.rules[k].rule);
     cov_numbers num = numbers(&cov);
+    asr_mapcov_numbers map_num = asr_mapcov_count(cov.mc);
     int below = o->min_coverage >= 0 &&
                 (num.line_pct < o->min_coverage || num.behaviour_pct < o->min_coverage);
+    int map_below = o->min_map_coverage >= 0 && map_num.percent < o->min_map_coverage;
+    /* The report: to the --output file, atomically, or to out. */
+    asr_outfile report;
+    if (o->output) {
+        if ((st = asr_outfile_open(&report, o->output, "--output", &inputs, d)) != ASR_OK)
+            goto done;
+        out = report.f;
+    }
     if (o->format == ASR_TEST_TEXT) {
         for (size_t i = 0; i < s.n_cases; i++) {
             if (results[i].error < 0)
@@ -1342,6 +1505,12 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         if (below)
             fprintf(out, "coverage below --min-coverage %.1f%%: lines %.1f%%, behaviour %.1f%%\n",
                     o->min_coverage, num.line_pct, num.behaviour_pct);
+        if (map_below)
+            fprintf(out,
+                    "map coverage below --min-map-coverage %.1f%%: %.1f%% of required cells "
+                    "tested (%zu of %zu)\n",
+                    o->min_map_coverage, map_num.percent, map_num.required_tested,
+                    map_num.required);
     } else if (o->format == ASR_TEST_JSON) {
         fprintf(out, "{\n  \"passed\": %zu, \"failed\": %zu, \"skipped\": %zu,\n  \"cases\": [",
                 passed, failed, skipped);
@@ -1401,6 +1570,12 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
             fputs("  </testsuite>\n", out);
         fputs("</testsuites>\n", out);
     }
+    if (o->output) {
+        st = ferror(report.f) ? asr_outfile_fail(&report, d)
+                              : asr_outfile_commit(&report, "--output", &inputs, d);
+        if (st != ASR_OK)
+            goto done;
+    }
     if (o->html) {
         /* atomically, like every output, and never over an input */
         asr_outfile h;
@@ -1412,7 +1587,7 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         if (st != ASR_OK)
             goto done;
     }
-    st = failed || below ? ASR_FINDINGS : ASR_OK;
+    st = failed || below || map_below ? ASR_FINDINGS : ASR_OK;
 done:
     asr_inputs_free(&inputs);
     if (results)
@@ -1424,6 +1599,7 @@ done:
     free(cov.reads);
     free(cov.fired);
     free(cov.quiet);
+    asr_mapcov_free(cov.mc);
     asr_rule_results_free(cov.rules, cov.n_rules);
     asr_map_free(main_map);
     free_suite(&s);

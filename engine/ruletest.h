@@ -3,11 +3,12 @@
  * database -- its data imported through the same checks as a real import --
  * compares the findings with the expected ones, and measures three kinds of
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
- * parts of the map the tested rules cover. Writes results as text, JSON or
+ * cells of the map (area x line) the tested rules were seen to watch
+ * (mapcov). Writes results as text, JSON or
  * JUnit XML, and the coverage matrix as a self-contained HTML page (written
  * atomically, never over a test, rule or map file).
  * Uses check (the pipeline, on each case's database), runner, import, store,
- * map, yamltree, findfmt (escaping), outfile. */
+ * map, mapcov, yamltree, findfmt (escaping), outfile. */
 #ifndef ASSURE_RULETEST_H
 #define ASSURE_RULETEST_H
 
@@ -26,14 +27,18 @@ typedef struct {
     asr_test_format format;
     int coverage;        /* add the coverage report */
     const char *html;    /* write the coverage matrix here; NULL = no */
+    const char *output;  /* write the report here (atomically) instead of out; NULL = no */
     double min_coverage; /* percent; < 0 = no gate */
+    /* percent of the map's required cells tested (a rule seen firing and
+     * quiet there); < 0 = no gate */
+    double min_map_coverage;
     asr_runner_opts runner;
 } asr_test_opts;
 
 /* Runs every case. Writes the report to out. Returns ASR_OK when every case
- * passed (and coverage meets min_coverage), ASR_FINDINGS (1) when some case
- * failed or coverage is below it, ASR_E_CONFIG for a bad test or rule file
- * (problems in d), or another status for missing files or output errors. */
+ * passed (and coverage meets min_coverage and min_map_coverage),
+ * ASR_FINDINGS (1) when some case failed or coverage is below them, ASR_E_CONFIG for a bad test or
+ * rule file (problems in d), or another status for missing files or output errors. */
 asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d);
 
 /* Reads a test file from memory (name is used in messages and to resolve
