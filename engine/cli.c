@@ -14,9 +14,8 @@
 #define HELP_WIDTH 80
 #define HELP_COLUMN 26 /* where option descriptions start */
 
-static const char *const format_names[ASR_OUT_COUNT] = {"text",  "csv",   "json",
-                                                        "jsonl", "junit", "markdown",
-                                                        "xlsx"};
+static const char *const format_names[ASR_OUT_COUNT] = {"text",  "csv",      "json", "jsonl",
+                                                        "junit", "markdown", "xlsx"};
 
 static const asr_opt help_opt = {ASR_OPT_HELP, "help", 'h', NULL, "show this help"};
 

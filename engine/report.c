@@ -371,18 +371,19 @@ static void write_text(const asr_report *r, FILE *out, int color)
     counts c = count(r);
     reading_list l;
     reading_list_make(r, &l);
-    fputs("Exception list for ", out);
-    put(out, r->map->org_name);
-    fputs(", as of ", out);
-    put(out, r->as_of);
-    fputs("\n", out);
-    fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
-            c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s", c.by_severity[0],
-            c.by_severity[1], c.by_severity[2]);
+    asr_buf head = {0};
+    asr_buf_addf(&head, "Exception list for %s, as of %s", r->map->org_name ? r->map->org_name : "",
+                 r->as_of);
+    wrap(out, asr_buf_str(&head), 0, width, 0);
+    asr_buf_clear(&head);
+    asr_buf_addf(&head, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
+                 c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s",
+                 c.by_severity[0], c.by_severity[1], c.by_severity[2]);
     if (c.rules_failed)
-        fprintf(out, "; %zu rule%s FAILED (see the end)", c.rules_failed,
-                c.rules_failed == 1 ? "" : "s");
-    fputs("\n", out);
+        asr_buf_addf(&head, "; %zu rule%s FAILED (see the end)", c.rules_failed,
+                     c.rules_failed == 1 ? "" : "s");
+    wrap(out, asr_buf_str(&head), 0, width, 0);
+    asr_buf_free(&head);
     if (r->recorded && !r->check_form)
         fprintf(out,
                 "Run %lld: %lld new, %lld recurring, %lld reopened, %lld resolved since the "
