@@ -38,8 +38,8 @@ static const asr_opt options[] = {
 };
 
 /* The width text is wrapped to: $COLUMNS when it is a number, else the
- * terminal's when standard output is one, else 80. */
-static int text_width(void)
+ * terminal's when the list goes to standard output and that is one, else 80. */
+static int text_width(int to_stdout)
 {
     const char *env = getenv("COLUMNS");
     char *end;
@@ -47,7 +47,8 @@ static int text_width(void)
     if (env && *env && *end == '\0' && n > 0 && n < 10000)
         return (int)n;
     struct winsize ws;
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    if (to_stdout && isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
         return ws.ws_col;
     return 80;
 }
@@ -177,7 +178,7 @@ static int run(const asr_verb *v, int argc, char **argv)
                     !(no_color && *no_color);
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
-        style.width = text_width();
+        style.width = text_width(!o.output);
         st = asr_check_write_styled(&c, o.format, o.output, stdout, color, &style, &od);
         asr_cli_problems(&od);
         asr_diag_free(&od);
