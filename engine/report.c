@@ -1,12 +1,11 @@
 #include "report.h"
 
-#include <errno.h>
 #include <lua.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "outfile.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -673,18 +672,22 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     const char *env = getenv("TMPDIR");
     const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
     x.tmpdir = dir;
-    char *path = asr_xmalloc(strlen(dir) + 32);
-    sprintf(path, "%s/assure-xlsx-XXXXXX", dir);
-    int fd = mkstemp(path);
+    /* the temporary file is an outfile's, never committed: so a run stopped
+     * by a signal removes it like any other (outfile) */
+    char *name = asr_xmalloc(strlen(dir) + 32);
+    sprintf(name, "%s/assure-workbook.xlsx", dir);
+    asr_outfile tmp;
+    asr_diag d;
+    asr_diag_init(&d, 1);
     char err[256];
     *rc = 1;
-    if (fd < 0) {
-        snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s: %s", dir,
-                 strerror(errno));
-    } else if (close(fd), asr_xlsx_write(&x, path, err, sizeof err)) {
+    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
+        snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s", dir);
+    } else if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
         snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", err);
+        asr_outfile_abort(&tmp);
     } else {
-        FILE *in = fopen(path, "rb");
+        FILE *in = fopen(tmp.tmp, "rb");
         char buf[1 << 16];
         size_t n;
         while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
@@ -692,10 +695,10 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
         *rc = !in || ferror(in);
         if (in)
             fclose(in);
+        asr_outfile_abort(&tmp);
     }
-    if (fd >= 0)
-        unlink(path);
-    free(path);
+    asr_diag_free(&d);
+    free(name);
     free(fails);
     free(rows);
     free(waived);

@@ -38,11 +38,14 @@ case_outputs_xlsx_matches_json() {
     run check --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-10-03 --format json \
         --output "$T/list.json"
     expect_rc 1
+    mkdir "$T/out.d"
     run check --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-10-03 --format xlsx \
-        --output "$T/list.xlsx"
+        --output "$T/out.d/list.xlsx"
     expect_rc 1
-    [ "$(head -c 2 "$T/list.xlsx")" = PK ] || fail "not a zip file"
-    "$PY" "$XLSX_CHECK" "$T/list.xlsx" "$T/list.json" 2>"$T/err" || fail "the workbook and the JSON differ"
+    [ "$(ls -A "$T/out.d")" = list.xlsx ] || fail "files left beside the output: $(ls -A "$T/out.d")"
+    [ "$(head -c 2 "$T/out.d/list.xlsx")" = PK ] || fail "not a zip file"
+    "$PY" "$XLSX_CHECK" "$T/out.d/list.xlsx" "$T/list.json" 2>"$T/err" ||
+        fail "the workbook and the JSON differ"
     # to standard output when it is not a terminal: the same workbook
     run check --map "$EXAMPLE_MAP" --db "$T/db" --rules rules --as-of 2022-10-03 --format xlsx
     expect_rc 1
