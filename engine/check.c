@@ -192,9 +192,11 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         ro.on_note = take_note;
         ro.on_note_ud = c;
     }
-    if (o->format != ASR_FMT_TEXT) {
+    if (o->format == ASR_FMT_JSON || o->format == ASR_FMT_JSONL) {
         /* Workers format their findings; the parent keeps the bytes until each
-         * rule's turn comes, beyond 8 MiB in a temporary file beside the output. */
+         * rule's turn comes, beyond 8 MiB in a temporary file beside the output.
+         * Text, CSV and Excel list findings in reading order (severity,
+         * business group, rule), across rules: they travel as structs. */
         asr_findfmt_sink_init(&c->sink, o->format, c->map);
         ro.sink = &c->sink.sink;
         char dir[4096];
@@ -260,6 +262,27 @@ asr_status asr_check_outcome(const asr_check *c)
 asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *output, FILE *stream,
                            int color, asr_diag *d)
 {
+    asr_check_style style = {0, 0, 0};
+    return asr_check_write_styled(c, fmt, output, stream, color, &style, d);
+}
+
+/* A failed write: the report's own reason (the workbook), else the stream's. */
+static asr_status write_failed(asr_outfile *of, asr_diag *d)
+{
+    const char *why = asr_report_error();
+    if (!why)
+        return of ? asr_outfile_fail(of, d) : ASR_E_IO;
+    asr_error(d, NULL, NULL, "%s", why);
+    if (of)
+        asr_outfile_abort(of);
+    return ASR_E_IO;
+}
+
+asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char *output,
+                                  FILE *stream, int color, const asr_check_style *style,
+                                  asr_diag *d)
+{
+    char dir[4096];
     asr_report rep = {.map = c->map,
                       .as_of = c->as_of,
                       .rules_hash = c->rules_hash,
@@ -270,18 +293,22 @@ asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *outpu
                       .n_findings = c->n_findings,
                       .spool = c->spool,
                       .elapsed_ms = c->elapsed_ms,
-                      .previous = &c->previous};
+                      .previous = &c->previous,
+                      .width = style->width,
+                      .no_bom = style->no_bom,
+                      .xlsx_by_group = style->xlsx_by_group,
+                      .tmpdir = spool_dir(output, dir, sizeof dir)};
     if (!output) {
-        if (asr_report_write(&rep, fmt, stream, color) || fflush(stream) != 0)
-            return ASR_E_IO;
-        return ASR_OK;
+        if (asr_report_write(&rep, fmt, stream, color))
+            return write_failed(NULL, d);
+        return fflush(stream) != 0 ? ASR_E_IO : ASR_OK;
     }
     asr_outfile of;
     asr_status st = asr_outfile_open(&of, output, "--output", &c->inputs, d);
     if (st != ASR_OK)
         return st;
     if (asr_report_write(&rep, fmt, of.f, 0))
-        return asr_outfile_fail(&of, d);
+        return write_failed(&of, d);
     return asr_outfile_commit(&of, "--output", &c->inputs, d);
 }
 

@@ -90,6 +90,15 @@ asr_status asr_check_outcome(const asr_check *c);
 asr_status asr_check_write(const asr_check *c, asr_format fmt, const char *output, FILE *stream,
                            int color, asr_diag *d);
 
+/* How the list is laid out: text wrapped to width (0: 80); CSV without the
+ * byte-order mark; Excel with a sheet per business group too. */
+typedef struct {
+    int width, no_bom, xlsx_by_group;
+} asr_check_style;
+asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char *output,
+                                  FILE *stream, int color, const asr_check_style *style,
+                                  asr_diag *d);
+
 void asr_check_free(asr_check *c);
 
 #endif

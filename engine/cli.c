@@ -14,8 +14,8 @@
 #define HELP_WIDTH 80
 #define HELP_COLUMN 26 /* where option descriptions start */
 
-static const char *const format_names[ASR_OUT_COUNT] = {"text",  "csv",   "json",
-                                                        "jsonl", "junit", "markdown"};
+static const char *const format_names[ASR_OUT_COUNT] = {"text",  "csv",      "json", "jsonl",
+                                                        "junit", "markdown", "xlsx"};
 
 static const asr_opt help_opt = {ASR_OPT_HELP, "help", 'h', NULL, "show this help"};
 
@@ -340,6 +340,8 @@ asr_format asr_cli_find_format(const asr_cli *p)
         return ASR_FMT_JSON;
     case ASR_OUT_JSONL:
         return ASR_FMT_JSONL;
+    case ASR_OUT_XLSX:
+        return ASR_FMT_XLSX;
     default:
         return ASR_FMT_TEXT;
     }

@@ -54,6 +54,7 @@ typedef enum {
     ASR_OUT_JSONL,
     ASR_OUT_JUNIT,
     ASR_OUT_MARKDOWN,
+    ASR_OUT_XLSX,
     ASR_OUT_COUNT
 } asr_out_format;
 #define ASR_OUT(f) (1u << (f))

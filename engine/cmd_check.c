@@ -2,6 +2,7 @@
  * exception list. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -9,7 +10,14 @@
 #include "junit.h"
 #include "run.h"
 
-enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY, OPT_PROFILE_JSON };
+enum {
+    OPT_RULE = ASR_OPT_OWN,
+    OPT_PROFILE,
+    OPT_REPLAY,
+    OPT_PROFILE_JSON,
+    OPT_NO_BOM,
+    OPT_BY_GROUP
+};
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
@@ -20,7 +28,11 @@ static const asr_opt options[] = {
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "evaluate as at this date (YYYY-MM-DD; default today)"},
     {OPT_RULE, "rule", 0, "ID", "run only this rule (repeat for more)"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT",
-     "text (default), csv, json, jsonl or junit (a testcase per rule, a failure per finding)"},
+     "text (default), csv, json, jsonl, xlsx (Excel) or junit (a testcase per rule, a failure "
+     "per finding)"},
+    {OPT_NO_BOM, "no-bom", 0, NULL,
+     "CSV: leave out the UTF-8 byte-order mark (for tools that dislike it)"},
+    {OPT_BY_GROUP, "xlsx-by-group", 0, NULL, "xlsx: also a sheet per business group"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write to FILE (atomically) instead of standard output"},
     {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once (default: the number of cores)"},
@@ -35,6 +47,22 @@ static const asr_opt options[] = {
      "standard error"},
     {OPT_PROFILE_JSON, "profile-json", 0, "FILE", "write the same as JSON to FILE (atomically)"},
 };
+
+/* The width text is wrapped to: $COLUMNS when it is a number, else the
+ * terminal's when the list goes to standard output and that is one, else 80. */
+static int text_width(int to_stdout)
+{
+    const char *env = getenv("COLUMNS");
+    char *end;
+    long n = env && *env ? strtol(env, &end, 10) : 0;
+    if (env && *env && *end == '\0' && n > 0 && n < 10000)
+        return (int)n;
+    struct winsize ws;
+    if (to_stdout && isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+        ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
 
 /* --profile: where the time went, slowest rule first, on standard error;
  * --profile-json: the same as one JSON document in a file. */
@@ -129,6 +157,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     const char *arg;
     int id, profile = 0;
     const char *profile_json = NULL;
+    asr_check_style style = {0, 0, 0};
     long long replay = 0;
     const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
@@ -141,6 +170,10 @@ static int run(const asr_verb *v, int argc, char **argv)
             profile = 1;
         else if (id == OPT_PROFILE_JSON)
             profile_json = arg;
+        else if (id == OPT_NO_BOM)
+            style.no_bom = 1;
+        else if (id == OPT_BY_GROUP)
+            style.xlsx_by_group = 1;
         else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
             asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
             id = -1;
@@ -156,6 +189,13 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     if (replay)
         return replay_run(&p, replay, only);
+    if (asr_cli_find_format(&p) == ASR_FMT_XLSX && !p.c.output && isatty(STDOUT_FILENO)) {
+        free(only);
+        fputs("assure check: --format xlsx writes a workbook, not text for a terminal; give "
+              "--output FILE.xlsx\n",
+              stderr);
+        return ASR_E_USAGE;
+    }
     if (asr_cli_as_of(&p, as_of)) {
         free(only);
         fputs("assure check: cannot read today's date; give --as-of\n", stderr);
@@ -192,8 +232,9 @@ static int run(const asr_verb *v, int argc, char **argv)
                     !(no_color && *no_color);
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
+        style.width = text_width(!o.output);
         st = junit ? write_junit(&c, o.output, &od)
-                   : asr_check_write(&c, o.format, o.output, stdout, color, &od);
+                   : asr_check_write_styled(&c, o.format, o.output, stdout, color, &style, &od);
         if (profile)
             print_profile(&c, NULL);
         if (profile_json && st == ASR_OK) {
@@ -228,7 +269,7 @@ const asr_verb asr_verb_check = {
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_CSV) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JSONL) |
-        ASR_OUT(ASR_OUT_JUNIT),
+        ASR_OUT(ASR_OUT_XLSX) | ASR_OUT(ASR_OUT_JUNIT),
     "0 no exceptions (with --replay: identical); 1 exceptions found (with --replay: it "
     "differs); 2 some rules failed (the other results are still produced); 64 bad command line; 65 "
     "the database holds another map; 66 a file is missing; "

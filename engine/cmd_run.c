@@ -18,7 +18,7 @@ static const asr_opt options[] = {
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "the run's as-of date (YYYY-MM-DD; default today)"},
     {OPT_EXPORT, "export", 'e', "DATASET=FILE", "an export to import first (repeat for more)"},
     {OPT_OUT, "output", 'o', "FORMAT:FILE",
-     "write the exception list in FORMAT (text, csv, json, jsonl) to FILE, atomically "
+     "write the exception list in FORMAT (text, csv, json, jsonl, xlsx) to FILE, atomically "
      "(repeat for more)"},
     {OPT_MANIFEST, "manifest", 0, "FILE",
      "write the run's manifest (JSON: the hashes of every input, the versions, the outcome)"},
@@ -82,8 +82,8 @@ static int run(const asr_verb *v, int argc, char **argv)
                 g.n_outputs++;
             else
                 id = -1, asr_cli_usage(&p,
-                                       "--output takes FORMAT:FILE (text, csv, json or "
-                                       "jsonl), not '%s'",
+                                       "--output takes FORMAT:FILE (text, csv, json, jsonl or "
+                                       "xlsx), not '%s'",
                                        arg);
             break;
         case OPT_MANIFEST:

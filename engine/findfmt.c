@@ -8,8 +8,8 @@ const char asr_csv_header[] =
 
 int asr_format_parse(const char *s, asr_format *out)
 {
-    static const char *const names[] = {"text", "csv", "json", "jsonl"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"text", "csv", "json", "jsonl", "xlsx"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0)
             return *out = (asr_format)i, 0;
     return -1;
@@ -256,6 +256,7 @@ void asr_findfmt_write(asr_buf *out, asr_format fmt, const asr_map *m, const asr
         asr_buf_addc(out, '\n');
         break;
     case ASR_FMT_TEXT:
+    case ASR_FMT_XLSX:
         break;
     }
 }

@@ -15,9 +15,10 @@
 #include "rule.h"
 #include "util.h"
 
-typedef enum { ASR_FMT_TEXT, ASR_FMT_CSV, ASR_FMT_JSON, ASR_FMT_JSONL } asr_format;
+/* ASR_FMT_XLSX: an Excel workbook, written by report (xlsxout), not here. */
+typedef enum { ASR_FMT_TEXT, ASR_FMT_CSV, ASR_FMT_JSON, ASR_FMT_JSONL, ASR_FMT_XLSX } asr_format;
 
-/* Parses "text", "csv", "json" or "jsonl"; -1 if none. */
+/* Parses "text", "csv", "json", "jsonl" or "xlsx"; -1 if none. */
 int asr_format_parse(const char *s, asr_format *out);
 
 /* The CSV header row, CRLF included. */
@@ -42,7 +43,7 @@ const char *asr_business_group_name(const asr_map *m, const asr_finding *f, asr_
  *   JSONL  an object with "type": "finding", ending LF;
  *   JSON   ",\n    " then the object: the separator of the findings array
  *          (the writer drops the comma before the first finding).
- * Not for ASR_FMT_TEXT, which lays findings out across rules. */
+ * Not for ASR_FMT_TEXT or ASR_FMT_XLSX, which lay findings out across rules. */
 void asr_findfmt_write(asr_buf *out, asr_format fmt, const asr_map *m, const asr_rule *rule,
                        const asr_finding *f, asr_bg_memo *memo);
 

@@ -92,7 +92,8 @@ static void read_outputs(asr_job *j, const asr_ynode *v, asr_diag *d)
         const asr_ynode *f = asr_ymap_get(e, "format");
         asr_run_output o = {ASR_FMT_TEXT, NULL};
         if (!f || f->kind != ASR_YSCALAR || asr_format_parse(f->text, &o.format)) {
-            asr_error(d, f ? &f->loc : &e->loc, p, "format: expected text, csv, json or jsonl");
+            asr_error(d, f ? &f->loc : &e->loc, p,
+                      "format: expected text, csv, json, jsonl or xlsx");
             continue;
         }
         char pp[80];

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "outfile.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
+#include "xlsxout.h"
 
 static const char *const severity_order[] = {"high", "medium", "low"};
 
@@ -131,7 +133,7 @@ static void free_list(finding_list *l)
     asr_buf_free(&l->msg);
 }
 
-/* ---- text ---- */
+/* ---- the list in reading order (text, CSV, Excel) ---- */
 
 typedef struct {
     const asr_finding *f;
@@ -149,8 +151,71 @@ static int cmp_text_row(const void *a, const void *b)
     int c = x->bg ? strcmp(x->bg, y->bg) : 0;
     if (c)
         return c;
-    return x < y ? -1 : x > y; /* keeps the (rule, subject) order */
+    return x->f < y->f ? -1 : x->f > y->f; /* keeps the (rule, subject) order */
 }
+
+/* The findings of the list: those counted, sorted by severity, business
+ * group, then rule and subject; and, apart, those waivers cover (in rule and
+ * subject order). The findings are the run's, or copies of the recorded
+ * run's kept in held. */
+typedef struct {
+    finding_list held;
+    text_row *rows, *waived;
+    size_t n_rows, n_waived;
+} reading_list;
+
+static void reading_list_make(const asr_report *r, reading_list *l)
+{
+    memset(l, 0, sizeof *l);
+    const asr_finding *findings = r->findings;
+    size_t n = r->n_findings;
+    if (r->store && r->recorded) {
+        each_recorded(r, ASR_HIST_CURRENT, keep_copy, &l->held);
+        each_recorded(r, ASR_HIST_WAIVED, keep_copy, &l->held);
+        findings = l->held.items;
+        n = l->held.n;
+    }
+    l->rows = asr_xcalloc(n ? n : 1, sizeof *l->rows);
+    l->waived = asr_xcalloc(n ? n : 1, sizeof *l->waived);
+    asr_bg_memo memo = {0};
+    for (size_t i = 0; i < n; i++) {
+        const asr_finding *f = &findings[i];
+        text_row *row = f->waived ? &l->waived[l->n_waived++] : &l->rows[l->n_rows++];
+        row->f = f;
+        row->sev = asr_severity_index(severity_of(r, f));
+        row->bg = asr_business_group_name(r->map, f, &memo);
+    }
+    qsort(l->rows, l->n_rows, sizeof *l->rows, cmp_text_row);
+}
+
+static void reading_list_free(reading_list *l)
+{
+    free(l->rows);
+    free(l->waived);
+    free_list(&l->held);
+}
+
+/* The evidence names the listed findings carry, in the order they first
+ * appear, at most ASR_EVIDENCE_COLUMNS (the rest stay in the joined cell). */
+#define ASR_EVIDENCE_COLUMNS 40
+static size_t evidence_names(const reading_list *l, const char **names)
+{
+    size_t n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < (pass ? l->n_waived : l->n_rows); i++) {
+            const asr_finding *f = (pass ? l->waived : l->rows)[i].f;
+            for (size_t e = 0; e < f->n_evidence; e++) {
+                size_t k = 0;
+                while (k < n && strcmp(names[k], f->evidence[e].k) != 0)
+                    k++;
+                if (k == n && n < ASR_EVIDENCE_COLUMNS)
+                    names[n++] = f->evidence[e].k;
+            }
+        }
+    return n;
+}
+
+/* ---- text ---- */
 
 static size_t utf8_width(const char *s)
 {
@@ -185,32 +250,139 @@ static size_t term_width(const char *s)
     return w;
 }
 
+static void spaces(FILE *out, size_t n)
+{
+    while (n--)
+        fputc(' ', out);
+}
+
+/* s (escaped) from column `indent` on, broken between words so no line
+ * passes `width`; a word longer than a line is cut. With keep, a label's
+ * colon stays with its value ("due: 2022-09-30" is not broken). The first
+ * line's indent is already written. Ends with a newline. */
+static void wrap(FILE *out, const char *s, size_t indent, size_t width, int keep)
+{
+    char *safe = asr_term_dup(s);
+    size_t room = width > indent + 10 ? width - indent : 10, col = 0;
+    const char *p = safe;
+    while (*p) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        const char *end = p;
+        while (*end && (*end != ' ' || (keep && end > p && end[-1] == ':')))
+            end++;
+        size_t len = (size_t)(end - p), w = 0;
+        for (size_t i = 0; i < len; i++)
+            w += ((unsigned char)p[i] & 0xC0) != 0x80;
+        if (col && col + 1 + w > room) {
+            fputc('\n', out);
+            spaces(out, indent);
+            col = 0;
+        } else if (col) {
+            fputc(' ', out);
+            col++;
+        }
+        /* a word wider than the line: as much as fits, then the rest */
+        while (w > room - col) {
+            size_t take = room - col, i = 0;
+            for (size_t chars = 0; i < len; i++) {
+                if (((unsigned char)p[i] & 0xC0) != 0x80 && chars++ == take)
+                    break;
+            }
+            fwrite(p, 1, i, out);
+            fputc('\n', out);
+            spaces(out, indent);
+            p += i, len -= i, w -= take, col = 0;
+        }
+        fwrite(p, 1, len, out);
+        col += w;
+        p += len;
+    }
+    fputc('\n', out);
+    free(safe);
+}
+
+#define MSG_INDENT 6 /* where a message on its own line starts */
+
+/* A finding: rule and subject in columns, then the message beside them if
+ * the line stays within the width, else on lines of its own below; then the
+ * details (area, owner, due, state), or the waiver's note. */
+static void text_finding(const asr_report *r, FILE *out, const asr_finding *f, size_t rule_w,
+                         size_t subj_w, size_t width, int waived)
+{
+    const char *rule = r->rules[f->rule].rule.id;
+    size_t msg_col = 4 + rule_w + 2 + subj_w + 2;
+    int inline_msg = term_width(rule) <= rule_w && term_width(f->subject) <= subj_w &&
+                     msg_col + term_width(f->message) <= width;
+    fputs("    ", out);
+    pad(out, rule, rule_w);
+    fputs("  ", out);
+    if (inline_msg) {
+        pad(out, f->subject, subj_w);
+        fputs("  ", out);
+        put(out, f->message);
+        fputs("\n", out);
+    } else {
+        put(out, f->subject);
+        fputs("\n", out);
+        spaces(out, MSG_INDENT);
+        wrap(out, f->message, MSG_INDENT, width, 0);
+    }
+    asr_buf d = {0};
+    if (waived) {
+        asr_buf_adds(&d, f->waiver ? f->waiver : "waived");
+    } else {
+        const char *sep = "";
+        if (f->area)
+            asr_buf_addf(&d, "area: %s", f->area), sep = "; ";
+        if (f->owner)
+            asr_buf_addf(&d, "%sowner: %s", sep, f->owner), sep = "; ";
+        if (f->due)
+            asr_buf_addf(&d, "%sdue: %s", sep, f->due), sep = "; ";
+        if (f->state && strcmp(f->state, "new") == 0)
+            asr_buf_addf(&d, "%snew", sep);
+        else if (f->state)
+            asr_buf_addf(&d, "%s%s, first seen %s (%ld day%s)", sep, f->state,
+                         f->first_seen ? f->first_seen : "?", f->age_days,
+                         f->age_days == 1 ? "" : "s");
+    }
+    if (d.len) {
+        const char *details = asr_buf_str(&d);
+        if (inline_msg && msg_col + term_width(details) <= width) {
+            spaces(out, msg_col);
+            put(out, details);
+            fputs("\n", out);
+        } else {
+            spaces(out, MSG_INDENT);
+            wrap(out, details, MSG_INDENT, width, 1);
+        }
+    }
+    asr_buf_free(&d);
+}
+
 static void write_text(const asr_report *r, FILE *out, int color)
 {
     static const char *const sev_colour[3] = {"\033[1;31m", "\033[1;33m", "\033[1;36m"};
     const char *reset = color ? "\033[0m" : "";
+    size_t width = r->width >= 40 ? (size_t)r->width : r->width > 0 ? 40 : 80;
     counts c = count(r);
-    finding_list held = {0};
-    const asr_finding *findings = r->findings;
-    size_t n_findings = r->n_findings;
-    if (r->store && r->recorded) {
-        each_recorded(r, ASR_HIST_CURRENT, keep_copy, &held);
-        each_recorded(r, ASR_HIST_WAIVED, keep_copy, &held);
-        findings = held.items;
-        n_findings = held.n;
-    }
-    fputs("Exception list for ", out);
-    put(out, r->map->org_name);
-    fputs(", as of ", out);
-    put(out, r->as_of);
-    fputs("\n", out);
-    fprintf(out, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
-            c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s", c.by_severity[0],
-            c.by_severity[1], c.by_severity[2]);
+    reading_list l;
+    reading_list_make(r, &l);
+    asr_buf head = {0};
+    asr_buf_addf(&head, "Exception list for %s, as of %s", r->map->org_name ? r->map->org_name : "",
+                 r->as_of);
+    wrap(out, asr_buf_str(&head), 0, width, 0);
+    asr_buf_clear(&head);
+    asr_buf_addf(&head, "%zu finding%s from %zu rule%s: %zu high, %zu medium, %zu low", c.findings,
+                 c.findings == 1 ? "" : "s", c.rules_run, c.rules_run == 1 ? "" : "s",
+                 c.by_severity[0], c.by_severity[1], c.by_severity[2]);
     if (c.rules_failed)
-        fprintf(out, "; %zu rule%s FAILED (see the end)", c.rules_failed,
-                c.rules_failed == 1 ? "" : "s");
-    fputs("\n", out);
+        asr_buf_addf(&head, "; %zu rule%s FAILED (see the end)", c.rules_failed,
+                     c.rules_failed == 1 ? "" : "s");
+    wrap(out, asr_buf_str(&head), 0, width, 0);
+    asr_buf_free(&head);
     if (r->recorded && !r->check_form)
         fprintf(out,
                 "Run %lld: %lld new, %lld recurring, %lld reopened, %lld resolved since the "
@@ -221,39 +393,29 @@ static void write_text(const asr_report *r, FILE *out, int color)
         fprintf(out, "Compared with run %lld, as of %s\n", (long long)r->previous->id,
                 r->previous->as_of);
 
-    text_row *rows = asr_xcalloc(n_findings ? n_findings : 1, sizeof *rows);
-    const asr_finding **waived = asr_xcalloc(n_findings ? n_findings : 1, sizeof *waived);
-    size_t n_rows = 0, n_waived = 0;
-    asr_bg_memo memo = {0};
+    /* column widths from the data, within bounds that leave the message room */
     size_t rule_w = 4, subj_w = 7;
-    for (size_t i = 0; i < n_findings; i++) {
-        const asr_finding *f = &findings[i];
-        if (f->waived) {
-            waived[n_waived++] = f; /* listed apart, at the end */
-        } else {
-            rows[n_rows].f = f;
-            rows[n_rows].sev = asr_severity_index(severity_of(r, f));
-            rows[n_rows++].bg = asr_business_group_name(r->map, f, &memo);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < (pass ? l.n_waived : l.n_rows); i++) {
+            const asr_finding *f = (pass ? l.waived : l.rows)[i].f;
+            size_t w = term_width(r->rules[f->rule].rule.id);
+            rule_w = w > rule_w ? w : rule_w;
+            w = term_width(f->subject);
+            subj_w = w > subj_w ? w : subj_w;
         }
-        size_t w = term_width(r->rules[f->rule].rule.id);
-        rule_w = w > rule_w ? w : rule_w;
-        w = term_width(f->subject);
-        subj_w = w > subj_w ? w : subj_w;
-    }
     for (size_t i = 0; i < r->n_rules; i++) {
         size_t w = r->ran[i] && r->rules[i].fail ? term_width(r->rules[i].rule.id) : 0;
         rule_w = w > rule_w ? w : rule_w;
     }
-    rule_w = rule_w > 28 ? 28 : rule_w;
+    rule_w = rule_w > 32 ? 32 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
-    qsort(rows, n_rows, sizeof *rows, cmp_text_row);
 
     int sev = -1;
     const char *bg = (const char *)-1;
-    for (size_t i = 0; i < n_rows; i++) {
-        const asr_finding *f = rows[i].f;
-        if (rows[i].sev != sev) {
-            sev = rows[i].sev;
+    for (size_t i = 0; i < l.n_rows; i++) {
+        const asr_finding *f = l.rows[i].f;
+        if (l.rows[i].sev != sev) {
+            sev = l.rows[i].sev;
             bg = (const char *)-1;
             char upper[8];
             for (size_t k = 0; k <= strlen(severity_order[sev]); k++)
@@ -262,67 +424,20 @@ static void write_text(const asr_report *r, FILE *out, int color)
             fprintf(out, "\n%s%s (%zu)%s\n", color ? sev_colour[sev] : "", upper,
                     c.by_severity[sev], reset);
         }
-        if (bg == (const char *)-1 || (bg == NULL) != (rows[i].bg == NULL) ||
-            (bg && strcmp(bg, rows[i].bg) != 0)) {
-            bg = rows[i].bg;
+        if (bg == (const char *)-1 || (bg == NULL) != (l.rows[i].bg == NULL) ||
+            (bg && strcmp(bg, l.rows[i].bg) != 0)) {
+            bg = l.rows[i].bg;
             fprintf(out, "  %s", color ? "\033[1m" : "");
             put(out, bg ? bg : "(no business group)");
             fprintf(out, "%s\n", reset);
         }
-        fputs("    ", out);
-        pad(out, r->rules[f->rule].rule.id, rule_w);
-        fputs("  ", out);
-        pad(out, f->subject, subj_w);
-        fputs("  ", out);
-        put(out, f->message);
-        fputs("\n", out);
-        if (f->owner || f->due || f->area || f->state) {
-            fprintf(out, "    %*s  %*s ", (int)rule_w, "", (int)subj_w, "");
-            const char *sep = "";
-            if (f->area) {
-                fputs(" area: ", out);
-                put(out, f->area);
-                sep = ";";
-            }
-            if (f->owner) {
-                fprintf(out, "%s owner: ", sep);
-                put(out, f->owner);
-                sep = ";";
-            }
-            if (f->due) {
-                fprintf(out, "%s due: ", sep);
-                put(out, f->due);
-                sep = ";";
-            }
-            if (f->state && strcmp(f->state, "new") == 0)
-                fprintf(out, "%s new", sep);
-            else if (f->state) {
-                fprintf(out, "%s ", sep);
-                put(out, f->state);
-                fputs(", first seen ", out);
-                put(out, f->first_seen ? f->first_seen : "?");
-                fprintf(out, " (%ld day%s)", f->age_days, f->age_days == 1 ? "" : "s");
-            }
-            fputs("\n", out);
-        }
+        text_finding(r, out, f, rule_w, subj_w, width, 0);
     }
-    free(rows);
-    if (n_waived) {
-        fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", n_waived);
-        for (size_t i = 0; i < n_waived; i++) {
-            const asr_finding *f = waived[i];
-            fputs("    ", out);
-            pad(out, r->rules[f->rule].rule.id, rule_w);
-            fputs("  ", out);
-            pad(out, f->subject, subj_w);
-            fputs("  ", out);
-            put(out, f->message);
-            fprintf(out, "\n    %*s  %*s  ", (int)rule_w, "", (int)subj_w, "");
-            put(out, f->waiver ? f->waiver : "waived");
-            fputs("\n", out);
-        }
+    if (l.n_waived) {
+        fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", l.n_waived);
+        for (size_t i = 0; i < l.n_waived; i++)
+            text_finding(r, out, l.waived[i].f, rule_w, subj_w, width, 1);
     }
-    free(waived);
 
     if (c.rules_failed) {
         fprintf(out, "\n%sRULE FAILURES (%zu)%s: these rules produced no results\n",
@@ -331,18 +446,26 @@ static void write_text(const asr_report *r, FILE *out, int color)
             const asr_rule_result *res = &r->rules[i];
             if (!r->ran[i] || res->fail == ASR_FAIL_NONE)
                 continue;
+            const char *msg = res->fail_message ? res->fail_message : "";
             fputs("    ", out);
             pad(out, res->rule.id, rule_w);
             fputs("  ", out);
-            pad(out, asr_fail_kind_name(res->fail), 8);
-            fputs("  ", out);
-            put(out, res->fail_message ? res->fail_message : "");
-            fputs("\n", out);
+            if (4 + rule_w + 2 + 8 + 2 + term_width(msg) <= width) {
+                pad(out, asr_fail_kind_name(res->fail), 8);
+                fputs("  ", out);
+                put(out, msg);
+                fputs("\n", out);
+            } else {
+                put(out, asr_fail_kind_name(res->fail));
+                fputs("\n", out);
+                spaces(out, MSG_INDENT);
+                wrap(out, msg, MSG_INDENT, width, 0);
+            }
         }
     }
     if (c.findings == 0 && !c.rules_failed)
         fputs("\nNo exceptions.\n", out);
-    free_list(&held);
+    reading_list_free(&l);
 }
 
 /* ---- the findings, as CSV or JSON ---- */
@@ -424,10 +547,162 @@ static int write_findings(const asr_report *r, asr_format fmt, FILE *out, int wa
     return rc;
 }
 
+/* CSV: a byte-order mark (unless no_bom), so a double-click opens it in
+ * Excel and LibreOffice as UTF-8; the header; the findings in reading
+ * order, each findfmt's row with the organisation, the as-of date and one
+ * column per evidence name added. */
 static void write_csv(const asr_report *r, FILE *out, int *rc)
 {
-    fputs(asr_csv_header, out);
-    *rc = write_findings(r, ASR_FMT_CSV, out, 0);
+    reading_list l;
+    reading_list_make(r, &l);
+    const char *names[ASR_EVIDENCE_COLUMNS];
+    size_t n_names = evidence_names(&l, names);
+    if (!r->no_bom)
+        fputs("\xEF\xBB\xBF", out);
+    asr_buf b = {0};
+    asr_buf_add(&b, asr_csv_header, strlen(asr_csv_header) - 2);
+    asr_buf_adds(&b, ",organisation,as_of");
+    asr_buf tail = {0};
+    asr_buf_addc(&tail, ',');
+    asr_csv_cell_buf(&tail, r->map->org_name);
+    asr_buf_addc(&tail, ',');
+    asr_csv_cell_buf(&tail, r->as_of);
+    for (size_t k = 0; k < n_names; k++) {
+        asr_buf_adds(&b, ",evidence.");
+        asr_buf cell = {0};
+        asr_csv_cell_buf(&cell, names[k]);
+        asr_buf_add(&b, cell.data, cell.len);
+        asr_buf_free(&cell);
+    }
+    asr_buf_add(&b, "\r\n", 2);
+    asr_bg_memo memo = {0};
+    for (size_t i = 0; i < l.n_rows; i++) {
+        const asr_finding *f = l.rows[i].f;
+        asr_findfmt_write(&b, ASR_FMT_CSV, r->map, &r->rules[f->rule].rule, f, &memo);
+        b.len -= 2; /* the row's CRLF: the added columns come first */
+        asr_buf_add(&b, tail.data, tail.len);
+        for (size_t k = 0; k < n_names; k++) {
+            asr_buf_addc(&b, ',');
+            for (size_t e = 0; e < f->n_evidence; e++)
+                if (strcmp(f->evidence[e].k, names[k]) == 0) {
+                    asr_csv_cell_buf(&b, f->evidence[e].v);
+                    break;
+                }
+        }
+        asr_buf_add(&b, "\r\n", 2);
+        if (b.len >= (64u << 10)) {
+            fwrite(b.data, 1, b.len, out);
+            asr_buf_clear(&b);
+        }
+    }
+    if (b.len)
+        fwrite(b.data, 1, b.len, out);
+    asr_buf_free(&b);
+    asr_buf_free(&tail);
+    reading_list_free(&l);
+    *rc = 0;
+}
+
+/* ---- Excel ---- */
+
+static char last_error[400];
+
+const char *asr_report_error(void)
+{
+    return last_error[0] ? last_error : NULL;
+}
+
+/* The workbook (xlsxout) goes to a temporary file, which is then copied to
+ * out: the library writes only to a named file. */
+static void write_xlsx(const asr_report *r, FILE *out, int *rc)
+{
+    counts c = count(r);
+    reading_list l;
+    reading_list_make(r, &l);
+    const char *names[ASR_EVIDENCE_COLUMNS];
+    size_t n_names = evidence_names(&l, names);
+    asr_xlsx_row *rows = asr_xcalloc(l.n_rows + 1, sizeof *rows);
+    asr_xlsx_row *waived = asr_xcalloc(l.n_waived + 1, sizeof *waived);
+    for (size_t i = 0; i < l.n_rows; i++)
+        rows[i] = (asr_xlsx_row){l.rows[i].f, &r->rules[l.rows[i].f->rule].rule, l.rows[i].bg};
+    for (size_t i = 0; i < l.n_waived; i++)
+        waived[i] =
+            (asr_xlsx_row){l.waived[i].f, &r->rules[l.waived[i].f->rule].rule, l.waived[i].bg};
+    asr_xlsx_failure *fails = asr_xcalloc(r->n_rules + 1, sizeof *fails);
+    size_t n_fails = 0;
+    for (size_t i = 0; i < r->n_rules; i++)
+        if (r->ran[i] && r->rules[i].fail != ASR_FAIL_NONE)
+            fails[n_fails++] =
+                (asr_xlsx_failure){r->rules[i].rule.id, asr_fail_kind_name(r->rules[i].fail),
+                                   r->rules[i].fail_message};
+    char run[32] = "", compared[64] = "";
+    asr_xlsx_fact facts[24];
+    size_t nf = 0;
+#define FACT(label, kind, text, num) facts[nf++] = (asr_xlsx_fact){label, kind, text, num}
+    FACT("Exception list", ASR_XFACT_HEADING, NULL, 0);
+    FACT("Organisation", ASR_XFACT_TEXT, r->map->org_name, 0);
+    FACT("As of", ASR_XFACT_DATE, r->as_of, 0);
+    FACT("Findings", ASR_XFACT_NUMBER, NULL, (double)c.findings);
+    FACT("High", ASR_XFACT_NUMBER, NULL, (double)c.by_severity[0]);
+    FACT("Medium", ASR_XFACT_NUMBER, NULL, (double)c.by_severity[1]);
+    FACT("Low", ASR_XFACT_NUMBER, NULL, (double)c.by_severity[2]);
+    FACT("Waived (not counted)", ASR_XFACT_NUMBER, NULL, (double)c.waived);
+    FACT("Rules run", ASR_XFACT_NUMBER, NULL, (double)c.rules_run);
+    FACT("Rules failed", ASR_XFACT_NUMBER, NULL, (double)c.rules_failed);
+    FACT("Identity", ASR_XFACT_HEADING, NULL, 0);
+    if (r->recorded && !r->check_form) {
+        snprintf(run, sizeof run, "%lld", (long long)r->recorded->id);
+        FACT("Run", ASR_XFACT_TEXT, run, 0);
+        FACT("New", ASR_XFACT_NUMBER, NULL, (double)r->recorded->new_);
+        FACT("Recurring", ASR_XFACT_NUMBER, NULL, (double)r->recorded->recurring);
+        FACT("Reopened", ASR_XFACT_NUMBER, NULL, (double)r->recorded->reopened);
+        FACT("Resolved", ASR_XFACT_NUMBER, NULL, (double)r->recorded->resolved);
+    }
+    if (r->previous && r->previous->id) {
+        snprintf(compared, sizeof compared, "run %lld, as of %s", (long long)r->previous->id,
+                 r->previous->as_of);
+        FACT("Compared with", ASR_XFACT_TEXT, compared, 0);
+    }
+    FACT("Map hash", ASR_XFACT_TEXT, r->map->hash, 0);
+    FACT("Rules hash", ASR_XFACT_TEXT, r->rules_hash, 0);
+    FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
+#undef FACT
+    asr_xlsx_list x = {facts,      nf,    fails,   n_fails,          rows, l.n_rows, waived,
+                       l.n_waived, names, n_names, r->xlsx_by_group, NULL};
+    const char *env = getenv("TMPDIR");
+    const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
+    x.tmpdir = dir;
+    /* the temporary file is an outfile's, never committed: so a run stopped
+     * by a signal removes it like any other (outfile) */
+    char *name = asr_xmalloc(strlen(dir) + 32);
+    sprintf(name, "%s/assure-workbook.xlsx", dir);
+    asr_outfile tmp;
+    asr_diag d;
+    asr_diag_init(&d, 1);
+    char err[256];
+    *rc = 1;
+    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
+        snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s", dir);
+    } else if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
+        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", err);
+        asr_outfile_abort(&tmp);
+    } else {
+        FILE *in = fopen(tmp.tmp, "rb");
+        char buf[1 << 16];
+        size_t n;
+        while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
+            fwrite(buf, 1, n, out);
+        *rc = !in || ferror(in);
+        if (in)
+            fclose(in);
+        asr_outfile_abort(&tmp);
+    }
+    asr_diag_free(&d);
+    free(name);
+    free(fails);
+    free(rows);
+    free(waived);
+    reading_list_free(&l);
 }
 
 /* ---- JSON ---- */
@@ -599,6 +874,7 @@ static void write_jsonl(const asr_report *r, FILE *out, int *rc)
 int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)
 {
     int rc = 0;
+    last_error[0] = '\0';
     switch (fmt) {
     case ASR_FMT_TEXT:
         write_text(r, out, color);
@@ -611,6 +887,9 @@ int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)
         break;
     case ASR_FMT_JSONL:
         write_jsonl(r, out, &rc);
+        break;
+    case ASR_FMT_XLSX:
+        write_xlsx(r, out, &rc);
         break;
     }
     return rc || ferror(out);

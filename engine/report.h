@@ -1,12 +1,15 @@
 /* report: turns a run's findings and rule failures into an exception list,
- * as text for people, CSV for spreadsheets (formula-safe), JSON for tools
- * and JSON Lines for streams. Output is deterministic: the same findings give
+ * as text for people (wrapped to a width), CSV for spreadsheets
+ * (formula-safe, with a byte-order mark, rows in reading order, evidence
+ * split into columns), an Excel workbook (xlsxout), JSON for tools and JSON
+ * Lines for streams. Output is deterministic: the same findings give
  * the same bytes, apart from the timing fields. Findings are the structs of
  * a run, or (CSV and JSON) the bytes workers formatted, kept in a spool;
  * counts come from the rules' results either way -- or the findings of a
  * run recorded in the history. The text shows control characters from the
  * data and the rules as escapes (util). Uses runner (results), findfmt,
- * spool, history, map, util. */
+ * xlsxout, outfile (the workbook's temporary file), spool, history, map,
+ * util. */
 #ifndef ASSURE_REPORT_H
 #define ASSURE_REPORT_H
 
@@ -40,10 +43,21 @@ typedef struct {
     /* With a recorded run: write it as 'assure check' would have (no run
      * counts, no resolved findings), the form a replay compares. */
     int check_form;
+    /* Text: the width to wrap to (0: 80). CSV: leave out the byte-order mark.
+     * Excel: a sheet per business group too; where its temporary files go
+     * (NULL: $TMPDIR or /tmp). */
+    int width;
+    int no_bom;
+    int xlsx_by_group;
+    const char *tmpdir;
 } asr_report;
 
 /* Writes the report; returns non-zero if a write (or a read of the spool)
  * failed. color: use ANSI colours (text only). */
 int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color);
+
+/* Why the last asr_report_write failed, when it was not writing to out
+ * (the workbook's temporary file); else NULL. */
+const char *asr_report_error(void);
 
 #endif

@@ -100,7 +100,7 @@ typedef struct {
 
 static const char *format_name(asr_format f)
 {
-    static const char *const names[] = {"text", "csv", "json", "jsonl"};
+    static const char *const names[] = {"text", "csv", "json", "jsonl", "xlsx"};
     return names[f];
 }
 
@@ -329,8 +329,16 @@ static asr_status write_outputs(const asr_run_opts *o, const asr_report *base,
     for (size_t i = 0; i < o->n_outputs && st == ASR_OK; i++) {
         if ((st = asr_outfile_open(&files[i], o->outputs[i].path, "--output", in, d)) != ASR_OK)
             break;
-        if (asr_report_write(base, o->outputs[i].format, files[i].f, 0))
-            st = asr_outfile_fail(&files[i], d);
+        if (asr_report_write(base, o->outputs[i].format, files[i].f, 0)) {
+            const char *why = asr_report_error(); /* the workbook's own reason */
+            if (why) {
+                asr_error(d, NULL, NULL, "%s: %s", o->outputs[i].path, why);
+                asr_outfile_abort(&files[i]);
+                st = ASR_E_IO;
+            } else {
+                st = asr_outfile_fail(&files[i], d);
+            }
+        }
     }
     if (st == ASR_OK && o->manifest_path) {
         asr_outfile *mf = &files[o->n_outputs];

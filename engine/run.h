@@ -30,7 +30,7 @@
 #include "runner.h"
 
 typedef struct {
-    asr_format format; /* text, csv, json or jsonl */
+    asr_format format; /* text, csv, json, jsonl or xlsx */
     const char *path;
 } asr_run_output;
 

@@ -1,4 +1,6 @@
 -- Inspectorate findings past their deadline.
+local function days(n) return string.format("%d day%s", n, n == 1 and "" or "s") end
+
 return {
   id = "inspection-finding-overdue",
   title = "Inspectorate finding past its deadline",
@@ -19,8 +21,8 @@ Causes of concern are high severity.]],
       ctx:flag{
         subject = f.finding_id,
         severity = f.kind == "cause of concern" and "high" or nil,
-        message = string.format("%s %d days past its deadline", f.kind,
-                                ctx:days_between(f.deadline, ctx.as_of)),
+        message = string.format("%s %s past its deadline", f.kind,
+                                days(ctx:days_between(f.deadline, ctx.as_of))),
         area = f.area, owner = f.owner, due = f.deadline,
       }
     end

@@ -1,4 +1,6 @@
 -- Inspectorate findings whose quarterly update is overdue.
+local function days(n) return string.format("%d day%s", n, n == 1 and "" or "s") end
+
 return {
   id = "inspection-update-stale",
   title = "Inspectorate finding without a recent update",
@@ -22,8 +24,8 @@ or that have never had one.]],
       ctx:flag{
         subject = f.finding_id,
         message = f.last_update
-          and string.format("%s last updated %s, %d days ago", f.kind, f.last_update,
-                            ctx:days_between(f.last_update, ctx.as_of))
+          and string.format("%s last updated %s, %s ago", f.kind, f.last_update,
+                            days(ctx:days_between(f.last_update, ctx.as_of)))
           or f.kind .. " has never had a progress update",
         area = f.area, owner = f.owner,
       }

@@ -26,7 +26,7 @@ than max_no_pct per cent disagreed with. Both at once is high severity.]],
         severity = both and "high" or nil,
         message = string.format("%s %s: yes %d%%, partly %d%%, no %d%%: %s", q.fiscal_year,
                                 q.question, q.yes_pct, q.partly_pct, q.no_pct,
-                                #q.statement > 90 and q.statement:sub(1, 87) .. "..." or q.statement),
+                                q.statement),
         principle = q.principle,
       }
     end

@@ -4,14 +4,16 @@
 set -euo pipefail
 
 # Packages the build needs (libzip and expat read .xlsx workbooks; nettle-dev:
-# SHA-256; libseccomp-dev: the rule workers' system-call filter), then the
+# SHA-256; libseccomp-dev: the rule workers' system-call filter;
+# libxlsxwriter-dev writes the Excel exception list, --format xlsx), then the
 # ones only the tests need: the sqlite3 CLI (the end-to-end tests use it to
 # prove stored data is unchanged), valgrind (the end-to-end tests run once
 # under it), and clang with its runtime libraries (libFuzzer, for
-# scripts/fuzz.sh; never linked into assure).
+# scripts/fuzz.sh; never linked into assure), and python3-openpyxl (test
+# only: the end-to-end tests read the .xlsx back with an independent reader).
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
-      libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind clang
-      libclang-rt-14-dev)
+      libexpat1-dev nettle-dev libseccomp-dev libxlsxwriter-dev libcmocka-dev sqlite3 valgrind clang
+      libclang-rt-14-dev python3-openpyxl)
 
 missing=()
 for p in "${pkgs[@]}"; do

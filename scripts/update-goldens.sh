@@ -15,7 +15,7 @@ files=()
 for f in fixtures/met-2021-22/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
 "$assure" import --quiet --map "$map" --db "$work/db" --as-of 2022-10-03 "${files[@]}"
 for f in text csv json jsonl; do
-    "$assure" check --map "$map" --db "$work/db" --rules rules --as-of 2022-10-03 --format "$f" |
+    COLUMNS=80 "$assure" check --map "$map" --db "$work/db" --rules rules --as-of 2022-10-03 --format "$f" |
         grep -v '"elapsed_ms"' >"fixtures/met-2021-22/expected/exceptions.$f" || true
 done
 git diff --stat -- fixtures/met-2021-22/expected/
