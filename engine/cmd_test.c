@@ -13,6 +13,8 @@ static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the map for cases whose test file names none"},
     {OPT_FILTER, "filter", 0, "TEXT", "run only cases whose name or rule id contains TEXT"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), json or junit"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write the report to FILE (atomically) instead of standard output"},
     {OPT_COVERAGE, "coverage", 0, NULL,
      "add the coverage report: rule lines run, rules seen firing and quiet, and the map the "
      "rules cover"},
@@ -63,6 +65,7 @@ static int run(const asr_verb *v, int argc, char **argv)
         return p.status;
     o.rules_dir = p.c.rules;
     o.map_path = p.c.map;
+    o.output = p.c.output;
     o.format = p.c.format == ASR_OUT_JSON    ? ASR_TEST_JSON
                : p.c.format == ASR_OUT_JUNIT ? ASR_TEST_JUNIT
                                              : ASR_TEST_TEXT;
@@ -89,6 +92,7 @@ const asr_verb asr_verb_test = {
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JUNIT),
     "0 all passed (and coverage met); 1 a case failed or coverage is below --min-coverage; "
-    "78 a bad test or rule file; 64 bad command line.",
+    "66 no test files; 73/74 an output cannot be written; 78 a bad test or rule file; 64 bad "
+    "command line.",
     run,
 };

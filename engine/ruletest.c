@@ -1247,7 +1247,9 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     coverage cov = {0};
     asr_map *main_map = NULL;
     case_result *results = NULL;
-    asr_inputs inputs = {0}; /* what the coverage page may not replace */
+    asr_inputs inputs = {0}; /* what the coverage page and --output may not replace */
+    asr_outfile report = {0};
+    int report_open = 0;
 
     /* Rules, validated against the default map (or the first case's). */
     size_t nfiles;
@@ -1291,6 +1293,14 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         asr_inputs_add(&inputs, cov.rules[i].rule.file, "a rule file");
     if (o->html && (st = asr_outfile_check(o->html, "--coverage-html", &inputs, d)) != ASR_OK)
         goto done;
+    /* --output: the report goes to a temporary file, renamed into place
+     * once it is whole; checked (and created) before any case runs. */
+    if (o->output) {
+        if ((st = asr_outfile_open(&report, o->output, "--output", &inputs, d)) != ASR_OK)
+            goto done;
+        report_open = 1;
+        out = report.f;
+    }
     cov.fired = asr_xcalloc(cov.n_rules, sizeof *cov.fired);
     cov.quiet = asr_xcalloc(cov.n_rules, sizeof *cov.quiet);
     cov.reads = asr_xcalloc(cov.n_rules, sizeof *cov.reads);
@@ -1412,8 +1422,17 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
         if (st != ASR_OK)
             goto done;
     }
+    if (report_open) {
+        report_open = 0;
+        st = ferror(report.f) ? asr_outfile_fail(&report, d)
+                              : asr_outfile_commit(&report, "--output", &inputs, d);
+        if (st != ASR_OK)
+            goto done;
+    }
     st = failed || below ? ASR_FINDINGS : ASR_OK;
 done:
+    if (report_open)
+        asr_outfile_abort(&report);
     asr_inputs_free(&inputs);
     if (results)
         for (size_t i = 0; i < s.n_cases; i++)

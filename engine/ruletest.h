@@ -4,8 +4,9 @@
  * compares the findings with the expected ones, and measures three kinds of
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * parts of the map the tested rules cover. Writes results as text, JSON or
- * JUnit XML, and the coverage matrix as a self-contained HTML page (written
- * atomically, never over a test, rule or map file).
+ * JUnit XML (to a stream, or atomically to a file), and the coverage matrix
+ * as a self-contained HTML page (written atomically, never over a test, rule
+ * or map file).
  * Uses check (the pipeline, on each case's database), runner, import, store,
  * map, yamltree, findfmt (escaping), outfile. */
 #ifndef ASSURE_RULETEST_H
@@ -26,6 +27,7 @@ typedef struct {
     asr_test_format format;
     int coverage;        /* add the coverage report */
     const char *html;    /* write the coverage matrix here; NULL = no */
+    const char *output;  /* write the report here (atomically) instead of out; NULL = no */
     double min_coverage; /* percent; < 0 = no gate */
     asr_runner_opts runner;
 } asr_test_opts;
