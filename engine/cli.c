@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datadir.h"
 #include "date.h"
 #include "util.h"
 
@@ -95,6 +96,23 @@ static int common(asr_cli *p, int id, const char *arg)
     case ASR_OPT_RULES:
         if (!*arg || strchr(arg, ASR_RULES_SEP[0]))
             return asr_cli_usage(p, "--rules: '%s' is not a directory name", arg);
+        if (asr_datadir_name(arg)) {
+            /* "assure:rules": the library installed with assure. Kept for
+             * the process's life, like the joined path below. */
+            static char *resolved[16];
+            static size_t n_resolved;
+            char *path = asr_datadir_resolve(arg);
+            if (!path)
+                return asr_cli_usage(p,
+                                     "--rules: '%s': no data directory of assure's was found "
+                                     "(set ASSURE_DATADIR; see docs/install.md)",
+                                     arg);
+            if (n_resolved == sizeof resolved / sizeof resolved[0]) {
+                free(path);
+                return asr_cli_usage(p, "--rules: too many 'assure:' directories");
+            }
+            arg = resolved[n_resolved++] = path;
+        }
         if (c->rules) {
             /* given again: the directories are read in order. One command
              * line per process, so the joined path can live in a static. */
