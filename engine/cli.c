@@ -349,6 +349,11 @@ int asr_cli_as_of(asr_cli *p, char out[11])
     return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
 }
 
+const char *asr_cli_format_name(asr_out_format f)
+{
+    return f < ASR_OUT_COUNT ? format_names[f] : "?";
+}
+
 asr_format asr_cli_find_format(const asr_cli *p)
 {
     switch (p->c.format) {

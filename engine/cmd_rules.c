@@ -37,7 +37,7 @@ static int run(const asr_verb *v, int argc, char **argv)
 
 const asr_verb asr_verb_rules = {
     "rules",
-    "list the rules: what each flags, its severity, what it covers, its parameters",
+    "list the rules: what each flags, severity, coverage, parameters",
     "assure rules --rules DIR [--map FILE] [--format text|json|markdown]",
     "Lists every rule in DIR: its id, title, severity and category, what it\n"
     "flags, what it covers, and its parameters with their defaults -- and, with\n"
