@@ -1,0 +1,192 @@
+# End-to-end cases (sourced by tests/e2e/e2e.sh, which holds the helpers).
+# ---- help, man pages, docs/cli.md and the shell completions agree ----
+
+# The verbs, from the binary's own table.
+verbs() { "$ASSURE" __describe | awk -F'\t' '$1 == "verb" { print $2 }'; }
+
+# A verb's long options (without --help), one a line, sorted: from the
+# table (__describe), its --help, its man page, its section of docs/cli.md.
+opts_table() { "$ASSURE" __describe | awk -F'\t' -v v="$1" '$1 == "opt" && $2 == v && $3 != "help" { print $3 }' | sort -u; }
+opts_help() {
+    "$ASSURE" "$1" --help | grep -oE '^  (-[[:alnum:]], )?--[a-z][a-z-]*|^      --[a-z][a-z-]*' |
+        grep -oE -- '--[a-z][a-z-]*' | sed 's/^--//' | grep -vx help | sort -u
+}
+opts_man() { # page
+    grep -A1 '^\.TP' "$1" | grep -oE '\\fB\\-\\-[a-z][a-z\\-]*\\fR' |
+        sed 's/\\fB//; s/\\fR//; s/\\-/-/g; s/^--//' | grep -vx help | sort -u
+}
+opts_doc() {
+    awk -v h="## assure $1" '$0 == h { on = 1; next } /^## / { on = 0 } on' "$ROOT/docs/cli.md" |
+        grep -oE -- '--[a-z][a-z-]*' | sed 's/^--//' | sort -u
+}
+
+# Every help fits 80 columns; 'assure help VERB' is 'assure VERB --help'.
+case_help_fits_80_columns() {
+    local v n=0
+    run --help
+    expect_rc 0
+    LC_ALL=C.UTF-8 awk 'length > 80 { print "assure --help: " length ": " $0; bad = 1 } END { exit bad }' "$T/out" ||
+        fail "a line of 'assure --help' is over 80 columns"
+    for v in $(verbs); do
+        n=$((n + 1))
+        run "$v" --help
+        expect_rc 0
+        expect_out "Usage: assure $v"
+        LC_ALL=C.UTF-8 awk -v v="$v" 'length > 80 { print v ": " length ": " $0; bad = 1 } END { exit bad }' "$T/out" >"$T/wide" ||
+            fail "a line of 'assure $v --help' is over 80 columns: $(cat "$T/wide")"
+        cp "$T/out" "$T/verb-help"
+        run help "$v"
+        expect_rc 0
+        cmp -s "$T/out" "$T/verb-help" || fail "'assure help $v' differs from 'assure $v --help'"
+        # every verb is listed in the general help with its summary
+        "$ASSURE" --help | grep -qE "^  $v +[a-z]" || fail "'assure --help' does not list $v"
+    done
+    [ "$n" -ge 8 ] || fail "only $n verbs described"
+}
+
+# The options of every verb are the same in its table, its --help, its man
+# page and its section of docs/cli.md (both ways): none can drift.
+case_help_man_docs_agree() {
+    local v man=$(dirname "$ASSURE")/man
+    [ -f "$man/assure.1" ] || fail "no man pages in $man (the build's 'man' target)"
+    # the committed generator, run again, gives the build's pages
+    bash "$ROOT/scripts/gen-man.sh" "$ASSURE" "$T/man" || fail "scripts/gen-man.sh failed"
+    for v in $(verbs); do
+        [ -f "$T/man/assure-$v.1" ] || fail "no man page assure-$v.1"
+        cmp -s "$T/man/assure-$v.1" "$man/assure-$v.1" || fail "$man/assure-$v.1 is stale"
+        opts_table "$v" >"$T/table"
+        [ -s "$T/table" ] || fail "$v has no options in __describe"
+        opts_help "$v" >"$T/help"
+        diff "$T/table" "$T/help" >"$T/d" || fail "$v: --help and the option table differ: $(cat "$T/d")"
+        opts_man "$T/man/assure-$v.1" >"$T/man.opts"
+        diff "$T/table" "$T/man.opts" >"$T/d" || fail "$v: the man page and the table differ: $(cat "$T/d")"
+        grep -qx "## assure $v" "$ROOT/docs/cli.md" || fail "docs/cli.md has no section '## assure $v'"
+        opts_doc "$v" >"$T/doc"
+        comm -23 "$T/table" "$T/doc" >"$T/d"
+        [ ! -s "$T/d" ] || fail "docs/cli.md's assure $v does not mention: $(tr '\n' ' ' <"$T/d")"
+        comm -13 "$T/table" "$T/doc" >"$T/d"
+        [ ! -s "$T/d" ] || fail "docs/cli.md's assure $v names options $v lacks: $(tr '\n' ' ' <"$T/d")"
+        # the man page's summary is the verb table's
+        grep -qF "$("$ASSURE" __describe | awk -F'\t' -v v="$v" '$1 == "verb" && $2 == v { print $3 }' | sed 's/-/\\-/g')" \
+            "$T/man/assure-$v.1" || fail "assure-$v.1 lacks the verb's summary"
+    done
+    # assure(1) lists every verb
+    for v in $(verbs); do
+        grep -qF "\\fBassure\\-$v\\fR(1)" "$T/man/assure.1" || fail "assure(1) does not list $v"
+    done
+    # roff renders without a warning
+    if command -v groff >/dev/null; then
+        local page
+        for page in "$T"/man/*.1; do
+            groff -man -Tutf8 -ww -z "$page" 2>"$T/err"
+            [ ! -s "$T/err" ] || fail "groff warns about $(basename "$page"): $(head -3 "$T/err")"
+        done
+    fi
+}
+
+# --version: the schema version, the libraries, the features built in and
+# the data directory.
+case_version_features() {
+    run --version
+    expect_rc 0
+    expect_out "assure "
+    expect_out "database schema: "
+    expect_out "libraries: libyaml "
+    expect_out "features: xlsx-import seccomp-filter"
+    expect_out "data directory: "
+    run -V
+    expect_rc 0
+    expect_out "database schema: "
+}
+
+# "assure:NAME" reaches the data directory (ASSURE_DATADIR here): in
+# --rules and in a map's include; without one, the message names the place.
+case_datadir_names() {
+    printf 'assure: 1\ninclude: [assure:mappings/standard/datasets.yaml]\norganisation: {name: Test}\n' >"$T/map.yaml"
+    ASSURE_DATADIR=$ROOT run validate --map "$T/map.yaml" --rules assure:rules
+    expect_rc 0
+    expect_out "valid map for Test"
+    expect_out "rules: "
+    ASSURE_DATADIR=$T/none run validate --map "$T/map.yaml"
+    expect_rc 78
+    expect_err "$T/map.yaml:2:11: error: cannot include '$T/none/mappings/standard/datasets.yaml'"
+    ASSURE_DATADIR=$T/none run rules --rules assure:rules
+    expect_rc 66
+    expect_err "$T/none/rules"
+}
+
+# assure test --output FILE: the report in FILE, atomically, nothing on
+# standard output; never over an input.
+case_test_output() {
+    run test --rules "$ROOT/rules" --filter overdue-actions --output "$T/report.txt"
+    expect_rc 0
+    [ ! -s "$T/out" ] || fail "test --output still wrote to standard output"
+    grep -q "^PASS .*overdue-actions.test.yaml" "$T/report.txt" || fail "the report lacks the PASS lines"
+    run test --rules "$ROOT/rules" --filter overdue-actions --format junit --output "$T/report.xml"
+    expect_rc 0
+    grep -q "<testsuites" "$T/report.xml" || fail "the JUnit report is not in the file"
+    cp "$ROOT/rules/overdue-actions.lua" "$T/before.lua"
+    mkdir -p "$T/rules"
+    cp "$ROOT/rules/overdue-actions.lua" "$ROOT/rules/overdue-actions.test.yaml" "$T/rules/"
+    sed -i 's|^map: \.\./|map: '"$ROOT"'/|' "$T/rules/overdue-actions.test.yaml"
+    run test --rules "$T/rules" --output "$T/rules/overdue-actions.lua"
+    expect_rc 73
+    expect_err "overdue-actions.lua: error: --output is a rule file; refusing to write over an input"
+    cmp -s "$T/rules/overdue-actions.lua" "$T/before.lua" || fail "test --output wrote over a rule file"
+    run test --rules "$ROOT/rules" --filter overdue-actions --output "$T/no/such/dir/r.txt"
+    expect_rc 73
+}
+
+# The bash completion, as bash calls it: COMP_WORDS and COMP_CWORD set, the
+# function called, COMPREPLY checked.
+case_completion_bash() {
+    local met=$ROOT/mappings/met-2021-22/map.yaml
+    mkdir -p "$T/cwd/exports"
+    touch "$T/cwd/exports/actions.csv" "$T/cwd/exports/ratings.csv"
+    cat >"$T/comp.sh" <<EOS
+source "$ROOT/completions/assure.bash"
+cd "$T/cwd"
+c() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _assure
+      printf '%s|' "\${COMPREPLY[@]}"; echo; }
+c "$ASSURE" ch
+c "$ASSURE" he
+c "$ASSURE" check --fo
+c "$ASSURE" check --format j
+c "$ASSURE" test --format ''
+c "$ASSURE" import --map "$met" audit_ac
+c "$ASSURE" import --map "$met" audit_actions = exports/a
+c "$ASSURE" check --rules "$ROOT/rules" --rule overdue-a
+c "$ASSURE" check --map exp
+c "$ASSURE" import --accept-gate r
+c "$ASSURE" run --accept-gate f
+c "$ASSURE" help hi
+EOS
+    bash "$T/comp.sh" >"$T/out" 2>"$T/err" || fail "the completion script failed"
+    local want=(
+        "check|"
+        "help|"
+        "--format|"
+        "json|jsonl|"
+        "text|json|junit|"
+        "audit_actions=|"
+        "exports/actions.csv|"
+        "overdue-actions|overdue-against-original|"
+        "exports/|"
+        "row-drop|"
+        "findings-jump|"
+        "history|"
+    )
+    local i=0 line
+    while IFS= read -r line; do
+        [ "$line" = "${want[$i]}" ] || fail "completion $((i + 1)): got '$line', want '${want[$i]}'"
+        i=$((i + 1))
+    done <"$T/out"
+    [ "$i" -eq "${#want[@]}" ] || fail "$i completions answered, ${#want[@]} asked"
+    [ ! -s "$T/err" ] || fail "the completion wrote to standard error"
+}
+
+# The zsh completion at least parses (zsh is not needed to build or test).
+case_completion_zsh() {
+    command -v zsh >/dev/null || { echo "skipped: no zsh"; exit 77; }
+    zsh -n "$ROOT/completions/_assure" 2>"$T/err" || fail "completions/_assure: $(cat "$T/err")"
+}
