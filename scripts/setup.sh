@@ -10,10 +10,11 @@ set -euo pipefail
 # under it), and clang with its runtime libraries (libFuzzer, for
 # scripts/fuzz.sh; never linked into assure). dpkg-dev: dpkg-shlibdeps, which
 # works out the .deb's Depends (scripts/package.sh, the install_deb test);
-# man-db and groff-base: the tests render the man pages (test-only).
+# man-db and groff-base: the tests render the man pages; zsh: the test of
+# the zsh completion (all three test-only).
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
       libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind clang
-      libclang-rt-14-dev dpkg-dev man-db groff-base)
+      libclang-rt-14-dev dpkg-dev man-db groff-base zsh)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -185,8 +185,70 @@ EOS
     [ ! -s "$T/err" ] || fail "the completion wrote to standard error"
 }
 
-# The zsh completion at least parses (zsh is not needed to build or test).
+# The zsh completion, called as zsh's completion system would (words and
+# CURRENT set), with compadd, compset and _files replaced by stand-ins that
+# print what they were asked to offer.
 case_completion_zsh() {
-    command -v zsh >/dev/null || { echo "skipped: no zsh"; exit 77; }
-    zsh -n "$ROOT/completions/_assure" 2>"$T/err" || fail "completions/_assure: $(cat "$T/err")"
+    command -v zsh >/dev/null || { echo "skipped: no zsh (scripts/setup.sh installs it)"; exit 77; }
+    local met=$ROOT/mappings/met-2021-22/map.yaml
+    cat >"$T/comp.zsh" <<EOS
+compadd() { print -r -- "compadd \$*" }
+_files() { print -r -- "_files \$*" }
+compset() { print -r -- "compset \$*"; return 0 }
+words=("$ASSURE" ch); CURRENT=2
+source "$ROOT/completions/_assure"
+words=("$ASSURE" check --fo); CURRENT=3; _assure
+words=("$ASSURE" check --format j); CURRENT=4; _assure
+words=("$ASSURE" import --map "$met" audit_ac); CURRENT=5; _assure
+words=("$ASSURE" import --map "$met" audit_actions=exp); CURRENT=5; _assure
+words=("$ASSURE" check --rules "$ROOT/rules" --rule overdue-a); CURRENT=6; _assure
+words=("$ASSURE" check --rules ''); CURRENT=4; _assure
+EOS
+    zsh -f "$T/comp.zsh" >"$T/out" 2>"$T/err" || fail "the zsh completion failed"
+    local want=(
+        "compadd -Q -- check"
+        "compadd -Q -- --format"
+        "compadd -Q -- json jsonl"
+        "compadd -Q -S  -- audit_actions="
+        "compset -P *[=:]"
+        "_files "
+        "compadd -Q -- overdue-actions overdue-against-original"
+        "_files -/"
+    )
+    local i=0 line
+    while IFS= read -r line; do
+        [ "$line" = "${want[$i]}" ] || fail "zsh completion line $((i + 1)): got '$line', want '${want[$i]}'"
+        i=$((i + 1))
+    done <"$T/out"
+    [ "$i" -eq "${#want[@]}" ] || fail "$i lines from the zsh completion, ${#want[@]} expected"
+    [ ! -s "$T/err" ] || fail "the zsh completion wrote to standard error: $(cat "$T/err")"
+}
+
+# The mistakes of issue 14, for every verb: each usage error is one message
+# naming the option (with the nearest one when it is close), then "Try
+# 'assure VERB --help'." -- two lines, exit code 64, nothing on stdout.
+case_usage_errors_one_message() {
+    local v first
+    for v in $(verbs); do
+        # the verb's first option with an argument, and a typo of it
+        first=$("$ASSURE" __describe | awk -F'\t' -v v="$v" '$1 == "opt" && $2 == v && $5 != "-" { print $3; exit }')
+        [ -n "$first" ] || fail "$v has no option taking an argument"
+        run "$v" "--${first}x" value
+        expect_rc 64
+        expect_err "assure $v: unknown option '--${first}x'; did you mean '--$first'?"
+        expect_err "Try 'assure $v --help'."
+        [ "$(wc -l <"$T/err")" -eq 2 ] || fail "$v: more than one message for an unknown option"
+        [ ! -s "$T/out" ] || fail "$v: a usage error wrote to standard output"
+        run "$v" "--$first"
+        expect_rc 64
+        expect_err "assure $v: option '--$first' needs an argument"
+        [ "$(wc -l <"$T/err")" -eq 2 ] || fail "$v: more than one message for a missing argument"
+    done
+    run chek
+    expect_rc 64
+    expect_err "unknown command 'chek'; did you mean 'check'?"
+    run check --format xml
+    expect_rc 64
+    expect_err "assure check: --format takes text, csv, json or jsonl, not 'xml'"
+    [ "$(wc -l <"$T/err")" -eq 2 ] || fail "more than one message for a bad --format"
 }
