@@ -99,7 +99,7 @@ static int common(asr_cli *p, int id, const char *arg)
         if (asr_datadir_name(arg)) {
             /* "assure:rules": the library installed with assure. Kept for
              * the process's life, like the joined path below. */
-            static char *resolved[16];
+            static char resolved[4][4096];
             static size_t n_resolved;
             char *path = asr_datadir_resolve(arg);
             if (!path)
@@ -107,11 +107,14 @@ static int common(asr_cli *p, int id, const char *arg)
                                      "--rules: '%s': no data directory of assure's was found "
                                      "(set ASSURE_DATADIR; see docs/install.md)",
                                      arg);
-            if (n_resolved == sizeof resolved / sizeof resolved[0]) {
+            size_t len = strlen(path);
+            if (n_resolved == sizeof resolved / sizeof resolved[0] || len >= sizeof resolved[0]) {
                 free(path);
-                return asr_cli_usage(p, "--rules: too many 'assure:' directories");
+                return asr_cli_usage(p, "--rules: too many or too long 'assure:' directories");
             }
-            arg = resolved[n_resolved++] = path;
+            memcpy(resolved[n_resolved], path, len + 1);
+            free(path);
+            arg = resolved[n_resolved++];
         }
         if (c->rules) {
             /* given again: the directories are read in order. One command
