@@ -9,6 +9,8 @@ set(ASSURE_MAN_DIR ${CMAKE_BINARY_DIR}/man)
 add_custom_command(
   OUTPUT ${ASSURE_MAN_DIR}/assure.1
   COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/gen-man.sh $<TARGET_FILE:assure> ${ASSURE_MAN_DIR}
+  # installed compressed, as Debian keeps man pages (-n: no time stamp inside)
+  COMMAND sh -c "gzip -9nkf '${ASSURE_MAN_DIR}'/*.1"
   DEPENDS assure ${PROJECT_SOURCE_DIR}/scripts/gen-man.sh ${ASSURE_MAN_PROSE}
   COMMENT "Writing the man pages"
   VERBATIM)
@@ -19,7 +21,7 @@ add_custom_target(man ALL DEPENDS ${ASSURE_MAN_DIR}/assure.1)
 # the rule tests' relative paths work there too.
 install(TARGETS assure RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${ASSURE_MAN_DIR}/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
-        FILES_MATCHING PATTERN "*.1")
+        FILES_MATCHING PATTERN "*.1.gz")
 install(FILES ${PROJECT_SOURCE_DIR}/completions/assure.bash
         DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME assure)
 install(FILES ${PROJECT_SOURCE_DIR}/completions/_assure

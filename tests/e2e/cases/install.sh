@@ -52,17 +52,18 @@ check_installed_example() { # root (holding usr/)
     expect_out "PASS $share/rules/overdue-actions.test.yaml"
     # the installed man pages render without a warning
     local page
-    for page in "$root"/usr/share/man/man1/assure.1 "$root"/usr/share/man/man1/assure-check.1; do
+    for page in "$root"/usr/share/man/man1/assure.1.gz "$root"/usr/share/man/man1/assure-check.1.gz; do
         [ -f "$page" ] || fail "no man page $page"
         if command -v groff >/dev/null; then
-            groff -man -Tutf8 -ww -z "$page" 2>"$T/err" && [ ! -s "$T/err" ] ||
+            gzip -dc "$page" | groff -man -Tutf8 -ww -z 2>"$T/err" && [ ! -s "$T/err" ] ||
                 fail "groff warns about $page"
         fi
     done
     if command -v man >/dev/null; then
-        MANWIDTH=80 man -l "$root/usr/share/man/man1/assure-check.1" >"$T/out" 2>"$T/err" ||
+        MANWIDTH=80 man -l "$root/usr/share/man/man1/assure-check.1.gz" >"$T/out" 2>"$T/err" ||
             fail "man -l of the installed assure-check(1) failed"
         expect_out "--output FILE"
+        expect_out "ASSURE-CHECK(1)"
     fi
 }
 
@@ -73,7 +74,7 @@ case_install_destdir() {
     DESTDIR="$T/root" cmake --install "$BUILD" --prefix /usr >"$T/out" 2>"$T/err" ||
         fail "cmake --install failed"
     local f
-    for f in usr/bin/assure usr/share/man/man1/assure.1 usr/share/man/man1/assure-import.1 \
+    for f in usr/bin/assure usr/share/man/man1/assure.1.gz usr/share/man/man1/assure-import.1.gz \
         usr/share/bash-completion/completions/assure usr/share/zsh/vendor-completions/_assure \
         usr/share/assure/rules/overdue-actions.lua usr/share/assure/rules/overdue-actions.test.yaml \
         usr/share/assure/mappings/standard/datasets.yaml usr/share/assure/mappings/met-2021-22/map.yaml \
