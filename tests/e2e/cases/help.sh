@@ -96,6 +96,15 @@ case_version_features() {
     run -V
     expect_rc 0
     expect_out "database schema: "
+    # a binary built in a checkout finds the checkout's rules and model
+    local root
+    root=$(cd "$ROOT" && pwd -P)
+    if [ "$(cd "$(dirname "$ASSURE")/.." && pwd -P)" = "$root" ]; then
+        env -u ASSURE_DATADIR "$ASSURE" --version | grep -qxF "data directory: $root (source tree)" ||
+            fail "the build's binary does not find its checkout: $("$ASSURE" --version | tail -1)"
+    fi
+    ASSURE_DATADIR=$T/elsewhere run --version
+    expect_out "data directory: $T/elsewhere (ASSURE_DATADIR)"
 }
 
 # "assure:NAME" reaches the data directory (ASSURE_DATADIR here): in
