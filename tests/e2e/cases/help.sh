@@ -69,6 +69,18 @@ case_help_man_docs_agree() {
         grep -qF "$("$ASSURE" __describe | awk -F'\t' -v v="$v" '$1 == "verb" && $2 == v { print $3 }' | sed 's/-/\\-/g')" \
             "$T/man/assure-$v.1" || fail "assure-$v.1 lacks the verb's summary"
     done
+    # --format's help names exactly the formats the verb accepts
+    local all="text csv json jsonl junit markdown" f said took
+    for v in $(verbs); do
+        took=$("$ASSURE" __describe | awk -F'\t' -v v="$v" '$1 == "formats" && $2 == v { $1 = $2 = ""; print }' | xargs -n1 | sort | xargs)
+        [ -n "$took" ] || continue
+        said=$("$ASSURE" __describe | awk -F'\t' -v v="$v" '$1 == "opt" && $2 == v && $3 == "format" { print $6 }' |
+            tr -c 'a-z\n' ' ' | xargs -n1 | grep -xE "$(echo "$all" | tr ' ' '|')" | sort -u | xargs)
+        [ "$said" = "$took" ] || fail "$v: --format's help says '$said', the verb takes '$took'"
+        for f in $took; do
+            "$ASSURE" "$v" --format "$f" --help >/dev/null || fail "$v does not take --format $f"
+        done
+    done
     # assure(1) lists every verb
     for v in $(verbs); do
         grep -qF "\\fBassure\\-$v\\fR(1)" "$T/man/assure.1" || fail "assure(1) does not list $v"
