@@ -31,7 +31,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/ DESTINATION ${ASSURE_DATA}/rules
         FILES_MATCHING PATTERN "*.lua" PATTERN "*.test.yaml" PATTERN "*.yaml")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/mappings/standard ${PROJECT_SOURCE_DIR}/mappings/met-2021-22
         DESTINATION ${ASSURE_DATA}/mappings)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/fixtures/met-2021-22 DESTINATION ${ASSURE_DATA}/fixtures)
+# the example's exports, and the maps the rule library's test cases use
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/fixtures/met-2021-22 ${PROJECT_SOURCE_DIR}/fixtures/rules
+        DESTINATION ${ASSURE_DATA}/fixtures)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
         FILES_MATCHING PATTERN "*.md" PATTERN "man" EXCLUDE)
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

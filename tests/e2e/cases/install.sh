@@ -46,6 +46,14 @@ check_installed_example() { # root (holding usr/)
     expect_rc 1
     cmp -s "$T/org/exceptions.text" "$ROOT/fixtures/met-2021-22/expected/exceptions.text" ||
         fail "the installed check differs from the golden exception list: $(diff "$T/org/exceptions.text" "$ROOT/fixtures/met-2021-22/expected/exceptions.text" | head -5)"
+    # every file the installed rule tests and maps name by a relative path
+    # is installed too (so 'assure test --rules assure:rules' works there)
+    local t p
+    for t in "$share"/rules/*.test.yaml "$share"/rules/maps/*.yaml "$share"/fixtures/rules/*.yaml; do
+        for p in $(grep -oE '\.\./[A-Za-z0-9_./-]+' "$t"); do
+            [ -e "$(dirname "$t")/$p" ] || fail "$t names $p, which is not installed"
+        done
+    done
     # the rule library's own tests run from the installed tree
     run_installed "$bin" test --rules assure:rules --filter overdue-actions
     expect_rc 0
