@@ -27,6 +27,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/completions/assure.bash
 install(FILES ${PROJECT_SOURCE_DIR}/completions/_assure
         DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 set(ASSURE_DATA ${CMAKE_INSTALL_DATADIR}/assure)
+# ... and, where /proc is not mounted (a bare chroot), the data directory of
+# the prefix it was built for.
+set_property(SOURCE ${PROJECT_SOURCE_DIR}/engine/datadir.c TARGET_DIRECTORY assure_core APPEND
+             PROPERTY COMPILE_DEFINITIONS ASSURE_INSTALL_DATADIR="${CMAKE_INSTALL_FULL_DATADIR}/assure")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/rules/ DESTINATION ${ASSURE_DATA}/rules
         FILES_MATCHING PATTERN "*.lua" PATTERN "*.test.yaml" PATTERN "*.yaml")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/mappings/standard ${PROJECT_SOURCE_DIR}/mappings/met-2021-22

@@ -21,6 +21,36 @@ static int is_dir(const char *path)
 }
 
 /* PREFIX/share/assure for PREFIX/bin/assure; BUILD/.. for a build tree. */
+static int beside_binary(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0'; /* the binary's directory */
+    char up[PATH_MAX], probe[PATH_MAX + 32];
+    int w = snprintf(up, sizeof up, "%s/..", exe);
+    if (w < 0 || (size_t)w >= sizeof up)
+        return 0;
+    snprintf(probe, sizeof probe, "%s/share/assure", up);
+    if (is_dir(probe) && realpath(probe, dir)) {
+        origin = "installed";
+        return 1;
+    }
+    snprintf(probe, sizeof probe, "%s/mappings/standard", up);
+    char rules[PATH_MAX + 32];
+    snprintf(rules, sizeof rules, "%s/rules", up);
+    if (is_dir(probe) && is_dir(rules) && realpath(up, dir)) {
+        origin = "source tree";
+        return 1;
+    }
+    return 0;
+}
+
 static void look(void)
 {
     looked = 1;
@@ -32,32 +62,16 @@ static void look(void)
         }
         return;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (beside_binary())
         return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
-    *slash = '\0'; /* the binary's directory */
-    char up[PATH_MAX], probe[PATH_MAX + 32];
-    int w = snprintf(up, sizeof up, "%s/..", exe);
-    if (w < 0 || (size_t)w >= sizeof up)
-        return;
-    snprintf(probe, sizeof probe, "%s/share/assure", up);
-    if (is_dir(probe) && realpath(probe, dir)) {
-        origin = "installed";
-        return;
-    }
-    snprintf(probe, sizeof probe, "%s/mappings/standard", up);
-    char rules[PATH_MAX + 32];
-    snprintf(rules, sizeof rules, "%s/rules", up);
-    if (is_dir(probe) && is_dir(rules) && realpath(up, dir)) {
-        origin = "source tree";
-        return;
-    }
     dir[0] = '\0';
+#ifdef ASSURE_INSTALL_DATADIR
+    /* /proc not mounted (a bare chroot): the prefix it was built for */
+    if (is_dir(ASSURE_INSTALL_DATADIR) && strlen(ASSURE_INSTALL_DATADIR) < sizeof dir) {
+        memcpy(dir, ASSURE_INSTALL_DATADIR, strlen(ASSURE_INSTALL_DATADIR) + 1);
+        origin = "built-in";
+    }
+#endif
 }
 
 const char *asr_datadir(void)

@@ -8,7 +8,10 @@
  * binary runs as PREFIX/bin/assure (found through /proc/self/exe, so a
  * moved prefix still works); the source tree when the binary runs from a
  * build directory inside it (BUILD/assure, with rules/ and
- * mappings/standard/ beside BUILD). Looked up once per process. Uses util. */
+ * mappings/standard/ beside BUILD); where /proc is not mounted, the
+ * share/assure of the prefix it was built for (ASSURE_INSTALL_DATADIR,
+ * set by the build) when that exists. Looked up once per process. Uses
+ * util. */
 #ifndef ASSURE_DATADIR_H
 #define ASSURE_DATADIR_H
 
@@ -25,7 +28,7 @@ int asr_datadir_name(const char *name);
 char *asr_datadir_resolve(const char *name);
 
 /* Where the data directory came from, for --version: "ASSURE_DATADIR",
- * "installed", "source tree" or "none". */
+ * "installed", "source tree", "built-in" or "none". */
 const char *asr_datadir_origin(void);
 
 #endif
