@@ -9,6 +9,8 @@ static const asr_opt options[] = {
      "the rule files (*.lua); again for more directories (local rules)"},
     {ASR_OPT_MAP, "map", 'm', "FILE", "also show the values this map gives the parameters"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default), json or markdown"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write to FILE (atomically) instead of standard output"},
 };
 
 static int run(const asr_verb *v, int argc, char **argv)
@@ -29,7 +31,9 @@ static int run(const asr_verb *v, int argc, char **argv)
                                                              : ASR_RULELIST_TEXT;
     asr_diag d;
     asr_diag_init(&d, 200);
-    asr_status st = asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, stdout, &d);
+    asr_status st = p.c.output
+                        ? asr_rulelist_run_file(p.c.rules, p.c.map, &p.c.runner, f, p.c.output, &d)
+                        : asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, stdout, &d);
     asr_cli_problems(&d);
     asr_diag_free(&d);
     return st;
@@ -45,7 +49,7 @@ const asr_verb asr_verb_rules = {
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_MARKDOWN),
-    "0 listed; 66 a directory is missing; 78 a rule or the map has problems; 74 the list could "
-    "not be written; 64 bad command line.",
+    "0 listed; 66 a directory is missing; 78 a rule or the map has problems; 73/74 the list "
+    "could not be written; 64 bad command line.",
     run,
 };

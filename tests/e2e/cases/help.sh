@@ -158,6 +158,25 @@ case_test_output() {
     [ ! -s "$T/out" ] || fail "a refused --output still wrote the report to standard output"
 }
 
+# assure rules --output FILE: the list in FILE, atomically; never over a rule.
+case_rules_output() {
+    run rules --rules "$ROOT/rules" --format markdown --output "$T/rules.md"
+    expect_rc 0
+    [ ! -s "$T/out" ] || fail "rules --output still wrote to standard output"
+    grep -q '^| `overdue-actions` |' "$T/rules.md" || fail "the list is not in the file"
+    mkdir -p "$T/rules"
+    cp "$ROOT/rules/overdue-actions.lua" "$T/rules/"
+    cp "$T/rules/overdue-actions.lua" "$T/before.lua"
+    run rules --rules "$T/rules" --output "$T/rules/overdue-actions.lua"
+    expect_rc 73
+    expect_err "error: --output is a rule file; refusing to write over an input"
+    cmp -s "$T/rules/overdue-actions.lua" "$T/before.lua" || fail "rules --output wrote over a rule file"
+    run rules --rules "$T/rules" --map "$ROOT/mappings/met-2021-22/map.yaml" \
+        --output "$ROOT/mappings/met-2021-22/map.yaml"
+    expect_rc 73
+    expect_err "--output is the map"
+}
+
 # The bash completion, as bash calls it: COMP_WORDS and COMP_CWORD set, the
 # function called, COMPREPLY checked.
 case_completion_bash() {
