@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datadir.h"
 #include "date.h"
 #include "util.h"
 
@@ -95,6 +96,26 @@ static int common(asr_cli *p, int id, const char *arg)
     case ASR_OPT_RULES:
         if (!*arg || strchr(arg, ASR_RULES_SEP[0]))
             return asr_cli_usage(p, "--rules: '%s' is not a directory name", arg);
+        if (asr_datadir_name(arg)) {
+            /* "assure:rules": the library installed with assure. Kept for
+             * the process's life, like the joined path below. */
+            static char resolved[4][4096];
+            static size_t n_resolved;
+            char *path = asr_datadir_resolve(arg);
+            if (!path)
+                return asr_cli_usage(p,
+                                     "--rules: '%s': no data directory of assure's was found "
+                                     "(set ASSURE_DATADIR; see docs/install.md)",
+                                     arg);
+            size_t len = strlen(path);
+            if (n_resolved == sizeof resolved / sizeof resolved[0] || len >= sizeof resolved[0]) {
+                free(path);
+                return asr_cli_usage(p, "--rules: too many or too long 'assure:' directories");
+            }
+            memcpy(resolved[n_resolved], path, len + 1);
+            free(path);
+            arg = resolved[n_resolved++];
+        }
         if (c->rules) {
             /* given again: the directories are read in order. One command
              * line per process, so the joined path can live in a static. */
@@ -329,6 +350,11 @@ int asr_cli_as_of(asr_cli *p, char out[11])
     if (!localtime_r(&t, &tm))
         return -1;
     return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+}
+
+const char *asr_cli_format_name(asr_out_format f)
+{
+    return f < ASR_OUT_COUNT ? format_names[f] : "?";
 }
 
 asr_format asr_cli_find_format(const asr_cli *p)

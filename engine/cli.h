@@ -121,6 +121,9 @@ int asr_cli_no_args(asr_cli *p);
 /* The --as-of date, or today's. -1 if today cannot be read. */
 int asr_cli_as_of(asr_cli *p, char out[11]);
 
+/* A --format value's name: "text", "csv", ... */
+const char *asr_cli_format_name(asr_out_format f);
+
 /* The report format for check-like verbs (text, csv, json, jsonl). */
 asr_format asr_cli_find_format(const asr_cli *p);
 

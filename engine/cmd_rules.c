@@ -1,11 +1,7 @@
 /* assure rules: lists the rule library, for people and for the docs. */
-#include <dirent.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "cmd.h"
-#include "outfile.h"
 #include "rulelist.h"
 
 static const asr_opt options[] = {
@@ -16,33 +12,6 @@ static const asr_opt options[] = {
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write the list to FILE (atomically) instead of standard output"},
 };
-
-/* What --output may not replace: the map and every file of the rules
- * directories. */
-static void add_inputs(asr_inputs *in, const char *map, const char *dirs)
-{
-    if (map)
-        asr_inputs_add(in, map, "the map");
-    for (const char *d = dirs; d && *d;) {
-        size_t len = strcspn(d, ASR_RULES_SEP);
-        char *dir = asr_xstrndup(d, len);
-        DIR *dp = opendir(dir);
-        struct dirent *e;
-        while (dp && (e = readdir(dp)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            asr_buf path = {0};
-            asr_buf_addf(&path, "%s/%s", dir, e->d_name);
-            asr_inputs_add(in, path.data, "a file of the rules directory");
-            asr_buf_free(&path);
-        }
-        if (dp)
-            closedir(dp);
-        free(dir);
-        d += len;
-        d += *d != '\0';
-    }
-}
 
 static int run(const asr_verb *v, int argc, char **argv)
 {
@@ -62,30 +31,9 @@ static int run(const asr_verb *v, int argc, char **argv)
                                                              : ASR_RULELIST_TEXT;
     asr_diag d;
     asr_diag_init(&d, 200);
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = p.c.output ? open_memstream(&text, &len) : stdout;
-    if (!out) {
-        asr_diag_free(&d);
-        return ASR_E_INTERNAL;
-    }
-    asr_status st = asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, out, &d);
-    if (p.c.output) {
-        /* the whole list, then atomically to the file: never half a list */
-        if (fclose(out) != 0 && st == ASR_OK)
-            st = ASR_E_IO;
-        asr_inputs in = {0};
-        add_inputs(&in, p.c.map, p.c.rules);
-        asr_outfile of;
-        if (st == ASR_OK &&
-            (st = asr_outfile_open(&of, p.c.output, "--output", &in, &d)) == ASR_OK) {
-            fwrite(text, 1, len, of.f);
-            st = ferror(of.f) ? asr_outfile_fail(&of, &d)
-                              : asr_outfile_commit(&of, "--output", &in, &d);
-        }
-        asr_inputs_free(&in);
-        free(text);
-    }
+    asr_status st = p.c.output
+                        ? asr_rulelist_run_file(p.c.rules, p.c.map, &p.c.runner, f, p.c.output, &d)
+                        : asr_rulelist_run(p.c.rules, p.c.map, &p.c.runner, f, stdout, &d);
     asr_cli_problems(&d);
     asr_diag_free(&d);
     return st;
@@ -93,7 +41,7 @@ static int run(const asr_verb *v, int argc, char **argv)
 
 const asr_verb asr_verb_rules = {
     "rules",
-    "list the rules: what each flags, its severity, what it covers, its parameters",
+    "list the rules: what each flags, severity, coverage, parameters",
     "assure rules --rules DIR [--map FILE] [--format text|json|markdown]",
     "Lists every rule in DIR: its id, title, severity and category, what it\n"
     "flags, what it covers, and its parameters with their defaults -- and, with\n"

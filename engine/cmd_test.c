@@ -104,7 +104,7 @@ const asr_verb asr_verb_test = {
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JUNIT),
     "0 all passed (and coverage met); 1 a case failed or coverage is below --min-coverage "
-    "or --min-map-coverage; "
-    "78 a bad test or rule file; 64 bad command line.",
+    "or --min-map-coverage; 66 no test files; 73/74 an output cannot be written; 78 a bad test "
+    "or rule file; 64 bad command line.",
     run,
 };

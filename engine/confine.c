@@ -225,3 +225,10 @@ const char *asr_confine_syscall_name(int nr, char *buf, size_t size)
     free(name);
     return buf;
 }
+
+const char *asr_confine_seccomp_version(char *buf, size_t size)
+{
+    const struct scmp_version *v = seccomp_version();
+    snprintf(buf, size, "%u.%u.%u", v->major, v->minor, v->micro);
+    return buf;
+}

@@ -46,4 +46,7 @@ int asr_confine_seal(char *err, size_t errsize);
  * text when it has none. Writes into buf. */
 const char *asr_confine_syscall_name(int nr, char *buf, size_t size);
 
+/* The libseccomp version ("2.5.4"), for --version. Writes into buf. */
+const char *asr_confine_seccomp_version(char *buf, size_t size);
+
 #endif

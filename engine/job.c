@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datadir.h"
 #include "date.h"
 #include "util.h"
 #include "yamltree.h"
@@ -36,6 +37,16 @@ static char *path_value(const asr_job *j, const asr_ynode *v, const char *key, a
     if (v->kind != ASR_YSCALAR) {
         asr_error(d, &v->loc, key, "expected a file name");
         return NULL;
+    }
+    /* the map and the rules may be files installed with assure */
+    if ((strcmp(key, "rules") == 0 || strcmp(key, "map") == 0) && asr_datadir_name(v->text)) {
+        char *path = asr_datadir_resolve(v->text);
+        if (!path)
+            asr_error(d, &v->loc, key,
+                      "'%s': no data directory of assure's was found (set ASSURE_DATADIR; see "
+                      "docs/install.md)",
+                      v->text);
+        return path;
     }
     return asr_path_relative(j->file, v->text);
 }

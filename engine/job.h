@@ -1,10 +1,11 @@
 /* job: the nightly run's job file -- one small YAML file saying what
  * 'assure run' takes: the map, the database, the rules, the exports, the
  * outputs, the manifest, the as-of date, the gates, the retention and the
- * budgets. Paths are relative to the job file. Every problem is reported
- * with its file:line:col, and the whole file is refused if any is found.
- * Owns every string it holds. Uses yamltree, map (gates), findfmt
- * (formats), date, diag, util. */
+ * budgets. Paths are relative to the job file; the map and the rules may
+ * also be "assure:" names (datadir). Every problem is reported with its
+ * file:line:col, and the whole file is refused if any is found. Owns every
+ * string it holds. Uses yamltree, map (gates), findfmt (formats), datadir,
+ * date, diag, util. */
 #ifndef ASSURE_JOB_H
 #define ASSURE_JOB_H
 

@@ -1,16 +1,25 @@
 /* main: the command line's entry point. The verb table -- each verb's name,
  * summary and the function that runs it (one file per verb, cmd_*.c) -- is
  * the one list the dispatcher, 'assure --help' and the suggestions for a
- * mistyped verb all read. The only place that exits: a verb's status is
- * the documented exit code (docs/cli.md). */
+ * mistyped verb all read, and the hidden verbs __describe and __complete
+ * (complete.h) hand to the man pages and the shell completions. The only
+ * place that exits: a verb's status is the documented exit code
+ * (docs/cli.md). */
 #include <stdio.h>
 #include <string.h>
 
 #include <lua.h>
 
 #include "cmd.h"
+#include "complete.h"
+#include "confine.h"
+#include "datadir.h"
+#include "sha256.h"
 #include "store.h"
+#include "xlsx.h"
+#include "yamltree.h"
 #include "util.h"
+#include "xlsxout.h"
 
 /* The verbs, in the order 'assure --help' lists them. */
 static const asr_verb *const verbs[] = {
@@ -49,8 +58,30 @@ static void main_help(FILE *out)
           "Exit codes are listed in docs/cli.md.\n"
           "\n"
           "  -h, --help      show this help\n"
-          "  -V, --version   show the version of assure and its libraries\n",
+          "  -V, --version   show the version of assure, its libraries, the database\n"
+          "                  schema and the features built in\n",
           out);
+}
+
+/* --version: assure's, the database schema's, the libraries', the features
+ * built in and where the installed files are (docs/install.md). */
+static int version(FILE *out)
+{
+    char seccomp[32], nettle[32];
+    const char *data = asr_datadir();
+    fprintf(out,
+            "assure %s (%s, SQLite %s)\n"
+            "database schema: %d\n"
+            "libraries: libyaml %s, libzip %s, expat %s, nettle %s, libseccomp %s, "
+            "libxlsxwriter %s\n"
+            "features: xlsx-import xlsx-export seccomp-filter\n"
+            "data directory: %s (%s)\n",
+            ASSURE_VERSION, LUA_RELEASE, asr_store_sqlite_version(), ASR_STORE_SCHEMA_VERSION,
+            asr_yaml_version(), asr_xlsx_libzip_version(), asr_xlsx_expat_version(),
+            asr_sha256_nettle_version(nettle, sizeof nettle),
+            asr_confine_seccomp_version(seccomp, sizeof seccomp), asr_xlsxout_version(),
+            data ? data : "none", asr_datadir_origin());
+    return fflush(out) == 0 ? ASR_OK : ASR_E_IO;
 }
 
 static int unknown_verb(const char *name)
@@ -89,10 +120,16 @@ int main(int argc, char **argv)
         asr_cli_help(v, stdout);
         return ASR_OK;
     }
+    /* Hidden: the tables in machine form (man pages, drift test) and the
+     * shell completions' questions (complete.h). */
+    if (strcmp(name, "__describe") == 0) {
+        asr_describe(verbs, N_VERBS, stdout);
+        return fflush(stdout) == 0 ? ASR_OK : ASR_E_IO;
+    }
+    if (strcmp(name, "__complete") == 0)
+        return asr_complete(verbs, N_VERBS, argc - 2, argv + 2, stdout);
     if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
-        printf("assure %s (%s, SQLite %s)\n", ASSURE_VERSION, LUA_RELEASE,
-               asr_store_sqlite_version());
-        return ASR_OK;
+        return version(stdout);
     }
     const asr_verb *v = find_verb(name);
     if (!v)

@@ -2,7 +2,9 @@
  * assurance, principles, units, areas, sources, rating scales, rule
  * parameter overrides and the datasets the importer accepts. Pure data: every
  * item keeps the place it was written (asr_loc) for later messages. One arena
- * owns all of it; free with asr_map_free. Built by map_load. Uses util, diag. */
+ * owns all of it; free with asr_map_free. Built by map_load, whose includes
+ * may name files installed with assure ("assure:...", datadir). Uses util,
+ * diag. */
 #ifndef ASSURE_MAP_H
 #define ASSURE_MAP_H
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "datadir.h"
 #include "date.h"
 #include "map.h"
 #include "sha256.h"
@@ -691,7 +692,17 @@ static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, siz
                     asr_error(L->d, &e->loc, p, "expected a file name, got %s", kind_word(e));
                     continue;
                 }
-                char *target = asr_path_relative(doc->name, e->text);
+                /* "assure:..." is a file installed with assure (datadir) */
+                char *target = asr_datadir_name(e->text) ? asr_datadir_resolve(e->text)
+                                                         : asr_path_relative(doc->name, e->text);
+                if (!target) {
+                    asr_error(L->d, &e->loc, p,
+                              "cannot include '%s': no data directory of assure's was found "
+                              "(set ASSURE_DATADIR; see docs/install.md)",
+                              e->text);
+                    L->unreadable = 1;
+                    continue;
+                }
                 load_file(L, target, next, depth + 1, &e->loc);
                 free(target);
             }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "findfmt.h"
+#include "outfile.h"
 
 /* The value the map gives a parameter, or NULL. */
 static const char *override_of(const asr_map *m, const char *rule, const char *param)
@@ -194,6 +195,34 @@ asr_status asr_rulelist_run(const char *rules_dirs, const char *map_path, const 
         st = asr_runner_load_dir(rules_dirs, m, ro, d, &rules, &n);
     if (st == ASR_OK && asr_rulelist_write(out, rules, n, m, f))
         st = ASR_E_IO;
+    asr_rule_results_free(rules, n);
+    asr_map_free(m);
+    return st;
+}
+
+asr_status asr_rulelist_run_file(const char *rules_dirs, const char *map_path,
+                                 const asr_runner_opts *ro, asr_rulelist_format f,
+                                 const char *output, asr_diag *d)
+{
+    asr_map *m = NULL;
+    asr_status st = map_path ? asr_map_load(map_path, d, &m) : ASR_OK;
+    asr_rule_result *rules = NULL;
+    size_t n = 0;
+    asr_inputs inputs = {0};
+    if (st == ASR_OK)
+        st = asr_runner_load_dir(rules_dirs, m, ro, d, &rules, &n);
+    if (st == ASR_OK) {
+        for (size_t i = 0; m && i < m->n_files; i++)
+            asr_inputs_add(&inputs, m->files[i], i ? "a file the map includes" : "the map");
+        for (size_t i = 0; i < n; i++)
+            asr_inputs_add(&inputs, rules[i].rule.file, "a rule file");
+        asr_outfile o;
+        if ((st = asr_outfile_open(&o, output, "--output", &inputs, d)) == ASR_OK)
+            st = asr_rulelist_write(o.f, rules, n, m, f)
+                     ? asr_outfile_fail(&o, d)
+                     : asr_outfile_commit(&o, "--output", &inputs, d);
+    }
+    asr_inputs_free(&inputs);
     asr_rule_results_free(rules, n);
     asr_map_free(m);
     return st;

@@ -2,8 +2,8 @@
  * id, title, severity, category, description, what it covers, and its
  * parameters with their defaults and the values a map gives them -- as text,
  * JSON or a Markdown table. Owns no state. Uses rule (the loaded metadata),
- * runner (loading the set), map (the overrides) and findfmt (JSON
- * escaping). */
+ * runner (loading the set), map (the overrides), findfmt (JSON
+ * escaping) and outfile (--output). */
 #ifndef ASSURE_RULELIST_H
 #define ASSURE_RULELIST_H
 
@@ -25,5 +25,11 @@ int asr_rulelist_write(FILE *out, const asr_rule_result *rules, size_t n, const 
  * d, or ASR_E_IO when out could not be written. */
 asr_status asr_rulelist_run(const char *rules_dirs, const char *map_path, const asr_runner_opts *ro,
                             asr_rulelist_format f, FILE *out, asr_diag *d);
+
+/* The same, written to the file output (--output) atomically: never over
+ * the map, a file it includes or a rule file (ASR_E_CANTCREATE). */
+asr_status asr_rulelist_run_file(const char *rules_dirs, const char *map_path,
+                                 const asr_runner_opts *ro, asr_rulelist_format f,
+                                 const char *output, asr_diag *d);
 
 #endif

@@ -1394,7 +1394,7 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
     coverage cov = {0};
     asr_map *main_map = NULL;
     case_result *results = NULL;
-    asr_inputs inputs = {0}; /* what the coverage page may not replace */
+    asr_inputs inputs = {0}; /* what the coverage page and --output may not replace */
 
     /* Rules, validated against the default map (or the first case's). */
     size_t nfiles;

@@ -4,9 +4,9 @@
  * compares the findings with the expected ones, and measures three kinds of
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * cells of the map (area x line) the tested rules were seen to watch
- * (mapcov). Writes results as text, JSON or
- * JUnit XML, and the coverage matrix as a self-contained HTML page (written
- * atomically, never over a test, rule or map file).
+ * (mapcov). Writes results as text, JSON or JUnit XML (to a stream, or
+ * atomically to a file), and the coverage matrix as a self-contained HTML
+ * page (written atomically, never over a test, rule or map file).
  * Uses check (the pipeline, on each case's database), runner, import, store,
  * map, mapcov, yamltree, findfmt (escaping), outfile. */
 #ifndef ASSURE_RULETEST_H

@@ -1,5 +1,8 @@
 #include "sha256.h"
 
+#include <nettle/version.h>
+#include <stdio.h>
+
 void asr_sha256_init(asr_sha256 *c)
 {
     sha256_init(&c->ctx);
@@ -20,4 +23,10 @@ void asr_sha256_final_hex(asr_sha256 *c, char hex[65])
         hex[2 * i + 1] = digits[d[i] & 0xf];
     }
     hex[64] = '\0';
+}
+
+const char *asr_sha256_nettle_version(char *buf, size_t size)
+{
+    snprintf(buf, size, "%d.%d", nettle_version_major(), nettle_version_minor());
+    return buf;
 }

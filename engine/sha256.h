@@ -18,4 +18,7 @@ void asr_sha256_update(asr_sha256 *c, const void *data, size_t len);
 /* Writes 64 lowercase hex digits and a NUL into hex. */
 void asr_sha256_final_hex(asr_sha256 *c, char hex[65]);
 
+/* The nettle version ("3.8"), for --version. Writes into buf. */
+const char *asr_sha256_nettle_version(char *buf, size_t size);
+
 #endif

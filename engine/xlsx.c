@@ -1888,3 +1888,15 @@ asr_status asr_xlsx_open(const char *path, const char *sheet, const asr_xlsx_lim
     *out = x;
     return ASR_OK;
 }
+
+const char *asr_xlsx_libzip_version(void)
+{
+    return zip_libzip_version();
+}
+
+const char *asr_xlsx_expat_version(void)
+{
+    /* "expat_2.5.0" */
+    const char *v = XML_ExpatVersion();
+    return strncmp(v, "expat_", 6) == 0 ? v + 6 : v;
+}

@@ -87,4 +87,8 @@ unsigned long long asr_xlsx_bytes(const asr_xlsx *x);
 
 void asr_xlsx_close(asr_xlsx *x);
 
+/* The libzip and expat versions, for --version. */
+const char *asr_xlsx_libzip_version(void);
+const char *asr_xlsx_expat_version(void);
+
 #endif

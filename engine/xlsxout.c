@@ -464,3 +464,8 @@ int asr_xlsx_write(const asr_xlsx_list *l, const char *path, char *err, size_t e
     }
     return 0;
 }
+
+const char *asr_xlsxout_version(void)
+{
+    return lxw_version();
+}

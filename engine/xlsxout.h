@@ -70,4 +70,7 @@ void asr_xlsx_sheet_name(const char *s, char out[128]);
  * (YYYY-MM-DD, a real day), 0 text. */
 int asr_xlsx_value_kind(const char *s);
 
+/* The version of libxlsxwriter linked in, for 'assure --version'. */
+const char *asr_xlsxout_version(void);
+
 #endif

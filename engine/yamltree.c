@@ -404,3 +404,8 @@ int asr_ymap_check_keys(const asr_ynode *node, const char *path, const char *con
     }
     return unknown;
 }
+
+const char *asr_yaml_version(void)
+{
+    return yaml_get_version_string();
+}

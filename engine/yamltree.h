@@ -63,4 +63,7 @@ int asr_ymap_check_keys(const asr_ynode *node, const char *path, const char *con
 /* A scalar written plain as "", "~" or "null". */
 int asr_ynode_is_null(const asr_ynode *n);
 
+/* The libyaml version, for --version. */
+const char *asr_yaml_version(void);
+
 #endif

@@ -9,11 +9,15 @@ set -euo pipefail
 # ones only the tests need: the sqlite3 CLI (the end-to-end tests use it to
 # prove stored data is unchanged), valgrind (the end-to-end tests run once
 # under it), and clang with its runtime libraries (libFuzzer, for
-# scripts/fuzz.sh; never linked into assure), and python3-openpyxl (test
-# only: the end-to-end tests read the .xlsx back with an independent reader).
+# scripts/fuzz.sh; never linked into assure).
+# Test-only: python3-openpyxl (the end-to-end tests read the .xlsx back
+# with an independent reader); dpkg-dev: dpkg-shlibdeps, which works out the
+# .deb's Depends (scripts/package.sh, the install_deb test); man-db and
+# groff-base: the tests render the man pages; zsh: the test of the zsh
+# completion.
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
       libexpat1-dev nettle-dev libseccomp-dev libxlsxwriter-dev libcmocka-dev sqlite3 valgrind clang
-      libclang-rt-14-dev python3-openpyxl)
+      libclang-rt-14-dev python3-openpyxl dpkg-dev man-db groff-base zsh)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1062,7 +1062,8 @@ case_text_output_escapes_control_characters() {
     control_export
     "$ASSURE" import --map "$MAP" --db "$T/db" --as-of 2022-10-03 actions="$T/ctl.csv" >/dev/null 2>&1 ||
         fail "could not import the export with control characters"
-    run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03
+    # wide, so that no escaped form is wrapped across two lines
+    COLUMNS=400 run check --map "$MAP" --db "$T/db" --rules "$FX/terminal" --as-of 2022-10-03
     expect_rc 2
     no_raw_controls "$T/out"
     expect_escaped "$T/out"
