@@ -157,6 +157,13 @@ static const char *const migrations[] = {
     "CREATE TABLE assure_findings(fingerprint TEXT PRIMARY KEY, rule TEXT NOT NULL,"
     "  subject TEXT NOT NULL, first_run INTEGER NOT NULL, first_seen TEXT NOT NULL,"
     "  last_run INTEGER NOT NULL, last_seen TEXT NOT NULL) STRICT, WITHOUT ROWID;",
+    /* 2 -> 3: what explains a finding (history.c): the as-of date it was
+     * found on, its rule's parameters in effect (JSON object), the rows it
+     * rests on (JSON array of {dataset, key}) and how many there were */
+    "ALTER TABLE assure_run_findings ADD COLUMN as_of TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN params TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN rows TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN rows_total INTEGER;",
 };
 
 static asr_status migrate(asr_store *s, long long from, asr_diag *d)

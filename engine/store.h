@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "map.h"
 
-#define ASR_STORE_SCHEMA_VERSION 2
+#define ASR_STORE_SCHEMA_VERSION 3
 #define ASR_STORE_APPLICATION_ID 0x41535231 /* "ASR1" */
 
 typedef struct asr_store asr_store;
