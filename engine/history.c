@@ -411,7 +411,11 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
         goto fail;
     }
     /* each rule's outcome */
-    asr_stmt *rr = asr_stmt_new(r->s, "INSERT INTO assure_run_rules VALUES(?1, ?2, ?3, ?4)", d);
+    asr_stmt *rr = asr_stmt_new(r->s,
+                                "INSERT INTO assure_run_rules(run, rule, status, findings, title, "
+                                "description, category) VALUES(?1, ?2, ?3, ?4, ?5, "
+                                "?6, ?7)",
+                                d);
     if (!rr) {
         st = ASR_E_IO;
         goto fail;
@@ -427,6 +431,9 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
         asr_stmt_bind_text(rr, 2, rules[i].rule.id);
         asr_stmt_bind_text(rr, 3, status);
         asr_stmt_bind_int(rr, 4, ran[i] && !rules[i].fail ? (int64_t)rules[i].n_findings : 0);
+        asr_stmt_bind_text(rr, 5, rules[i].rule.title);
+        asr_stmt_bind_text(rr, 6, rules[i].rule.description);
+        asr_stmt_bind_text(rr, 7, rules[i].rule.category);
         if (asr_stmt_step(rr, d, "recording the run") < 0)
             st = asr_stmt_status(rr);
     }

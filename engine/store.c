@@ -159,11 +159,15 @@ static const char *const migrations[] = {
     "  last_run INTEGER NOT NULL, last_seen TEXT NOT NULL) STRICT, WITHOUT ROWID;",
     /* 2 -> 3: what explains a finding (history.c): the as-of date it was
      * found on, its rule's parameters in effect (JSON object), the rows it
-     * rests on (JSON array of {dataset, key}) and how many there were */
+     * rests on (JSON array of {dataset, key}) and how many there were; */
     "ALTER TABLE assure_run_findings ADD COLUMN as_of TEXT;"
     "ALTER TABLE assure_run_findings ADD COLUMN params TEXT;"
     "ALTER TABLE assure_run_findings ADD COLUMN rows TEXT;"
-    "ALTER TABLE assure_run_findings ADD COLUMN rows_total INTEGER;",
+    "ALTER TABLE assure_run_findings ADD COLUMN rows_total INTEGER;"
+    /* and the title, description and category of each rule as the run knew it */
+    "ALTER TABLE assure_run_rules ADD COLUMN title TEXT;"
+    "ALTER TABLE assure_run_rules ADD COLUMN description TEXT;"
+    "ALTER TABLE assure_run_rules ADD COLUMN category TEXT;",
 };
 
 static asr_status migrate(asr_store *s, long long from, asr_diag *d)
