@@ -6,9 +6,10 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "explain.h"
 #include "run.h"
 
-enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY };
+enum { OPT_RULE = ASR_OPT_OWN, OPT_PROFILE, OPT_REPLAY, OPT_EXPLAIN };
 
 static const asr_opt options[] = {
     {ASR_OPT_MAP, "map", 'm', "FILE", "the assurance map (must be the one last imported)"},
@@ -28,6 +29,9 @@ static const asr_opt options[] = {
     {OPT_REPLAY, "replay", 0, "RUN",
      "evaluate recorded run RUN again (its as-of date, against the run before it) and say "
      "whether the exception list is byte-identical, or which input has changed"},
+    {OPT_EXPLAIN, "explain", 0, NULL,
+     "explain every finding instead of listing it: rule, rows, parameters, dates (text or "
+     "json; see 'assure explain')"},
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
      "standard error"},
@@ -85,7 +89,7 @@ static int run(const asr_verb *v, int argc, char **argv)
 {
     asr_cli p;
     const char *arg;
-    int id, profile = 0;
+    int id, profile = 0, explain = 0;
     long long replay = 0;
     const char **only = asr_xcalloc((size_t)argc + 1, sizeof *only);
     size_t n_only = 0;
@@ -96,6 +100,8 @@ static int run(const asr_verb *v, int argc, char **argv)
             only[n_only++] = arg;
         else if (id == OPT_PROFILE)
             profile = 1;
+        else if (id == OPT_EXPLAIN)
+            explain = 1;
         else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
             asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
             id = -1;
@@ -104,6 +110,10 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     if (id == 0 && !asr_cli_no_args(&p))
         asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, ASR_OPT_RULES, 0});
+    asr_format explain_fmt = asr_cli_find_format(&p);
+    if (id == 0 && !p.status && explain && explain_fmt != ASR_FMT_TEXT &&
+        explain_fmt != ASR_FMT_JSON)
+        asr_cli_usage(&p, "--explain writes text or json");
     asr_cli_end(&p);
     if (id < 0 || p.status) {
         free(only);
@@ -124,7 +134,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.only = only;
     o.n_only = n_only;
     o.as_of = as_of;
-    o.format = asr_cli_find_format(&p);
+    o.format = explain ? ASR_FMT_TEXT : asr_cli_find_format(&p); /* explain: findings as structs */
     o.output = p.c.output;
     o.runner = p.c.runner;
     asr_diag d;
@@ -146,7 +156,8 @@ static int run(const asr_verb *v, int argc, char **argv)
                     !(no_color && *no_color);
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
-        st = asr_check_write(&c, o.format, o.output, stdout, color, &od);
+        st = explain ? asr_explain_check(&c, o.db_path, explain_fmt, o.output, stdout, &od)
+                     : asr_check_write(&c, o.format, o.output, stdout, color, &od);
         asr_cli_problems(&od);
         asr_diag_free(&od);
         if (profile)
