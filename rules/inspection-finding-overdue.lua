@@ -22,6 +22,9 @@ Causes of concern are high severity.]],
         message = string.format("%s %d days past its deadline", f.kind,
                                 ctx:days_between(f.deadline, ctx.as_of)),
         area = f.area, owner = f.owner, due = f.deadline,
+        evidence = { kind = f.kind, deadline = f.deadline,
+                     days_late = ctx:days_between(f.deadline, ctx.as_of) },
+        rows = { { "inspection_findings", f.finding_id } },
       }
     end
   end,
