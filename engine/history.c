@@ -591,9 +591,11 @@ asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which whi
                  "SELECT f.fingerprint, f.rule, f.subject, f.message, f.severity, f.unit, f.area, "
                  "f.line, f.principle, f.owner, f.due, f.evidence, f.state, f.first_seen, "
                  "CAST(julianday(r.as_of) - julianday(f.first_seen) AS INTEGER), f.waiver, "
-                 "f.waived, f.as_of, f.params, f.rows, f.rows_total "
-                 "FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
+                 "f.waived, %s FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
                  "WHERE f.run = ?1 AND %s ORDER BY f.rule, f.rowid",
+                 /* a database read without being upgraded has no such columns */
+                 asr_store_schema_version(s) >= 3 ? "f.as_of, f.params, f.rows, f.rows_total"
+                                                  : "NULL, NULL, NULL, NULL",
                  where[which]);
     const char *sql = q.data;
     asr_stmt *st = asr_stmt_new(s, sql, d);

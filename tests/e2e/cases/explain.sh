@@ -187,3 +187,26 @@ case_explain_rows_from_the_runs_snapshot() {
     grep -qF "CHANGED" "$T/out" && fail "the explanation shows data imported after the run"
     true
 }
+
+# A database of the schema before explained findings (version 2), read
+# without being upgraded: its findings are still explained, with what it
+# recorded.
+case_explain_older_database() {
+    met_run
+    local fp
+    fp=$(met_fp overdue-actions A-BR-01)
+    sql "$T/db" "ALTER TABLE assure_run_findings DROP COLUMN as_of;
+                 ALTER TABLE assure_run_findings DROP COLUMN params;
+                 ALTER TABLE assure_run_findings DROP COLUMN rows;
+                 ALTER TABLE assure_run_findings DROP COLUMN rows_total;
+                 ALTER TABLE assure_run_rules DROP COLUMN title;
+                 ALTER TABLE assure_run_rules DROP COLUMN description;
+                 ALTER TABLE assure_run_rules DROP COLUMN category;
+                 PRAGMA user_version = 2;"
+    run explain "$fp" --db "$T/db"
+    expect_rc 0
+    expect_out "Finding $fp  rule overdue-actions, medium,"
+    expect_out "As of: (not recorded) (recorded run 1)"
+    expect_out "  days_late    = 368  (integer)"
+    expect_out "  (none named by the rule)"
+}
