@@ -13,6 +13,8 @@ static const asr_opt options[] = {
      "with --rules: run the rules now and explain\none of their findings"},
     {ASR_OPT_RULES, "rules", 'r', "DIR", "the rule files, for a check run now"},
     {ASR_OPT_AS_OF, "as-of", 'a', "DATE", "for a check run now: its date (default today)"},
+    {ASR_OPT_JOBS, "jobs", 'j', "N", "for a check run now: rules run at once"},
+    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "for a check run now: per-rule time budget"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT", "text (default) or json"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write to FILE (atomically) instead of standard output"},
