@@ -666,6 +666,7 @@ static asr_status on_the_spot(const asr_explain_opts *o, const char *prefix, hel
     co.rules_dir = o->rules_dir;
     co.as_of = o->as_of;
     co.format = ASR_FMT_TEXT; /* findings as structs */
+    co.output = o->output;    /* refused early if it is one of the check's inputs */
     co.runner = o->runner;
     asr_check c;
     asr_status st = asr_check_run(&co, d, &c);

@@ -154,6 +154,16 @@ case_explain_on_the_spot_and_check_explain() {
     expect_rc 0
     expect_out "As of: 2022-10-03 (a check run now)"
     expect_out "  original_due 2021-09-30, as of 2022-10-03: 368 days earlier"
+    # the output is written atomically and never over an input
+    run explain "${fp:0:8}" --db "$T/db" --output "$T/db"
+    expect_rc 73
+    run explain "${fp:0:8}" --db "$T/db" --map "$MET_MAP" --rules "$T/rules" \
+        --output "$T/rules/overdue-actions.lua"
+    expect_rc 73
+    run explain "${fp:0:8}" --db "$T/db" --format json --output "$T/one.json"
+    expect_rc 0
+    /usr/bin/python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['fingerprint'] == sys.argv[2]" \
+        "$T/one.json" "$fp" || fail "explain --output"
     run check --map "$MET_MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 --explain
     expect_rc 1
     expect_out "Finding $fp  rule overdue-actions, medium, overdue"
