@@ -18,6 +18,7 @@ typedef struct {
     row_source from;
     char data_as_of[11]; /* ROW_NOW: the as-of date of the data now held */
     char **names, **values;
+    char *number; /* per value: 1 when stored as a number (JSON writes it bare) */
     size_t n;
 } row_values;
 
@@ -29,6 +30,7 @@ static void row_values_free(row_values *r)
     }
     free(r->names);
     free(r->values);
+    free(r->number);
     memset(r, 0, sizeof *r);
 }
 
@@ -195,10 +197,15 @@ static void lookup_row(asr_store *s, const char *ds, const char *key, const char
                 r->n = n;
                 names = NULL;
                 r->values = asr_xcalloc(n ? n : 1, sizeof *r->values);
-                for (size_t i = 0; i < n; i++)
+                r->number = asr_xcalloc(n ? n : 1, 1);
+                for (size_t i = 0; i < n; i++) {
                     r->values[i] = asr_stmt_is_null(st, (int)i)
                                        ? NULL
                                        : asr_xstrdup(asr_stmt_text(st, (int)i));
+                    /* finite numbers only: JSON has no Inf or NaN */
+                    r->number[i] = asr_stmt_is_number(st, (int)i) && r->values[i] &&
+                                   !strpbrk(r->values[i], "IN");
+                }
             }
         }
         asr_stmt_free(st);
@@ -494,10 +501,12 @@ void asr_explain_json(asr_buf *out, asr_store *s, const asr_explanation *e)
                 asr_buf_adds(out, ", ");
             asr_json_string_buf(out, r.names[k]);
             asr_buf_adds(out, ": ");
-            if (r.values[k])
-                asr_json_string_buf(out, r.values[k]);
-            else
+            if (!r.values[k])
                 asr_buf_adds(out, "null");
+            else if (r.number[k])
+                asr_buf_adds(out, r.values[k]);
+            else
+                asr_json_string_buf(out, r.values[k]);
         }
         asr_buf_adds(out, "}}");
         row_values_free(&r);

@@ -1431,6 +1431,12 @@ int asr_stmt_is_null(asr_stmt *st, int col)
     return sqlite3_column_type(st->st, col) == SQLITE_NULL;
 }
 
+int asr_stmt_is_number(asr_stmt *st, int col)
+{
+    int t = sqlite3_column_type(st->st, col);
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
+}
+
 int64_t asr_stmt_int(asr_stmt *st, int col)
 {
     return sqlite3_column_int64(st->st, col);

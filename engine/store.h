@@ -161,6 +161,7 @@ void asr_stmt_bind_int(asr_stmt *st, int idx, int64_t v);
 int asr_stmt_step(asr_stmt *st, asr_diag *d, const char *doing);
 asr_status asr_stmt_status(const asr_stmt *st);
 int asr_stmt_is_null(asr_stmt *st, int col);
+int asr_stmt_is_number(asr_stmt *st, int col); /* an INTEGER or REAL value */
 int64_t asr_stmt_int(asr_stmt *st, int col);
 const char *asr_stmt_text(asr_stmt *st, int col); /* "" for NULL; valid until the next step */
 

@@ -135,6 +135,7 @@ assert s["evidence"]["no_above_max"] is True and type(s["evidence"]["yes_pct"]) 
 assert s["params"] == {"max_no_pct": 5, "min_yes_pct": 60}, s["params"]
 assert s["rows"][0]["dataset"] == "survey_results" and s["rows"][0]["found_in"] == "run", s
 assert s["rows"][0]["values"]["question"] == "Q10", s["rows"][0]
+assert s["rows"][0]["values"]["yes_pct"] == 46, s["rows"][0]  # numbers as numbers
 o = json.load(open(sys.argv[3]))
 assert o["title"] == "Audit action overdue" and "grace_days" in o["description"], o
 assert {"name": "original_due", "date": "2021-09-30", "days_before_as_of": 368} in o["dates"], o
