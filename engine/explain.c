@@ -102,8 +102,32 @@ static int one_text(asr_store *s, const char *sql, const char *a, char *out, siz
 /* Looks the row up: the dataset's key (its fields joined by ", "; the
  * export line for a dataset without a key), in the data of as_of when the
  * database still holds it. */
+/* Whether dataset ds now holds the data recorded run `run` read (the
+ * same SHA-256 as the run's inputs list). */
+static int same_data(asr_store *s, int64_t run, const char *ds)
+{
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_stmt *st = asr_stmt_new(s,
+                                "SELECT 1 FROM assure_run_inputs i JOIN assure_datasets d ON "
+                                "d.id = i.name AND d.sha256 = i.sha256 WHERE i.run = ?1 AND "
+                                "i.kind = 'data' AND i.name = ?2",
+                                &quiet);
+    int same = 0;
+    if (st) {
+        asr_stmt_bind_int(st, 1, run);
+        asr_stmt_bind_text(st, 2, ds);
+        same = asr_stmt_step(st, &quiet, "explain") == 1;
+    }
+    asr_stmt_free(st);
+    asr_diag_free(&quiet);
+    return same;
+}
+
+/* run: the recorded run the finding comes from (0: a check run now, which
+ * read the data now held). */
 static void lookup_row(asr_store *s, const char *ds, const char *key, const char *as_of,
-                       row_values *r)
+                       int64_t run, row_values *r)
 {
     memset(r, 0, sizeof *r);
     if (!s)
@@ -146,8 +170,11 @@ static void lookup_row(asr_store *s, const char *ds, const char *key, const char
         snprintf(hist, sizeof hist, "history_%s", ds);
         table = ds;
         r->from = ROW_CURRENT;
-        if (as_of && *data_as_of && strcmp(data_as_of, as_of) != 0) {
-            if (asr_store_has_table(s, hist)) {
+        /* A recorded run: the data now held is what its rules read when its
+         * hash is the one the run recorded; otherwise the snapshot of the
+         * run's as-of date, if the history keeps it. */
+        if (run && !same_data(s, run, ds)) {
+            if (as_of && asr_store_has_table(s, hist)) {
                 table = hist;
                 snapshot = as_of;
                 r->from = ROW_SNAPSHOT;
@@ -394,7 +421,7 @@ void asr_explain_text(asr_buf *out, asr_store *s, const asr_explanation *e)
         asr_buf_adds(out, " ");
         term(out, f->rows[i].v);
         row_values r;
-        lookup_row(s, f->rows[i].k, f->rows[i].v, f->as_of, &r);
+        lookup_row(s, f->rows[i].k, f->rows[i].v, f->as_of, e->run, &r);
         char note[160];
         if (r.from == ROW_MISSING) {
             asr_buf_adds(out, s ? "  (not in the database now)\n" : "\n");
@@ -489,7 +516,7 @@ void asr_explain_json(asr_buf *out, asr_store *s, const asr_explanation *e)
     asr_buf_adds(out, "], \"rows\": [");
     for (size_t i = 0; i < f->n_rows; i++) {
         row_values r;
-        lookup_row(s, f->rows[i].k, f->rows[i].v, f->as_of, &r);
+        lookup_row(s, f->rows[i].k, f->rows[i].v, f->as_of, e->run, &r);
         static const char *const from[] = {"missing", "run", "snapshot", "now"};
         asr_buf_adds(out, i ? ", {\"dataset\": " : "{\"dataset\": ");
         asr_json_string_buf(out, f->rows[i].k);

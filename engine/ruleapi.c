@@ -999,6 +999,12 @@ static int api_flag(lua_State *L)
     if (rt == LUA_TTABLE) {
         int t = lua_gettop(L);
         lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+        if (n == 0) {
+            lua_pushnil(L);
+            if (lua_next(L, t))
+                return luaL_error(L, "flag: rows must be a list of {dataset, key}, not a "
+                                     "table of names");
+        }
         luaL_checkstack(L, 3 * ASR_FINDING_MAX_ROWS + 4, "flag");
         for (lua_Integer i = 1; i <= n; i++) {
             if (lua_rawgeti(L, t, i) != LUA_TTABLE)

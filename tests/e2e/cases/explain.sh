@@ -223,3 +223,55 @@ case_explain_older_database() {
     expect_out "  days_late    = 368  (integer)"
     expect_out "  (none named by the rule)"
 }
+
+# What a rule gives as rows and evidence is checked and typed: rows name
+# datasets of the map (or its own elements) with a key; a rule's mistakes
+# are rule failures naming the problem; past 20 rows only the count grows.
+case_explain_rows_and_types_from_a_rule() {
+    good_db
+    mkdir -p "$T/rules"
+    flag_rule() { # id rows
+        cat >"$T/rules/$1.lua" <<LUA
+return { id = "$1", title = "t", severity = "low", category = "gap", description = "d",
+  check = function(ctx)
+    local many = {}
+    for i = 1, 25 do many[i] = { "actions", "A-" .. i } end
+    ctx:flag{ subject = "s", message = "m", rows = $2,
+              evidence = { n = 3, x = 2.5, yes = true, day = "2022-03-31", word = "2022-3-31" } }
+  end }
+LUA
+    }
+    flag_rule good '{ { "actions", "A-001" }, { dataset = "map.areas", key = "vetting" } }'
+    flag_rule many 'many'
+    flag_rule names '{ actions = "A-001" }'
+    flag_rule nodata '{ { "nope", "x" } }'
+    run check --map "$MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 --format json
+    expect_rc 2
+    /usr/bin/python3 - "$T/out" >"$T/py" 2>&1 <<'PY' ||
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = {x["rule"]: x for x in d["findings"]}
+g = f["good"]
+assert g["rows"] == [{"dataset": "actions", "key": "A-001"},
+                     {"dataset": "map.areas", "key": "vetting"}], g
+assert g["evidence"] == {"day": "2022-03-31", "n": 3, "word": "2022-3-31", "x": 2.5,
+                         "yes": True}, g["evidence"]
+m = f["many"]
+assert len(m["rows"]) == 20 and m["rows_total"] == 25, m
+fails = {x["rule"]: x["message"] for x in d["failures"]}
+assert "rows must be a list of {dataset, key}, not a table of names" in fails["names"], fails
+assert "the map declares no dataset 'nope'" in fails["nodata"], fails
+PY
+        { cat "$T/py" >&2; fail "rows and types from a rule"; }
+    # and the explanation counts what it does not list
+    rm "$T/rules/names.lua" "$T/rules/nodata.lua"
+    run check --map "$MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 --explain
+    expect_rc 1
+    expect_out "Rows it rests on (20 listed of 25):"
+    expect_out "  actions A-001  (the data the rule read)"
+    grep -q '^    note  *Vetting IT system, delayed$' "$T/out" || fail "A-001's note is not shown"
+    expect_out "  map.areas vetting  (the data the rule read)"
+    expect_out "  day  = 2022-03-31  (date)"
+    expect_out "  word = 2022-3-31  (text)"
+    expect_out "  x    = 2.5  (number)"
+}
