@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "cmd.h"
+#include "explain.h"
 #include "junit.h"
 #include "run.h"
 
@@ -16,7 +17,8 @@ enum {
     OPT_REPLAY,
     OPT_PROFILE_JSON,
     OPT_NO_BOM,
-    OPT_BY_GROUP
+    OPT_BY_GROUP,
+    OPT_EXPLAIN
 };
 
 static const asr_opt options[] = {
@@ -42,6 +44,9 @@ static const asr_opt options[] = {
     {OPT_REPLAY, "replay", 0, "RUN",
      "evaluate recorded run RUN again (its as-of date, against the run before it) and say "
      "whether the exception list is byte-identical, or which input has changed"},
+    {OPT_EXPLAIN, "explain", 0, NULL,
+     "explain every finding instead of listing it: rule, rows, parameters, dates (text or "
+     "json; see 'assure explain')"},
     {OPT_PROFILE, "profile", 0, NULL,
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
      "standard error"},
@@ -155,7 +160,7 @@ static int run(const asr_verb *v, int argc, char **argv)
 {
     asr_cli p;
     const char *arg;
-    int id, profile = 0;
+    int id, profile = 0, explain = 0;
     const char *profile_json = NULL;
     asr_check_style style = {0, 0, 0};
     long long replay = 0;
@@ -174,6 +179,8 @@ static int run(const asr_verb *v, int argc, char **argv)
             style.no_bom = 1;
         else if (id == OPT_BY_GROUP)
             style.xlsx_by_group = 1;
+        else if (id == OPT_EXPLAIN)
+            explain = 1;
         else if (id == OPT_REPLAY && (replay = asr_cli_count(arg)) < 1) {
             asr_cli_usage(&p, "--replay takes a run number (see 'assure history'), not '%s'", arg);
             id = -1;
@@ -182,6 +189,10 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     if (id == 0 && !asr_cli_no_args(&p))
         asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, ASR_OPT_RULES, 0});
+    asr_format explain_fmt = asr_cli_find_format(&p);
+    if (id == 0 && !p.status && explain && explain_fmt != ASR_FMT_TEXT &&
+        explain_fmt != ASR_FMT_JSON)
+        asr_cli_usage(&p, "--explain writes text or json");
     asr_cli_end(&p);
     if (id < 0 || p.status) {
         free(only);
@@ -210,7 +221,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.n_only = n_only;
     o.as_of = as_of;
     int junit = p.c.format == ASR_OUT_JUNIT;
-    o.format = junit ? ASR_FMT_TEXT : asr_cli_find_format(&p); /* junit: findings as structs */
+    /* junit and explain: findings as structs */
+    o.format = junit || explain ? ASR_FMT_TEXT : asr_cli_find_format(&p);
     o.output = p.c.output;
     o.runner = p.c.runner;
     asr_diag d;
@@ -233,8 +245,9 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_diag od;
         asr_diag_init(&od, ASR_DIAG_LIMIT);
         style.width = text_width(!o.output);
-        st = junit ? write_junit(&c, o.output, &od)
-                   : asr_check_write_styled(&c, o.format, o.output, stdout, color, &style, &od);
+        st = explain ? asr_explain_check(&c, o.db_path, explain_fmt, o.output, stdout, &od)
+             : junit ? write_junit(&c, o.output, &od)
+                     : asr_check_write_styled(&c, o.format, o.output, stdout, color, &style, &od);
         if (profile)
             print_profile(&c, NULL);
         if (profile_json && st == ASR_OK) {

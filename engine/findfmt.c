@@ -144,6 +144,42 @@ void asr_json_string(FILE *out, const char *s)
     to_stream(out, asr_json_string_buf, s);
 }
 
+void asr_json_value_buf(asr_buf *out, char t, const char *v)
+{
+    if (t == ASR_EV_NULL)
+        asr_buf_adds(out, "null");
+    else if (t == ASR_EV_NUMBER || t == ASR_EV_INTEGER || t == ASR_EV_BOOLEAN)
+        asr_buf_adds(out, v);
+    else
+        asr_json_string_buf(out, v);
+}
+
+void asr_json_kv_object(asr_buf *out, const asr_kv *kv, size_t n)
+{
+    asr_buf_addc(out, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            asr_buf_add(out, ", ", 2);
+        asr_json_string_buf(out, kv[i].k);
+        asr_buf_add(out, ": ", 2);
+        asr_json_value_buf(out, kv[i].t, kv[i].v);
+    }
+    asr_buf_addc(out, '}');
+}
+
+void asr_json_rows(asr_buf *out, const asr_kv *rows, size_t n)
+{
+    asr_buf_addc(out, '[');
+    for (size_t i = 0; i < n; i++) {
+        asr_buf_adds(out, i ? ", {\"dataset\": " : "{\"dataset\": ");
+        asr_json_string_buf(out, rows[i].k);
+        asr_buf_adds(out, ", \"key\": ");
+        asr_json_string_buf(out, rows[i].v);
+        asr_buf_addc(out, '}');
+    }
+    asr_buf_addc(out, ']');
+}
+
 /* ---- one finding ---- */
 
 static void csv_row(asr_buf *out, const asr_map *m, const asr_rule *rule, const asr_finding *f,
@@ -229,15 +265,19 @@ static void json_object(asr_buf *out, const asr_map *m, const asr_rule *rule, co
     if (f->state && f->age_days >= 0)
         asr_buf_addf(out, ", \"age_days\": %ld", f->age_days);
     json_field(out, "waiver", f->waiver, &first);
-    asr_buf_adds(out, ", \"evidence\": {");
-    for (size_t i = 0; i < f->n_evidence; i++) {
-        if (i)
-            asr_buf_add(out, ", ", 2);
-        asr_json_string_buf(out, f->evidence[i].k);
-        asr_buf_add(out, ": ", 2);
-        asr_json_string_buf(out, f->evidence[i].v);
+    asr_buf_adds(out, ", \"evidence\": ");
+    asr_json_kv_object(out, f->evidence, f->n_evidence);
+    json_field(out, "as_of", f->as_of, &first);
+    if (f->as_of || f->n_params) {
+        asr_buf_adds(out, ", \"params\": ");
+        asr_json_kv_object(out, f->params, f->n_params);
     }
-    asr_buf_add(out, "}}", 2);
+    if (f->as_of || f->n_rows) {
+        asr_buf_adds(out, ", \"rows\": ");
+        asr_json_rows(out, f->rows, f->n_rows);
+        asr_buf_addf(out, ", \"rows_total\": %ld", f->rows_total);
+    }
+    asr_buf_addc(out, '}');
 }
 
 void asr_findfmt_write(asr_buf *out, asr_format fmt, const asr_map *m, const asr_rule *rule,

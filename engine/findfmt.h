@@ -3,6 +3,8 @@
  * escaping those formats need. Both the report (for findings it holds) and
  * rule workers (which format their own findings, so the parent only copies
  * bytes, through the sink below) use it, so the two give the same bytes.
+ * Evidence and parameters are written typed in JSON (numbers, booleans,
+ * null, dates as "YYYY-MM-DD"), as text in CSV.
  * Also the business group a finding belongs to. Uses finding, map, rule, util. */
 #ifndef ASSURE_FINDFMT_H
 #define ASSURE_FINDFMT_H
@@ -63,6 +65,14 @@ void asr_findfmt_sink_init(asr_findfmt_sink *s, asr_format fmt, const asr_map *m
 void asr_csv_cell_buf(asr_buf *out, const char *s);
 /* s as a JSON string; invalid UTF-8 becomes U+FFFD. */
 void asr_json_string_buf(asr_buf *out, const char *s);
+
+/* A typed value (asr_kv's t and v) as JSON: numbers and booleans bare,
+ * null as null, dates and text as strings. */
+void asr_json_value_buf(asr_buf *out, char t, const char *v);
+/* name/value pairs as a JSON object of typed values: {"days_late": 186} */
+void asr_json_kv_object(asr_buf *out, const asr_kv *kv, size_t n);
+/* rows as a JSON array: [{"dataset": "audit_actions", "key": "A-002"}] */
+void asr_json_rows(asr_buf *out, const asr_kv *rows, size_t n);
 
 /* The same, written to a stream. */
 void asr_csv_cell(FILE *out, const char *s);

@@ -5,7 +5,9 @@
  * hands each finding on: a classifier (history, waivers) and a sink (the
  * bytes of an output format). No output or history code: the formats live
  * in findfmt, the history in history, and the check pipeline decides which a
- * run uses. Uses rule (metadata), wire, util, sha256. */
+ * run uses. Evidence and parameter values are typed (number, integer, date,
+ * boolean, text, null); a finding also carries its as-of date, its rule's
+ * parameters in effect and the rows it rests on. Uses rule (metadata), wire, util, sha256. */
 #ifndef ASSURE_FINDING_H
 #define ASSURE_FINDING_H
 
@@ -14,15 +16,40 @@
 #include "rule.h"
 #include "util.h"
 
+/* A name and a value. For evidence and parameters the value is typed: t is
+ * one of the ASR_EV_* letters (0 counts as text) and v is its text -- a
+ * number as written, "true"/"false", a date as YYYY-MM-DD, "" for null. For
+ * the rows a finding rests on, k is the dataset and v the row's key. */
 typedef struct {
     char *k, *v;
+    char t;
 } asr_kv;
+
+#define ASR_EV_STRING 's'
+#define ASR_EV_NUMBER 'n'
+#define ASR_EV_INTEGER 'i'
+#define ASR_EV_DATE 'd'
+#define ASR_EV_BOOLEAN 'b'
+#define ASR_EV_NULL 'z'
+
+/* The rows a finding lists at most; rows_total counts the rest too. */
+#define ASR_FINDING_MAX_ROWS 20
 
 typedef struct {
     size_t rule; /* index into the run's rule results */
     char *subject, *message, *severity, *unit, *area, *line, *principle, *owner, *due;
     asr_kv *evidence;
     size_t n_evidence;
+    /* What the runner attaches to every finding: the as-of date of the
+     * evaluation, the rule's parameters in effect (after map overrides), and
+     * the rows the rule said the finding rests on (dataset, key), at most
+     * ASR_FINDING_MAX_ROWS of rows_total. */
+    char *as_of;
+    asr_kv *params;
+    size_t n_params;
+    asr_kv *rows;
+    size_t n_rows;
+    long rows_total;
     char fingerprint[17]; /* first 16 hex digits of SHA-256(rule id, NUL, subject) */
     /* From the run history (NULL / -1 when there is none): the state against
      * the previous recorded run -- new, recurring or reopened -- the as-of
@@ -51,14 +78,19 @@ void asr_finding_fingerprint(const char *rule_id, const char *subject, size_t su
 /* The wire form ('F' message): fields 0..8 the ctx:flag fields (subject,
  * message, severity, unit, area, line, principle, owner, due), 9 the
  * fingerprint, 10 the state, 11 first seen, 12 the age in days, 13 the
- * waiver's note, 14 "1" when waived, then evidence names and values; an
- * empty field is "not given".
+ * waiver's note, 14 "1" when waived, 15 the as-of date, 16 rows_total, then
+ * three packed lists (asr_finding_pack): 17 the parameters, 18 the rows,
+ * 19 the evidence; an empty field is "not given".
  * asr_finding_decode copies the strings, NUL-terminated, into block (of
  * asr_finding_decode_size bytes, which f->evidence then points to the
- * start of). */
-#define ASR_FINDING_FIXED_FIELDS 15
+ * start of). A malformed list decodes as its complete items. */
+#define ASR_FINDING_FIXED_FIELDS 20
 struct asr_wire_msg;
 void asr_finding_encode(asr_buf *msg, const asr_finding *f);
+/* Appends one item to a packed list: the name's length (4 bytes) and bytes,
+ * then the value's length, its type letter and its text. */
+void asr_finding_pack(asr_buf *list, const char *k, size_t klen, char t, const char *v,
+                      size_t vlen);
 size_t asr_finding_decode_size(const struct asr_wire_msg *m);
 void asr_finding_decode(const struct asr_wire_msg *m, void *block, asr_finding *f);
 

@@ -250,7 +250,7 @@ struct asr_history_recorder {
     char as_of[11];
     asr_stmt *insert;
     asr_bg_memo memo;
-    asr_buf evidence;
+    asr_buf evidence, params, rows;
     asr_status failed; /* an insert that failed: finish reports it */
     asr_diag errors;
 };
@@ -303,9 +303,10 @@ asr_status asr_history_begin(asr_store *s, const asr_map *m, const char *as_of, 
     r->insert = asr_stmt_new(s,
                              "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, "
                              "message, severity, unit, area, line, principle, owner, due, "
-                             "business_group, evidence, state, first_seen, waiver, waived) "
+                             "business_group, evidence, state, first_seen, waiver, waived, "
+                             "as_of, params, rows, rows_total) "
                              "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"
-                             "?18)",
+                             "?18,?19,?20,?21,?22)",
                              d);
     if (!r->insert) {
         asr_history_abort(r);
@@ -337,20 +338,20 @@ void asr_history_add(asr_history_recorder *r, const asr_rule *rule, const asr_fi
         asr_stmt_bind_text(st, 7 + i, opt[i]);
     asr_stmt_bind_text(st, 13, asr_business_group_name(r->map, f, &r->memo));
     asr_buf_clear(&r->evidence);
-    asr_buf_addc(&r->evidence, '{');
-    for (size_t i = 0; i < f->n_evidence; i++) {
-        if (i)
-            asr_buf_add(&r->evidence, ", ", 2);
-        asr_json_string_buf(&r->evidence, f->evidence[i].k);
-        asr_buf_add(&r->evidence, ": ", 2);
-        asr_json_string_buf(&r->evidence, f->evidence[i].v);
-    }
-    asr_buf_addc(&r->evidence, '}');
+    asr_json_kv_object(&r->evidence, f->evidence, f->n_evidence);
     asr_stmt_bind_text(st, 14, r->evidence.data);
     asr_stmt_bind_text(st, 15, f->state ? f->state : ASR_STATE_NEW);
     asr_stmt_bind_text(st, 16, f->first_seen ? f->first_seen : r->as_of);
     asr_stmt_bind_text(st, 17, f->waiver);
     asr_stmt_bind_int(st, 18, f->waived);
+    asr_stmt_bind_text(st, 19, f->as_of ? f->as_of : r->as_of);
+    asr_buf_clear(&r->params);
+    asr_json_kv_object(&r->params, f->params, f->n_params);
+    asr_stmt_bind_text(st, 20, r->params.data);
+    asr_buf_clear(&r->rows);
+    asr_json_rows(&r->rows, f->rows, f->n_rows);
+    asr_stmt_bind_text(st, 21, r->rows.data);
+    asr_stmt_bind_int(st, 22, f->rows_total);
     if (asr_stmt_step(st, &r->errors, "recording a finding") < 0)
         r->failed = asr_stmt_status(st) ? asr_stmt_status(st) : ASR_E_IO;
 }
@@ -364,15 +365,17 @@ static const char *const finish_sql[] = {
     /* rules that failed or did not run keep their previous findings */
     "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, message, severity, unit, "
     "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver, "
-    "waived) SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, "
-    "principle, owner, due, business_group, evidence, 'carried', first_seen, waiver, waived "
+    "waived, as_of, params, rows, rows_total) SELECT ?1, fingerprint, rule, subject, message, "
+    "severity, unit, area, line, principle, owner, due, business_group, evidence, 'carried', "
+    "first_seen, waiver, waived, as_of, params, rows, rows_total "
     "FROM assure_run_findings p WHERE p.run = ?2 AND p.state <> 'resolved' AND p.rule IN "
     "(SELECT rule FROM assure_run_rules WHERE run = ?1 AND status <> 'ok') ORDER BY p.rowid",
     /* what the previous run had and this one has not: resolved */
     "INSERT INTO assure_run_findings(run, fingerprint, rule, subject, message, severity, unit, "
     "area, line, principle, owner, due, business_group, evidence, state, first_seen, waiver, "
-    "waived) SELECT ?1, fingerprint, rule, subject, message, severity, unit, area, line, "
-    "principle, owner, due, business_group, evidence, 'resolved', first_seen, waiver, waived "
+    "waived, as_of, params, rows, rows_total) SELECT ?1, fingerprint, rule, subject, message, "
+    "severity, unit, area, line, principle, owner, due, business_group, evidence, 'resolved', "
+    "first_seen, waiver, waived, as_of, params, rows, rows_total "
     "FROM assure_run_findings p WHERE p.run = ?2 AND p.state <> 'resolved' "
     "AND p.rule NOT IN (SELECT rule FROM assure_run_rules WHERE run = ?1 AND status <> 'ok') "
     "AND NOT EXISTS (SELECT 1 FROM assure_run_findings c WHERE c.fingerprint = p.fingerprint "
@@ -414,7 +417,11 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
         goto fail;
     }
     /* each rule's outcome */
-    asr_stmt *rr = asr_stmt_new(r->s, "INSERT INTO assure_run_rules VALUES(?1, ?2, ?3, ?4)", d);
+    asr_stmt *rr = asr_stmt_new(r->s,
+                                "INSERT INTO assure_run_rules(run, rule, status, findings, title, "
+                                "description, category) VALUES(?1, ?2, ?3, ?4, ?5, "
+                                "?6, ?7)",
+                                d);
     if (!rr) {
         st = ASR_E_IO;
         goto fail;
@@ -430,6 +437,9 @@ asr_status asr_history_finish(asr_history_recorder *r, const asr_rule_result *ru
         asr_stmt_bind_text(rr, 2, rules[i].rule.id);
         asr_stmt_bind_text(rr, 3, status);
         asr_stmt_bind_int(rr, 4, ran[i] && !rules[i].fail ? (int64_t)rules[i].n_findings : 0);
+        asr_stmt_bind_text(rr, 5, rules[i].rule.title);
+        asr_stmt_bind_text(rr, 6, rules[i].rule.description);
+        asr_stmt_bind_text(rr, 7, rules[i].rule.category);
         if (asr_stmt_step(rr, d, "recording the run") < 0)
             st = asr_stmt_status(rr);
     }
@@ -489,6 +499,8 @@ asr_status asr_history_commit(asr_history_recorder *r, asr_diag *d)
         asr_store_rollback(r->s);
     asr_stmt_free(r->insert);
     asr_buf_free(&r->evidence);
+    asr_buf_free(&r->params);
+    asr_buf_free(&r->rows);
     asr_diag_free(&r->errors);
     free(r);
     return st;
@@ -552,6 +564,8 @@ void asr_history_abort(asr_history_recorder *r)
     asr_stmt_free(r->insert);
     asr_store_rollback(r->s);
     asr_buf_free(&r->evidence);
+    asr_buf_free(&r->params);
+    asr_buf_free(&r->rows);
     asr_diag_free(&r->errors);
     free(r);
 }
@@ -560,10 +574,12 @@ void asr_history_abort(asr_history_recorder *r)
 
 struct asr_history_iter {
     asr_stmt *st;
-    asr_buf evidence; /* parsed evidence: the kv array, then its strings */
-    asr_kv *kv;
+    asr_buf json; /* one stored JSON value, read by the JSON reader as an array */
+    asr_kv *kv;   /* evidence, then parameters, then rows */
     size_t n_kv, cap_kv;
     asr_buf strings;
+    size_t *at; /* while parsing: offsets in strings of each kv's name and value */
+    size_t cap_at;
 };
 
 asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which which, asr_diag *d,
@@ -581,8 +597,11 @@ asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which whi
                  "SELECT f.fingerprint, f.rule, f.subject, f.message, f.severity, f.unit, f.area, "
                  "f.line, f.principle, f.owner, f.due, f.evidence, f.state, f.first_seen, "
                  "CAST(julianday(r.as_of) - julianday(f.first_seen) AS INTEGER), f.waiver, "
-                 "f.waived FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
+                 "f.waived, %s FROM assure_run_findings f JOIN assure_runs r ON r.id = f.run "
                  "WHERE f.run = ?1 AND %s ORDER BY f.rule, f.rowid",
+                 /* a database read without being upgraded has no such columns */
+                 asr_store_schema_version(s) >= 3 ? "f.as_of, f.params, f.rows, f.rows_total"
+                                                  : "NULL, NULL, NULL, NULL",
                  where[which]);
     const char *sql = q.data;
     asr_stmt *st = asr_stmt_new(s, sql, d);
@@ -596,34 +615,82 @@ asr_status asr_history_findings(asr_store *s, int64_t run, asr_history_which whi
     return ASR_OK;
 }
 
-typedef struct {
-    asr_history_iter *it;
-} ev_ctx;
-
-static int take_evidence(void *ud, unsigned line, const asr_jfield *fields, size_t n)
+/* The type a stored JSON value reads back as. */
+static char stored_type(const asr_jfield *f)
 {
-    asr_history_iter *it = ((ev_ctx *)ud)->it;
-    (void)line;
+    asr_date d;
+    switch (f->kind) {
+    case ASR_JNULL:
+        return ASR_EV_NULL;
+    case ASR_JBOOL:
+        return ASR_EV_BOOLEAN;
+    case ASR_JNUMBER:
+        return strpbrk(f->text, ".eE") ? ASR_EV_NUMBER : ASR_EV_INTEGER;
+    default:
+        return f->len == 10 && !asr_date_parse(f->text, f->len, NULL, &d) ? ASR_EV_DATE
+                                                                          : ASR_EV_STRING;
+    }
+}
+
+static void add_kv(asr_history_iter *it, const char *k, size_t kl, char t, const char *v, size_t vl)
+{
+    if (it->n_kv == it->cap_kv) {
+        it->cap_kv = it->cap_kv ? it->cap_kv * 2 : 16;
+        it->kv = asr_xrealloc(it->kv, it->cap_kv * sizeof *it->kv);
+        it->at = asr_xrealloc(it->at, 2 * it->cap_kv * sizeof *it->at);
+    }
     /* offsets first: the strings buffer may move while it grows */
-    size_t *at = asr_xcalloc(2 * n + 1, sizeof *at);
-    for (size_t i = 0; i < n; i++) {
-        at[2 * i] = it->strings.len;
-        asr_buf_add(&it->strings, fields[i].key, strlen(fields[i].key) + 1);
-        at[2 * i + 1] = it->strings.len;
-        asr_buf_add(&it->strings, fields[i].text, fields[i].len);
-        asr_buf_addc(&it->strings, '\0');
-    }
-    if (n > it->cap_kv) {
-        it->cap_kv = n;
-        it->kv = asr_xrealloc(it->kv, n * sizeof *it->kv);
-    }
-    for (size_t i = 0; i < n; i++) {
-        it->kv[i].k = it->strings.data + at[2 * i];
-        it->kv[i].v = it->strings.data + at[2 * i + 1];
-    }
-    it->n_kv = n;
-    free(at);
-    return 1;
+    it->at[2 * it->n_kv] = it->strings.len;
+    asr_buf_add(&it->strings, k, kl);
+    asr_buf_addc(&it->strings, '\0');
+    it->at[2 * it->n_kv + 1] = it->strings.len;
+    asr_buf_add(&it->strings, v, vl);
+    asr_buf_addc(&it->strings, '\0');
+    it->kv[it->n_kv++].t = t;
+}
+
+static int take_object(void *ud, unsigned line, const asr_jfield *fields, size_t n)
+{
+    asr_history_iter *it = ud;
+    (void)line;
+    for (size_t i = 0; i < n; i++)
+        add_kv(it, fields[i].key, strlen(fields[i].key), stored_type(&fields[i]),
+               fields[i].kind == ASR_JNULL || !fields[i].text ? "" : fields[i].text,
+               fields[i].kind == ASR_JNULL || !fields[i].text ? 0 : fields[i].len);
+    return 0;
+}
+
+static int take_row(void *ud, unsigned line, const asr_jfield *fields, size_t n)
+{
+    asr_history_iter *it = ud;
+    (void)line;
+    const asr_jfield *ds = NULL, *key = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(fields[i].key, "dataset") == 0)
+            ds = &fields[i];
+        else if (strcmp(fields[i].key, "key") == 0)
+            key = &fields[i];
+    if (ds && key)
+        add_kv(it, ds->text, ds->len, ASR_EV_STRING, key->text, key->len);
+    return 0;
+}
+
+/* Reads the stored JSON at column col -- an object (wrapped in [] for the
+ * reader) or an array of row objects -- into kv entries; the count added. */
+static size_t read_json(asr_history_iter *it, int col, int rows)
+{
+    size_t before = it->n_kv;
+    if (asr_stmt_is_null(it->st, col))
+        return 0;
+    asr_buf_clear(&it->json);
+    if (!rows)
+        asr_buf_addc(&it->json, '[');
+    asr_buf_adds(&it->json, asr_stmt_text(it->st, col));
+    if (!rows)
+        asr_buf_addc(&it->json, ']');
+    asr_json_error je;
+    asr_json_each_object(it->json.data, it->json.len, rows ? take_row : take_object, it, &je);
+    return it->n_kv - before;
 }
 
 static char *opt_text(asr_stmt *st, int col)
@@ -649,23 +716,25 @@ int asr_history_next(asr_history_iter *it, asr_finding *f, const char **rule_id,
     f->principle = opt_text(st, 8);
     f->owner = opt_text(st, 9);
     f->due = opt_text(st, 10);
-    /* the evidence object, read by the JSON reader as a one-object array */
-    asr_buf_clear(&it->evidence);
-    asr_buf_addc(&it->evidence, '[');
-    asr_buf_adds(&it->evidence, asr_stmt_text(st, 11));
-    asr_buf_addc(&it->evidence, ']');
     asr_buf_clear(&it->strings);
     it->n_kv = 0;
-    ev_ctx ec = {it};
-    asr_json_error je;
-    asr_json_each_object(it->evidence.data, it->evidence.len, take_evidence, &ec, &je);
+    f->n_evidence = read_json(it, 11, 0);
+    f->n_params = read_json(it, 18, 0);
+    f->n_rows = read_json(it, 19, 1);
+    for (size_t i = 0; i < it->n_kv; i++) {
+        it->kv[i].k = it->strings.data + it->at[2 * i];
+        it->kv[i].v = it->strings.data + it->at[2 * i + 1];
+    }
     f->evidence = it->kv;
-    f->n_evidence = it->n_kv;
+    f->params = it->kv + f->n_evidence;
+    f->rows = f->params + f->n_params;
     f->state = (char *)asr_stmt_text(st, 12);
     f->first_seen = (char *)asr_stmt_text(st, 13);
     f->age_days = (long)asr_stmt_int(st, 14);
     f->waiver = opt_text(st, 15);
     f->waived = asr_stmt_int(st, 16) != 0;
+    f->as_of = opt_text(st, 17);
+    f->rows_total = asr_stmt_is_null(st, 20) ? (long)f->n_rows : (long)asr_stmt_int(st, 20);
     return 1;
 }
 
@@ -674,9 +743,10 @@ void asr_history_iter_free(asr_history_iter *it)
     if (!it)
         return;
     asr_stmt_free(it->st);
-    asr_buf_free(&it->evidence);
+    asr_buf_free(&it->json);
     asr_buf_free(&it->strings);
     free(it->kv);
+    free(it->at);
     free(it);
 }
 

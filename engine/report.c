@@ -197,7 +197,7 @@ static void reading_list_free(reading_list *l)
 
 /* The evidence names the listed findings carry, in the order they first
  * appear, at most ASR_EVIDENCE_COLUMNS (the rest stay in the joined cell). */
-#define ASR_EVIDENCE_COLUMNS 40
+#define ASR_EVIDENCE_COLUMNS 100
 static size_t evidence_names(const reading_list *l, const char **names)
 {
     size_t n = 0;
@@ -585,7 +585,16 @@ static void write_csv(const asr_report *r, FILE *out, int *rc)
             asr_buf_addc(&b, ',');
             for (size_t e = 0; e < f->n_evidence; e++)
                 if (strcmp(f->evidence[e].k, names[k]) == 0) {
-                    asr_csv_cell_buf(&b, f->evidence[e].v);
+                    /* a number the rule gave as a number is a number, not
+                     * a formula: written as it is (-545, not '-545) */
+                    char t = f->evidence[e].t;
+                    const char *v = f->evidence[e].v;
+                    const char *d = v + (*v == '-');
+                    if ((t == ASR_EV_INTEGER || t == ASR_EV_NUMBER) && *d >= '0' && *d <= '9' &&
+                        !strpbrk(v, ",\"\r\n"))
+                        asr_buf_adds(&b, f->evidence[e].v);
+                    else
+                        asr_csv_cell_buf(&b, f->evidence[e].v);
                     break;
                 }
         }

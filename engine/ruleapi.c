@@ -754,7 +754,7 @@ static int api_latest(lua_State *L)
 
 static const char *const flag_keys[] = {"subject", "message",  "severity",  "unit",
                                         "area",    "line",     "principle", "owner",
-                                        "due",     "evidence", NULL};
+                                        "due",     "evidence", "rows",      NULL};
 
 /* Pushes the flag table's (raw) field key and returns it as text, or NULL
  * when absent. The value stays on the stack, so the text stays alive. */
@@ -789,7 +789,57 @@ static void check_ref(lua_State *L, asr_ctx *c, const char *who, const char *key
 typedef struct {
     const char *k, *v;
     size_t vl;
+    char t; /* ASR_EV_* */
 } kv;
+
+/* The type of an evidence text: a date when it is one (YYYY-MM-DD). */
+static char text_type(const char *v, size_t len)
+{
+    asr_date d;
+    return len == 10 && !asr_date_parse(v, len, NULL, &d) ? ASR_EV_DATE : ASR_EV_STRING;
+}
+
+/* The parts of the map a finding's rows may name instead of a dataset. */
+static int is_map_table(const char *ds)
+{
+    static const char *const tables[] = {"map.areas",      "map.sources", "map.units",
+                                         "map.principles", "map.lines",   NULL};
+    for (int i = 0; tables[i]; i++)
+        if (strcmp(ds, tables[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The rule's parameters in effect -- its defaults, overridden from the map,
+ * typed as ctx.params gives them -- packed once per rule. */
+static const asr_buf *params_packed(asr_ctx *c)
+{
+    if (c->have_params)
+        return &c->params;
+    c->have_params = 1;
+    const asr_rule *r = c->rule;
+    for (size_t i = 0; i < r->n_params; i++) {
+        const asr_rule_param *p = &r->params[i];
+        const char *value = p->value;
+        asr_param_type given = p->type;
+        for (size_t k = 0; k < c->map->n_params; k++)
+            if (strcmp(c->map->params[k].rule, r->id) == 0 &&
+                strcmp(c->map->params[k].name, p->name) == 0)
+                value = c->map->params[k].value, given = c->map->params[k].type;
+        char t = ASR_EV_STRING;
+        if (p->type == ASR_PARAM_NUMBER && given == ASR_PARAM_NUMBER) {
+            char *end;
+            double x = strtod(value, &end);
+            if (*value && !*end && x == x && x - x == 0) /* a finite number */
+                t = strpbrk(value, ".eE") ? ASR_EV_NUMBER : ASR_EV_INTEGER;
+        } else if (p->type == ASR_PARAM_BOOLEAN) {
+            t = ASR_EV_BOOLEAN;
+            value = strcmp(value, "true") == 0 ? "true" : "false";
+        }
+        asr_finding_pack(&c->params, p->name, strlen(p->name), t, value, strlen(value));
+    }
+    return &c->params;
+}
 
 static int cmp_kv(const void *a, const void *b)
 {
@@ -800,7 +850,8 @@ static int cmp_kv(const void *a, const void *b)
  * flag_keys values (NULL when absent), ev the evidence sorted by name.
  * who names the caller in messages. Raises on a bad field or a spent budget. */
 static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const size_t *len,
-                        const kv *ev, size_t nev, const char *who)
+                        const kv *ev, size_t nev, const kv *rows, size_t nrows, long rows_total,
+                        const char *who)
 {
     static const size_t limits[9] = {MAX_SUBJECT, MAX_MESSAGE, 16, 100, 100, 100, 100, 300, 10};
     for (int i = 0; i < 9; i++)
@@ -831,12 +882,24 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
     for (int i = 0; i < 9; i++)
         asr_wire_add(&c->msg, v[i] ? v[i] : "", v[i] ? len[i] : 0);
     asr_wire_add(&c->msg, fingerprint, 16);
-    for (int i = 10; i < ASR_FINDING_FIXED_FIELDS; i++)
+    for (int i = 10; i < 15; i++)
         asr_wire_add(&c->msg, "", 0); /* state, first seen, age, waiver: the classifier's */
-    for (size_t i = 0; i < nev; i++) {
-        asr_wire_adds(&c->msg, ev[i].k);
-        asr_wire_add(&c->msg, ev[i].v, ev[i].vl);
-    }
+    char total[24] = "";
+    if (rows_total > 0)
+        snprintf(total, sizeof total, "%ld", rows_total);
+    asr_wire_adds(&c->msg, c->as_of);
+    asr_wire_adds(&c->msg, total);
+    const asr_buf *par = params_packed(c);
+    asr_wire_add(&c->msg, par->data ? par->data : "", par->len);
+    asr_buf_clear(&c->list);
+    for (size_t i = 0; i < nrows && i < ASR_FINDING_MAX_ROWS; i++)
+        asr_finding_pack(&c->list, rows[i].k, strlen(rows[i].k), ASR_EV_STRING, rows[i].v,
+                         rows[i].vl);
+    asr_wire_add(&c->msg, c->list.data ? c->list.data : "", c->list.len);
+    asr_buf_clear(&c->list);
+    for (size_t i = 0; i < nev; i++)
+        asr_finding_pack(&c->list, ev[i].k, strlen(ev[i].k), ev[i].t, ev[i].v, ev[i].vl);
+    asr_wire_add(&c->msg, c->list.data ? c->list.data : "", c->list.len);
     c->findings++;
     c->bytes += c->msg.len;
     if (c->findings > c->budget.max_findings || c->bytes > c->budget.max_bytes) {
@@ -905,20 +968,80 @@ static int api_flag(lua_State *L)
             lua_pushstring(L, ev[i].k);
             int vt = lua_rawget(L, e);
             if (vt == LUA_TBOOLEAN) {
+                ev[i].t = ASR_EV_BOOLEAN;
                 lua_pushstring(L, lua_toboolean(L, -1) ? "true" : "false");
                 lua_replace(L, -2);
-            } else if (vt != LUA_TSTRING && vt != LUA_TNUMBER) {
+            } else if (vt == LUA_TNUMBER) {
+                ev[i].t = lua_isinteger(L, -1) ? ASR_EV_INTEGER : ASR_EV_NUMBER;
+                lua_Number x = lua_tonumber(L, -1);
+                if (x != x || x - x != 0)
+                    return luaL_error(L, "flag: evidence '%s' must be a finite number", ev[i].k);
+            } else if (vt != LUA_TSTRING) {
                 return luaL_error(L, "flag: evidence '%s' must be text, a number or a boolean",
                                   ev[i].k);
             }
             ev[i].v = lua_tolstring(L, -1, &ev[i].vl);
+            if (vt == LUA_TSTRING)
+                ev[i].t = text_type(ev[i].v, ev[i].vl);
             if (ev[i].vl > MAX_EVIDENCE_VALUE)
                 return luaL_error(L, "flag: evidence '%s' is longer than %d bytes", ev[i].k,
                                   MAX_EVIDENCE_VALUE);
         }
         qsort(ev, nev, sizeof *ev, cmp_kv);
     }
-    return emit_finding(L, c, v, len, ev, nev, "flag");
+    kv rows[ASR_FINDING_MAX_ROWS];
+    size_t nrows = 0;
+    long rows_total = 0;
+    lua_pushliteral(L, "rows");
+    int rt = lua_rawget(L, 2);
+    if (rt != LUA_TNIL && rt != LUA_TTABLE)
+        return luaL_error(L, "flag: rows must be a list of {dataset, key}");
+    if (rt == LUA_TTABLE) {
+        int t = lua_gettop(L);
+        lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+        if (n == 0) {
+            lua_pushnil(L);
+            if (lua_next(L, t))
+                return luaL_error(L, "flag: rows must be a list of {dataset, key}, not a "
+                                     "table of names");
+        }
+        luaL_checkstack(L, 3 * ASR_FINDING_MAX_ROWS + 4, "flag");
+        for (lua_Integer i = 1; i <= n; i++) {
+            if (lua_rawgeti(L, t, i) != LUA_TTABLE)
+                return luaL_error(L, "flag: rows[%d] must be {dataset, key}", (int)i);
+            int r = lua_gettop(L);
+            if (lua_rawgeti(L, r, 1) == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_getfield(L, r, "dataset");
+            }
+            if (lua_rawgeti(L, r, 2) == LUA_TNIL) {
+                lua_pop(L, 1);
+                lua_getfield(L, r, "key");
+            }
+            if (lua_type(L, -2) != LUA_TSTRING ||
+                (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER))
+                return luaL_error(L, "flag: rows[%d] must be {dataset, key} (text)", (int)i);
+            const char *ds = lua_tostring(L, -2);
+            if (!asr_map_dataset(c->map, ds) && !is_map_table(ds))
+                return luaL_error(L,
+                                  "flag: rows[%d]: the map declares no dataset '%s' (rows of the "
+                                  "map itself are map.areas, map.sources, map.units, "
+                                  "map.principles or map.lines)",
+                                  (int)i, ds);
+            rows_total++;
+            if (nrows == ASR_FINDING_MAX_ROWS) {
+                lua_settop(L, r - 1); /* counted, not listed */
+                continue;
+            }
+            rows[nrows].k = ds;
+            rows[nrows].v = lua_tolstring(L, -1, &rows[nrows].vl); /* stays on the stack */
+            if (rows[nrows].vl > MAX_EVIDENCE_VALUE)
+                return luaL_error(L, "flag: rows[%d]: key is longer than %d bytes", (int)i,
+                                  MAX_EVIDENCE_VALUE);
+            nrows++;
+        }
+    }
+    return emit_finding(L, c, v, len, ev, nev, rows, nrows, rows_total, "flag");
 }
 
 /* ctx:flag_rows(sql, ...) -> number of findings. Every row the query returns
@@ -934,8 +1057,8 @@ static int api_flag_rows(lua_State *L)
     query_box *b = prepare(L, "flag_rows");
     int ncol = asr_query_columns(b->q);
     int field_col[9];
-    int ev_col[MAX_EVIDENCE];
-    size_t nev = 0;
+    int ev_col[MAX_EVIDENCE], row_col[ASR_FINDING_MAX_ROWS];
+    size_t nev = 0, nrowcol = 0;
     for (int k = 0; k < 9; k++)
         field_col[k] = -1;
     for (int i = 0; i < ncol; i++) {
@@ -947,12 +1070,15 @@ static int api_flag_rows(lua_State *L)
             field_col[k] = i;
         } else if (strncmp(name, "evidence_", 9) == 0 && name[9] && nev < MAX_EVIDENCE) {
             ev_col[nev++] = i;
+        } else if (strncmp(name, "row_", 4) == 0 && asr_map_dataset(c->map, name + 4) &&
+                   nrowcol < ASR_FINDING_MAX_ROWS) {
+            row_col[nrowcol++] = i;
         } else {
             const char *hint = asr_did_you_mean(name, flag_keys);
             return luaL_error(L,
                               "flag_rows: column '%s' is not a finding field (subject, message, "
-                              "severity, unit, area, line, principle, owner, due or "
-                              "evidence_<name>)%s%s",
+                              "severity, unit, area, line, principle, owner, due, "
+                              "evidence_<name> or row_<dataset>)%s%s",
                               name, hint ? "; did you mean " : "", hint ? hint : "");
         }
     }
@@ -991,16 +1117,38 @@ static int api_flag_rows(lua_State *L)
         kv ev[MAX_EVIDENCE];
         size_t n = 0;
         for (size_t e = 0; e < nev; e++) {
-            if (asr_query_column_type(b->q, ev_col[e]) == ASR_VNULL)
-                continue;
+            asr_vtype vt = asr_query_column_type(b->q, ev_col[e]);
             ev[n].k = asr_query_column_name(b->q, ev_col[e]) + 9;
+            if (vt == ASR_VNULL) {
+                ev[n].v = "";
+                ev[n].vl = 0;
+                ev[n++].t = ASR_EV_NULL;
+                continue;
+            }
             ev[n].v = asr_query_column_text(b->q, ev_col[e], &ev[n].vl);
             if (ev[n].vl > MAX_EVIDENCE_VALUE)
                 return luaL_error(L, "flag_rows: evidence '%s' is longer than %d bytes", ev[n].k,
                                   MAX_EVIDENCE_VALUE);
+            ev[n].t = vt == ASR_VINT ? ASR_EV_INTEGER
+                      : vt == ASR_VREAL && !strpbrk(ev[n].v, "IN")
+                          ? ASR_EV_NUMBER /* not Inf, NaN */
+                      : vt == ASR_VREAL ? ASR_EV_STRING
+                                        : text_type(ev[n].v, ev[n].vl);
             n++;
         }
-        emit_finding(L, c, v, len, ev, n, "flag_rows");
+        kv rows[ASR_FINDING_MAX_ROWS];
+        size_t nrows = 0;
+        for (size_t k = 0; k < nrowcol; k++) {
+            if (asr_query_column_type(b->q, row_col[k]) == ASR_VNULL)
+                continue;
+            rows[nrows].k = asr_query_column_name(b->q, row_col[k]) + 4;
+            rows[nrows].v = asr_query_column_text(b->q, row_col[k], &rows[nrows].vl);
+            if (rows[nrows].vl > MAX_EVIDENCE_VALUE)
+                return luaL_error(L, "flag_rows: %s key is longer than %d bytes", rows[nrows].k,
+                                  MAX_EVIDENCE_VALUE);
+            nrows++;
+        }
+        emit_finding(L, c, v, len, ev, n, rows, nrows, (long)nrows, "flag_rows");
         count++;
     }
     asr_query_finalize(b->q);
@@ -1356,6 +1504,8 @@ void asr_ctx_free(asr_ctx *c)
     asr_buf_free(&c->msg);
     asr_buf_free(&c->out);
     asr_buf_free(&c->held);
+    asr_buf_free(&c->params);
+    asr_buf_free(&c->list);
     free(c->held_at);
     for (int i = 0; i < 6; i++)
         asr_strset_free(&c->ids[i]);

@@ -2,9 +2,11 @@
  * read-only view of the map, ctx:rows / ctx:one over a read-only database
  * connection with bound parameters only, ctx:flag to record findings (sent
  * straight to the parent over the worker's pipe, within an output budget),
- * ctx:log, and calendar helpers. Also the strict global table: reading a
- * global that does not exist is an error, naming the forbidden ones.
- * Uses sandbox, store (read-only queries), map, rule, finding, date, wire. */
+ * ctx:log, and calendar helpers. Every finding gets the as-of date, the
+ * rule's parameters in effect and the rows it rests on attached here, and
+ * its evidence values typed (number, integer, date, boolean, text, null). Also the strict global
+ * table: reading a global that does not exist is an error, naming the forbidden ones. Uses sandbox,
+ * store (read-only queries), map, rule, finding, date, wire. */
 #ifndef ASSURE_RULEAPI_H
 #define ASSURE_RULEAPI_H
 
@@ -47,6 +49,9 @@ typedef struct {
     asr_buf held;    /* findings, held until the rule has finished */
     size_t *held_at; /* where each held finding starts in `held` */
     size_t n_held, cap_held;
+    asr_buf params; /* the rule's parameters in effect, packed once (asr_finding_pack) */
+    int have_params;
+    asr_buf list; /* scratch for a finding's packed rows and evidence */
 } asr_ctx;
 
 /* Sends what ctx:log has queued. 0, or -1 if the pipe is gone. */

@@ -157,6 +157,17 @@ static const char *const migrations[] = {
     "CREATE TABLE assure_findings(fingerprint TEXT PRIMARY KEY, rule TEXT NOT NULL,"
     "  subject TEXT NOT NULL, first_run INTEGER NOT NULL, first_seen TEXT NOT NULL,"
     "  last_run INTEGER NOT NULL, last_seen TEXT NOT NULL) STRICT, WITHOUT ROWID;",
+    /* 2 -> 3: what explains a finding (history.c): the as-of date it was
+     * found on, its rule's parameters in effect (JSON object), the rows it
+     * rests on (JSON array of {dataset, key}) and how many there were; */
+    "ALTER TABLE assure_run_findings ADD COLUMN as_of TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN params TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN rows TEXT;"
+    "ALTER TABLE assure_run_findings ADD COLUMN rows_total INTEGER;"
+    /* and the title, description and category of each rule as the run knew it */
+    "ALTER TABLE assure_run_rules ADD COLUMN title TEXT;"
+    "ALTER TABLE assure_run_rules ADD COLUMN description TEXT;"
+    "ALTER TABLE assure_run_rules ADD COLUMN category TEXT;",
 };
 
 static asr_status migrate(asr_store *s, long long from, asr_diag *d)
@@ -1425,6 +1436,12 @@ asr_status asr_stmt_status(const asr_stmt *st)
 int asr_stmt_is_null(asr_stmt *st, int col)
 {
     return sqlite3_column_type(st->st, col) == SQLITE_NULL;
+}
+
+int asr_stmt_is_number(asr_stmt *st, int col)
+{
+    int t = sqlite3_column_type(st->st, col);
+    return t == SQLITE_INTEGER || t == SQLITE_FLOAT;
 }
 
 int64_t asr_stmt_int(asr_stmt *st, int col)

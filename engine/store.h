@@ -14,7 +14,7 @@
 #include "diag.h"
 #include "map.h"
 
-#define ASR_STORE_SCHEMA_VERSION 2
+#define ASR_STORE_SCHEMA_VERSION 3
 #define ASR_STORE_APPLICATION_ID 0x41535231 /* "ASR1" */
 
 typedef struct asr_store asr_store;
@@ -165,6 +165,7 @@ void asr_stmt_bind_int(asr_stmt *st, int idx, int64_t v);
 int asr_stmt_step(asr_stmt *st, asr_diag *d, const char *doing);
 asr_status asr_stmt_status(const asr_stmt *st);
 int asr_stmt_is_null(asr_stmt *st, int col);
+int asr_stmt_is_number(asr_stmt *st, int col); /* an INTEGER or REAL value */
 int64_t asr_stmt_int(asr_stmt *st, int col);
 const char *asr_stmt_text(asr_stmt *st, int col); /* "" for NULL; valid until the next step */
 

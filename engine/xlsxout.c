@@ -189,12 +189,46 @@ static const char *fixed_text(const asr_xlsx_row *row, int k, char num[24])
     }
 }
 
-static const char *evidence_value(const asr_finding *f, const char *name)
+static const asr_kv *evidence_item(const asr_finding *f, const char *name)
 {
     for (size_t i = 0; i < f->n_evidence; i++)
         if (strcmp(f->evidence[i].k, name) == 0)
-            return f->evidence[i].v;
+            return &f->evidence[i];
     return NULL;
+}
+
+/* An evidence value as the rule typed it: a number, a date, a boolean or
+ * text ("007" flagged as text stays text); untyped (0), as the data looks. */
+static void put_evidence(book *bk, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const asr_kv *e)
+{
+    if (bk->err)
+        return;
+    lxw_error x = LXW_NO_ERROR;
+    switch (e->t) {
+    case ASR_EV_INTEGER:
+    case ASR_EV_NUMBER:
+        x = worksheet_write_number(ws, r, c, strtod(e->v, NULL), NULL);
+        break;
+    case ASR_EV_BOOLEAN:
+        x = worksheet_write_boolean(ws, r, c, strcmp(e->v, "true") == 0, NULL);
+        break;
+    case ASR_EV_NULL:
+        return;
+    case ASR_EV_DATE:
+        if (asr_xlsx_value_kind(e->v) == 2) {
+            put_value(bk, ws, r, c, e->v);
+            return;
+        }
+        put_string(bk, ws, r, c, e->v, NULL);
+        return;
+    case ASR_EV_STRING:
+        put_string(bk, ws, r, c, e->v, NULL);
+        return;
+    default:
+        put_value(bk, ws, r, c, e->v);
+        return;
+    }
+    bk->err = x ? x : bk->err;
 }
 
 /* One sheet of findings: the rows for which keep() holds (all when group is
@@ -262,10 +296,11 @@ static void findings_sheet(book *bk, const asr_xlsx_list *l, const char *name,
             width[N_FIXED] = w > width[N_FIXED] ? w : width[N_FIXED];
         }
         for (size_t e = 0; e < l->n_evidence; e++) {
-            const char *v = evidence_value(f, l->evidence[e]);
-            if (!v)
+            const asr_kv *item = evidence_item(f, l->evidence[e]);
+            if (!item)
                 continue;
-            put_value(bk, ws, r, (lxw_col_t)(ev0 + e), v);
+            const char *v = item->v;
+            put_evidence(bk, ws, r, (lxw_col_t)(ev0 + e), item);
             double w = (double)text_width(v) + 1;
             width[ev0 + e] = w > width[ev0 + e] ? w : width[ev0 + e];
         }

@@ -24,7 +24,11 @@ that keeps no due dates for lacking those.]],
       local missing = no_owner and no_date and "no owner and no due date"
         or no_owner and "no owner" or "no due date"
       ctx:flag{ subject = a.action_id, message = a.description .. ": " .. missing,
-                area = a.area, due = a.due }
+                area = a.area, due = a.due,
+                evidence = { owner_missing = no_owner and true or false,
+                             due_missing = no_date and true or false,
+                             owner_captured = owners, due_captured = dates and true or false },
+                rows = { { "audit_actions", a.action_id } } }
     end
   end,
 }

@@ -20,7 +20,9 @@ not flagged: the rule cannot tell how long they have waited.]],
              title || ': ' || coalesce(opinion_stage || ' opinion ' || opinion, 'draft report')
                || ' given ' || opinion_date || ', not final after ' || waited
                || CASE waited WHEN 1 THEN ' day' ELSE ' days' END AS message,
-             area, opinion AS evidence_opinion, opinion_date AS evidence_opinion_date
+             area, opinion AS evidence_opinion, opinion_date AS evidence_opinion_date,
+             opinion_stage AS evidence_opinion_stage, status AS evidence_status,
+             waited AS evidence_days_waiting, engagement_id AS row_audit_engagements
         FROM (SELECT *, CAST(julianday(?1) - julianday(opinion_date) AS INTEGER) AS waited
                 FROM audit_engagements
                WHERE (opinion_stage IN ('draft', 'indicative')

@@ -23,7 +23,7 @@ overdue-actions; repeated-extensions flags actions moved again and again.]],
                     ELSE 'an extension is requested' END AS message,
              area, owner, due,
              original_due AS evidence_original_due, current_due AS evidence_current_due,
-             position AS evidence_position
+             position AS evidence_position, action_id AS row_audit_actions
         FROM audit_actions
        WHERE open AND extended
          AND coalesce(original_due >= ?1, 1) AND coalesce(due >= ?1, 1)

@@ -11,7 +11,7 @@ is not mapped to an assurance area, so no area owner is answerable for it.]],
 
   check = function(ctx)
     for f in ctx:rows([[
-        SELECT f.finding_id, f.kind, f.owner, r.title
+        SELECT f.finding_id, f.kind, f.owner, f.status, f.report_id, r.title
           FROM inspection_findings f LEFT JOIN inspection_reports r USING (report_id)
          WHERE f.area IS NULL AND f.status NOT IN ('complete', 'authorised for closure')
          ORDER BY f.finding_id]]) do
@@ -20,6 +20,8 @@ is not mapped to an assurance area, so no area owner is answerable for it.]],
         message = string.format("%s from '%s' is not mapped to any assurance area", f.kind,
                                 f.title or "an unknown report"),
         owner = f.owner,
+        evidence = { kind = f.kind, status = f.status, area = "(none)" },
+        rows = { { "inspection_findings", f.finding_id } },
       }
     end
   end,

@@ -16,7 +16,8 @@ individually.]],
              description || ': high priority, ' || late
                || CASE late WHEN 1 THEN ' day' ELSE ' days' END
                || ' past its due date' AS message,
-             area, owner, due, late AS evidence_days_late
+             area, owner, due, late AS evidence_days_late, priority AS evidence_priority,
+             original_due AS evidence_original_due, action_id AS row_audit_actions
         FROM (SELECT *, CAST(julianday(?1) - julianday(due) AS INTEGER) AS late
                 FROM audit_actions WHERE open AND priority = 'high')
        WHERE due < ?1

@@ -18,7 +18,9 @@ verification.]],
              description || ': implemented ' || coalesce(implemented_on, 'on an unrecorded date')
                || ', still not verified after ' || waited
                || CASE waited WHEN 1 THEN ' day' ELSE ' days' END AS message,
-             area, owner
+             area, owner, implemented_on AS evidence_implemented_on,
+             CASE WHEN implemented_on IS NULL THEN due END AS evidence_counted_from_due,
+             waited AS evidence_days_waiting, action_id AS row_audit_actions
         FROM (SELECT *, CAST(julianday(?1) - julianday(coalesce(implemented_on, due)) AS INTEGER)
                           AS waited
                 FROM audit_actions WHERE status = 'implemented awaiting verification')

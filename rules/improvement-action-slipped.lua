@@ -23,6 +23,9 @@ started or on track after their target date.]],
                             a.target and ctx:quarter(a.target) or "no date")
           or string.format("%s: still %s after its target date %s", a.title, a.status, a.target),
         principle = a.principle, area = a.area, owner = a.owner, due = a.target,
+        evidence = { status = a.status, target = a.target,
+                     days_past_target = a.target and ctx:days_between(a.target, ctx.as_of) or nil },
+        rows = { { "improvement_actions", a.action_id } },
       }
     end
   end,

@@ -21,6 +21,8 @@ weaknesses the board should see.]],
         message = string.format("%s: carried forward%s (status: %s)", a.title,
                                 a.carried_from and (" from " .. a.carried_from) or "", a.status),
         principle = a.principle, area = a.area, owner = a.owner, due = a.target,
+        evidence = { status = a.status, carried_from = a.carried_from, target = a.target },
+        rows = { { "improvement_actions", a.action_id } },
       }
     end
   end,

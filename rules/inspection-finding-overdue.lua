@@ -24,6 +24,9 @@ Causes of concern are high severity.]],
         message = string.format("%s %s past its deadline", f.kind,
                                 days(ctx:days_between(f.deadline, ctx.as_of))),
         area = f.area, owner = f.owner, due = f.deadline,
+        evidence = { kind = f.kind, deadline = f.deadline,
+                     days_late = ctx:days_between(f.deadline, ctx.as_of) },
+        rows = { { "inspection_findings", f.finding_id } },
       }
     end
   end,

@@ -28,6 +28,10 @@ or that have never had one.]],
                             days(ctx:days_between(f.last_update, ctx.as_of)))
           or f.kind .. " has never had a progress update",
         area = f.area, owner = f.owner,
+        evidence = { kind = f.kind, last_update = f.last_update, cutoff = cutoff,
+                     days_since_update = f.last_update and ctx:days_between(f.last_update, ctx.as_of)
+                       or nil },
+        rows = { { "inspection_findings", f.finding_id } },
       }
     end
   end,

@@ -15,7 +15,9 @@ the evaluation date, whatever extensions they have had.]],
       SELECT action_id AS subject,
              description || ': open ' || late || CASE late WHEN 1 THEN ' day' ELSE ' days' END
                || ' after its original due date ' || original_due AS message,
-             area, owner, original_due AS due, late AS evidence_days_late
+             area, owner, original_due AS due, late AS evidence_days_late,
+             current_due AS evidence_current_due, status AS evidence_status,
+             action_id AS row_audit_actions
         FROM (SELECT *, CAST(julianday(?1) - julianday(original_due) AS INTEGER) AS late
                 FROM audit_actions WHERE open)
        WHERE original_due < date(?1, '-' || ?2 || ' days')

@@ -26,7 +26,9 @@ when no target is recorded.]],
           message = string.format("risk maturity level %d%s (%s, %s) is below the target of %d",
                                   m.level, m.band and (" (" .. m.band .. ")") or "",
                                   m.assessor, m.assessed_on, target),
-          evidence = { level = m.level, target = target, assessed_on = m.assessed_on },
+          evidence = { level = m.level, target = target, assessed_on = m.assessed_on,
+                       target_from = m.target_level and "assessment" or "min_level" },
+          rows = { { "maturity_assessments", m.scope .. ", " .. m.assessed_on } },
         }
       end
     end

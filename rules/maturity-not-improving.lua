@@ -26,7 +26,10 @@ flags the scope when the level has not risen (and is below the top level, 5).]],
         message = string.format("risk maturity level %d on %s, %s level %d on %s", m.level,
                                 m.assessed_on, m.level < m.before and "down from" or "no higher than",
                                 m.before, m.before_on),
-        evidence = { level = m.level, previous = m.before },
+        evidence = { level = m.level, previous = m.before, assessed_on = m.assessed_on,
+                     previous_on = m.before_on },
+        rows = { { "maturity_assessments", m.scope .. ", " .. m.assessed_on },
+                 { "maturity_assessments", m.scope .. ", " .. m.before_on } },
       }
     end
   end,

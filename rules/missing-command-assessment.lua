@@ -26,6 +26,9 @@ are not checked.]],
             message = string.format("%s has no Command Assessment of Standards for %s",
                                     unit.name, quarter),
             unit = unit.id,
+            evidence = { quarter = quarter, quarter_start = start, assessments_found = n,
+                         unit_kind = unit.kind },
+            rows = { { "map.units", unit.id } },
           }
         end
       end

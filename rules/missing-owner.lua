@@ -14,14 +14,18 @@ assurance nobody owns is assurance nobody answers for.]],
     for _, area in ipairs(ctx.map.areas) do
       if not area.owner then
         ctx:flag{ subject = "area/" .. area.id, message = area.title .. " has no owner",
-                  area = area.id, unit = area.unit }
+                  area = area.id, unit = area.unit, evidence = { kind = "area" },
+                  rows = { { "map.areas", area.id } } }
       end
     end
     for _, source in ipairs(ctx.map.sources) do
       local internal = ctx.map.line[source.line].independence <= ctx.params.max_independence
       if internal and source.status ~= "suspended" and not source.owner then
         ctx:flag{ subject = "source/" .. source.id, message = source.title .. " has no owner",
-                  line = source.line }
+                  line = source.line,
+                  evidence = { kind = "source", status = source.status,
+                               independence = ctx.map.line[source.line].independence },
+                  rows = { { "map.sources", source.id } } }
       end
     end
   end,

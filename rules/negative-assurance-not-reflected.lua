@@ -24,11 +24,13 @@ No opinion.]],
     for r in ctx:rows(sql, ctx.as_of) do
       local from = ctx:add_days(r.rated_on, -ctx.params.window_days)
       local bad = ctx:one([[
-        SELECT label, day FROM (
-          SELECT e.rating AS label, e.reported_on AS day FROM assurance_evidence e
+        SELECT label, day, rank, ds, k FROM (
+          SELECT e.rating AS label, e.reported_on AS day, e.rating_rank AS rank,
+                 'assurance_evidence' AS ds, e.evidence_id AS k FROM assurance_evidence e
            WHERE e.area = ?1 AND e.rating_rank <= ?2 AND e.reported_on BETWEEN ?3 AND ?4
           UNION ALL
-          SELECT a.opinion, a.final_report FROM audit_engagements a
+          SELECT a.opinion, a.final_report, a.opinion_rank, 'audit_engagements', a.engagement_id
+            FROM audit_engagements a
            WHERE a.area = ?1 AND a.opinion_rank <= ?2 AND a.final_report BETWEEN ?3 AND ?4)
         ORDER BY day DESC]], r.area, ctx.params.max_rank, from, r.rated_on)
       if bad then
@@ -38,6 +40,9 @@ No opinion.]],
           message = string.format("%s is rated %s (%s) despite %s assurance on %s",
                                   area.title, r.rating, r.rated_on, bad.label, bad.day),
           area = r.area, unit = area.unit, owner = area.owner,
+          evidence = { rating = r.rating, rated_on = r.rated_on, negative = bad.label,
+                       negative_on = bad.day, negative_rank = bad.rank, window_from = from },
+          rows = { { "area_ratings", r.area .. ", " .. r.rated_on }, { bad.ds, bad.k } },
         }
       end
     end

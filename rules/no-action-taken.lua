@@ -16,7 +16,8 @@ this rule reports the tracker's own statement.]],
       SELECT action_id AS subject,
              description || ': listed as no action taken'
                || coalesce(', due ' || due, '') AS message,
-             area, owner, due, update_note AS evidence_update
+             area, owner, due, update_note AS evidence_update, position AS evidence_position,
+             status AS evidence_status, action_id AS row_audit_actions
         FROM audit_actions
        WHERE open AND position = 'no action taken'
        ORDER BY action_id]])

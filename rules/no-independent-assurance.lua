@@ -28,7 +28,8 @@ management (by default: internal audit or external inspection).]],
             message = string.format("%s: residual risk %d, but no active independent assurance",
                                     area.title, area.risk.residual),
             area = area.id, unit = area.unit, principle = area.principle, owner = area.owner,
-            evidence = { residual = area.risk.residual },
+            evidence = { residual = area.risk.residual, independent_sources = 0 },
+            rows = { { "map.areas", area.id } },
           }
         end
       end

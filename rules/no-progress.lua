@@ -37,7 +37,10 @@ rules: there is nothing to compare.]],
                                 a.description, math.floor(a.percent_complete + 0.5),
                                 math.floor(a.elapsed + 0.5), a.due),
         area = a.area, owner = a.owner, due = a.due,
-        evidence = { percent_complete = a.percent_complete },
+        evidence = { percent_complete = a.percent_complete,
+                     time_elapsed_pct = math.floor(a.elapsed * 10 + 0.5) / 10,
+                     gap_pct = math.floor((a.elapsed - a.percent_complete) * 10 + 0.5) / 10 },
+        rows = { { "audit_actions", a.action_id } },
       }
     end
     local prev, since = ctx:previous("audit_actions")
@@ -60,7 +63,9 @@ rules: there is nothing to compare.]],
                                   a.description, since,
                                   a.last_update and " (last update " .. a.last_update .. ")" or ""),
           area = a.area, owner = a.owner, due = a.due,
-          evidence = { previous = since },
+          evidence = { previous = since, last_update = a.last_update,
+                       days_since_previous = ctx:days_between(since, ctx.as_of) },
+          rows = { { "audit_actions", a.action_id } },
         }
       end
     end

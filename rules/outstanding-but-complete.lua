@@ -16,7 +16,8 @@ committee's counts of outstanding actions are off until it is put right.]],
       SELECT action_id AS subject,
              description || ': listed as ' || position || ' but its status is ' || status
                AS message,
-             area, owner, due, update_note AS evidence_update
+             area, owner, due, update_note AS evidence_update, position AS evidence_position,
+             status AS evidence_status, action_id AS row_audit_actions
         FROM audit_actions
        WHERE position IN ('live', 'not yet due', 'extension requested', 'outstanding',
                           'no action taken')

@@ -23,7 +23,7 @@ High-priority actions are flagged by high-priority-overdue.]],
              CASE priority WHEN 'low' THEN 'low' END AS severity,
              area, owner, due,
              priority AS evidence_priority, original_due AS evidence_original_due,
-             late AS evidence_days_late
+             late AS evidence_days_late, action_id AS row_audit_actions
         FROM (SELECT *, CAST(julianday(?1) - julianday(due) AS INTEGER) AS late
                 FROM audit_actions
                WHERE open AND coalesce(priority, '') <> 'high')

@@ -26,7 +26,9 @@ overdue-actions.]],
                                 a.description, late, late == 1 and "" or "s",
                                 a.original_due, a.current_due),
         area = a.area, owner = a.owner, due = a.current_due,
-        evidence = { original_due = a.original_due, current_due = a.current_due },
+        evidence = { original_due = a.original_due, current_due = a.current_due,
+                     days_past_original = late },
+        rows = { { "audit_actions", a.action_id } },
       }
     end
   end,

@@ -22,7 +22,9 @@ reported at low severity.]],
                        WHEN due IS NOT NULL THEN ', though not due until ' || due
                        ELSE ', with no due date' END AS message,
              CASE WHEN due >= ?1 THEN 'low' END AS severity,
-             area, owner, due, rag AS evidence_rag, update_note AS evidence_update
+             area, owner, due, rag AS evidence_rag, update_note AS evidence_update,
+             CASE WHEN due IS NOT NULL THEN CAST(julianday(?1) - julianday(due) AS INTEGER) END
+               AS evidence_days_past_due, action_id AS row_audit_actions
         FROM audit_actions
        WHERE open AND rag_rank = 1 AND (due IS NULL OR due < ?1 OR ?2)
        ORDER BY action_id]], ctx.as_of, ctx.params.include_not_yet_due)

@@ -20,7 +20,8 @@ and the risk it answered is still there.]],
                              ELSE 'removed from the tracker for review' END
                || CASE WHEN status IS NULL THEN ' without being completed'
                        ELSE ' while ' || status END AS message,
-             area, owner, due, update_note AS evidence_update
+             area, owner, due, update_note AS evidence_update, position AS evidence_position,
+             status AS evidence_status, action_id AS row_audit_actions
         FROM audit_actions
        WHERE position IN ('removed for review', 'deleted')
          AND (status IS NULL OR status IN ('not started', 'in progress'))

@@ -14,7 +14,7 @@ otherwise cover it.]],
   check = function(ctx)
     for _, area in ipairs(ctx.map.areas) do
       for _, line in ipairs(area.required_lines) do
-        local active, inactive = 0, {}
+        local active, inactive, ids = 0, {}, { { "map.areas", area.id } }
         for _, source in ipairs(ctx.map.sources) do
           if source.line == line then
             for _, covered in ipairs(source.areas) do
@@ -23,6 +23,7 @@ otherwise cover it.]],
                   active = active + 1
                 else
                   inactive[#inactive + 1] = source.title .. " (" .. source.status .. ")"
+                  ids[#ids + 1] = { "map.sources", source.id }
                 end
               end
             end
@@ -42,6 +43,9 @@ otherwise cover it.]],
             principle = area.principle,
             unit = area.unit,
             owner = area.owner,
+            evidence = { required_line = line, active_sources = active,
+                         inactive_sources = #inactive },
+            rows = ids,
           }
         end
       end

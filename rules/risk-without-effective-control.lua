@@ -24,6 +24,11 @@ severity.]],
       HAVING coalesce(effective, 0) = 0 AND (coalesce(failing, 0) > 0 OR controls = 0)
        ORDER BY r.risk_id]]
     for r in ctx:rows(sql) do
+      local rows = { { "risks", r.risk_id } }
+      for c in ctx:rows("SELECT control_id FROM risk_controls WHERE risk_id = ? ORDER BY control_id",
+                        r.risk_id) do
+        rows[#rows + 1] = { "risk_controls", c.control_id }
+      end
       local why = r.controls == 0 and "has no controls"
         or string.format("has no effective control (%d of %d ineffective or not assessed)",
                          r.failing, r.controls)
@@ -32,7 +37,9 @@ severity.]],
         message = r.title .. ": " .. why,
         severity = (r.residual or 0) >= ctx.params.high_residual and "high" or nil,
         area = r.area, owner = r.owner,
-        evidence = { residual = r.residual },
+        evidence = { residual = r.residual, controls = r.controls,
+                     effective = r.effective or 0, failing = r.failing or 0 },
+        rows = rows,
       }
     end
   end,

@@ -11,10 +11,11 @@ min_lines lines, so that one line's view is the only one the board gets.]],
 
   check = function(ctx)
     for _, area in ipairs(ctx.map.areas) do
-      local lines, names = {}, {}
+      local lines, names, rows = {}, {}, { { "map.areas", area.id } }
       for _, source in ipairs(ctx.map.sources) do
         if source.status == "active" then
           for _, covered in ipairs(source.areas) do
+            if covered == area.id then rows[#rows + 1] = { "map.sources", source.id } end
             if covered == area.id and not lines[source.line] then
               lines[source.line] = true
               names[#names + 1] = ctx.map.line[source.line].name
@@ -28,6 +29,8 @@ min_lines lines, so that one line's view is the only one the board gets.]],
           subject = area.id,
           message = string.format("%s relies on %s alone", area.title, table.concat(names, ", ")),
           area = area.id, unit = area.unit, principle = area.principle, owner = area.owner,
+          evidence = { lines = #names, min_lines = ctx.params.min_lines },
+          rows = rows,
         }
       end
     end

@@ -17,7 +17,9 @@ five).]],
       SELECT report AS subject,
              report || ': ' || done || ' of ' || due || ' due for implementation were done ('
                || CAST(round(100.0 * done / due) AS INTEGER) || '%)' AS message,
-             due AS evidence_due, done AS evidence_done
+             due AS evidence_due, done AS evidence_done,
+             round(1.0 * done / due, 4) AS evidence_rate, reported_from AS evidence_reported_from,
+             _line AS row_tracker_summaries
         FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
        WHERE due > 0 AND done IS NOT NULL AND 1.0 * done / due < ?
        ORDER BY subject]], ctx.params.min_rate)

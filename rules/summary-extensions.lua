@@ -17,7 +17,8 @@ extension is a recommendation not done when promised.]],
              report || ': ' || extensions_requested
                || CASE extensions_requested WHEN 1 THEN ' extension' ELSE ' extensions' END
                || ' requested' AS message,
-             extensions_requested AS evidence_extensions_requested
+             extensions_requested AS evidence_extensions_requested,
+             reported_from AS evidence_reported_from, _line AS row_tracker_summaries
         FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
        WHERE extensions_requested > 0
        ORDER BY subject]])

@@ -16,7 +16,8 @@ started.]],
       SELECT report AS subject,
              report || ': ' || no_action || coalesce(' of ' || total, '')
                || ' with no action taken' AS message,
-             no_action AS evidence_no_action, total AS evidence_total
+             no_action AS evidence_no_action, total AS evidence_total,
+             reported_from AS evidence_reported_from, _line AS row_tracker_summaries
         FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[
        WHERE no_action > 0
        ORDER BY subject]])

@@ -16,7 +16,8 @@ that list every action are better checked by the action rules.]],
 
   check = function(ctx)
     for r in ctx:rows([[
-        SELECT report, total, outstanding, overdue, partly_implemented, derived
+        SELECT _line, report, reported_from, total, completed, outstanding, overdue,
+               partly_implemented, derived
           FROM (SELECT *,
                        CASE WHEN outstanding IS NULL AND overdue IS NULL AND not_yet_due IS NULL
                                  AND no_action IS NULL AND partly_implemented IS NULL
@@ -37,7 +38,10 @@ that list every action are better checked by the action rules.]],
         message = r.report .. ": " .. table.concat(said, ", "),
         severity = (r.overdue or 0) > 0 and "medium" or nil,
         evidence = { outstanding = r.outstanding, overdue = r.overdue,
-                     partly_implemented = r.partly_implemented, total = r.total },
+                     partly_implemented = r.partly_implemented, total = r.total,
+                     completed = r.completed, not_resolved = r.derived,
+                     reported_from = r.reported_from },
+        rows = { { "tracker_summaries", tostring(r._line) } },
       }
     end
   end,

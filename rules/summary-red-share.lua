@@ -16,7 +16,9 @@ evaluation date) where the recommendations rated red are more than max_share
       SELECT report AS subject,
              report || ': ' || red || ' of ' || rated || ' rated red ('
                || CAST(round(100.0 * red / rated) AS INTEGER) || '%)' AS message,
-             red AS evidence_red, rated AS evidence_rated
+             red AS evidence_red, rated AS evidence_rated,
+             round(1.0 * red / rated, 4) AS evidence_share, reported_from AS evidence_reported_from,
+             _line AS row_tracker_summaries
         FROM (SELECT *, coalesce(red, 0) + coalesce(amber, 0) + coalesce(green, 0) AS rated
                 FROM ]] .. ctx:latest("tracker_summaries", "reported_from", "provider") .. [[)
        WHERE rated > 0 AND 1.0 * red / rated > ?

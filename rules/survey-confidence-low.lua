@@ -28,6 +28,10 @@ than max_no_pct per cent disagreed with. Both at once is high severity.]],
                                 q.question, q.yes_pct, q.partly_pct, q.no_pct,
                                 q.statement),
         principle = q.principle,
+        evidence = { yes_pct = q.yes_pct, partly_pct = q.partly_pct, no_pct = q.no_pct,
+                     yes_below_min = q.yes_pct < ctx.params.min_yes_pct,
+                     no_above_max = q.no_pct > ctx.params.max_no_pct },
+        rows = { { "survey_results", q.fiscal_year .. ", " .. q.question } },
       }
     end
   end,

@@ -19,6 +19,8 @@ the map counts on assurance that is not being given.]],
                                     source.title, source.status, area.title,
                                     ctx.map.line[source.line].name),
             area = area_id, line = source.line, unit = area.unit, owner = source.owner,
+            evidence = { status = source.status },
+            rows = { { "map.sources", source.id }, { "map.areas", area_id } },
           }
         end
       end

@@ -23,7 +23,9 @@ not flagged here: their findings are back in the exception list, saying
                || CASE CAST(julianday(expires) - julianday(?1) AS INTEGER) WHEN 1 THEN '' ELSE 's' END
                || coalesce(' (approved by ' || approver || ')', '') AS message,
              expires AS due, approver AS owner,
-             expires AS evidence_expires, approved_on AS evidence_approved_on
+             expires AS evidence_expires, approved_on AS evidence_approved_on,
+             CAST(julianday(expires) - julianday(?1) AS INTEGER) AS evidence_days_left,
+             _line AS row_waivers
         FROM waivers
        WHERE expires >= ?1 AND expires <= date(?1, '+' || ?2 || ' days')
          AND approved_on <= ?1

@@ -18,7 +18,9 @@ relied on.]],
                                ELSE 'of finding ' || fingerprint END
                || ' names no approver (approved on ' || approved_on || ', expires '
                || expires || ')' AS message,
-             expires AS due, justification AS evidence_justification
+             expires AS due, justification AS evidence_justification,
+             approver AS evidence_approver, approved_on AS evidence_approved_on,
+             expires AS evidence_expires, _line AS row_waivers
         FROM waivers
        WHERE (approver IS NULL OR trim(approver) = '') AND expires >= ?1
        ORDER BY subject]], ctx.as_of)

@@ -25,7 +25,7 @@ the Annual Governance Statement: a weak one must be reflected there.]],
       if w ~= "" then phrases[#phrases + 1] = w:lower() end
     end
     for o in ctx:rows([[
-        SELECT year, provider, opinion_text, level, level_rank, qualified,
+        SELECT _line, year, provider, opinion_text, level, level_rank, qualified,
                limitation_of_scope
           FROM annual_opinions ORDER BY year, provider]]) do
       local why
@@ -54,7 +54,10 @@ the Annual Governance Statement: a weak one must be reflected there.]],
           subject = o.provider and o.year .. " " .. o.provider or o.year,
           message = string.format("annual opinion for %s%s: %s", o.year,
                                   o.provider and " (" .. o.provider .. ")" or "", why),
-          evidence = { opinion = o.opinion_text },
+          evidence = { opinion = o.opinion_text, level = o.level, level_rank = o.level_rank,
+                       qualified = o.qualified == 1, limitation_of_scope = o.limitation_of_scope == 1,
+                       reason = why },
+          rows = { { "annual_opinions", tostring(o._line) } },
         }
       end
     end

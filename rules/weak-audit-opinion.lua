@@ -21,7 +21,7 @@ this rule is quiet.]],
       return
     end
     for e in ctx:rows([[
-        SELECT engagement_id, title, area, opinion, final_report
+        SELECT engagement_id, title, area, opinion, opinion_rank, final_report
           FROM audit_engagements
          WHERE opinion_rank <= ?1 AND coalesce(opinion_stage, 'final') = 'final'
            AND coalesce(kind, '') NOT IN ('advisory', 'grant claim')
@@ -36,7 +36,11 @@ this rule is quiet.]],
         area = e.area,
         owner = area and area.owner,
         unit = area and area.unit,
-        evidence = { opinion = e.opinion, final_report = e.final_report },
+        evidence = { opinion = e.opinion, opinion_rank = e.opinion_rank,
+                     final_report = e.final_report,
+                     days_since_report = e.final_report and ctx:days_between(e.final_report, ctx.as_of)
+                       or nil },
+        rows = { { "audit_engagements", e.engagement_id } },
       }
     end
   end,

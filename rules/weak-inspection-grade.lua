@@ -13,7 +13,7 @@ inadequate).]],
 
   check = function(ctx)
     for g in ctx:rows([[
-        SELECT g.report_id, g.question, g.area, g.grade, r.title, r.published
+        SELECT g.report_id, g.question, g.area, g.grade, g.grade_rank, r.title, r.published
           FROM inspection_grades g LEFT JOIN inspection_reports r USING (report_id)
          WHERE g.grade_rank <= ? AND (r.published IS NULL OR r.published <= ?)
          ORDER BY g.report_id, g.question]], ctx.params.max_rank, ctx.as_of) do
@@ -22,6 +22,9 @@ inadequate).]],
         message = string.format("%s graded '%s' in %s", g.question, g.grade,
                                 g.title or g.report_id),
         area = g.area, line = "EXT",
+        evidence = { grade = g.grade, grade_rank = g.grade_rank, published = g.published },
+        rows = { { "inspection_grades", g.report_id .. ", " .. g.question },
+                 g.title and { "inspection_reports", g.report_id } or nil },
       }
     end
   end,

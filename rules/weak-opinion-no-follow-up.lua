@@ -20,7 +20,7 @@ quiet and weak-audit-opinion lists the weak opinions instead.]],
       return
     end
     local sql = [[
-      SELECT e.engagement_id, e.title, e.area, e.opinion, e.final_report
+      SELECT e.engagement_id, e.title, e.area, e.opinion, e.opinion_rank, e.final_report
         FROM audit_engagements e
        WHERE e.opinion_rank <= ? AND coalesce(e.opinion_stage, 'final') = 'final'
          AND NOT EXISTS (SELECT 1 FROM audit_engagements f
@@ -36,7 +36,9 @@ quiet and weak-audit-opinion lists the weak opinions instead.]],
         area = e.area,
         owner = area.owner,
         unit = area.unit,
-        evidence = { opinion = e.opinion, final_report = e.final_report },
+        evidence = { opinion = e.opinion, opinion_rank = e.opinion_rank,
+                     final_report = e.final_report, follow_ups = 0 },
+        rows = { { "audit_engagements", e.engagement_id } },
       }
     end
   end,

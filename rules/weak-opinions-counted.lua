@@ -34,7 +34,9 @@ imported.]],
                             + coalesce(reports_reasonable, 0) + coalesce(reports_limited, 0)
                             + coalesce(reports_no, 0)) || ' with an opinion'
                        ELSE '' END AS message,
-             reports_limited AS evidence_limited, reports_no AS evidence_no
+             reports_limited AS evidence_limited, reports_no AS evidence_no,
+             coalesce(reports_limited, 0) + coalesce(reports_no, 0) AS evidence_weak,
+             _line AS row_annual_opinions
         FROM annual_opinions
        WHERE coalesce(reports_limited, 0) + coalesce(reports_no, 0) > ?
        ORDER BY year, provider]], ctx.params.max_weak)

@@ -33,25 +33,32 @@ def bad(msg):
 
 
 def typed(value):
-    """What the workbook should hold for an evidence value (xlsxout's rule)."""
+    """What the workbook should hold for an evidence value, from its JSON
+    (typed evidence): numbers as numbers, booleans as booleans, dates
+    ("YYYY-MM-DD", which rules flag as dates) as dates, other text as text."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
     if re.fullmatch(r"\d{4}-\d\d-\d\d", value):
         try:
             return datetime.datetime.strptime(value, "%Y-%m-%d")
         except ValueError:
             return value
-    if re.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?", value) and len(re.sub(r"\D", "", value)) <= 15:
-        return float(value)
     return value
 
 
 def same(cell, want, where):
-    """want: None (empty), str, datetime, or a number."""
+    """want: None (empty), bool, str, datetime, or a number."""
     got = cell.value
     if want is None:
         if got is not None:
             bad(f"{where}: expected an empty cell, found {got!r}")
         return
-    if isinstance(want, str):
+    if isinstance(want, bool):
+        if cell.data_type != "b" or got is not want:
+            bad(f"{where}: expected the boolean {want}, found {got!r} (type {cell.data_type})")
+    elif isinstance(want, str):
         if cell.data_type != "s" or got != want:
             bad(f"{where}: expected the text {want!r}, found {got!r} (type {cell.data_type})")
     elif isinstance(want, datetime.datetime):

@@ -19,13 +19,27 @@ static void decode(const asr_wire_msg *m)
     FUZZ_CHECK(f.subject && f.message);
     FUZZ_CHECK(strlen(f.fingerprint) <= 16);
     for (size_t i = 0; i < f.n_evidence; i++)
-        FUZZ_CHECK(f.evidence[i].k && f.evidence[i].v);
+        FUZZ_CHECK(f.evidence[i].k && f.evidence[i].v && f.evidence[i].t);
+    for (size_t i = 0; i < f.n_params; i++)
+        FUZZ_CHECK(f.params[i].k && f.params[i].v && f.params[i].t);
+    for (size_t i = 0; i < f.n_rows; i++)
+        FUZZ_CHECK(f.rows[i].k && f.rows[i].v);
+    FUZZ_CHECK(f.rows_total >= (long)f.n_rows);
     /* encoding what was decoded gives a message that parses again */
     asr_buf again = {0};
     asr_finding_encode(&again, &f);
     asr_wire_msg m2;
     FUZZ_CHECK(asr_wire_parse(again.data, again.len, &m2) == (int)again.len);
-    FUZZ_CHECK(m2.n == ASR_FINDING_FIXED_FIELDS + 2 * f.n_evidence);
+    FUZZ_CHECK(m2.n == ASR_FINDING_FIXED_FIELDS);
+    /* and decodes to the same lists */
+    void *block2 = malloc(asr_finding_decode_size(&m2));
+    if (block2) {
+        asr_finding g;
+        asr_finding_decode(&m2, block2, &g);
+        FUZZ_CHECK(g.n_evidence == f.n_evidence && g.n_params == f.n_params &&
+                   g.n_rows == f.n_rows);
+        free(block2);
+    }
     asr_buf_free(&again);
     free(block);
 }

@@ -81,7 +81,7 @@ static void test_finding_formats(void **state)
     rule.severity = "medium";
     rule.category = "gap";
     char subject[16] = "=A-1", message[32] = "two \"words\", one line";
-    asr_kv ev[2] = {{"days", "3"}, {"note", "a\tb"}};
+    asr_kv ev[2] = {{"days", "3", ASR_EV_INTEGER}, {"note", "a\tb", ASR_EV_STRING}};
     asr_finding f = {0};
     f.subject = subject;
     f.message = message;
@@ -97,7 +97,7 @@ static void test_finding_formats(void **state)
                         "r1,medium,gap,\"'=A-1\",\"two \"\"words\"\", one line\",Headquarters,,"
                         "vetting,,,,,0123456789abcdef,days=3; note=a\tb,,,\r\n");
     /* evidence needing quotes: a comma in a value, a formula-like first name */
-    asr_kv ev2[2] = {{"=days", "3"}, {"note", "a,b"}};
+    asr_kv ev2[2] = {{"=days", "3", 0}, {"note", "a,b", 0}};
     f.evidence = ev2;
     asr_buf_clear(&b);
     asr_findfmt_write(&b, ASR_FMT_CSV, m, &rule, &f, &memo);
@@ -123,7 +123,7 @@ static void test_finding_formats(void **state)
                         "\"category\": \"gap\", \"subject\": \"=A-1\", \"message\": \"two "
                         "\\\"words\\\", one line\", \"business_group\": \"Headquarters\", "
                         "\"area\": \"vetting\", \"fingerprint\": \"0123456789abcdef\", "
-                        "\"evidence\": {\"days\": \"3\", \"note\": \"a\\tb\"}}\n");
+                        "\"evidence\": {\"days\": 3, \"note\": \"a\\tb\"}}\n");
     /* JSON: the array's separator first; the object is the JSONL one without
      * its type */
     asr_buf_clear(&b);

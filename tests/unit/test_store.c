@@ -43,7 +43,7 @@ static void test_creates_and_reopens(void **state)
     assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
     asr_store_close(s);
     asr_diag_free(&d);
-    assert_string_equal(query1(path, "PRAGMA user_version"), "2");
+    assert_string_equal(query1(path, "PRAGMA user_version"), "3");
     assert_string_equal(query1(path, "PRAGMA application_id"), "1095979569");
     assert_string_equal(query1(path, "PRAGMA journal_mode"), "wal");
     assert_int_equal(open_db(path, ASR_STORE_MUST_EXIST, &s, &d), ASR_OK);

@@ -65,7 +65,7 @@ static void test_write(void **state)
     char path[128];
     snprintf(path, sizeof path, "%s/list.xlsx", dir);
     asr_rule rule = {.id = "r", .severity = "high", .category = "gap"};
-    asr_kv ev[] = {{"n", "3"}, {"when", "2022-01-01"}};
+    asr_kv ev[] = {{"n", "3", ASR_EV_INTEGER}, {"when", "2022-01-01", ASR_EV_DATE}};
     asr_finding f = {.subject = "=A1",
                      .message = "bad \x01 byte \xff here",
                      .evidence = ev,
