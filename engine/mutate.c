@@ -394,14 +394,11 @@ static void param_mutants(mutants *ms, const lexer *lx, size_t name, size_t v)
         number_mutants(ms, t, pname);
     } else if (t->kind == T_STRING) {
         asr_date dt;
-        const char *q = t->long_string ? "\"" : "";
         if (t->blen == 10 && !asr_date_parse(ms->s + t->body, 10, NULL, &dt)) {
             for (int delta = 1; delta >= -1; delta -= 2) {
                 char iso[11];
                 asr_date_format_iso(asr_date_from_days(asr_date_to_days(dt) + delta), iso);
-                char with[16];
-                snprintf(with, sizeof with, "%s%s%s", q, iso, q);
-                asr_mutant *m = add(ms, ASR_MUT_PARAM, t->body, t->blen, with);
+                asr_mutant *m = add(ms, ASR_MUT_PARAM, t->body, t->blen, iso);
                 describe(m, "parameter `%s` default `%.10s` -> `%s`", pname, ms->s + t->body, iso);
             }
         } else if (t->blen > 0) {
