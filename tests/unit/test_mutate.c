@@ -139,6 +139,11 @@ static void test_sql_operators(void **state)
     assert_int_equal(f.n, 3); /* not in 'x<y', the SQL comment or the message */
     assert_int_equal(f.m[0].kind, ASR_MUT_SQL);
     asr_mutants_free(f.m, f.n);
+    /* prose in the metadata is not SQL, even where it says "where" */
+    f = find(
+        "return { description = [[Flags x = 1 where y < 2.]], title = \"select a where b = c\" }");
+    assert_int_equal(f.n, 0);
+    asr_mutants_free(f.m, f.n);
 }
 
 static void test_sql_in_long_string_places(void **state)
