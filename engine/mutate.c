@@ -394,7 +394,15 @@ static void param_mutants(mutants *ms, const lexer *lx, size_t name, size_t v)
         number_mutants(ms, t, pname);
     } else if (t->kind == T_STRING) {
         asr_date dt;
-        if (t->blen == 10 && !asr_date_parse(ms->s + t->body, 10, NULL, &dt)) {
+        size_t e = v + 1; /* "a" .. "b" .. "c": the whole text is the default */
+        while (is_op(lx, e, "..") && e + 1 < lx->nt && lx->t[e + 1].kind == T_STRING)
+            e += 2;
+        if (e > v + 1) {
+            size_t end = lx->t[e - 1].start + lx->t[e - 1].len;
+            asr_mutant *m = add(ms, ASR_MUT_PARAM, t->start, end - t->start, "\"\"");
+            describe(m, "parameter `%s` default `%.*s...` -> `\"\"`", pname,
+                     (int)(t->len < 40 ? t->len : 40), ms->s + t->start);
+        } else if (t->blen == 10 && !asr_date_parse(ms->s + t->body, 10, NULL, &dt)) {
             for (int delta = 1; delta >= -1; delta -= 2) {
                 char iso[11];
                 asr_date_format_iso(asr_date_from_days(asr_date_to_days(dt) + delta), iso);

@@ -180,7 +180,7 @@ static void test_parameter_defaults(void **state)
     (void)state;
     found f = find("return {\n  id = \"r\",\n"
                    "  params = { max_days = 60, first_due = \"2022-03-01\", kind = \"command\",\n"
-                   "             on = true, low = -2 },\n"
+                   "             on = true, low = -2, words = \"a;\" .. \"b\" },\n"
                    "  check = function(ctx) if ctx.params.max_days > 3 then end end,\n}\n");
     size_t i = with_change(&f, "parameter `max_days` default `60` -> `61`");
     assert_int_equal(f.m[i].kind, ASR_MUT_PARAM);
@@ -195,11 +195,15 @@ static void test_parameter_defaults(void **state)
     with_change(&f, "parameter `kind` default `\"command\"` -> `\"\"`");
     with_change(&f, "parameter `on` default `true` -> `false`");
     with_change(&f, "parameter `low` default `2` -> `3`");
+    /* a text made of pieces is emptied whole */
+    s = applied(&f, with_change(&f, "parameter `words` default `\"a;\"...` -> `\"\"`"));
+    assert_non_null(strstr(s, "words = \"\" },"));
+    free(s);
     /* the code's own comparison and constant are ordinary mutants */
     with_change(&f, "`>` -> `>=`");
     with_change(&f, "`3` -> `4`");
     with_change(&f, "`if` condition negated");
-    assert_int_equal(f.n, 8 + 4);
+    assert_int_equal(f.n, 9 + 4);
     asr_mutants_free(f.m, f.n);
 }
 
