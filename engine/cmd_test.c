@@ -27,7 +27,8 @@ static const asr_opt options[] = {
     {ASR_OPT_OUTPUT, "output", 'o', "FILE", "with --mutate: write the report to FILE"},
     {ASR_OPT_JOBS, "jobs", 'j', "N",
      "rules (or mutants) run at once within a case (default: cores)"},
-    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-rule time budget (default 30)"},
+    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS",
+     "per-rule time budget (default 30; 5 with --mutate, where a mutant past it is killed)"},
 };
 
 static int run(const asr_verb *v, int argc, char **argv)
@@ -38,7 +39,7 @@ static int run(const asr_verb *v, int argc, char **argv)
     long long n;
     asr_test_opts o = {0};
     o.min_coverage = -1;
-    int mutate = 0;
+    int mutate = 0, timeout_given = 0;
     double min_mutation = -1;
     asr_cli_begin(&p, v, argc, argv);
     while ((id = asr_cli_next(&p, &arg)) > 0) {
@@ -62,6 +63,9 @@ static int run(const asr_verb *v, int argc, char **argv)
             break;
         case OPT_MUTATE:
             mutate = 1;
+            break;
+        case ASR_OPT_TIMEOUT:
+            timeout_given = 1;
             break;
         case OPT_MIN_MUTATION:
             if ((n = asr_cli_count(arg)) < 0 || n > 100) {
@@ -96,6 +100,10 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_diag_init(&d, ASR_DIAG_LIMIT);
     asr_status st;
     if (mutate) {
+        /* A mutant can loop for ever (a step of 1 made 0): with no
+         * --timeout, give up on one after 5 s rather than 30. */
+        if (!timeout_given)
+            o.runner.budget.seconds = ASR_MUTATE_SECONDS;
         asr_mutate_opts mo = {o, p.c.output, min_mutation};
         st = asr_mutate_run(&mo, stdout, &d);
     } else {

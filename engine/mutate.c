@@ -206,19 +206,24 @@ typedef struct {
     size_t n;
     asr_mutant *m;
     size_t nm, cap;
+    size_t *lines; /* offset of each line's first byte */
+    size_t n_lines;
 } mutants;
 
-static void place(const char *s, size_t at, unsigned *line, unsigned *col)
+/* The line and column of offset at: a binary search of the line starts,
+ * so a large rule with many mutants costs O(m log n), not O(m n). */
+static void place(const mutants *ms, size_t at, unsigned *line, unsigned *col)
 {
-    unsigned l = 1, c = 1;
-    for (size_t i = 0; i < at; i++) {
-        if (s[i] == '\n')
-            l++, c = 1;
+    size_t lo = 0, hi = ms->n_lines;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ms->lines[mid] <= at)
+            lo = mid;
         else
-            c++;
+            hi = mid;
     }
-    *line = l;
-    *col = c;
+    *line = (unsigned)(lo + 1);
+    *col = (unsigned)(at - ms->lines[lo] + 1);
 }
 
 static asr_mutant *add(mutants *ms, asr_mut_kind kind, size_t at, size_t len, const char *with)
@@ -230,7 +235,7 @@ static asr_mutant *add(mutants *ms, asr_mut_kind kind, size_t at, size_t len, co
     asr_mutant *m = &ms->m[ms->nm++];
     memset(m, 0, sizeof *m);
     m->kind = kind;
-    place(ms->s, at, &m->line, &m->col);
+    place(ms, at, &m->line, &m->col);
     m->start[0] = at;
     m->len[0] = len;
     m->with[0] = asr_xstrdup(with);
@@ -515,7 +520,12 @@ size_t asr_mutate_find(const char *src, size_t len, asr_mutant **out)
 {
     lexer lx = {src, len, NULL, 0, 0};
     lex(&lx);
-    mutants ms = {src, len, NULL, 0, 0};
+    mutants ms = {src, len, NULL, 0, 0, NULL, 0};
+    ms.lines = asr_xmalloc((len + 1) * sizeof *ms.lines);
+    ms.lines[ms.n_lines++] = 0;
+    for (size_t i = 0; i < len; i++)
+        if (src[i] == '\n')
+            ms.lines[ms.n_lines++] = i + 1;
     /* The params table of the metadata: its values are defaults. */
     size_t pfrom = lx.nt, pto = lx.nt;
     for (size_t k = 0; k + 2 < lx.nt; k++)
@@ -568,9 +578,8 @@ size_t asr_mutate_find(const char *src, size_t len, asr_mutant **out)
         }
     }
     free(lx.t);
-    /* In source order (the negation and flag mutants were made at their
-     * first token, the others at theirs: already ordered, but SQL ones of a
-     * string come before later tokens too). */
+    free(ms.lines);
+    /* In source order: each mutant was made at the token it changes. */
     *out = ms.m;
     return ms.nm;
 }
@@ -662,7 +671,8 @@ static asr_status mutate_rule(asr_ruletest *t, mrule *r, const char *dir, asr_di
         size_t ml;
         char *text = asr_mutate_apply(src, len, &r->m[j], &ml);
         FILE *f = fopen(paths[j], "w");
-        if (!f || fwrite(text, 1, ml, f) != ml || fclose(f) != 0) {
+        int bad = !f || fwrite(text, 1, ml, f) != ml;
+        if ((f && fclose(f) != 0) || bad) {
             asr_loc l = {paths[j], 0, 0};
             asr_error(d, &l, NULL, "cannot write a mutant: %s", strerror(errno));
             st = ASR_E_IO;

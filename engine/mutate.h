@@ -54,6 +54,10 @@ void asr_mutants_free(asr_mutant *m, size_t n);
 /* The source with mutant m applied (NUL-terminated; caller frees). */
 char *asr_mutate_apply(const char *src, size_t len, const asr_mutant *m, size_t *out_len);
 
+/* The time budget of a rule (and of each mutant) in a mutation run when
+ * none is given: a mutant that loops for ever is killed by it. */
+#define ASR_MUTATE_SECONDS 5
+
 typedef struct {
     asr_test_opts test; /* rules, map, filter, runner (jobs, budgets); format */
     const char *output; /* the report goes here (atomically); NULL = the stream */
