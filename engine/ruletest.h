@@ -5,7 +5,9 @@
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * parts of the map the tested rules cover. Writes results as text, JSON or
  * JUnit XML, and the coverage matrix as a self-contained HTML page (written
- * atomically, never over a test, rule or map file).
+ * atomically, never over a test, rule or map file). For mutation testing,
+ * runs a case with one rule's file replaced by others, side by side in the
+ * same check, and says for each whether the case would still pass.
  * Uses check (the pipeline, on each case's database), runner, import, store,
  * map, yamltree, findfmt (escaping), outfile. */
 #ifndef ASSURE_RULETEST_H

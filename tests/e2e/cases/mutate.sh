@@ -120,6 +120,16 @@ case_mutate_usage_and_broken_cases() {
     run test --rules "$T/rules" --map "$MAP" --output "$T/x.txt"
     expect_rc 64
     expect_err "add --mutate"
+    # a rule no case runs: every mutant survives, and the report says why;
+    # --filter picks the rules to mutate
+    cp "$FX/rules/high-actions.lua" "$T/rules/"
+    run test --rules "$T/rules" --map "$MAP" --mutate
+    expect_rc 0
+    expect_out "high-actions ($T/rules/high-actions.lua): 2 mutants, 0 killed, 2 survived: 0.0% (no test case runs this rule)"
+    run test --rules "$T/rules" --map "$MAP" --mutate --filter late
+    expect_rc 0
+    grep -q "high-actions" "$T/out" && fail "--filter late mutated high-actions"
+    expect_out "4 mutants, 1 killed, 3 survived"
     sed -i 's/subject: A-001/subject: A-999/' "$T/rules/late-actions.test.yaml"
     run test --rules "$T/rules" --map "$MAP" --mutate
     expect_rc 1
