@@ -24,7 +24,8 @@ static const asr_opt options[] = {
      "and report those no case notices"},
     {OPT_MIN_MUTATION, "min-mutation", 0, "N",
      "with --mutate: fail unless at least N% of the mutants are killed"},
-    {ASR_OPT_OUTPUT, "output", 'o', "FILE", "with --mutate: write the report to FILE"},
+    {ASR_OPT_OUTPUT, "output", 'o', "FILE",
+     "write the report to FILE (atomically) instead of standard output"},
     {ASR_OPT_JOBS, "jobs", 'j', "N",
      "rules (or mutants) run at once within a case (default: cores)"},
     {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS",
@@ -85,8 +86,6 @@ static int run(const asr_verb *v, int argc, char **argv)
         asr_cli_require(&p, (const int[]){ASR_OPT_RULES, 0});
     if (id == 0 && !p.status && mutate && (o.coverage || o.html))
         asr_cli_usage(&p, "--mutate does not measure coverage: run it apart from --coverage");
-    else if (id == 0 && !p.status && !mutate && p.c.output)
-        asr_cli_usage(&p, "--output writes the --mutate report; add --mutate");
     asr_cli_end(&p);
     if (id < 0 || p.status)
         return p.status;

@@ -117,9 +117,6 @@ case_mutate_usage_and_broken_cases() {
     expect_err "--mutate does not measure coverage"
     run test --rules "$T/rules" --map "$MAP" --mutate --min-mutation 101
     expect_rc 64
-    run test --rules "$T/rules" --map "$MAP" --output "$T/x.txt"
-    expect_rc 64
-    expect_err "add --mutate"
     # a rule no case runs: every mutant survives, and the report says why;
     # --filter picks the rules to mutate
     cp "$FX/rules/high-actions.lua" "$T/rules/"
