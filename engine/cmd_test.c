@@ -2,9 +2,18 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "mutate.h"
 #include "ruletest.h"
 
-enum { OPT_FILTER = ASR_OPT_OWN, OPT_COVERAGE, OPT_HTML, OPT_MIN, OPT_MIN_MAP };
+enum {
+    OPT_FILTER = ASR_OPT_OWN,
+    OPT_COVERAGE,
+    OPT_HTML,
+    OPT_MIN,
+    OPT_MIN_MAP,
+    OPT_MUTATE,
+    OPT_MIN_MUTATION
+};
 
 static const asr_opt options[] = {
     {ASR_OPT_RULES, "rules", 'r', "DIR",
@@ -23,8 +32,15 @@ static const asr_opt options[] = {
     {OPT_MIN_MAP, "min-map-coverage", 0, "N",
      "fail unless >= N% of the map's required cells are tested (a rule seen firing and quiet "
      "there)"},
-    {ASR_OPT_JOBS, "jobs", 'j', "N", "rules run at once within a case (default: cores)"},
-    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS", "per-rule time budget (default 30)"},
+    {OPT_MUTATE, "mutate", 0, NULL,
+     "mutation testing: run each rule's cases against small changes of the rule (mutants) "
+     "and report those no case notices"},
+    {OPT_MIN_MUTATION, "min-mutation", 0, "N",
+     "with --mutate: fail unless at least N% of the mutants are killed"},
+    {ASR_OPT_JOBS, "jobs", 'j', "N",
+     "rules (or mutants) run at once within a case (default: cores)"},
+    {ASR_OPT_TIMEOUT, "timeout", 0, "SECONDS",
+     "per-rule time budget (default 30; 5 with --mutate, where a mutant past it is killed)"},
 };
 
 static int run(const asr_verb *v, int argc, char **argv)
@@ -36,6 +52,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     asr_test_opts o = {0};
     o.min_coverage = -1;
     o.min_map_coverage = -1;
+    int mutate = 0, timeout_given = 0;
+    double min_mutation = -1;
     asr_cli_begin(&p, v, argc, argv);
     while ((id = asr_cli_next(&p, &arg)) > 0) {
         switch (id) {
@@ -64,6 +82,20 @@ static int run(const asr_verb *v, int argc, char **argv)
             o.min_map_coverage = (double)n;
             o.coverage = 1;
             break;
+        case OPT_MUTATE:
+            mutate = 1;
+            break;
+        case ASR_OPT_TIMEOUT:
+            timeout_given = 1;
+            break;
+        case OPT_MIN_MUTATION:
+            if ((n = asr_cli_count(arg)) < 0 || n > 100) {
+                asr_cli_usage(&p, "--min-mutation takes a percentage, not '%s'", arg);
+                id = -1;
+            }
+            min_mutation = (double)n;
+            mutate = 1;
+            break;
         default:
             break;
         }
@@ -72,6 +104,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     if (id == 0 && !asr_cli_no_args(&p))
         asr_cli_require(&p, (const int[]){ASR_OPT_RULES, 0});
+    if (id == 0 && !p.status && mutate && (o.coverage || o.html))
+        asr_cli_usage(&p, "--mutate does not measure coverage: run it apart from --coverage");
     asr_cli_end(&p);
     if (id < 0 || p.status)
         return p.status;
@@ -84,7 +118,17 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.runner = p.c.runner;
     asr_diag d;
     asr_diag_init(&d, ASR_DIAG_LIMIT);
-    asr_status st = asr_ruletest_run(&o, stdout, &d);
+    asr_status st;
+    if (mutate) {
+        /* A mutant can loop for ever (a step of 1 made 0): with no
+         * --timeout, give up on one after 5 s rather than 30. */
+        if (!timeout_given)
+            o.runner.budget.seconds = ASR_MUTATE_SECONDS;
+        asr_mutate_opts mo = {o, p.c.output, min_mutation};
+        st = asr_mutate_run(&mo, stdout, &d);
+    } else {
+        st = asr_ruletest_run(&o, stdout, &d);
+    }
     asr_cli_problems(&d);
     if (fflush(stdout) != 0)
         st = ASR_E_IO;
@@ -99,12 +143,15 @@ const asr_verb asr_verb_test = {
     "Runs the rule test cases in DIR/*.test.yaml. Each case gets a fresh database\n"
     "holding its own data (checked like a real import), runs its rules, and\n"
     "compares their findings with the expected ones: a missing or unexpected\n"
-    "finding, or a rule failure the case does not expect, fails the case.\n",
+    "finding, or a rule failure the case does not expect, fails the case.\n"
+    "With --mutate, each rule is changed in small ways (a `<` made `<=`, a\n"
+    "condition negated, a constant off by one, ...) and its cases are run\n"
+    "against every change: a change no case notices survives, and is listed.\n",
     options,
     sizeof options / sizeof options[0],
     ASR_OUT(ASR_OUT_TEXT) | ASR_OUT(ASR_OUT_JSON) | ASR_OUT(ASR_OUT_JUNIT),
-    "0 all passed (and coverage met); 1 a case failed or coverage is below --min-coverage "
-    "or --min-map-coverage; 66 no test files; 73/74 an output cannot be written; 78 a bad test "
-    "or rule file; 64 bad command line.",
+    "0 all passed (and coverage met); 1 a case failed, coverage is below --min-coverage or "
+    "--min-map-coverage, or the mutation score below --min-mutation; 66 no test files; 73/74 "
+    "an output cannot be written; 78 a bad test or rule file; 64 bad command line.",
     run,
 };

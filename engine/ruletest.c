@@ -847,8 +847,58 @@ static void map_coverage(coverage *cov, const asr_map *m, const char *db,
     asr_diag_free(&quiet);
 }
 
+/* Mutation testing: alternative files for one rule, run beside it. */
+typedef struct {
+    size_t rule;
+    const char *const *files;
+    size_t n;
+    asr_alt_outcome *out;
+} alt_files;
+
+/* Whether case c passes with these results and findings, the result of
+ * rule `subst` (if < nres) taken from res[with] and its findings from
+ * those of rule `with`. Writes what differs to b. */
+static int case_passes(const test_case *c, asr_rule_result *res, const int *run, size_t nres,
+                       size_t subst, size_t with, const asr_finding *f, size_t nf, asr_buf *b)
+{
+    int ok = 1;
+    for (size_t k = 0; k < nres; k++) {
+        if (!run[k])
+            continue;
+        const asr_rule_result *r = &res[k == subst ? with : k];
+        if (r->fail != ASR_FAIL_NONE) {
+            const char *kind = asr_fail_kind_name(r->fail);
+            if (!c->expect_failure || strcmp(c->expect_failure, kind) != 0) {
+                ok = 0;
+                asr_buf_addf(b, "    rule %s failed (%s): ", r->rule.id, kind);
+                term_line(b, r->fail_message ? r->fail_message : "");
+            }
+        } else if (c->expect_failure) {
+            ok = 0;
+            asr_buf_addf(b, "    expected rule %s to fail with kind %s, but it ran\n", r->rule.id,
+                         c->expect_failure);
+        }
+    }
+    /* The findings of the rules compared: those below nres, one substituted. */
+    asr_finding *mine = asr_xmalloc((nf + 1) * sizeof *mine);
+    size_t nm = 0;
+    for (size_t i = 0; i < nf; i++) {
+        size_t r = f[i].rule;
+        if (r == with && subst < nres) {
+            mine[nm] = f[i];
+            mine[nm++].rule = subst;
+        } else if (r < nres && r != subst) {
+            mine[nm++] = f[i];
+        }
+    }
+    if (!match_findings(c, res, mine, nm, b))
+        ok = 0;
+    free(mine);
+    return ok;
+}
+
 static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, asr_diag *d,
-                     case_result *out)
+                     case_result *out, const alt_files *alt)
 {
     memset(out, 0, sizeof *out);
     size_t errors = d->errors;
@@ -871,12 +921,18 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         goto fail;
 
     /* The rules of the case, as fresh result slots sharing the metadata. */
-    size_t n = cov->n_rules;
-    asr_rule_result *res = asr_xcalloc(n, sizeof *res);
-    int *run = asr_xcalloc(n, sizeof *run);
+    size_t n = cov->n_rules, na = alt ? alt->n : 0;
+    asr_rule_result *res = asr_xcalloc(n + na, sizeof *res);
+    int *run = asr_xcalloc(n + na, sizeof *run);
     for (size_t k = 0; k < n; k++) {
         res[k].rule = cov->rules[k].rule;
         res[k].loaded = cov->rules[k].loaded;
+    }
+    for (size_t j = 0; j < na; j++) { /* each alternative: the rule, another file */
+        res[n + j].rule = cov->rules[alt->rule].rule;
+        res[n + j].rule.file = (char *)alt->files[j];
+        res[n + j].loaded = 1;
+        run[n + j] = 1;
     }
     for (size_t r = 0; r < c->n_rules; r++) {
         size_t k = 0;
@@ -910,7 +966,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_check chk = {0};
         chk.map = m;
         chk.rules = res;
-        chk.n_rules = n;
+        chk.n_rules = n + na;
         chk.run = run;
         asr_check_opts co = {0};
         co.db_path = db.data;
@@ -931,26 +987,13 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         chk.n_rules = 0;
         chk.run = NULL;
         /* Compare. */
-        int ok = 1;
-        asr_buf *b = &out->detail;
-        for (size_t k = 0; k < n; k++) {
-            if (!run[k])
-                continue;
-            if (res[k].fail != ASR_FAIL_NONE) {
-                const char *kind = asr_fail_kind_name(res[k].fail);
-                if (!c->expect_failure || strcmp(c->expect_failure, kind) != 0) {
-                    ok = 0;
-                    asr_buf_addf(b, "    rule %s failed (%s): ", res[k].rule.id, kind);
-                    term_line(b, res[k].fail_message ? res[k].fail_message : "");
-                }
-            } else if (c->expect_failure) {
-                ok = 0;
-                asr_buf_addf(b, "    expected rule %s to fail with kind %s, but it ran\n",
-                             res[k].rule.id, c->expect_failure);
-            }
+        int ok = case_passes(c, res, run, n, n, n, f, nf, &out->detail);
+        for (size_t j = 0; j < na; j++) {
+            asr_buf scratch = {0};
+            alt->out[j].passed = case_passes(c, res, run, n, alt->rule, n + j, f, nf, &scratch);
+            alt->out[j].fail = res[n + j].fail;
+            asr_buf_free(&scratch);
         }
-        if (!match_findings(c, res, f, nf, b))
-            ok = 0;
         out->passed = ok;
         /* Coverage and behaviour, from every case that ran. */
         for (size_t k = 0; k < n; k++) {
@@ -973,10 +1016,10 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     asr_buf_free(&db);
     written_free(&now);
 fail_rules:
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0; k < n + na; k++) {
         res[k].rule = (asr_rule){0}; /* shared metadata: not ours to free */
     }
-    asr_rule_results_free(res, n);
+    asr_rule_results_free(res, n + na);
     free(run);
 fail:
     if (d->errors > errors)
@@ -1460,7 +1503,7 @@ asr_status asr_ruletest_run(const asr_test_opts *o, FILE *out, asr_diag *d)
             skipped++;
             continue;
         }
-        run_case(c, &run_opts, &cov, d, &results[i]);
+        run_case(c, &run_opts, &cov, d, &results[i], NULL);
         if (results[i].passed)
             passed++;
         else
@@ -1604,4 +1647,118 @@ done:
     asr_map_free(main_map);
     free_suite(&s);
     return st;
+}
+
+/* ---- for mutation testing ---- */
+
+struct asr_ruletest {
+    asr_test_opts o;
+    suite s;
+    coverage cov;
+    asr_map *map;
+};
+
+asr_status asr_ruletest_open(const asr_test_opts *o, asr_diag *d, asr_ruletest **out)
+{
+    asr_ruletest *t = asr_xcalloc(1, sizeof *t);
+    *out = t;
+    t->o = *o;
+    size_t nfiles;
+    char **files = test_files(o->rules_dir, &nfiles);
+    for (size_t i = 0; i < nfiles; i++) {
+        load_test_file(files[i], o->map_path, d, &t->s);
+        free(files[i]);
+    }
+    free(files);
+    if (d->errors)
+        return ASR_E_CONFIG;
+    if (nfiles == 0) {
+        char label[400];
+        asr_loc l = {asr_rules_path_label(o->rules_dir, label, sizeof label), 0, 0};
+        asr_error(d, &l, NULL, "no test files (*.test.yaml) here");
+        return ASR_E_NOINPUT;
+    }
+    const char *map_path = o->map_path ? o->map_path : t->s.cases[0].map_path;
+    if (!map_path) {
+        asr_error(d, NULL, NULL, "no map: give --map or 'map' in the test files");
+        return ASR_E_USAGE;
+    }
+    asr_status st = asr_map_load(map_path, d, &t->map);
+    if (st == ASR_OK)
+        st = asr_runner_load_dir(o->rules_dir, t->map, &o->runner, d, &t->cov.rules,
+                                 &t->cov.n_rules);
+    if (st != ASR_OK)
+        return st;
+    t->cov.fired = asr_xcalloc(t->cov.n_rules + 1, sizeof *t->cov.fired);
+    t->cov.quiet = asr_xcalloc(t->cov.n_rules + 1, sizeof *t->cov.quiet);
+    t->cov.reads = asr_xcalloc(t->cov.n_rules + 1, sizeof *t->cov.reads);
+    return ASR_OK;
+}
+
+void asr_ruletest_close(asr_ruletest *t)
+{
+    if (!t)
+        return;
+    for (size_t k = 0; t->cov.reads && k < t->cov.n_rules; k++)
+        asr_strset_free(&t->cov.reads[k]);
+    free(t->cov.reads);
+    free(t->cov.fired);
+    free(t->cov.quiet);
+    asr_rule_results_free(t->cov.rules, t->cov.n_rules);
+    asr_map_free(t->map);
+    free_suite(&t->s);
+    free(t);
+}
+
+const asr_rule_result *asr_ruletest_rules(const asr_ruletest *t, size_t *n)
+{
+    *n = t->cov.n_rules;
+    return t->cov.rules;
+}
+
+size_t asr_ruletest_n_cases(const asr_ruletest *t)
+{
+    return t->s.n_cases;
+}
+
+int asr_ruletest_case(const asr_ruletest *t, size_t i, size_t k, const char **file, unsigned *line,
+                      const char **name)
+{
+    const test_case *c = &t->s.cases[i];
+    const char *f = t->o.filter;
+    int selected = !f || strstr(c->name, f) != NULL, runs = 0;
+    for (size_t r = 0; r < c->n_rules; r++) {
+        selected |= f && strstr(c->rules[r], f) != NULL;
+        runs |= k < t->cov.n_rules && t->cov.rules[k].rule.id &&
+                strcmp(c->rules[r], t->cov.rules[k].rule.id) == 0;
+    }
+    *file = c->file;
+    *line = c->loc.line;
+    *name = c->name;
+    return selected && runs;
+}
+
+asr_status asr_ruletest_try(asr_ruletest *t, size_t i, size_t k, const char *const *alt,
+                            size_t n_alt, int *passed, asr_alt_outcome *out, asr_diag *d)
+{
+    for (size_t j = 0; j < n_alt; j++)
+        out[j] = (asr_alt_outcome){-1, ASR_FAIL_NONE};
+    alt_files a = {k, alt, n_alt, out};
+    case_result r;
+    run_case(&t->s.cases[i], &t->o, &t->cov, d, &r, &a);
+    *passed = r.passed;
+    asr_buf_free(&r.detail);
+    return r.error ? ASR_E_CONFIG : ASR_OK;
+}
+
+void asr_ruletest_inputs(const asr_ruletest *t, asr_inputs *in)
+{
+    for (size_t i = 0; i < t->s.n_cases; i++) {
+        asr_inputs_add(in, t->s.cases[i].file, "a test file");
+        asr_inputs_add(in, t->s.cases[i].map_path, "a test case's map");
+    }
+    for (size_t i = 0; t->map && i < t->map->n_files; i++)
+        asr_inputs_add(in, t->map->files[i], i ? "a file the map includes" : "the map");
+    for (size_t i = 0; i < t->cov.n_rules; i++)
+        asr_inputs_add(in, t->cov.rules[i].rule.file, "a rule file");
 }
