@@ -390,7 +390,7 @@ static const char css[] =
     "main{max-width:1240px;margin:0 auto;padding:16px 20px}"
     "h1{font-size:26px;margin:0 0 4px}h2{font-size:21px;margin:28px 0 8px;"
     "border-bottom:2px solid var(--ink);padding-bottom:4px}h3{font-size:17px;margin:18px 0 6px}"
-    "p{margin:6px 0}.muted{color:var(--muted)}"
+    "p{margin:6px 0}.muted{color:var(--muted)}code{word-break:break-all}"
     ".kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(120px,1fr));gap:10px;"
     "margin:12px 0}"
     ".kpi{border:1px solid var(--line);border-radius:6px;padding:8px 12px}"
