@@ -10,8 +10,9 @@
  * latest, or one named), or, when the database holds none, from a check run
  * on the spot. Every piece of data is HTML-escaped (control characters and
  * bytes that are not UTF-8 shown as U+FFFD); a file is written through
- * outfile. Uses map, store, mapstate, history, check, findfmt (business
- * group, CSV and JSON escaping), waiver, date, outfile, diag, util. */
+ * outfile. Uses map, store, mapstate, history, check, runner (the rules'
+ * titles), findfmt (business group, CSV and JSON escaping), waiver, date,
+ * outfile, diag, util. */
 #ifndef ASSURE_HTMLREPORT_H
 #define ASSURE_HTMLREPORT_H
 
