@@ -400,7 +400,7 @@ static const char css[] =
     ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;width:100%}"
     "th,td{border:1px solid var(--line);padding:5px 7px;text-align:left;vertical-align:top;"
-    "overflow-wrap:anywhere}"
+    "overflow-wrap:break-word}"
     "thead th{background:#e6e6e6}"
     "table.map{table-layout:fixed}table.map th.area{width:22%}"
     "tr.principle th{background:#333;color:#fff;font-size:14px}"
@@ -632,7 +632,7 @@ static void bar_chart(FILE *out, const char *id, const char *title, const char *
     for (size_t i = 0; i < n; i++)
         if (values[i] > max)
             max = values[i];
-    const int row = 26, left = 300, width = 820, barw = width - left - 60;
+    const int row = 26, left = 330, width = 820, barw = width - left - 60;
     fprintf(out,
             "<svg id=\"%s\" role=\"img\" aria-labelledby=\"%s-t\" viewBox=\"0 0 %d %zu\" "
             "width=\"%d\"><title id=\"%s-t\">",
@@ -697,8 +697,15 @@ static void group_chart(FILE *out, const board *b, int by_principle)
             for (size_t p = 0; p < b->map->n_principles; p++)
                 if (strcmp(b->map->principles[p].id, g[i].key) == 0) {
                     asr_buf t = {0};
-                    asr_buf_addf(&t, "%s: %.36s%s", g[i].key, b->map->principles[p].title,
-                                 strlen(b->map->principles[p].title) > 36 ? "..." : "");
+                    const char *title = b->map->principles[p].title;
+                    size_t cut = strlen(title);
+                    if (cut > 30) {
+                        cut = 30; /* at a character's first byte, not inside it */
+                        while (cut > 0 && ((unsigned char)title[cut] & 0xc0) == 0x80)
+                            cut--;
+                    }
+                    asr_buf_addf(&t, "%s: %.*s%s", g[i].key, (int)cut, title,
+                                 title[cut] ? "\u2026" : "");
                     owned[i] = asr_xstrdup(asr_buf_str(&t));
                     asr_buf_free(&t);
                     labels[i] = owned[i];

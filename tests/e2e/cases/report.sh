@@ -81,10 +81,11 @@ case_report_met_numbers() {
     # self-contained: no scripts, nothing fetched
     grep -qiE '<script|src=|href=|url\(|@import' "$h" && fail "the report loads or runs something"
     grep -q "Content-Security-Policy\" content=\"default-src 'none'" "$h" || fail "no CSP"
-    # the same run on standard output is the same page
-    run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules"
-    expect_rc 0
-    cmp -s "$T/out" "$h" || fail "standard output differs from --output"
+    # the same run on standard output is the same page (not under the
+    # wrapper again: loading the rules' titles forks a worker per rule)
+    "$ASSURE" report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" >"$T/stdout.html" ||
+        fail "no report on standard output"
+    cmp -s "$T/stdout.html" "$h" || fail "standard output differs from --output"
 }
 
 # In Chromium at 1280 x 900: no console errors (a Content-Security-Policy
