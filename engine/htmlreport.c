@@ -435,7 +435,9 @@ static const char css[] =
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
     "section.major{break-before:page}section#summary{break-before:auto}"
     "tr,.kpi,svg,td.cell{break-inside:avoid}thead{display:table-header-group}"
-    "h2,h3{break-after:avoid}.scroll{overflow:visible}td.cell{font-size:10px}}";
+    "h2,h3,tr.principle{break-after:avoid}.scroll{overflow:visible}td.cell{font-size:10px}"
+    "td.cell .state{font-size:11px}.tag{font-size:9px}tr.principle th{font-size:11px}"
+    "th,td{padding:3px 5px}}";
 
 static const char *const state_sym[ASR_N_CELL_STATES] = {"\u2713", "\u25bc", "\u25d4", "?",
                                                          "\u2016", "\u25cb", "\u2717", "\u2013"};
@@ -486,6 +488,14 @@ static void header_block(FILE *out, const board *b, const char *title)
     } else if (b->have_findings) {
         fputs(" &middot; from a check run now (no run recorded in the database)", out);
     }
+    char map_hash[13], rules_hash[13];
+    snprintf(map_hash, sizeof map_hash, "%s", b->map->hash);
+    snprintf(rules_hash, sizeof rules_hash, "%s", b->rules_hash[0] ? b->rules_hash : "none");
+    fputs(" &middot; map <code>", out);
+    esc(out, map_hash);
+    fputs("</code>, rules <code>", out);
+    esc(out, rules_hash);
+    fputs("</code>", out);
     fputs("</p>\n</header>\n", out);
 }
 
