@@ -42,13 +42,8 @@ static int area_row(const asr_mapstate *ms, const char *area, size_t *row)
     const asr_area *a = area && *area ? asr_map_area(ms->map, area) : NULL;
     if (!a)
         return 0;
-    size_t k = (size_t)(a - ms->map->areas);
-    for (size_t i = 0; i < ms->n_rows; i++)
-        if (ms->rows[i].area == &ms->map->areas[k]) {
-            *row = i;
-            return 1;
-        }
-    return 0;
+    *row = ms->row_of_area[a - ms->map->areas];
+    return 1;
 }
 
 static int line_index(const asr_map *m, const char *line, size_t *li)
@@ -317,6 +312,8 @@ asr_status asr_mapstate_compute(const asr_map *m, asr_store *s, const char *as_o
      * principle the map does not list. */
     ms->rows = asr_arena_alloc(&ms->arena, (m->n_areas ? m->n_areas : 1) * sizeof *ms->rows);
     char *placed = asr_xcalloc(m->n_areas ? m->n_areas : 1, 1);
+    ms->row_of_area =
+        asr_arena_alloc(&ms->arena, (m->n_areas ? m->n_areas : 1) * sizeof *ms->row_of_area);
     for (size_t p = 0; p <= m->n_principles; p++)
         for (size_t i = 0; i < m->n_areas; i++) {
             const asr_area *a = &m->areas[i];
@@ -326,6 +323,7 @@ asr_status asr_mapstate_compute(const asr_map *m, asr_store *s, const char *as_o
                 (!a->principle || strcmp(a->principle, m->principles[p].id) != 0))
                 continue;
             placed[i] = 1;
+            ms->row_of_area[i] = ms->n_rows;
             asr_mapstate_row *row = &ms->rows[ms->n_rows++];
             row->area = a;
             row->principle = p < m->n_principles ? &m->principles[p] : NULL;

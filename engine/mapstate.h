@@ -82,6 +82,7 @@ typedef struct {
     asr_mapstate_row *rows; /* by principle (map order), then area (map order) */
     size_t n_rows;
     size_t by_state[ASR_N_CELL_STATES];
+    size_t *row_of_area; /* the row of each of the map's areas (by index) */
 } asr_mapstate;
 
 /* Computes the map's state on as_of (YYYY-MM-DD) from m and the data in s

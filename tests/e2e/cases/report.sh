@@ -242,3 +242,26 @@ case_report_escapes_and_refusals() {
     run report --map "$T/map.yaml" --db "$T/nothing.db" --section map
     expect_rc 66
 }
+
+# Waivers: those in force on the run's date and those expiring within 30
+# days are counted; the finding a waiver covers is not.
+case_report_waivers() {
+    local night=$FX/nightly
+    "$ASSURE" run --map "$night/map.yaml" --db "$T/db" --rules "$night/rules" --as-of 2023-01-31 -q \
+        --export audit_actions="$night/actions-1.csv" --export waivers="$night/waivers.yaml" \
+        --output json:"$T/run.json" >/dev/null 2>&1
+    run report --map "$night/map.yaml" --db "$T/db"
+    expect_rc 0
+    # A-1's and A-99's waivers are in force (A-3's expired on 2023-01-15)
+    [ "$(count_in "$T/out" waivers)" = 2 ] || fail "waivers in force: $(count_in "$T/out" waivers)"
+    [ "$(count_in "$T/out" waivers-expiring)" = 0 ] || fail "none expires within 30 days"
+    [ "$(count_in "$T/out" findings)" = "$(json_val "$T/run.json" "j['counts']['findings']")" ] ||
+        fail "findings: $(count_in "$T/out" findings)"
+    expect_out '1 finding covered by a waiver in force is listed apart and not counted.'
+    "$ASSURE" run --map "$night/map.yaml" --db "$T/db" --rules "$night/rules" --as-of 2023-06-10 -q \
+        >/dev/null 2>&1
+    run report --map "$night/map.yaml" --db "$T/db"
+    expect_rc 0
+    [ "$(count_in "$T/out" waivers-expiring)" = 2 ] ||
+        fail "both expire on 2023-06-30: $(count_in "$T/out" waivers-expiring)"
+}
