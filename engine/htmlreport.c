@@ -101,7 +101,7 @@ static void add_rule(board *b, const char *id, const char *title, const char *st
     rrow *r = &b->rules[b->n_rules++];
     r->id = dup(b, id);
     r->title = dup(b, title);
-    r->status = dup(b, status);
+    r->status = asr_arena_strdup(&b->arena, status && *status ? status : "unknown");
     r->findings = findings;
 }
 
@@ -190,6 +190,12 @@ static asr_status pick_runs(board *b, asr_store *s, const asr_board_opts *o, asr
     } else {
         asr_error(d, NULL, NULL, "--since takes a run number or a date (YYYY-MM-DD), not '%s'",
                   o->since);
+        return ASR_E_USAGE;
+    }
+    if (st == ASR_OK && b->cmp.id >= b->run.id) {
+        asr_error(d, NULL, NULL,
+                  "--since %s names run %lld; the comparison must be a run before run %lld",
+                  o->since, (long long)b->cmp.id, (long long)b->run.id);
         return ASR_E_USAGE;
     }
     return st;
@@ -794,6 +800,15 @@ static void summary_section(FILE *out, const board *b)
                 " %lld finding%s covered by a waiver in force %s listed apart and not "
                 "counted.",
                 b->n_waived, b->n_waived == 1 ? "" : "s", b->n_waived == 1 ? "is" : "are");
+    size_t failed = 0;
+    for (size_t i = 0; i < b->n_rules; i++)
+        failed +=
+            strcmp(b->rules[i].status, "ok") != 0 && strcmp(b->rules[i].status, "skipped") != 0;
+    if (failed)
+        fprintf(out,
+                " <strong><span data-count=\"rules-failed\">%zu</span> rule%s failed</strong>: "
+                "%s findings are missing from this report (see the appendix).",
+                failed, failed == 1 ? "" : "s", failed == 1 ? "its" : "their");
     fputs("</p>\n<h3>What needs the board's attention</h3>\n<ul class=\"key\">\n", out);
     const asr_mapstate *ms = b->ms;
     for (size_t r = 0; r < ms->n_rows; r++)

@@ -178,6 +178,14 @@ case_report_without_run() {
         fail "findings: $(count_in "$T/r.html" findings)"
     [ "$(count_in "$T/r.html" rules)" = "$(json_val "$T/c.json" "j['counts']['rules_run']")" ] ||
         fail "rules: $(count_in "$T/r.html" rules)"
+    grep -q 'data-count="rules-failed"' "$T/r.html" && fail "no rule failed"
+    # a rule that crashes: the report says its findings are missing
+    ASSURE_TEST_CRASH_RULE=high-actions run report --map "$MAP" --db "$T/db" --rules "$FX/rules" \
+        --as-of 2022-10-03
+    expect_rc 0
+    [ "$(count_in "$T/out" rules-failed)" = 1 ] || fail "the failed rule is not told of"
+    expect_out 'rule failed</strong>: its findings are missing from this report'
+    expect_out '<tr><td>high-actions</td><td>High-priority actions</td><td>crash</td>'
 }
 
 # Two runs: the later is compared with the earlier, or with the one --since
@@ -214,6 +222,9 @@ case_report_since() {
     run report --map "$MET_MAP" --db "$T/met.db" --since soon
     expect_rc 64
     expect_err "--since takes a run number or a date"
+    run report --map "$MET_MAP" --db "$T/met.db" --run 1 --since 2
+    expect_rc 64
+    expect_err "--since 2 names run 2; the comparison must be a run before run 1"
 }
 
 # Everything from the map and the data is escaped; the output never
