@@ -585,10 +585,11 @@ static void map_section(FILE *out, const board *b, const char *cls)
             "with a weak latest rating; <span data-count=\"stale\">%zu</span> with a latest "
             "report out of date; <span data-count=\"assured\">%zu</span> assured.</p>\n",
             gaps, gaps == 1 ? "" : "s", weak, stale, ms->by_state[ASR_CELL_ASSURED]);
-    fputs("<div class=\"scroll\"><table class=\"map\">\n<thead><tr><th class=\"area\">Area</th>",
+    fputs("<div class=\"scroll\"><table class=\"map\">\n<thead><tr><th class=\"area\" "
+          "scope=\"col\">Area</th>",
           out);
     for (size_t l = 0; l < m->n_lines; l++) {
-        fputs("<th>", out);
+        fputs("<th scope=\"col\">", out);
         esc(out, m->lines[l].name ? m->lines[l].name : m->lines[l].id);
         fputs("</th>", out);
     }
