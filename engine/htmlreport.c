@@ -35,7 +35,7 @@ typedef struct {
     const asr_map *map;
     asr_mapstate *ms;
     char as_of[11];
-    int recorded, have_findings, have_cmp;
+    int recorded, have_findings, have_cmp, other_map;
     asr_run_info run, cmp;
     frow *f;
     size_t n, cap;
@@ -209,6 +209,13 @@ static asr_status from_history(board *b, asr_store *s, const asr_board_opts *o,
         return st;
     b->recorded = b->have_findings = 1;
     snprintf(b->as_of, sizeof b->as_of, "%s", b->run.as_of);
+    if (strcmp(b->run.map_hash, b->map->hash) != 0) {
+        b->other_map = 1;
+        asr_warn(d, NULL, NULL,
+                 "run %lld was recorded with another version of the map; the assurance map shows "
+                 "the map as it is now",
+                 (long long)b->run.id);
+    }
     snprintf(b->rules_hash, sizeof b->rules_hash, "%s", b->run.rules_hash);
     st = asr_mapstate_compute(b->map, s, b->as_of, d, &b->ms);
     asr_history_iter *it = NULL;
@@ -502,7 +509,12 @@ static void header_block(FILE *out, const board *b, const char *title)
     fputs("</code>, rules <code>", out);
     esc(out, rules_hash);
     fputs("</code>", out);
-    fputs("</p>\n</header>\n", out);
+    fputs("</p>\n", out);
+    if (b->other_map)
+        fputs("<p><strong>Note:</strong> this run was recorded with another version of the map; "
+              "the assurance map below shows the map as it is now.</p>\n",
+              out);
+    fputs("</header>\n", out);
 }
 
 static void cell_body(FILE *out, const asr_cell *c)

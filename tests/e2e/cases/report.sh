@@ -41,6 +41,7 @@ case_report_met_numbers() {
     met_run
     run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" --output "$T/met.html"
     expect_rc 0
+    [ -s "$T/err" ] && fail "problems on standard error"
     local h=$T/met.html s
     for s in summary map findings ageing appendix; do
         grep -q "<section id=\"$s\"" "$h" || fail "the report has no $s section"
@@ -225,6 +226,16 @@ case_report_since() {
     run report --map "$MET_MAP" --db "$T/met.db" --run 1 --since 2
     expect_rc 64
     expect_err "--since 2 names run 2; the comparison must be a run before run 1"
+    # the map changed since the run: the report says the picture is of the map as it is now
+    sed -e "s#include: .*#include: [$ROOT/mappings/standard/datasets.yaml]#" "$MET_MAP" >"$T/map.yaml"
+    echo "# changed" >>"$T/map.yaml"
+    "$ASSURE" import --map "$T/map.yaml" --db "$T/met.db" >/dev/null 2>&1 || fail "no map reload"
+    run report --map "$T/map.yaml" --db "$T/met.db"
+    expect_rc 0
+    expect_err "run 2 was recorded with another version of the map"
+    expect_out 'this run was recorded with another version of the map'
+    run report --map "$MET_MAP" --db "$T/met.db"
+    expect_rc 65
 }
 
 # Everything from the map and the data is escaped; the output never
