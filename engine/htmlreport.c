@@ -501,9 +501,9 @@ static void header_block(FILE *out, const board *b, const char *title)
     } else if (b->have_findings) {
         fputs(" &middot; from a check run now (no run recorded in the database)", out);
     }
-    char map_hash[13], rules_hash[13];
-    snprintf(map_hash, sizeof map_hash, "%s", b->map->hash);
-    snprintf(rules_hash, sizeof rules_hash, "%s", b->rules_hash[0] ? b->rules_hash : "none");
+    char map_hash[13] = {0}, rules_hash[13] = {0}; /* the first 12 hex digits */
+    memcpy(map_hash, b->map->hash, 12);
+    memcpy(rules_hash, b->rules_hash[0] ? b->rules_hash : "none", b->rules_hash[0] ? 12 : 4);
     fputs(" &middot; map <code>", out);
     esc(out, map_hash);
     fputs("</code>, rules <code>", out);
