@@ -15,5 +15,6 @@ extern const asr_verb asr_verb_diff;
 extern const asr_verb asr_verb_history;
 extern const asr_verb asr_verb_rules;
 extern const asr_verb asr_verb_explain;
+extern const asr_verb asr_verb_report;
 
 #endif

@@ -144,6 +144,24 @@ long long asr_history_rule_findings(asr_store *s, int64_t id, const char *rule, 
     return n;
 }
 
+asr_status asr_history_run_rules(asr_store *s, int64_t id,
+                                 void (*fn)(void *ud, const char *rule, const char *status,
+                                            long long findings),
+                                 void *ud, asr_diag *d)
+{
+    asr_stmt *st = asr_stmt_new(
+        s, "SELECT rule, status, findings FROM assure_run_rules WHERE run = ?1 ORDER BY rule", d);
+    if (!st)
+        return ASR_E_IO;
+    asr_stmt_bind_int(st, 1, id);
+    int rc;
+    while ((rc = asr_stmt_step(st, d, "reading the run history")) == 1)
+        fn(ud, asr_stmt_text(st, 0), asr_stmt_text(st, 1), asr_stmt_int(st, 2));
+    asr_status status = rc < 0 ? asr_stmt_status(st) : ASR_OK;
+    asr_stmt_free(st);
+    return status;
+}
+
 char *asr_history_manifest(asr_store *s, int64_t id, asr_diag *d)
 {
     if (!asr_history_present(s))

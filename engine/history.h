@@ -60,6 +60,13 @@ asr_status asr_history_list(asr_store *s, asr_run_info **out, size_t *n, asr_dia
 /* The findings rule `rule` had in run id, or -1 if it did not run then. */
 long long asr_history_rule_findings(asr_store *s, int64_t id, const char *rule, asr_diag *d);
 
+/* Every rule of run id, in rule-id order: fn(ud, rule, status, findings),
+ * status as recorded (ok, skipped, or how it failed). */
+asr_status asr_history_run_rules(asr_store *s, int64_t id,
+                                 void (*fn)(void *ud, const char *rule, const char *status,
+                                            long long findings),
+                                 void *ud, asr_diag *d);
+
 /* The manifest recorded with run id (JSON), or NULL. Caller frees. */
 char *asr_history_manifest(asr_store *s, int64_t id, asr_diag *d);
 

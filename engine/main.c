@@ -32,6 +32,7 @@ static const asr_verb *const verbs[] = {
     &asr_verb_history,  /* the runs recorded */
     &asr_verb_rules,    /* the rule library */
     &asr_verb_explain,  /* why a finding exists */
+    &asr_verb_report,   /* the board pack */
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 

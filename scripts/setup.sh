@@ -19,15 +19,29 @@ pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-d
       libexpat1-dev nettle-dev libseccomp-dev libxlsxwriter-dev libcmocka-dev sqlite3 valgrind clang
       libclang-rt-14-dev python3-openpyxl dpkg-dev man-db groff-base zsh)
 
+# Test-only and optional: headless Chromium renders the board pack (assure
+# report) in tests/e2e/cases/report.sh, which skips its browser cases
+# without it; never a runtime dependency. A failed install is not fatal.
+optional=(chromium)
+
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+optional_missing=()
+for p in "${optional[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+        optional_missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && [ ${#optional_missing[@]} -eq 0 ] && exit 0
 
-echo "setup: installing ${missing[*]}" >&2
+echo "setup: installing ${missing[*]} ${optional_missing[*]}" >&2
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ ${#missing[@]} -eq 0 ] || $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#optional_missing[@]} -gt 0 ]; then
+    $sudo apt-get install -y -qq --no-install-recommends "${optional_missing[@]}" >/dev/null ||
+        echo "setup: could not install ${optional_missing[*]}; the browser tests will be skipped" >&2
+fi

@@ -57,6 +57,17 @@ reject_import() { # dataset file [extra args...]
         fail "the rejected attempt is not in the import log"
 }
 
+# ---- the test files themselves ----
+
+# Every case file is sourced into one shell: a helper defined in two of them
+# would silently replace the other's.
+case_e2e_helpers_defined_once() {
+    local dup
+    dup=$(grep -ho '^[A-Za-z_][A-Za-z0-9_]*()' "$ROOT"/tests/e2e/e2e.sh "$ROOT"/tests/e2e/cases/*.sh |
+        sort | uniq -d)
+    [ -z "$dup" ] || fail "defined in more than one e2e file: $dup"
+}
+
 # ---- command line ----
 
 case_cli_help() {

@@ -5,7 +5,7 @@ MET_MAP=$ROOT/mappings/met-2021-22/map.yaml
 MET_FX=$ROOT/fixtures/met-2021-22
 
 # A recorded run of four standard rules over the Met example, in $T/db.
-met_run() {
+explain_met_run() {
     mkdir -p "$T/rules"
     local r
     for r in overdue-actions maturity-below-target required-line-missing survey-confidence-low; do
@@ -27,7 +27,7 @@ met_fp() {
 # the rule's words, the parameter, the evidence, the date arithmetic and the
 # row's values as imported; a unique prefix gives the same explanation.
 case_explain_recorded_finding() {
-    met_run
+    explain_met_run
     local fp
     fp=$(met_fp overdue-actions A-BR-01)
     [ ${#fp} -eq 16 ] || fail "no overdue-actions finding for A-BR-01 recorded: '$fp'"
@@ -64,7 +64,7 @@ case_explain_recorded_finding() {
 # Unknown, malformed, too short and ambiguous fingerprints, and a database
 # with no run: each a clear message and its documented exit code.
 case_explain_unknown_fingerprint() {
-    met_run
+    explain_met_run
     run explain 0123456789abcdef --db "$T/db"
     expect_rc 66
     expect_err "no finding with fingerprint '0123456789abcdef' in run 1 (as of 2022-10-03)"
@@ -104,7 +104,7 @@ case_explain_unknown_fingerprint() {
 # dates as YYYY-MM-DD strings -- in the exception list, in the history and
 # in the explanation.
 case_explain_json_types() {
-    met_run
+    explain_met_run
     local fp
     fp=$(met_fp survey-confidence-low 2021/22/Q10)
     run explain "$fp" --db "$T/db" --format json
@@ -148,7 +148,7 @@ PY
 # With --map and --rules the rules run now; check --explain explains every
 # finding, the same as assure explain of each.
 case_explain_on_the_spot_and_check_explain() {
-    met_run
+    explain_met_run
     local fp
     fp=$(met_fp overdue-actions A-BR-01)
     mkdir -p "$T/one" # one rule: quick under valgrind
@@ -185,7 +185,7 @@ case_explain_on_the_spot_and_check_explain() {
 # Data imported since the run: the row is shown from the snapshot of the
 # run's as-of date, which the history keeps, not from the newer data.
 case_explain_rows_from_the_runs_snapshot() {
-    met_run
+    explain_met_run
     local fp
     fp=$(met_fp overdue-actions A-BR-01)
     sed 's/A-BR-01,\(.*\)Develop a system/A-BR-01,\1CHANGED since the run: develop a system/' \
@@ -205,7 +205,7 @@ case_explain_rows_from_the_runs_snapshot() {
 # without being upgraded: its findings are still explained, with what it
 # recorded.
 case_explain_older_database() {
-    met_run
+    explain_met_run
     local fp
     fp=$(met_fp overdue-actions A-BR-01)
     sql "$T/db" "ALTER TABLE assure_run_findings DROP COLUMN as_of;
