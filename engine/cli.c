@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "date.h"
 #include "util.h"
@@ -116,6 +117,9 @@ static int common(asr_cli *p, int id, const char *arg)
         return 0;
     case ASR_OPT_QUIET:
         c->quiet = 1;
+        return 0;
+    case ASR_OPT_PROGRESS:
+        c->progress = 1;
         return 0;
     case ASR_OPT_AS_OF:
         if (asr_date_parse(arg, strlen(arg), NULL, &date))
@@ -329,6 +333,16 @@ int asr_cli_as_of(asr_cli *p, char out[11])
     if (!localtime_r(&t, &tm))
         return -1;
     return strftime(out, 11, "%Y-%m-%d", &tm) == 10 ? 0 : -1;
+}
+
+asr_progress *asr_cli_progress(const asr_cli *p)
+{
+    if (p->c.progress)
+        return asr_progress_new(stderr, ASR_PROGRESS_LOG, p->verb->name);
+    const char *term = getenv("TERM");
+    if (p->c.quiet || !isatty(STDERR_FILENO) || (term && strcmp(term, "dumb") == 0))
+        return NULL;
+    return asr_progress_new(stderr, ASR_PROGRESS_LIVE, p->verb->name);
 }
 
 asr_format asr_cli_find_format(const asr_cli *p)

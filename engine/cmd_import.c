@@ -22,7 +22,10 @@ static const asr_opt options[] = {
     {OPT_MAX_SIZE, "max-file-size", 0, "BYTES", "refuse larger files (default 4 GiB; JSON 1 GiB)"},
     {ASR_OPT_BUSY_TIMEOUT, "busy-timeout", 0, "MS",
      "wait this long for a database locked by another process (default 5000)"},
-    {ASR_OPT_QUIET, "quiet", 'q', NULL, "print nothing on success"},
+    {ASR_OPT_QUIET, "quiet", 'q', NULL, "print nothing on success, and no progress"},
+    {ASR_OPT_PROGRESS, "progress", 0, NULL,
+     "progress as a timestamped line every few seconds, even when standard error is not a "
+     "terminal (for a scheduler's log)"},
 };
 
 static void print_results(const asr_import_spec *specs, const asr_import_result *results, size_t n)
@@ -92,13 +95,16 @@ static int run(const asr_verb *v, int argc, char **argv)
                              p.c.db,
                              (int)p.c.busy_ms,
                              {(unsigned long long)max_size, 0},
-                             {NULL, NULL, -1, NULL, 0}};
+                             {NULL, NULL, -1, NULL, 0, NULL}};
         o.policy.as_of = p.c.as_of[0] ? p.c.as_of : NULL;
         o.policy.accepted = accepted;
         o.policy.n_accepted = n_accepted;
         asr_diag d;
         asr_diag_init(&d, (size_t)p.c.max_errors);
+        /* rows and MB read, on standard error; cleared before the summary */
+        o.policy.progress = asr_cli_progress(&p);
         st = asr_import_files(&o, specs, n, &d, results);
+        asr_progress_free(o.policy.progress);
         asr_cli_problems(&d);
         if (st == ASR_OK && !p.c.quiet) {
             if (n == 0)
