@@ -14,5 +14,6 @@ extern const asr_verb asr_verb_run;
 extern const asr_verb asr_verb_diff;
 extern const asr_verb asr_verb_history;
 extern const asr_verb asr_verb_rules;
+extern const asr_verb asr_verb_init;
 
 #endif

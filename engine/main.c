@@ -22,6 +22,7 @@ static const asr_verb *const verbs[] = {
     &asr_verb_diff,     /* what changed */
     &asr_verb_history,  /* the runs recorded */
     &asr_verb_rules,    /* the rule library */
+    &asr_verb_init,     /* a new organisation's skeleton */
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 

@@ -3,7 +3,9 @@
 # drawn live on a terminal (a pseudo-terminal made by script(1), redrawn 4
 # times a second) and as log lines (--progress), the three interleaved run
 # by run so that the machine's load falls on each alike. Prints the median
-# of each, its ratio to off, and the load average before and after.
+# of each (wall clock, and CPU time -- user + system -- which the load of
+# other processes disturbs less), its ratio to off, and the load average
+# before and after.
 #
 #   tests/bench/progress_bench.sh [ROWS] [RUNS]      (defaults: 1000000 3)
 #
@@ -23,24 +25,24 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # --as-of: the generated dates stay within the stale-export gate's reach
 args=(import --map "$map" --db "$work/db" --as-of 2025-01-01 actions="$work/actions.csv")
 
-# Each prints the import's elapsed seconds, measured inside the terminal for
+# Each prints the import's elapsed and CPU seconds, measured inside the terminal for
 # the terminal runs (so that script's own start is not counted).
 off() {
     rm -f "$work/db"*
-    script -qec "/usr/bin/time -f %e -o $work/t $assure ${args[*]} --quiet" /dev/null >/dev/null
-    cat "$work/t"
+    script -qec "/usr/bin/time -f \"%e %U %S\" -o $work/t $assure ${args[*]} --quiet" /dev/null >/dev/null
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/t"
 }
 live() {
     rm -f "$work/db"*
-    script -qec "/usr/bin/time -f %e -o $work/t $assure ${args[*]}" /dev/null >"$work/screen"
+    script -qec "/usr/bin/time -f \"%e %U %S\" -o $work/t $assure ${args[*]}" /dev/null >"$work/screen"
     grep -q ' rows, ' "$work/screen" || { echo "no progress was drawn" >&2; exit 1; }
-    cat "$work/t"
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/t"
 }
 log() {
     rm -f "$work/db"*
-    /usr/bin/time -f %e -o "$work/t" "$assure" "${args[@]}" --progress >/dev/null 2>"$work/log"
+    /usr/bin/time -f "%e %U %S" -o "$work/t" "$assure" "${args[@]}" --progress >/dev/null 2>"$work/log"
     grep -q 'rows read in' "$work/log" || { echo "no progress was logged" >&2; exit 1; }
-    cat "$work/t"
+    awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/t"
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -53,16 +55,19 @@ for _ in $(seq "$runs"); do
     log >>"$work/logs"
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-o=$(median <"$work/off")
-l=$(median <"$work/live")
-g=$(median <"$work/logs")
-awk -v rows="$rows" -v size="$size" -v runs="$runs" -v o="$o" -v l="$l" -v g="$g" \
-    -v lb="$load_before" -v la="$load_after" -v all_o="$(tr '\n' ' ' <"$work/off")" \
-    -v all_l="$(tr '\n' ' ' <"$work/live")" -v all_g="$(tr '\n' ' ' <"$work/logs")" 'BEGIN {
+col() { cut -d' ' -f"$1" "$2" | median; }
+all() { cut -d' ' -f"$1" "$2" | tr '\n' ' '; }
+awk -v rows="$rows" -v size="$size" -v runs="$runs" \
+    -v o="$(col 1 "$work/off")" -v l="$(col 1 "$work/live")" -v g="$(col 1 "$work/logs")" \
+    -v oc="$(col 2 "$work/off")" -v lc="$(col 2 "$work/live")" -v gc="$(col 2 "$work/logs")" \
+    -v ao="$(all 1 "$work/off")" -v al="$(all 1 "$work/live")" -v ag="$(all 1 "$work/logs")" \
+    -v lb="$load_before" -v la="$load_after" 'BEGIN {
     printf "import of %d rows (%.1f MB CSV), median of %d interleaved runs\n", rows, size / 1e6, runs
-    printf "  %-28s %7.2f s   (runs: %s)\n", "progress off", o, all_o
-    printf "  %-28s %7.2f s   (runs: %s)\n", "live, on a terminal", l, all_l
-    printf "  %-28s %7.2f s   (runs: %s)\n", "log lines (--progress)", g, all_g
-    printf "  ratio live / off: %.3f   log / off: %.3f\n", l / o, g / o
+    printf "  %-24s %8s %8s   %s\n", "", "wall", "CPU", "wall of each run"
+    printf "  %-24s %7.2fs %7.2fs   %s\n", "progress off", o, oc, ao
+    printf "  %-24s %7.2fs %7.2fs   %s\n", "live, on a terminal", l, lc, al
+    printf "  %-24s %7.2fs %7.2fs   %s\n", "log lines (--progress)", g, gc, ag
+    printf "  ratio live / off: wall %.3f, CPU %.3f\n", l / o, lc / oc
+    printf "  ratio log / off:  wall %.3f, CPU %.3f\n", g / o, gc / oc
     printf "  load average before: %s   after: %s\n", lb, la
 }'
