@@ -12,6 +12,10 @@ set -euo pipefail
 pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-dev libzip-dev
       libexpat1-dev nettle-dev libseccomp-dev libcmocka-dev sqlite3 valgrind clang
       libclang-rt-14-dev)
+# Test-only: tmux, in which tests/e2e/cases/terminal.sh types at a real
+# terminal (skipped without it); bsdutils' script(1), which
+# tests/bench/progress_bench.sh draws progress through (essential, so present).
+pkgs+=(tmux)
 
 missing=()
 for p in "${pkgs[@]}"; do
