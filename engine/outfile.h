@@ -2,7 +2,9 @@
  * file that is not a regular file. The content goes to a temporary file in
  * the same directory, is flushed to disk (fsync), and only then renamed
  * over the final name, so a failed or killed run never leaves a partial
- * file under that name: readers see the old file or the new one.
+ * file under that name: readers see the old file or the new one. A file
+ * that must be new (asr_outfile_commit_new) is linked under its name
+ * instead, only if the name is still free.
  *
  * The final name must be absent or a regular file (a symbolic link is
  * followed): a device, a FIFO, a socket or a directory is refused, and so
