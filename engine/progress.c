@@ -86,6 +86,17 @@ static void add_duration(asr_buf *b, double s)
         asr_buf_addf(b, "%ld h %02ld min", t / 3600, t % 3600 / 60);
 }
 
+/* bytes in the unit that suits `scale` (MB from 1 MB on, else kB), with
+ * the unit's name if `unit`. */
+static void add_size(asr_buf *b, unsigned long long bytes, unsigned long long scale, int unit)
+{
+    if (scale >= 1000000)
+        asr_buf_addf(b, "%.1f%s", (double)bytes / 1e6, unit ? " MB" : "");
+    else
+        asr_buf_addf(b, "%.0f%s", (double)bytes / 1e3 + (bytes && bytes < 500 ? 1 : 0),
+                     unit ? " kB" : "");
+}
+
 /* Names come from maps and rule files: shown with control characters as '?'. */
 static void add_name(asr_buf *b, const char *s)
 {
@@ -124,7 +135,7 @@ static void compose(const asr_progress *p, double now, int ending, asr_buf *b)
     if (!ending && !p->rows && !p->bytes) {
         asr_buf_adds(b, "reading");
         if (p->total)
-            asr_buf_addf(b, " %.1f MB", (double)p->total / 1e6);
+            asr_buf_adds(b, " "), add_size(b, p->total, p->total, 1);
         return;
     }
     add_count(b, (unsigned long long)p->rows);
@@ -134,11 +145,10 @@ static void compose(const asr_progress *p, double now, int ending, asr_buf *b)
         add_duration(b, elapsed);
     }
     if (p->bytes && p->total)
-        asr_buf_addf(b, ", %.1f of %.1f MB", (double)p->bytes / 1e6, (double)p->total / 1e6);
+        asr_buf_adds(b, ", "), add_size(b, p->bytes, p->total, 0), asr_buf_adds(b, " of "),
+            add_size(b, p->total, p->total, 1);
     else if (p->bytes)
-        asr_buf_addf(b, ", %.1f MB", (double)p->bytes / 1e6);
-    else if (p->total)
-        asr_buf_addf(b, " of %.1f MB", (double)p->total / 1e6);
+        asr_buf_adds(b, ", "), add_size(b, p->bytes, p->bytes, 1);
     if (elapsed >= 0.5 && p->rows > 0) {
         asr_buf_adds(b, ", ");
         add_count(b, (unsigned long long)((double)p->rows / elapsed));

@@ -25,9 +25,9 @@ case_progress_log_lines() {
     run import --progress --map "$MAP" --db "$T/db" --as-of 2025-01-01 actions="$T/actions.csv"
     expect_rc 0
     expect_out "actions                  3000 rows from $T/actions.csv"
-    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z assure import: actions: reading 0\.2 MB$' "$T/err" ||
+    grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z assure import: actions: reading [0-9]+ kB$' "$T/err" ||
         fail "no start line"
-    grep -Eq '^[0-9-]{10}T[0-9:]{8}Z assure import: actions: 3,000 rows read in [0-9]+ s, 0\.2 of 0\.2 MB' "$T/err" ||
+    grep -Eq '^[0-9-]{10}T[0-9:]{8}Z assure import: actions: 3,000 rows read in [0-9]+ s, ([0-9]+) of \1 kB' "$T/err" ||
         fail "no end line with the totals"
     grep -q $'[\r\033]' "$T/err" && fail "a carriage return or an escape in log lines"
     run check --progress --map "$MAP" --db "$T/db" --rules "$FX/rules" --as-of 2025-01-01 --jobs 1
@@ -56,4 +56,25 @@ case_progress_then_problems() {
     first_problem=$(grep -n ': error: ' "$T/err" | head -1 | cut -d: -f1)
     [ -n "$last_progress" ] && [ -n "$first_problem" ] || fail "no progress, or no problem"
     [ "$last_progress" -lt "$first_problem" ] || fail "progress after the problems"
+}
+
+# The nightly run with --progress: its progress lines come between the step
+# lines, the import's before the import step's, the rules' before record.
+case_progress_in_a_nightly_run() {
+    night_run 2023-01-31 "$NIGHT/actions-1.csv" --progress
+    expect_rc 1
+    expect_err "assure run: audit_actions: 3 rows read in "
+    expect_err "assure run: 1 of 1 rule done, 2 findings, in "
+    grep -Eq '^[0-9-]{10}T[0-9:]{8}Z assure run: 0 of 1 rule done, 0 findings, 0 s; at work: late$' "$T/err" ||
+        fail "no first rules line"
+    local order
+    order=$(grep -oE 'assure run: (audit_actions: reading|import:|0 of 1 rule|1 of 1 rule|record:)' "$T/err" | tr '\n' '|')
+    [ "$order" = "assure run: audit_actions: reading|assure run: import:|assure run: 0 of 1 rule|assure run: 1 of 1 rule|assure run: record:|" ] ||
+        fail "progress and steps out of order: $order"
+    grep -q $'[\r\033]' "$T/err" && fail "a carriage return or an escape in a run's log"
+    # without --progress, a run's log is its step lines alone
+    night_run 2023-02-28 "$NIGHT/actions-2.csv"
+    expect_no_err "rows read in"
+    expect_no_err "rule done"
+    expect_err "assure run: record: run 2"
 }
