@@ -1832,10 +1832,11 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     }
     fclose(f);
 done:
-    asr_progress_rows(progress, c.read,
-                      strcmp(p->format, "csv") == 0 ? (unsigned long long)p->size : 0);
     asr_progress_phase(progress, "storing");
     writer_finish(&w);
+    /* the totals: rows read (a YAML file's, which are not counted as read: stored) */
+    asr_progress_rows(progress, c.read > w.rows ? c.read : w.rows,
+                      strcmp(p->format, "csv") == 0 ? (unsigned long long)p->size : 0);
     asr_progress_end(progress);
     writer_report(&c, &w);
     writer_free(&w);

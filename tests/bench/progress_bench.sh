@@ -2,10 +2,10 @@
 # What progress costs an import: the same CSV imported with progress off,
 # drawn live on a terminal (a pseudo-terminal made by script(1), redrawn 4
 # times a second) and as log lines (--progress), the three interleaved run
-# by run so that the machine's load falls on each alike. Prints the median
-# of each (wall clock, and CPU time -- user + system -- which the load of
-# other processes disturbs less), its ratio to off, and the load average
-# before and after.
+# by run (the order turning each round) so that the machine's load falls
+# on each alike. Prints the median of each (wall clock, and CPU time --
+# user + system -- which the load of other processes disturbs less), its
+# ratio to off, and the load average before and after.
 #
 #   tests/bench/progress_bench.sh [ROWS] [RUNS]      (defaults: 1000000 3)
 #
@@ -49,10 +49,14 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$work/off"
 : >"$work/live"
 : >"$work/logs"
-for _ in $(seq "$runs"); do
-    off >>"$work/off"
-    live >>"$work/live"
-    log >>"$work/logs"
+# the order turns each round, so that a load rising or falling during the
+# run does not always fall on the same one
+for i in $(seq "$runs"); do
+    case $((i % 3)) in
+    0) off >>"$work/off"; live >>"$work/live"; log >>"$work/logs" ;;
+    1) live >>"$work/live"; log >>"$work/logs"; off >>"$work/off" ;;
+    2) log >>"$work/logs"; off >>"$work/off"; live >>"$work/live" ;;
+    esac
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 col() { cut -d' ' -f"$1" "$2" | median; }
