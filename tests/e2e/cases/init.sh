@@ -33,11 +33,12 @@ case_init_skeleton_validates_imports_and_checks() {
     expect_no_err "error"
     [ "$(sql assure.db "SELECT count(*) FROM assure_datasets")" -eq "$datasets" ] ||
         fail "not every dataset was recorded"
-    run check --map map.yaml --db assure.db --rules "$ROOT/rules" --as-of 2022-10-03
+    # JSON: the text list wraps its lines to the terminal's width
+    run check --map map.yaml --db assure.db --rules "$ROOT/rules" --as-of 2022-10-03 --format json
     expect_rc 1
-    expect_out "required-line-missing"
-    expect_out "example-area/L2"
-    expect_out "Example area (replace with one of yours): no active Oversight (second line) assurance"
+    expect_out '"rule": "required-line-missing"'
+    expect_out '"subject": "example-area/L2"'
+    expect_out '"message": "Example area (replace with one of yours): no active Oversight (second line) assurance"'
     expect_no_err "error"
 }
 
