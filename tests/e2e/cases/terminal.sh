@@ -120,3 +120,27 @@ case_terminal_import_progress() {
         { cp "$T/screen" "$T/err"; fail "progress left on the screen"; }
     true
 }
+
+# A check on a terminal draws its progress (rules done, findings, the rules
+# at work) and takes the line back before it ends: the raw bytes the pane
+# received hold the drawn line and the clear, and the screen holds nothing
+# of it afterwards.
+case_terminal_check_progress() {
+    local met=$ROOT/fixtures/met-2021-22 files=()
+    for f in "$met"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
+    "$ASSURE" import --map "$ROOT/mappings/met-2021-22/map.yaml" --db "$T/met.db" \
+        --as-of 2022-10-03 "${files[@]}" >/dev/null 2>&1 || fail "could not import the example"
+    tmux_start
+    "${TM[@]}" pipe-pane -o -t e2e "cat >>$T/raw" || fail "tmux cannot record the pane"
+    tmux_type "assure check --map $ROOT/mappings/met-2021-22/map.yaml --db $T/met.db --rules $ROOT/rules --as-of 2022-10-03 --format csv -o $T/list.csv"
+    [ "$RC" = 1 ] || fail "check: exit $RC"
+    [ -s "$T/list.csv" ] || fail "no exception list written"
+    # the recording catches up with the screen
+    local i
+    for ((i = 0; i < 400; i++)); do grep -q "__done_${TYPED}__ 1" "$T/raw" 2>/dev/null && break; sleep 0.05; done
+    grep -aEq $'\rcheck: 0 of [0-9]+ rules done, 0 findings, 0 s; at work: ' "$T/raw" ||
+        { cp "$T/raw" "$T/err"; fail "no progress drawn in place"; }
+    grep -aq $'rules done[^\r]*\033\\[K\r\033\\[K' "$T/raw" ||
+        { cp "$T/raw" "$T/err"; fail "the progress line was not cleared"; }
+    [ -z "$(printed | tr -d '[:space:]')" ] || { printed >"$T/err"; fail "progress left on the screen"; }
+}
