@@ -26,7 +26,8 @@ struct asr_progress {
     size_t done, n_rules, findings;
     char work[256];
     double start, last;
-    int shown; /* a live line is on the screen */
+    int shown;   /* a live line is on the screen */
+    int counted; /* the piece's rows have been drawn once */
 };
 
 static double now_seconds(void)
@@ -225,6 +226,7 @@ void asr_progress_begin(asr_progress *p, const char *what, unsigned long long to
     p->bytes = 0;
     p->rows = 0;
     p->phase[0] = '\0';
+    p->counted = 0;
     p->start = now_seconds();
     draw(p, p->start, 0);
 }
@@ -237,8 +239,10 @@ void asr_progress_rows(asr_progress *p, long long rows, unsigned long long bytes
     if (bytes)
         p->bytes = bytes;
     double now = now_seconds();
-    if (due(p, now))
+    /* on a terminal the first rows at once: it has started moving */
+    if (due(p, now) || (!p->counted && p->mode == ASR_PROGRESS_LIVE))
         draw(p, now, 0);
+    p->counted = 1;
 }
 
 void asr_progress_phase(asr_progress *p, const char *phase)
