@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "datadir.h"
 #include "date.h"
@@ -137,6 +138,9 @@ static int common(asr_cli *p, int id, const char *arg)
         return 0;
     case ASR_OPT_QUIET:
         c->quiet = 1;
+        return 0;
+    case ASR_OPT_PROGRESS:
+        c->progress = 1;
         return 0;
     case ASR_OPT_AS_OF:
         if (asr_date_parse(arg, strlen(arg), NULL, &date))
@@ -355,6 +359,16 @@ int asr_cli_as_of(asr_cli *p, char out[11])
 const char *asr_cli_format_name(asr_out_format f)
 {
     return f < ASR_OUT_COUNT ? format_names[f] : "?";
+}
+
+asr_progress *asr_cli_progress(const asr_cli *p)
+{
+    if (p->c.progress)
+        return asr_progress_new(stderr, ASR_PROGRESS_LOG, p->verb->name);
+    const char *term = getenv("TERM");
+    if (p->c.quiet || !isatty(STDERR_FILENO) || (term && strcmp(term, "dumb") == 0))
+        return NULL;
+    return asr_progress_new(stderr, ASR_PROGRESS_LIVE, p->verb->name);
 }
 
 asr_format asr_cli_find_format(const asr_cli *p)

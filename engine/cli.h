@@ -4,11 +4,11 @@
  * which the parser works and the help is written, so the two cannot
  * disagree. The options several verbs take (--map, --db, --rules, --as-of,
  * --format, --output, --jobs, --timeout, --memory, --max-findings, --quiet,
- * --busy-timeout, --max-errors) are parsed here, once, with one set of
- * messages. Usage errors are one message naming the option, a suggestion
- * when one is close, then "Try 'assure VERB --help'". Only main.c and the
- * cmd_*.c files use this module. Uses diag, findfmt (formats), runner
- * (budgets), date, util. */
+ * --busy-timeout, --max-errors, --progress) are parsed here, once, with one
+ * set of messages; the progress display a verb shows is chosen here too. Usage errors are one
+ * message naming the option, a suggestion when one is close, then "Try 'assure VERB --help'". Only
+ * main.c and the cmd_*.c files use this module. Uses diag, findfmt (formats), runner (budgets),
+ * progress, date, util. */
 #ifndef ASSURE_CLI_H
 #define ASSURE_CLI_H
 
@@ -17,6 +17,7 @@
 
 #include "diag.h"
 #include "findfmt.h"
+#include "progress.h"
 #include "runner.h"
 
 /* Ids of the shared options; a verb numbers its own from ASR_OPT_OWN. */
@@ -35,6 +36,7 @@ enum {
     ASR_OPT_QUIET,
     ASR_OPT_BUSY_TIMEOUT,
     ASR_OPT_MAX_ERRORS,
+    ASR_OPT_PROGRESS,
     ASR_OPT_OWN = 100,
 };
 
@@ -80,6 +82,7 @@ typedef struct {
     char as_of[11];    /* "" unless --as-of was given; see asr_cli_as_of */
     asr_out_format format;
     int quiet;
+    int progress;         /* --progress: progress as log lines, wherever standard error goes */
     long long busy_ms;    /* default 5000 */
     long long max_errors; /* default 100; 0 = no limit */
     asr_runner_opts runner;
@@ -126,6 +129,12 @@ const char *asr_cli_format_name(asr_out_format f);
 
 /* The report format for check-like verbs (text, csv, json, jsonl). */
 asr_format asr_cli_find_format(const asr_cli *p);
+
+/* The progress display for a verb's long work on standard error, or NULL
+ * for none: live (redrawn in place) when standard error is a terminal and
+ * --quiet was not given; log lines when --progress was given, wherever
+ * standard error goes. Free with asr_progress_free. */
+asr_progress *asr_cli_progress(const asr_cli *p);
 
 /* Writes the verb's help: usage, description, options, exit status. */
 void asr_cli_help(const asr_verb *v, FILE *out);

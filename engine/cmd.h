@@ -16,5 +16,6 @@ extern const asr_verb asr_verb_history;
 extern const asr_verb asr_verb_rules;
 extern const asr_verb asr_verb_explain;
 extern const asr_verb asr_verb_report;
+extern const asr_verb asr_verb_init;
 
 #endif

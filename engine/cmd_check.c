@@ -51,6 +51,9 @@ static const asr_opt options[] = {
      "print each rule's time, Lua instructions, rows read, findings and peak memory to "
      "standard error"},
     {OPT_PROFILE_JSON, "profile-json", 0, "FILE", "write the same as JSON to FILE (atomically)"},
+    {ASR_OPT_PROGRESS, "progress", 0, NULL,
+     "progress as a timestamped line every few seconds, even when standard error is not a "
+     "terminal (for a scheduler's log)"},
 };
 
 /* The width text is wrapped to: $COLUMNS when it is a number, else the
@@ -225,10 +228,13 @@ static int run(const asr_verb *v, int argc, char **argv)
     o.format = junit || explain ? ASR_FMT_TEXT : asr_cli_find_format(&p);
     o.output = p.c.output;
     o.runner = p.c.runner;
+    /* rules done and at work, on standard error; cleared before the list */
+    o.runner.progress = asr_cli_progress(&p);
     asr_diag d;
     asr_diag_init(&d, ASR_DIAG_LIMIT);
     asr_check c;
     asr_status st = asr_check_run(&o, &d, &c);
+    asr_progress_free(o.runner.progress);
     asr_cli_problems(&d);
     if (st == ASR_OK) {
         for (size_t i = 0; i < c.n_rules; i++)

@@ -24,7 +24,10 @@ static const asr_opt options[] = {
     {OPT_MAX_SIZE, "max-file-size", 0, "BYTES", "refuse larger files (default 4 GiB; JSON 1 GiB)"},
     {ASR_OPT_BUSY_TIMEOUT, "busy-timeout", 0, "MS",
      "wait this long for a database locked by another process (default 5000)"},
-    {ASR_OPT_QUIET, "quiet", 'q', NULL, "print nothing on success"},
+    {ASR_OPT_QUIET, "quiet", 'q', NULL, "print nothing on success, and no progress"},
+    {ASR_OPT_PROGRESS, "progress", 0, NULL,
+     "progress as a timestamped line every few seconds, even when standard error is not a "
+     "terminal (for a scheduler's log)"},
     {ASR_OPT_FORMAT, "format", 'f', "FORMAT",
      "text (default) or json (per dataset: rows, replaced, hash; every problem with its place)"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
@@ -154,7 +157,7 @@ static int run(const asr_verb *v, int argc, char **argv)
                              p.c.db,
                              (int)p.c.busy_ms,
                              {(unsigned long long)max_size, 0},
-                             {NULL, NULL, -1, NULL, 0}};
+                             {NULL, NULL, -1, NULL, 0, NULL}};
         o.policy.as_of = p.c.as_of[0] ? p.c.as_of : NULL;
         o.policy.accepted = accepted;
         o.policy.n_accepted = n_accepted;
@@ -170,9 +173,14 @@ static int run(const asr_verb *v, int argc, char **argv)
             asr_inputs_add(&inputs, specs[i].path, "an export");
         if (p.c.output)
             st = asr_outfile_check(p.c.output, "--output", &inputs, &d);
-        if (st == ASR_OK)
+        if (st == ASR_OK) {
+            /* rows and MB read, on standard error (not with JSON, whose
+             * problems go in the report, unless --progress asks for it);
+             * cleared before the summary */
+            o.policy.progress = json && !p.c.progress ? NULL : asr_cli_progress(&p);
             st = asr_import_files(&o, specs, n, &d, results);
-        else
+            asr_progress_free(o.policy.progress);
+        } else
             json = 0; /* nothing was tried: the problem goes to standard error */
         if (!json)
             asr_cli_problems(&d);

@@ -33,6 +33,8 @@ static const asr_opt options[] = {
      "wait this long for a database locked by another process (default 5000)"},
     {ASR_OPT_QUIET, "quiet", 'q', NULL, "no step lines on standard error, only problems"},
     {OPT_VERBOSE, "verbose", 'v', NULL, "a line for every export imported"},
+    {ASR_OPT_PROGRESS, "progress", 0, NULL,
+     "also a progress line every few seconds while exports are read and rules run"},
 };
 
 typedef struct {
@@ -163,7 +165,10 @@ static int run(const asr_verb *v, int argc, char **argv)
             st = ASR_E_INTERNAL;
         } else {
             asr_run_result res;
+            /* only as log lines: a live line would be broken by the step lines */
+            o.runner.progress = p.c.progress ? asr_cli_progress(&p) : NULL;
             st = asr_run(&o, &d, &res);
+            asr_progress_free(o.runner.progress);
         }
     }
     asr_cli_problems(&d);

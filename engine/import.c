@@ -13,6 +13,7 @@
 #include "csv.h"
 #include "date.h"
 #include "json.h"
+#include "progress.h"
 #include "sha256.h"
 #include "util.h"
 #include "xlsx.h"
@@ -53,6 +54,8 @@ typedef struct {
     char place[400];       /* the last place formatted for a message */
     const char *as_of;     /* the date of the data, for a date field's value: as-of */
     const unsigned *grid_lines; /* records: columns -- the file's line of each grid row */
+    asr_progress *progress;     /* NULL, or told how far reading has got */
+    long long read;             /* records read, for progress */
 } rows_ctx;
 
 /* The value a field gives every row: its value, where value: as-of on a
@@ -1293,6 +1296,12 @@ static int read_header(rows_ctx *c, source *src, long *col, size_t *ncols)
     return -1;
 }
 
+/* Bytes of the file read so far (a workbook's: uncompressed), for progress. */
+static unsigned long long source_bytes(const source *src)
+{
+    return src->csv ? asr_csv_bytes(src->csv) : src->xlsx ? asr_xlsx_bytes(src->xlsx) : 0;
+}
+
 /* Reads the header and every row after it. */
 static void import_records(rows_ctx *c, source *src)
 {
@@ -1326,6 +1335,8 @@ static void import_records(rows_ctx *c, source *src)
         take_row(c, col, rec.fields, rec.lens, rec.n, rec.line);
         if (c->stopped)
             break;
+        if (c->progress && ++c->read % ASR_PROGRESS_EVERY == 0)
+            asr_progress_rows(c->progress, c->read, source_bytes(src));
     }
     free(col);
 }
@@ -1450,6 +1461,8 @@ static int json_object(void *ctxp, unsigned line, const asr_jfield *fields, size
             value_null(c->w, asr_precision_column(ds, k));
     }
     add_row(c, ok);
+    if (c->progress && ++c->read % ASR_PROGRESS_EVERY == 0)
+        asr_progress_rows(c->progress, c->read, 0);
     return c->stopped;
 }
 
@@ -1743,8 +1756,8 @@ static asr_strset *ref_sets(const asr_map *m, const asr_dataset *ds)
 
 /* Reads one file into its (freshly recreated) table. */
 static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
-                           const asr_import_limits *limits, const char *as_of, asr_diag *d,
-                           long long *rows, char newest[11])
+                           const asr_import_limits *limits, const char *as_of,
+                           asr_progress *progress, asr_diag *d, long long *rows, char newest[11])
 {
     asr_status st = asr_store_recreate_dataset(s, p->ds, d);
     if (st)
@@ -1755,7 +1768,8 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
                   .d = d,
                   .file = p->file,
                   .errors_at_start = d->errors,
-                  .store_status = ASR_OK};
+                  .store_status = ASR_OK,
+                  .progress = progress};
     c.dates = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.dates);
     c.heading = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.heading);
     c.unknown = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.unknown);
@@ -1773,6 +1787,9 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     c.w = &w;
     c.refs = ref_sets(m, p->ds);
     asr_loc l = {p->file, 0, 0};
+    /* a CSV's bytes read measure against its size; a workbook's are inflated */
+    asr_progress_begin(progress, p->ds->id,
+                       strcmp(p->format, "csv") == 0 ? (unsigned long long)p->size : 0);
     if (strcmp(p->format, "xlsx") == 0) {
         st = import_xlsx(&c, p->file, p->sheet, limits ? limits->max_bytes : 0,
                          limits ? limits->max_field : 0, p->sha256);
@@ -1815,7 +1832,12 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     }
     fclose(f);
 done:
+    asr_progress_phase(progress, "storing");
     writer_finish(&w);
+    /* the totals: rows read (a YAML file's, which are not counted as read: stored) */
+    asr_progress_rows(progress, c.read > w.rows ? c.read : w.rows,
+                      strcmp(p->format, "csv") == 0 ? (unsigned long long)p->size : 0);
+    asr_progress_end(progress);
     writer_report(&c, &w);
     writer_free(&w);
     if (c.stopped)
@@ -1948,6 +1970,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
     for (size_t i = 0; policy && i < policy->n_accepted; i++)
         asr_gates_accept(&gates_now, policy->accepted[i]);
     const asr_gates *gates = &gates_now;
+    asr_progress *progress = policy ? policy->progress : NULL;
     long keep = policy && policy->keep_snapshots >= 0 ? policy->keep_snapshots
                                                       : m->retention.keep_snapshots;
     unsigned long long max_bytes =
@@ -2024,7 +2047,8 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
                 goto rollback;
         }
         long long rows = 0;
-        asr_status one = load_one(s, m, &plan[i], limits, as_of, d, &rows, results[i].newest);
+        asr_status one =
+            load_one(s, m, &plan[i], limits, as_of, progress, d, &rows, results[i].newest);
         results[i].rows = rows;
         if (one && one != ASR_E_DATA) {
             st = one; /* the store failed: stop now */
@@ -2037,6 +2061,7 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
         st = worst;
         goto rollback;
     }
+    asr_progress_phase(progress, "committing");
     int stopped = 0;
     for (size_t i = 0; i < n; i++)
         if (!plan[i].unchanged)
@@ -2069,8 +2094,10 @@ asr_status asr_import_run(asr_store *s, const asr_map *m, const asr_import_spec 
             results[i].outcome = ASR_IMPORTED;
             stored += results[i].rows;
         }
-    if (stored >= CHECKPOINT_ROWS)
+    if (stored >= CHECKPOINT_ROWS) {
+        asr_progress_phase(progress, "checkpointing the database");
         asr_store_checkpoint(s);
+    }
     goto out;
 rollback:
     asr_store_rollback(s);

@@ -7,8 +7,9 @@
  * log). A file identical to the one last imported, under the same map, is
  * recognised and left alone. Sanity gates stop an implausible export (a
  * header and no rows, a steep fall in rows, a stale file) before it replaces
- * anything, and the rows an import replaces are kept as a snapshot. Uses
- * store, csv, json, xlsx, map, date, sha256, diag. */
+ * anything, and the rows an import replaces are kept as a snapshot. How
+ * far reading has got is told to a progress handle when one is given. Uses
+ * store, csv, json, xlsx, map, date, sha256, diag, progress. */
 #ifndef ASSURE_IMPORT_H
 #define ASSURE_IMPORT_H
 
@@ -16,6 +17,7 @@
 
 #include "diag.h"
 #include "map.h"
+#include "progress.h"
 #include "store.h"
 
 typedef struct {
@@ -35,6 +37,7 @@ typedef struct {
     long keep_snapshots;         /* earlier snapshots kept per dataset; -1: the map's */
     const char *const *accepted; /* gates let through this once, by name */
     size_t n_accepted;
+    asr_progress *progress; /* NULL, or told the rows and bytes read of each file */
 } asr_import_policy;
 
 typedef enum { ASR_IMPORTED, ASR_UNCHANGED, ASR_NOT_IMPORTED } asr_import_outcome;

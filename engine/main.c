@@ -33,6 +33,7 @@ static const asr_verb *const verbs[] = {
     &asr_verb_rules,    /* the rule library */
     &asr_verb_explain,  /* why a finding exists */
     &asr_verb_report,   /* the board pack */
+    &asr_verb_init,     /* a new organisation's skeleton */
 };
 #define N_VERBS (sizeof verbs / sizeof verbs[0])
 

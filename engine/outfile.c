@@ -212,8 +212,8 @@ static void write_error(const asr_outfile *o, int err, asr_diag *d)
               strerror(err ? err : EIO));
 }
 
-asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_inputs *inputs,
-                              asr_diag *d)
+static asr_status finish(asr_outfile *o, const char *label, const asr_inputs *inputs, asr_diag *d,
+                         int replace)
 {
     int failed = fflush(o->f) != 0 || ferror(o->f);
     int err = failed ? errno : 0;
@@ -233,7 +233,20 @@ asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_input
         asr_outfile_abort(o);
         return st;
     }
-    if (rename(o->tmp, o->path) != 0) {
+    if (!replace && link(o->tmp, o->path) != 0) {
+        if (errno == EEXIST) {
+            asr_loc l = {o->path, 0, 0};
+            asr_error(d, &l, NULL, "%s: already exists; it was left as it was", label);
+            asr_outfile_abort(o);
+            return ASR_E_CANTCREATE;
+        }
+        write_error(o, errno, d);
+        asr_outfile_abort(o);
+        return ASR_E_IO;
+    }
+    if (!replace)
+        unlink(o->tmp); /* the final name holds the file now */
+    else if (rename(o->tmp, o->path) != 0) {
         write_error(o, errno, d);
         asr_outfile_abort(o);
         return ASR_E_IO;
@@ -252,6 +265,17 @@ asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_input
     free(o->path);
     o->path = NULL;
     return ASR_OK;
+}
+
+asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_inputs *inputs,
+                              asr_diag *d)
+{
+    return finish(o, label, inputs, d, 1);
+}
+
+asr_status asr_outfile_commit_new(asr_outfile *o, const char *label, asr_diag *d)
+{
+    return finish(o, label, NULL, d, 0);
 }
 
 asr_status asr_outfile_fail(asr_outfile *o, asr_diag *d)

@@ -2,7 +2,9 @@
  * file that is not a regular file. The content goes to a temporary file in
  * the same directory, is flushed to disk (fsync), and only then renamed
  * over the final name, so a failed or killed run never leaves a partial
- * file under that name: readers see the old file or the new one.
+ * file under that name: readers see the old file or the new one. A file
+ * that must be new (asr_outfile_commit_new) is linked under its name
+ * instead, only if the name is still free.
  *
  * The final name must be absent or a regular file (a symbolic link is
  * followed): a device, a FIFO, a socket or a directory is refused, and so
@@ -57,6 +59,10 @@ asr_status asr_outfile_open(asr_outfile *o, const char *path, const char *label,
  * has meanwhile become something that may not be replaced. */
 asr_status asr_outfile_commit(asr_outfile *o, const char *label, const asr_inputs *inputs,
                               asr_diag *d);
+/* The same for a file that must be new: put in place only if the final
+ * name is still free (link, never rename), else ASR_E_CANTCREATE naming
+ * it, and whatever holds the name is left as it was. */
+asr_status asr_outfile_commit_new(asr_outfile *o, const char *label, asr_diag *d);
 /* For a writer whose output to o->f failed: reports why (errno, or the
  * error flushing the stream brings back), removes the temporary file and
  * returns ASR_E_IO. */

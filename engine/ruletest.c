@@ -711,7 +711,7 @@ static int import_given(const asr_map *m, const given *data, size_t n_data, cons
             /* the case's data is as of the case's date, and no gate applies */
             asr_gates off;
             memset(&off, 0, sizeof off);
-            asr_import_policy policy = {as_of, &off, 1, NULL, 0};
+            asr_import_policy policy = {as_of, &off, 1, NULL, 0, NULL};
             st = asr_import_run(s, m, specs, n_data, NULL, &policy, d, ir);
         }
         for (size_t i = 0; i < n_data; i++)

@@ -255,8 +255,8 @@ static int findings_jump(const asr_gate *g, asr_store *s, const asr_run_info *pr
 static asr_status import_step(const asr_run_opts *o, asr_store *s, const asr_map *m,
                               const asr_gates *gates, asr_import_result *results, asr_diag *d)
 {
-    asr_import_policy policy = {o->as_of, gates, o->retention.keep_snapshots, o->accepted,
-                                o->n_accepted};
+    asr_import_policy policy = {o->as_of,    gates,         o->retention.keep_snapshots,
+                                o->accepted, o->n_accepted, o->runner.progress};
     asr_status st = asr_import_run(s, m, o->exports, o->n_exports, NULL, &policy, d, results);
     if (st != ASR_OK) {
         logline(o->log, "import", "rejected (status %d): nothing was imported", st);

@@ -15,6 +15,7 @@
 
 #include "confine.h"
 #include "outfile.h"
+#include "progress.h"
 #include "sha256.h"
 #include "store.h"
 #include "wire.h"
@@ -818,15 +819,36 @@ static void finish_worker(collector *col, slot *s, const asr_runner_opts *o)
     res->fail_message = asr_xstrdup(msg);
 }
 
-/* Runs jobs[i] for every i with todo[i], at most o->jobs at a time. */
+/* The rules' state for a progress display: finished of those to run,
+ * findings so far and the rules at work. */
+static void tell_progress(asr_progress *prog, const slot *slots, int width, const collector *col,
+                          size_t n, size_t done, size_t total, int force)
+{
+    if (!prog)
+        return;
+    const char *work[8];
+    size_t n_work = 0, findings = 0;
+    for (int i = 0; i < width; i++)
+        if (slots[i].busy && n_work < sizeof work / sizeof work[0])
+            work[n_work++] = col->results[slots[i].index].rule.id;
+    for (size_t i = 0; i < n; i++)
+        findings += col->results[i].n_findings;
+    asr_progress_rules(prog, done, total, findings, work, n_work, force);
+}
+
+/* Runs jobs[i] for every i with todo[i], at most o->jobs at a time; tells
+ * prog (if not NULL) how far they have got. */
 static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runner_opts *o,
-                     collector *col)
+                     collector *col, asr_progress *prog)
 {
     int width = o->jobs > 0 ? o->jobs : 1;
     slot *slots = asr_xcalloc((size_t)width, sizeof *slots);
     struct pollfd *pfd = asr_xcalloc((size_t)width + 1, sizeof *pfd);
     int active = 0;
-    size_t next = 0;
+    size_t next = 0, done = 0, total = 0;
+    int first = 1; /* the first progress is drawn at once */
+    for (size_t i = 0; i < n; i++)
+        total += todo[i] != 0;
     void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
     stop_guard guard;
     stop_guard_on(&guard);
@@ -846,17 +868,20 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
                 asr_rule_result *res = &col->results[next];
                 res->fail = ASR_FAIL_CRASH;
                 res->fail_message = asr_xstrdup("could not start a worker process");
+                done++;
             } else {
                 slots[i].busy = 1;
                 active++;
             }
             next++;
         }
+        tell_progress(prog, slots, width, col, n, done, total, first);
+        first = 0;
         if (active == 0 && next >= n)
             break;
         if (active == 0)
             continue;
-        double now = now_seconds(), wait = 1.0;
+        double now = now_seconds(), wait = prog ? 0.25 : 1.0;
         for (int i = 0; i < width; i++) {
             pfd[i].fd = slots[i].busy ? slots[i].fd : -1;
             pfd[i].events = POLLIN;
@@ -902,8 +927,13 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
                 finish_worker(col, s, o);
                 s->busy = 0;
                 active--;
+                done++;
             }
         }
+    }
+    if (prog) {
+        tell_progress(prog, slots, width, col, n, done, total, 0); /* the totals, for the end */
+        asr_progress_end(prog);
     }
     stop_guard_off(&guard);
     signal(SIGPIPE, old_pipe);
@@ -922,7 +952,7 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
         memset(&results[i], 0, sizeof results[i]);
     }
     collector col = {results, NULL, 0, 0, NULL, NULL, NULL, o};
-    run_jobs(jobs, todo, n, o, &col);
+    run_jobs(jobs, todo, n, o, &col, NULL);
     for (size_t i = 0; i < n; i++) {
         asr_rule_result *r = &results[i];
         if (r->loaded && r->fail == ASR_FAIL_NONE)
@@ -1003,7 +1033,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
     for (size_t i = 0; i < n; i++)
         jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
     collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud, o};
-    run_jobs(jobs, run, n, o, &col);
+    run_jobs(jobs, run, n, o, &col, o->progress);
     free(jobs);
 
     /* Keep only the findings of rules that finished. */

@@ -14,8 +14,10 @@
  * SIGINT or SIGHUP to the parent while workers run kills and reaps them,
  * removes the process's temporary output files (outfile) and ends the
  * process by that signal.
+ * The parent tells a progress handle, when given one, which rules are at
+ * work, how many have finished and how many findings they sent.
  * Uses sandbox, rule, ruleapi, store, wire, map, diag, finding, spool,
- * confine, outfile. */
+ * confine, outfile, progress. */
 #ifndef ASSURE_RUNNER_H
 #define ASSURE_RUNNER_H
 
@@ -25,6 +27,7 @@
 #include "diag.h"
 #include "finding.h"
 #include "map.h"
+#include "progress.h"
 #include "rule.h"
 #include "ruleapi.h"
 #include "sandbox.h"
@@ -91,6 +94,8 @@ typedef struct {
     /* NULL, or given each rule's classifier note (finding.h). */
     void (*on_note)(void *ud, size_t rule, const char *note, size_t len);
     void *on_note_ud;
+    /* NULL, or told as rules start and finish, with the findings so far */
+    asr_progress *progress;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);

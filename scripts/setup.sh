@@ -19,6 +19,11 @@ pkgs=(cmake make pkg-config gcc libc6-dev liblua5.4-dev libsqlite3-dev libyaml-d
       libexpat1-dev nettle-dev libseccomp-dev libxlsxwriter-dev libcmocka-dev sqlite3 valgrind clang
       libclang-rt-14-dev python3-openpyxl dpkg-dev man-db groff-base zsh)
 
+# Test-only: tmux, in which tests/e2e/cases/terminal.sh types at a real
+# terminal (skipped without it); bsdutils' script(1), which
+# tests/bench/progress_bench.sh draws progress through (essential, so present).
+pkgs+=(tmux)
+
 # Test-only and optional: headless Chromium renders the board pack (assure
 # report) in tests/e2e/cases/report.sh, which skips its browser cases
 # without it; never a runtime dependency. A failed install is not fatal.
