@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "map.h"
 #include "outfile.h"
 #include "util.h"
@@ -42,33 +43,22 @@ static int standard_in(const char *root, char **model, char **rules)
 asr_status asr_init_find_standard(char **model, char **rules, asr_diag *d)
 {
     *model = *rules = NULL;
-    /* 1. The tree above the running binary: build/assure in the source tree. */
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            snprintf(slash, sizeof exe - (size_t)(slash - exe), "/..");
-            if (standard_in(exe, model, rules) == 0)
-                return ASR_OK;
-        }
-    }
-#ifdef ASSURE_SOURCE_DIR
-    /* 2. The tree the binary was built from (a build directory elsewhere). */
-    if (standard_in(ASSURE_SOURCE_DIR, model, rules) == 0)
+    /* The data directory (installed, $ASSURE_DATADIR or the source tree):
+     * the skeleton names it by "assure:" names, so that it keeps working
+     * when assure is upgraded or the checkout moves, and holds no path of
+     * this machine. */
+    const char *dd = asr_datadir();
+    if (dd && standard_in(dd, model, rules) == 0) {
+        free(*model);
+        free(*rules);
+        *model = asr_xstrdup(ASR_DATADIR_PREFIX MODEL_IN_TREE);
+        *rules = asr_xstrdup(ASR_DATADIR_PREFIX RULES_IN_TREE);
         return ASR_OK;
-#endif
+    }
     asr_error(d, NULL, NULL,
-              "cannot find the standard model (%s) and rules (%s/) beside this assure "
-              "(looked in the directory above the program%s)",
-              MODEL_IN_TREE, RULES_IN_TREE,
-#ifdef ASSURE_SOURCE_DIR
-              " and in the source tree it was built from"
-#else
-              ""
-#endif
-    );
+              "cannot find the standard model (%s) and rules (%s/) in assure's data directory "
+              "(%s; set ASSURE_DATADIR to the directory that holds them)",
+              MODEL_IN_TREE, RULES_IN_TREE, dd ? dd : "none found");
     return ASR_E_NOINPUT;
 }
 

@@ -12,7 +12,7 @@
  * forced, and even then no file is ever replaced: each is written to a
  * temporary file and linked under its name only if the name is free
  * (outfile). The map written is loaded back before the exports are made
- * from it, so they always match it. Uses map, outfile, diag, util. */
+ * from it, so they always match it. Uses map, datadir, outfile, diag, util. */
 #ifndef ASSURE_INIT_H
 #define ASSURE_INIT_H
 
@@ -45,12 +45,11 @@ asr_status asr_init_scaffold(const asr_init_opts *o, asr_diag *d, asr_init_resul
 
 void asr_init_result_free(asr_init_result *r);
 
-/* Where the standard model (mappings/standard/datasets.yaml) and the
- * standard rules (rules/) are, as absolute paths the caller frees. Today:
- * the source tree, which is the directory above the running binary (the
- * build leaves it at build/assure) or the tree it was built from. An
- * install layout is to be looked up here too. ASR_OK, or ASR_E_NOINPUT
- * with a problem saying where it looked. */
+/* The names the skeleton gives the standard model and the standard rules:
+ * "assure:mappings/standard/datasets.yaml" and "assure:rules" (strings the
+ * caller frees), once both are found in assure's data directory (datadir:
+ * installed, $ASSURE_DATADIR or the source tree). ASR_OK, or
+ * ASR_E_NOINPUT with a problem saying where it looked. */
 asr_status asr_init_find_standard(char **model, char **rules, asr_diag *d);
 
 #endif

@@ -8,10 +8,15 @@ case_init_skeleton_validates_imports_and_checks() {
     run init --name "Example Borough Council" "$T/org"
     expect_rc 0
     expect_out "$T/org: 20 files written (18 of them header-only exports in exports/)"
-    expect_out "assure validate --map map.yaml --rules $ROOT/rules"
+    expect_out "assure validate --map map.yaml --rules assure:rules"
     [ -f "$T/org/map.yaml" ] && [ -f "$T/org/README.md" ] || fail "map.yaml or README.md missing"
+    # the skeleton names the standard files by assure: names, never by a
+    # path of this machine, so it survives an upgrade or a moved checkout
+    grep -qF 'include: ["assure:mappings/standard/datasets.yaml"]' "$T/org/map.yaml" ||
+        fail "the map does not include the standard model by its assure: name"
+    ! grep -rqF "$ROOT" "$T/org" || fail "the skeleton holds a path of this machine"
     cd "$T/org" || fail "no directory"
-    run validate --map map.yaml --rules "$ROOT/rules"
+    run validate --map map.yaml --rules assure:rules
     expect_rc 0
     expect_out "valid map for Example Borough Council: 4 lines, 7 principles, 1 units, 1 areas, 1 sources"
     # one export per dataset the map declares, each named in the README's import
@@ -34,7 +39,7 @@ case_init_skeleton_validates_imports_and_checks() {
     [ "$(sql assure.db "SELECT count(*) FROM assure_datasets")" -eq "$datasets" ] ||
         fail "not every dataset was recorded"
     # JSON: the text list wraps its lines to the terminal's width
-    run check --map map.yaml --db assure.db --rules "$ROOT/rules" --as-of 2022-10-03 --format json
+    run check --map map.yaml --db assure.db --rules assure:rules --as-of 2022-10-03 --format json
     expect_rc 1
     expect_out '"rule": "required-line-missing"'
     expect_out '"subject": "example-area/L2"'
