@@ -36,6 +36,14 @@ typedef struct {
     int has_re;
     asr_loc loc;
     int matched;
+    /* evidence: {name: value}; a NULL value stands for null (absent or null
+     * matches). rows: (dataset, key) pairs, compared as a set; has_rows says
+     * the case gave them (rows: [] expects none). */
+    asr_kv *evidence;
+    size_t n_evidence;
+    asr_kv *rows;
+    size_t n_rows;
+    int has_rows;
 } expect;
 
 typedef struct {
@@ -106,13 +114,62 @@ static char **rule_list(asr_diag *d, const asr_ynode *n, const char *path, size_
     return out;
 }
 
+/* An expected finding's evidence ({name: value}) and rows ([[dataset,
+ * key], ...]) into ex; a value that is not a single value is an error at
+ * its place. */
+static void read_expected_evidence(asr_diag *d, const asr_ynode *ev, const asr_ynode *rows,
+                                   const char *path, expect *ex)
+{
+    char p[128];
+    if (ev && !asr_ynode_is_null(ev)) {
+        snprintf(p, sizeof p, "%s.evidence", path);
+        if (ev->kind != ASR_YMAP) {
+            asr_error(d, &ev->loc, p, "evidence must be a mapping of names to values");
+        } else {
+            ex->evidence = asr_xcalloc(ev->n ? ev->n : 1, sizeof *ex->evidence);
+            for (size_t i = 0; i < ev->n; i++) {
+                const asr_ynode *v = ev->items[i];
+                if (v->kind != ASR_YSCALAR) {
+                    asr_error(d, &v->loc, p, "evidence '%s' must be a single value",
+                              ev->keys[i]->text);
+                    continue;
+                }
+                asr_kv *kv = &ex->evidence[ex->n_evidence++];
+                kv->k = asr_xstrdup(ev->keys[i]->text);
+                kv->v = asr_ynode_is_null(v) ? NULL : asr_xstrndup(v->text, v->len);
+            }
+        }
+    }
+    if (rows && !asr_ynode_is_null(rows)) {
+        snprintf(p, sizeof p, "%s.rows", path);
+        if (rows->kind != ASR_YSEQ) {
+            asr_error(d, &rows->loc, p, "rows must be a list of [dataset, key] pairs");
+            return;
+        }
+        ex->has_rows = 1;
+        ex->rows = asr_xcalloc(rows->n ? rows->n : 1, sizeof *ex->rows);
+        for (size_t i = 0; i < rows->n; i++) {
+            const asr_ynode *r = rows->items[i];
+            if (r->kind != ASR_YSEQ || r->n != 2 || r->items[0]->kind != ASR_YSCALAR ||
+                r->items[1]->kind != ASR_YSCALAR) {
+                asr_error(d, &r->loc, p, "a row must be a pair [dataset, key]");
+                continue;
+            }
+            asr_kv *kv = &ex->rows[ex->n_rows++];
+            kv->k = asr_xstrndup(r->items[0]->text, r->items[0]->len);
+            kv->v = asr_xstrndup(r->items[1]->text, r->items[1]->len);
+        }
+    }
+}
+
 static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t index,
                       char **file_rules, size_t n_file_rules, const char *file_map, test_case *c)
 {
     static const char *const keys[] = {"name",   "rule",           "rules",    "as_of",
                                        "map",    "params",         "data",     "files",
                                        "expect", "expect_failure", "previous", NULL};
-    static const char *const expect_keys[] = {"subject", "rule", "severity", "message", NULL};
+    static const char *const expect_keys[] = {"subject",  "rule", "severity", "message",
+                                              "evidence", "rows", NULL};
     char path[64];
     snprintf(path, sizeof path, "cases[%zu]", index);
     memset(c, 0, sizeof *c);
@@ -248,6 +305,8 @@ static void read_case(asr_diag *d, const char *file, const asr_ynode *n, size_t 
                 ex->message = scalar(d, asr_ymap_get(x, "message"), ep);
                 if (!ex->subject)
                     asr_error(d, &x->loc, ep, "an expected finding needs its subject");
+                read_expected_evidence(d, asr_ymap_get(x, "evidence"), asr_ymap_get(x, "rows"), ep,
+                                       ex);
                 const char *too_big = ex->message ? asr_regex_check(ex->message) : NULL;
                 if (too_big) {
                     asr_error(d, &asr_ymap_get(x, "message")->loc, ep, "the pattern %s", too_big);
@@ -342,6 +401,16 @@ static void free_suite(suite *s)
             free(e->message);
             if (e->has_re)
                 regfree(&e->re);
+            for (size_t j = 0; j < e->n_evidence; j++) {
+                free(e->evidence[j].k);
+                free(e->evidence[j].v);
+            }
+            free(e->evidence);
+            for (size_t j = 0; j < e->n_rows; j++) {
+                free(e->rows[j].k);
+                free(e->rows[j].v);
+            }
+            free(e->rows);
         }
         free(c->expects);
         free(c->expect_failure);
@@ -754,6 +823,101 @@ static size_t lower_bound(const asr_finding *const *sorted, size_t n, const char
     return lo;
 }
 
+/* Whether text is a whole finite number; its value in *x. */
+static int as_number(const char *text, double *x)
+{
+    char *end;
+    if (!*text)
+        return 0;
+    errno = 0;
+    *x = strtod(text, &end);
+    return *end == '\0' && errno == 0 && *x == *x && *x - *x == 0;
+}
+
+/* Whether the expected value want (NULL: null) is the finding's value got
+ * (NULL: absent): numbers as numbers, anything else as text. */
+static int evidence_equal(const char *want, const asr_kv *got)
+{
+    if (!got || got->t == ASR_EV_NULL)
+        return want == NULL;
+    if (!want)
+        return 0;
+    double a, b;
+    if ((got->t == ASR_EV_NUMBER || got->t == ASR_EV_INTEGER) && as_number(want, &a) &&
+        as_number(got->v, &b))
+        return a == b;
+    return strcmp(want, got->v) == 0;
+}
+
+static int has_row(const asr_kv *rows, size_t n, const char *dataset, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].k, dataset) == 0 && strcmp(rows[i].v, key) == 0)
+            return 1;
+    return 0;
+}
+
+/* How the finding differs from the evidence and rows the expectation
+ * gives; with b, each difference is described there, one a line. Returns
+ * the number of differences. */
+static size_t evidence_diff(const expect *x, const asr_finding *fi, asr_buf *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < x->n_evidence; i++) {
+        const asr_kv *want = &x->evidence[i], *got = NULL;
+        for (size_t j = 0; j < fi->n_evidence && !got; j++)
+            if (strcmp(fi->evidence[j].k, want->k) == 0)
+                got = &fi->evidence[j];
+        if (evidence_equal(want->v, got))
+            continue;
+        n++;
+        if (!b)
+            continue;
+        asr_buf_adds(b, "      expected evidence ");
+        asr_buf_add_term(b, want->k, strlen(want->k));
+        asr_buf_adds(b, " = ");
+        if (want->v)
+            asr_buf_add_term(b, want->v, strlen(want->v));
+        else
+            asr_buf_adds(b, "null");
+        asr_buf_adds(b, ", got ");
+        if (!got)
+            asr_buf_adds(b, "no such evidence");
+        else if (got->t == ASR_EV_NULL)
+            asr_buf_adds(b, "null");
+        else
+            asr_buf_add_term(b, got->v, strlen(got->v));
+        asr_buf_addc(b, '\n');
+    }
+    if (!x->has_rows)
+        return n;
+    for (size_t i = 0; i < x->n_rows; i++) {
+        if (has_row(fi->rows, fi->n_rows, x->rows[i].k, x->rows[i].v))
+            continue;
+        n++;
+        if (b) {
+            asr_buf_adds(b, "      expected row ");
+            asr_buf_add_term(b, x->rows[i].k, strlen(x->rows[i].k));
+            asr_buf_addc(b, ' ');
+            asr_buf_add_term(b, x->rows[i].v, strlen(x->rows[i].v));
+            asr_buf_adds(b, ", not among the finding's rows\n");
+        }
+    }
+    for (size_t i = 0; i < fi->n_rows; i++) {
+        if (has_row(x->rows, x->n_rows, fi->rows[i].k, fi->rows[i].v))
+            continue;
+        n++;
+        if (b) {
+            asr_buf_adds(b, "      unexpected row ");
+            asr_buf_add_term(b, fi->rows[i].k, strlen(fi->rows[i].k));
+            asr_buf_addc(b, ' ');
+            asr_buf_add_term(b, fi->rows[i].v, strlen(fi->rows[i].v));
+            asr_buf_addc(b, '\n');
+        }
+    }
+    return n;
+}
+
 /* Pairs each expected finding with the first unused actual one that fits it
  * (same subject; rule, severity and message if the case gives them), through
  * the findings sorted by subject: O((E + F) log F), not O(E * F). Lists what
@@ -771,6 +935,7 @@ static int match_findings(const test_case *c, const asr_rule_result *res, const 
     for (size_t e = 0; e < c->n_expects; e++) {
         const expect *x = &c->expects[e];
         size_t k = lower_bound(sorted, nf, x->subject);
+        const asr_finding *near = NULL; /* fits but for its evidence or rows */
         for (; k < nf && strcmp(sorted[k]->subject, x->subject) == 0; k++) {
             const asr_finding *fi = sorted[k];
             const char *sev = asr_finding_severity(fi, &res[fi->rule].rule);
@@ -778,12 +943,32 @@ static int match_findings(const test_case *c, const asr_rule_result *res, const 
                 (x->severity && strcmp(x->severity, sev) != 0) ||
                 (x->has_re && regexec(&x->re, fi->message, 0, NULL, 0) != 0))
                 continue;
+            if (evidence_diff(x, fi, NULL)) {
+                if (!near)
+                    near = fi;
+                continue;
+            }
             used[fi - f] = 1;
             break;
         }
         if (k < nf && strcmp(sorted[k]->subject, x->subject) == 0)
             continue; /* paired */
         ok = 0;
+        if (near) {
+            /* The finding is there but its evidence or rows differ: say how
+             * (and do not list it again as unexpected). */
+            used[near - f] = 1;
+            if (listed == MAX_DETAIL) {
+                more++;
+                continue;
+            }
+            listed++;
+            asr_buf_addf(b, "    differs:    %s ", res[near->rule].rule.id);
+            asr_buf_add_term(b, near->subject, strlen(near->subject));
+            asr_buf_addf(b, "  (expected at line %u)\n", x->loc.line);
+            evidence_diff(x, near, b);
+            continue;
+        }
         if (listed == MAX_DETAIL) {
             more++;
             continue;

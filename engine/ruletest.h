@@ -1,7 +1,8 @@
 /* ruletest: rule test cases and coverage for internal audit. Reads YAML
  * test files (*.test.yaml beside the rules), runs each case in a fresh
  * database -- its data imported through the same checks as a real import --
- * compares the findings with the expected ones, and measures three kinds of
+ * compares the findings with the expected ones (subject, rule, severity,
+ * message, and the evidence values and rows a case states), and measures three kinds of
  * coverage: lines of rule code run, rules seen both firing and quiet, and the
  * cells of the map (area x line) the tested rules were seen to watch
  * (mapcov). Writes results as text, JSON or JUnit XML (to a stream, or
