@@ -787,7 +787,23 @@ asr_status asr_store_ensure_dataset(asr_store *s, const asr_dataset *ds, asr_dia
         exists = sqlite3_step(st) == SQLITE_ROW;
     }
     sqlite3_finalize(st);
-    return exists ? ASR_OK : asr_store_recreate_dataset(s, ds, d);
+    if (!exists)
+        return asr_store_recreate_dataset(s, ds, d);
+    /* A table with no rows whose shape no import recorded for this map --
+     * made by an older map or standard model and never filled -- is made
+     * again to the map's shape: nothing is lost, and rules that read the
+     * dataset's new columns find them (a database upgraded in place). */
+    char recorded[80] = "";
+    if (sqlite3_prepare_v2(s->db, "SELECT schema_hash FROM assure_datasets WHERE id = ?", -1, &st,
+                           NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, ds->id, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(recorded, sizeof recorded, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (strcmp(recorded, ds->schema_hash) == 0 || asr_store_count_rows(s, ds->id) != 0)
+        return ASR_OK;
+    return asr_store_recreate_dataset(s, ds, d);
 }
 
 static void now_utc(char out[21])

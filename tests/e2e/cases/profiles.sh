@@ -152,3 +152,21 @@ case_import_profile_problems() {
     expect_err "error: datasets[0]: overlay of a dataset that is not declared before it ('audit_action')"
     expect_err "synonym 'G' means 'Gren', which is not one of the values; did you mean 'Green'?"
 }
+
+# A dataset the map declares but no import has filled keeps up with the map:
+# when a new version of the map (or of the standard model) gives it another
+# column, the next import makes its empty table again, so rules reading the
+# new column find it. A dataset that holds rows is left as it is.
+case_import_empty_dataset_follows_the_map() {
+    cp "$MAP" "$T/map.yaml"
+    "$ASSURE" import --map "$T/map.yaml" --db "$T/db" actions="$FX/actions.csv" >/dev/null 2>&1 ||
+        fail "could not import the actions"
+    sed 's/      - {name: final_report, type: date}/&\n      - {name: follow_up, type: date}/' \
+        "$MAP" >"$T/map.yaml"
+    grep -q 'follow_up' "$T/map.yaml" || fail "the test could not change the map"
+    run import --map "$T/map.yaml" --db "$T/db" actions="$FX/actions.csv"
+    expect_rc 0
+    sql "$T/db" "PRAGMA table_info(engagements)" | grep -q '|follow_up|' ||
+        fail "the empty engagements table did not gain the map's new column"
+    [ "$(sql "$T/db" "SELECT count(*) FROM actions")" -gt 0 ] || fail "the actions were lost"
+}
