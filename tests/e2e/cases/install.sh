@@ -111,7 +111,7 @@ case_install_deb() {
     [ -n "$deb" ] || fail "cpack made no assure_VERSION_ARCH.deb"
     local depends lib
     depends=$(dpkg-deb -f "$deb" Depends)
-    for lib in liblua5.4-0 libsqlite3-0 libyaml-0-2 libzip4 libexpat1 libnettle8 libseccomp2 libc6; do
+    for lib in liblua5.4-0 libsqlite3-0 libyaml-0-2 libzip4 libexpat1 libnettle8 libseccomp2 libxlsxwriter4 libc6; do
         case ", $depends" in *", $lib "* | *", $lib,"* | *", $lib") ;; *) fail "Depends lacks $lib: $depends" ;; esac
     done
     [ "$(dpkg-deb -f "$deb" Package)" = assure ] || fail "the package is not named assure"
