@@ -19,7 +19,7 @@ chroot "$root" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive 
 chroot "$root" /bin/bash -c '
 set -euo pipefail
 assure --version
-rm -rf /root/org && mkdir -p /root/org/exports && cd /root/org
+org=$(mktemp -d) && mkdir -p "$org/exports" && cd "$org"
 cp /usr/share/assure/fixtures/met-2021-22/*.csv exports/
 sed "s|^include: .*|include: [assure:mappings/standard/datasets.yaml]|" \
     /usr/share/assure/mappings/met-2021-22/map.yaml >map.yaml

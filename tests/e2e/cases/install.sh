@@ -79,7 +79,7 @@ check_installed_example() { # root (holding usr/)
 # docs/install.md says, and the example runs from there alone.
 case_install_destdir() {
     [ -f "$BUILD/cmake_install.cmake" ] || { echo "skipped: no CMake build beside $ASSURE"; exit 77; }
-    DESTDIR="$T/root" cmake --install "$BUILD" --prefix /usr >"$T/out" 2>"$T/err" ||
+    DESTDIR="$T/dest" cmake --install "$BUILD" --prefix /usr >"$T/out" 2>"$T/err" ||
         fail "cmake --install failed"
     local f
     for f in usr/bin/assure usr/share/man/man1/assure.1.gz usr/share/man/man1/assure-import.1.gz \
@@ -87,11 +87,11 @@ case_install_destdir() {
         usr/share/assure/rules/overdue-actions.lua usr/share/assure/rules/overdue-actions.test.yaml \
         usr/share/assure/mappings/standard/datasets.yaml usr/share/assure/mappings/met-2021-22/map.yaml \
         usr/share/assure/fixtures/met-2021-22/audit_actions.csv usr/share/doc/assure/install.md; do
-        [ -e "$T/root/$f" ] || fail "cmake --install did not put $f"
+        [ -e "$T/dest/$f" ] || fail "cmake --install did not put $f"
     done
-    check_installed_example "$T/root"
+    check_installed_example "$T/dest"
     # ASSURE_DATADIR wins over the binary's prefix
-    (cd "$T/elsewhere" && ASSURE_DATADIR="$T/nowhere" "$T/root/usr/bin/assure" validate \
+    (cd "$T/elsewhere" && ASSURE_DATADIR="$T/nowhere" "$T/dest/usr/bin/assure" validate \
         --map "$T/org/map.yaml") >"$T/out" 2>"$T/err"
     RC=$?
     expect_rc 78
@@ -115,6 +115,6 @@ case_install_deb() {
         case ", $depends" in *", $lib "* | *", $lib,"* | *", $lib") ;; *) fail "Depends lacks $lib: $depends" ;; esac
     done
     [ "$(dpkg-deb -f "$deb" Package)" = assure ] || fail "the package is not named assure"
-    dpkg-deb -x "$deb" "$T/root" || fail "dpkg-deb -x failed"
-    check_installed_example "$T/root"
+    dpkg-deb -x "$deb" "$T/dest" || fail "dpkg-deb -x failed"
+    check_installed_example "$T/dest"
 }
