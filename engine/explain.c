@@ -258,6 +258,19 @@ done:
 
 /* Days from date to as_of (positive: the date is earlier), or 0 with *ok 0
  * when either is not a date. */
+/* The dates an explanation sets against the as-of date: evidence i (for i
+ * below n_evidence) when the rule typed it a date, then, at i ==
+ * n_evidence, the finding's due date under due_name. NULL: no date. */
+static const char *nth_date(const asr_finding *f, size_t i, const char *due_name, const char **name)
+{
+    if (i < f->n_evidence) {
+        *name = f->evidence[i].k;
+        return f->evidence[i].t == ASR_EV_DATE ? f->evidence[i].v : NULL;
+    }
+    *name = due_name;
+    return f->due;
+}
+
 static long days_to(const char *date, const char *as_of, int *ok)
 {
     asr_date a, b;
@@ -390,10 +403,7 @@ void asr_explain_text(asr_buf *out, asr_store *s, const asr_explanation *e)
     /* the date arithmetic: every date against the as-of date */
     int any = 0, ok;
     for (size_t i = 0; i <= f->n_evidence; i++) {
-        const char *name = i < f->n_evidence ? f->evidence[i].k : "due (the finding's)";
-        const char *date = i < f->n_evidence
-                               ? (f->evidence[i].t == ASR_EV_DATE ? f->evidence[i].v : NULL)
-                               : f->due;
+        const char *name, *date = nth_date(f, i, "due (the finding's)", &name);
         long days = days_to(date, f->as_of, &ok);
         if (!ok)
             continue;
@@ -501,10 +511,7 @@ void asr_explain_json(asr_buf *out, asr_store *s, const asr_explanation *e)
     asr_buf_adds(out, ", \"dates\": [");
     int any = 0, ok;
     for (size_t i = 0; i <= f->n_evidence; i++) {
-        const char *name = i < f->n_evidence ? f->evidence[i].k : "due";
-        const char *date = i < f->n_evidence
-                               ? (f->evidence[i].t == ASR_EV_DATE ? f->evidence[i].v : NULL)
-                               : f->due;
+        const char *name, *date = nth_date(f, i, "due", &name);
         long days = days_to(date, f->as_of, &ok);
         if (!ok)
             continue;
