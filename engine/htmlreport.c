@@ -434,13 +434,19 @@ static const char css[] =
     "background-image:repeating-linear-gradient(45deg,transparent 0 8px,#f0b0b0 8px 11px)}"
     ".st-not-required{background:#fff;color:#4d4d4d;border-left-color:#bfbfbf}"
     "table.legend td.cell{width:190px}"
+    "td.ca{font-size:13px;border-left-width:7px}td.ca div{margin-top:2px}"
+    "td.ca svg{width:100%;max-width:150px;margin-top:4px}"
+    ".ca-below{background:#f9d0d0;border-left-color:#b00020}"
+    ".ca-meets{background:#dcefdc;border-left-color:#1e6b1e}"
+    ".ca-none{background:#fff;border-left-color:#bfbfbf}"
     ".sev-high{font-weight:bold}"
     "svg{max-width:100%;height:auto;display:block}"
     "svg text{font-family:'DejaVu Sans',Arial,sans-serif;fill:#1a1a1a}"
     "section{margin-bottom:24px}"
     "@media (max-width:700px){main{padding:10px}"
     "table.map,table.map tbody,table.map tr,table.map th,table.map td{display:block;width:100%}"
-    "table.map thead{display:none}table.map td.cell::before{content:attr(data-line-name);"
+    "table.map thead{display:none}"
+    "table.map td.cell::before,table.map td.ca::before{content:attr(data-line-name);"
     "display:block;font-weight:bold}table.map th.area{width:100%;background:#f2f2f2}"
     ".kpis{grid-template-columns:repeat(2,1fr)}}"
     "@page{size:A4 landscape;margin:12mm}"
@@ -573,6 +579,98 @@ static void legend(FILE *out)
     fputs("</tbody></table>\n", out);
 }
 
+/* The area's combined assurance: its score against the level required, in
+ * words, as a bar with a mark at the required score, and what it rests on. */
+static void combined_cell(FILE *out, const asr_map *m, const asr_mapstate_row *row)
+{
+    const char *cls = row->required ? (row->below ? "below" : "meets") : "none";
+    fprintf(out, "<td class=\"ca ca-%s\" data-area=\"", cls);
+    esc(out, row->area->id);
+    fprintf(out, "\" data-ca=\"%s\" data-score=\"%.1f\" data-line-name=\"Combined assurance\">",
+            cls, row->score);
+    fprintf(out,
+            "<span class=\"sym\" aria-hidden=\"true\">%s</span><strong class=\"state\">%s"
+            "</strong>",
+            row->required ? (row->below ? "\u2717" : "\u2713") : "\u2013",
+            row->required ? (row->below ? "Below the level required" : "Meets the level required")
+                          : "No level required");
+    fprintf(out, "<div>Holds %.1f of 100", row->score);
+    if (row->held_level) {
+        fputs(" (", out);
+        esc(out, row->held_level->id);
+        fputs(")", out);
+    }
+    fputs("</div>", out);
+    if (row->required) {
+        fputs("<div>Requires ", out);
+        esc(out, row->required->id);
+        fprintf(out, " (%g)</div>", row->required->score);
+    }
+    /* the bar: grey track, dark fill to the score, a red mark at the level */
+    fprintf(out,
+            "<svg viewBox=\"0 0 100 12\" role=\"img\" aria-label=\"%.1f of 100\">"
+            "<rect x=\"0\" y=\"2\" width=\"100\" height=\"8\" fill=\"#e6e6e6\" stroke=\"#595959\" "
+            "stroke-width=\"0.5\"/><rect x=\"0\" y=\"2\" width=\"%.1f\" height=\"8\" "
+            "fill=\"#2b5797\"/>",
+            row->score, row->score);
+    if (row->required)
+        fprintf(out, "<rect x=\"%.1f\" y=\"0\" width=\"1.5\" height=\"12\" fill=\"#b00020\"/>",
+                row->required->score > 98.5 ? 98.5 : row->required->score);
+    fputs("</svg>", out);
+    int any = 0;
+    for (size_t l = 0; l < m->n_lines; l++) {
+        long k = row->best[l];
+        if (k < 0)
+            continue;
+        fputs(any ? "; " : "<div class=\"muted\">From ", out);
+        any = 1;
+        esc(out, m->lines[l].id);
+        fprintf(out, " %g: ", row->held[k].points);
+        esc(out, row->held[k].source->title ? row->held[k].source->title : row->held[k].source->id);
+    }
+    if (any)
+        fputs("</div>", out);
+    if (row->n_duplicate_groups)
+        fprintf(out, "<span class=\"tag\">%zu duplicated</span>", row->n_duplicate_groups);
+    fputs("</td>\n", out);
+}
+
+/* How combined assurance is scored, with this map's weights, factors and
+ * levels: a board member can check any score by hand. */
+static void combined_method(FILE *out, const asr_map *m)
+{
+    const asr_combined *c = &m->combined;
+    double total = 0;
+    for (size_t l = 0; l < m->n_lines; l++)
+        total += asr_line_weight(m, l);
+    fputs("<h3>How combined assurance is scored</h3>\n<p>Each source covering an area gives "
+          "its line's weight, reduced by what its latest report says; each line counts its best "
+          "source once (a second source in the same line adds nothing); the area's score is "
+          "the lines' total as a share of ",
+          out);
+    fprintf(out, "%g points, the most every line could give.</p>\n<ul>\n<li>Weights: ", total);
+    for (size_t l = 0; l < m->n_lines; l++) {
+        fputs(l ? ", " : "", out);
+        esc(out, m->lines[l].name ? m->lines[l].name : m->lines[l].id);
+        fprintf(out, " %g", asr_line_weight(m, l));
+    }
+    if (c->weights)
+        fprintf(out,
+                ".</li>\n<li>A report with the top rating of its scale counts in full; another "
+                "positive rating %g; a weak one (the two lowest ratings) %g; a report with no "
+                "rating %g; a source with no report on record %g; a suspended or planned source "
+                "nothing.</li>\n<li>A report older than the area allows for the line counts %g "
+                "of that; one older than twice the source's stated frequency, %g; one that "
+                "covered only part of the area, %g.</li>\n<li>Levels: ",
+                c->positive, c->weak, c->unrated, c->unreported, c->stale, c->late, c->partial);
+    for (size_t k = 0; k < c->n_levels; k++) {
+        fputs(k ? ", " : "", out);
+        esc(out, c->levels[k].id);
+        fprintf(out, " from %g", c->levels[k].score);
+    }
+    fputs(c->n_levels ? ".</li>\n</ul>\n" : "none.</li>\n</ul>\n", out);
+}
+
 static void map_section(FILE *out, const board *b, const char *cls)
 {
     const asr_map *m = b->map;
@@ -581,9 +679,13 @@ static void map_section(FILE *out, const board *b, const char *cls)
     fputs("<p>Each row is an assurance area, grouped by principle; each column a line of "
           "assurance. A cell says in words (and colour) what assurance the area holds in that "
           "line today, with the source, its latest rating in the provider's own words, the date "
-          "and the number of findings about it.</p>\n",
+          "and the number of findings about it. The last column weighs it all together: the "
+          "combined assurance the area holds, out of 100, against the level the map requires "
+          "(how it is scored: below the map).</p>\n",
           out);
-    size_t gaps = 0, weak = 0, stale = 0;
+    size_t gaps = 0, weak = 0, stale = 0, below = 0;
+    for (size_t r = 0; r < ms->n_rows; r++)
+        below += (size_t)ms->rows[r].below;
     for (size_t r = 0; r < ms->n_rows; r++)
         for (size_t l = 0; l < m->n_lines; l++) {
             const asr_cell *c = &ms->rows[r].cells[l];
@@ -595,8 +697,11 @@ static void map_section(FILE *out, const board *b, const char *cls)
             "<p><strong>At a glance:</strong> <span data-count=\"required-gaps\">%zu</span> "
             "required line%s without active assurance; <span data-count=\"weak\">%zu</span> "
             "with a weak latest rating; <span data-count=\"stale\">%zu</span> with a latest "
-            "report out of date; <span data-count=\"assured\">%zu</span> assured.</p>\n",
-            gaps, gaps == 1 ? "" : "s", weak, stale, ms->by_state[ASR_CELL_ASSURED]);
+            "report out of date; <span data-count=\"assured\">%zu</span> assured; "
+            "<span data-count=\"below-required\">%zu</span> area%s below the combined assurance "
+            "the map requires.</p>\n",
+            gaps, gaps == 1 ? "" : "s", weak, stale, ms->by_state[ASR_CELL_ASSURED], below,
+            below == 1 ? "" : "s");
     fputs("<div class=\"scroll\"><table class=\"map\">\n<thead><tr><th class=\"area\" "
           "scope=\"col\">Area</th>",
           out);
@@ -605,13 +710,13 @@ static void map_section(FILE *out, const board *b, const char *cls)
         esc(out, m->lines[l].name ? m->lines[l].name : m->lines[l].id);
         fputs("</th>", out);
     }
-    fputs("</tr></thead>\n<tbody>\n", out);
+    fputs("<th scope=\"col\">Combined assurance</th></tr></thead>\n<tbody>\n", out);
     const asr_principle *last = NULL;
     for (size_t r = 0; r < ms->n_rows; r++) {
         const asr_mapstate_row *row = &ms->rows[r];
         if (r == 0 || row->principle != last) {
             last = row->principle;
-            fprintf(out, "<tr class=\"principle\"><th colspan=\"%zu\">", m->n_lines + 1);
+            fprintf(out, "<tr class=\"principle\"><th colspan=\"%zu\">", m->n_lines + 2);
             if (row->principle) {
                 fputs("Principle ", out);
                 esc(out, row->principle->id);
@@ -645,10 +750,12 @@ static void map_section(FILE *out, const board *b, const char *cls)
             cell_body(out, c);
             fputs("</td>\n", out);
         }
+        combined_cell(out, m, row);
         fputs("</tr>\n", out);
     }
     fputs("</tbody></table></div>\n<h3>How to read a cell</h3>\n", out);
     legend(out);
+    combined_method(out, m);
     fputs("</section>\n", out);
 }
 
@@ -1138,7 +1245,9 @@ static void write_csv(FILE *out, const board *b)
 {
     const asr_map *m = b->map;
     fputs("principle,principle_title,area,area_title,line,line_name,state,words,required,"
-          "sources,latest,rating,rank,reference,age_days,max_age_days,stale,weak,findings\r\n",
+          "sources,latest,rating,rank,reference,age_days,max_age_days,stale,weak,findings,"
+          "line_points,line_source,combined_score,combined_level,required_assurance,"
+          "required_score,below_required\r\n",
           out);
     for (size_t r = 0; r < b->ms->n_rows; r++) {
         const asr_mapstate_row *row = &b->ms->rows[r];
@@ -1174,7 +1283,17 @@ static void write_csv(FILE *out, const board *b)
                     c->is_weak ? "yes" : "no");
             if (b->have_findings)
                 fprintf(out, "%zu", c->findings);
-            fputs("\r\n", out);
+            long k = row->best[l];
+            fprintf(out, ",%g,", k >= 0 ? row->held[k].points : 0.0);
+            asr_csv_cell(out, k >= 0 ? row->held[k].source->id : "");
+            fprintf(out, ",%.1f,", row->score);
+            asr_csv_cell(out, row->held_level ? row->held_level->id : "");
+            fputc(',', out);
+            asr_csv_cell(out, row->required ? row->required->id : "");
+            fputc(',', out);
+            if (row->required)
+                fprintf(out, "%g", row->required->score);
+            fprintf(out, ",%s\r\n", row->required ? (row->below ? "yes" : "no") : "");
         }
     }
 }
@@ -1245,11 +1364,43 @@ static void write_json(FILE *out, const board *b)
                 fputs(", \"age_days\": null", out);
             fprintf(out, ", \"max_age_days\": %ld, \"stale\": %s, \"weak\": %s", c->max_age_days,
                     c->is_stale ? "true" : "false", c->is_weak ? "true" : "false");
+            long k = row->best[l];
+            fprintf(out,
+                    ", \"line_points\": %g, \"line_source\": ", k >= 0 ? row->held[k].points : 0.0);
+            json_str(out, k >= 0 ? row->held[k].source->id : NULL);
             if (b->have_findings)
                 fprintf(out, ", \"findings\": %zu}", c->findings);
             else
                 fputs(", \"findings\": null}", out);
         }
+    }
+    fputs("\n  ],\n  \"areas\": [", out);
+    for (size_t r = 0; r < b->ms->n_rows; r++) {
+        const asr_mapstate_row *row = &b->ms->rows[r];
+        fputs(r ? ",\n    {\"area\": " : "\n    {\"area\": ", out);
+        json_str(out, row->area->id);
+        fprintf(out, ", \"combined_score\": %.1f, \"combined_level\": ", row->score);
+        json_str(out, row->held_level ? row->held_level->id : NULL);
+        fputs(", \"required_assurance\": ", out);
+        json_str(out, row->required ? row->required->id : NULL);
+        if (row->required)
+            fprintf(out, ", \"required_score\": %g, \"below_required\": %s", row->required->score,
+                    row->below ? "true" : "false");
+        else
+            fputs(", \"required_score\": null, \"below_required\": null", out);
+        fputs(", \"sources\": [", out);
+        for (size_t i = 0; i < row->n_held; i++) {
+            const asr_held *h = &row->held[i];
+            fputs(i ? ", {\"source\": " : "{\"source\": ", out);
+            json_str(out, h->source->id);
+            fputs(", \"line\": ", out);
+            json_str(out, m->lines[h->line].id);
+            fputs(", \"basis\": ", out);
+            json_str(out, h->basis);
+            fprintf(out, ", \"factor\": %g, \"points\": %g, \"duplicate\": %d}", h->factor,
+                    h->points, h->duplicate);
+        }
+        fputs("]}", out);
     }
     fputs("\n  ]\n}\n", out);
 }

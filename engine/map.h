@@ -53,6 +53,11 @@ typedef struct {
     size_t n_required_lines;
     asr_max_age *max_age; /* how old assurance may be, per line */
     size_t n_max_age;
+    /* The level of combined assurance the sponsor requires (an id of the
+     * map's combined_assurance levels), or NULL; its index in those levels. */
+    char *required_assurance;
+    size_t required_level;
+    asr_loc required_loc;
     asr_loc loc;
 } asr_area;
 
@@ -240,6 +245,29 @@ extern const char *const asr_gate_names[ASR_N_GATES + 1]; /* NULL-terminated */
  * warn beyond 90 days; findings-jump warn above 3 times and at least 20 more. */
 void asr_gates_default(asr_gates *g);
 
+/* Combined assurance: how the engine scores the assurance an area holds
+ * (mapstate computes it; docs/map-format.md, "Combined assurance"). A
+ * source gives its line's weight times factors for its latest report (1
+ * for the top rating of its scale, `positive` for another positive one,
+ * `weak`, `unrated` for a report with no rating, `unreported` for none on
+ * record; times `stale` past the area's age limit, `late` past twice the
+ * source's stated frequency, `partial` for partial coverage); a line gives
+ * its best source; the area's score is the sum over lines as a share
+ * (0..100) of every line's weight. */
+typedef struct {
+    char *id;     /* e.g. "Medium" */
+    double score; /* the least score (0..100) that meets it */
+    asr_loc loc;
+} asr_assurance_level;
+
+typedef struct {
+    asr_assurance_level *levels; /* lowest score first */
+    size_t n_levels;
+    double *weights; /* one per map line, by index */
+    double positive, weak, unrated, unreported, stale, late, partial;
+    asr_loc loc; /* where the map gives it; file NULL when the defaults apply */
+} asr_combined;
+
 /* How much history the database keeps: runs (0 = no limit), days of runs
  * (0 = no limit), and earlier snapshots of each dataset. */
 typedef struct {
@@ -273,6 +301,7 @@ typedef struct {
     size_t n_datasets;
     asr_gates gates;
     asr_retention retention;
+    asr_combined combined;
     /* id -> index, filled by the loader for the lookups below (a map built
      * by hand, with none, is searched item by item) */
     asr_strmap area_index, dataset_index;

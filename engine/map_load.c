@@ -57,8 +57,8 @@ typedef struct {
     item_list lines, principles, units, areas, sources, scales, datasets;
     asr_ynode **params; /* one mapping per file */
     size_t n_params;
-    asr_ynode **gates, **history; /* one mapping per file, applied in load order */
-    size_t n_gates, n_history;
+    asr_ynode **gates, **history, **combined; /* one mapping per file, applied in load order */
+    size_t n_gates, n_history, n_combined;
     size_t last_doc; /* the document loc_in_map found last */
     /* id -> index of the first item with it, built in pass 3 */
     asr_strmap line_ids, principle_ids, unit_ids, area_ids, source_ids, scale_ids, dataset_ids;
@@ -66,7 +66,8 @@ typedef struct {
 
 static const char *const top_keys[] = {
     "assure",  "include", "organisation", "lines",    "principles", "units",   "areas",
-    "sources", "scales",  "params",       "datasets", "gates",      "history", NULL};
+    "sources", "scales",  "params",       "datasets", "gates",      "history", "combined_assurance",
+    NULL};
 
 static asr_loc loc_in_map(loader *L, asr_loc l);
 
@@ -740,6 +741,11 @@ static void process_root(loader *L, asr_ydoc *doc, const char *const *chain, siz
         L->history = asr_xrealloc(L->history, (L->n_history + 1) * sizeof *L->history);
         L->history[L->n_history++] = history;
     }
+    asr_ynode *combined = asr_ymap_get(root, "combined_assurance");
+    if (combined && !asr_ynode_is_null(combined)) {
+        L->combined = asr_xrealloc(L->combined, (L->n_combined + 1) * sizeof *L->combined);
+        L->combined[L->n_combined++] = combined;
+    }
 }
 
 static void add_doc(loader *L, asr_ydoc *doc)
@@ -907,10 +913,197 @@ static void convert_units(loader *L)
     }
 }
 
+/* ---- combined assurance ---- */
+
+/* A number from lo to hi, whole or decimal, under key of map. */
+static int get_number_at(loader *L, const asr_ynode *v, const char *path, double lo, double hi,
+                         double *out)
+{
+    if (v->kind != ASR_YSCALAR || !v->plain || !is_decimal(v->text)) {
+        if (v->kind == ASR_YSCALAR)
+            asr_error(L->d, &v->loc, path, "expected a number from %g to %g, got '%s'", lo, hi,
+                      v->text);
+        else
+            asr_error(L->d, &v->loc, path, "expected a number from %g to %g, got %s", lo, hi,
+                      kind_word(v));
+        return -1;
+    }
+    double x = strtod(v->text, NULL);
+    if (x < lo || x > hi) {
+        asr_error(L->d, &v->loc, path, "%s is outside the allowed range %g to %g", v->text, lo, hi);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static void combined_defaults(asr_map *m)
+{
+    static const struct {
+        const char *id;
+        double score;
+    } levels[] = {{"Low", 30}, {"Medium", 50}, {"High", 70}};
+    asr_combined *c = &m->combined;
+    c->levels = asr_arena_alloc(&m->arena, 3 * sizeof *c->levels);
+    for (size_t i = 0; i < 3; i++) {
+        c->levels[i].id = asr_arena_strdup(&m->arena, levels[i].id);
+        c->levels[i].score = levels[i].score;
+    }
+    c->n_levels = 3;
+    c->weights = asr_arena_alloc(&m->arena, (m->n_lines ? m->n_lines : 1) * sizeof *c->weights);
+    for (size_t i = 0; i < m->n_lines; i++)
+        c->weights[i] = (double)m->lines[i].independence;
+    c->positive = 0.75;
+    c->weak = 0;
+    c->unrated = 0.5;
+    c->unreported = 0;
+    c->stale = 0;
+    c->late = 0.5;
+    c->partial = 0.5;
+}
+
+static void read_levels(loader *L, const asr_ynode *v, const char *path)
+{
+    asr_map *m = L->m;
+    asr_combined *c = &m->combined;
+    if (v->kind != ASR_YMAP || v->n == 0) {
+        asr_error(L->d, &v->loc, path,
+                  "expected a mapping of level to the least score (0 to 100) that meets it, "
+                  "such as {Low: 30, Medium: 50, High: 70}");
+        return;
+    }
+    asr_assurance_level *lv = asr_arena_alloc(&m->arena, v->n * sizeof *lv);
+    size_t n = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        char p[160];
+        path_of(p, sizeof p, "%s.%s", path, v->keys[k]->text);
+        double score;
+        if (!valid_id(v->keys[k]->text)) {
+            asr_error(L->d, &v->keys[k]->loc, p,
+                      "'%s' is not a valid level name (letters, digits, '_', '-', '.')",
+                      v->keys[k]->text);
+            continue;
+        }
+        if (get_number_at(L, v->items[k], p, 0, 100, &score))
+            continue;
+        if (n > 0 && score <= lv[n - 1].score) {
+            asr_error(L->d, &v->items[k]->loc, p,
+                      "levels go from the lowest score to the highest: %g is not above %s's %g",
+                      score, lv[n - 1].id, lv[n - 1].score);
+            continue;
+        }
+        lv[n].id = asr_arena_strdup(&m->arena, v->keys[k]->text);
+        lv[n].score = score;
+        lv[n].loc = loc_in_map(L, v->keys[k]->loc);
+        n++;
+    }
+    if (n > 0) {
+        c->levels = lv;
+        c->n_levels = n;
+    }
+}
+
+static void read_weights(loader *L, const asr_ynode *v, const char *path)
+{
+    asr_map *m = L->m;
+    if (v->kind != ASR_YMAP) {
+        asr_error(L->d, &v->loc, path,
+                  "expected a mapping of line id to weight, such as {L1: 1, L2: 2, L3: 3}");
+        return;
+    }
+    for (size_t k = 0; k < v->n; k++) {
+        char p[160];
+        path_of(p, sizeof p, "%s.%s", path, v->keys[k]->text);
+        double w;
+        size_t li = 0;
+        while (li < m->n_lines && strcmp(m->lines[li].id, v->keys[k]->text) != 0)
+            li++;
+        if (li == m->n_lines) {
+            const char *hint =
+                asr_did_you_mean_ids(v->keys[k]->text, m->lines, m->n_lines, sizeof *m->lines);
+            asr_error(L->d, &v->keys[k]->loc, p, "'%s' is not a line of the map%s%s%s",
+                      v->keys[k]->text, hint ? "; did you mean '" : "", hint ? hint : "",
+                      hint ? "'?" : "");
+            continue;
+        }
+        if (get_number_at(L, v->items[k], p, 0, 100, &w) == 0)
+            m->combined.weights[li] = w;
+    }
+}
+
+static void read_factors(loader *L, const asr_ynode *v, const char *path)
+{
+    static const char *const keys[] = {"positive", "weak", "unrated", "unreported",
+                                       "stale",    "late", "partial", NULL};
+    asr_combined *c = &L->m->combined;
+    double *slot[] = {&c->positive, &c->weak, &c->unrated, &c->unreported,
+                      &c->stale,    &c->late, &c->partial};
+    if (check_keys(L, v, path, keys))
+        return;
+    for (size_t k = 0; keys[k]; k++) {
+        asr_ynode *x = asr_ymap_get(v, keys[k]);
+        char p[160];
+        path_of(p, sizeof p, "%s.%s", path, keys[k]);
+        if (x && !asr_ynode_is_null(x))
+            get_number_at(L, x, p, 0, 1, slot[k]);
+    }
+}
+
+static void convert_combined(loader *L)
+{
+    static const char *const keys[] = {"levels", "weights", "factors", NULL};
+    asr_map *m = L->m;
+    combined_defaults(m);
+    for (size_t i = 0; i < L->n_combined; i++) {
+        asr_ynode *n = L->combined[i];
+        if (check_keys(L, n, "combined_assurance", keys))
+            continue;
+        if (!m->combined.loc.file)
+            m->combined.loc = loc_in_map(L, n->loc);
+        asr_ynode *v = asr_ymap_get(n, "levels");
+        if (v && !asr_ynode_is_null(v))
+            read_levels(L, v, "combined_assurance.levels");
+        v = asr_ymap_get(n, "weights");
+        if (v && !asr_ynode_is_null(v))
+            read_weights(L, v, "combined_assurance.weights");
+        v = asr_ymap_get(n, "factors");
+        if (v && !asr_ynode_is_null(v))
+            read_factors(L, v, "combined_assurance.factors");
+    }
+}
+
+/* The level of combined assurance an area requires, checked against the
+ * map's levels (convert_combined has run). */
+static void check_required_level(loader *L, asr_area *a, const char *path)
+{
+    const asr_combined *c = &L->m->combined;
+    size_t k = 0;
+    while (k < c->n_levels && strcmp(c->levels[k].id, a->required_assurance) != 0)
+        k++;
+    if (k < c->n_levels) {
+        a->required_level = k;
+        return;
+    }
+    const char *hint =
+        asr_did_you_mean_ids(a->required_assurance, c->levels, c->n_levels, sizeof *c->levels);
+    asr_buf names = {0};
+    for (size_t j = 0; j < c->n_levels; j++)
+        asr_buf_addf(&names, "%s%s", j ? (j + 1 == c->n_levels ? " or " : ", ") : "",
+                     c->levels[j].id);
+    char p[160];
+    path_of(p, sizeof p, "%s.required_assurance", path);
+    asr_error(L->d, &a->required_loc, p, "'%s' is not a level of combined assurance (%s)%s%s%s",
+              a->required_assurance, asr_buf_str(&names), hint ? "; did you mean '" : "",
+              hint ? hint : "", hint ? "'?" : "");
+    asr_buf_free(&names);
+    a->required_assurance = NULL;
+}
+
 static void convert_areas(loader *L)
 {
-    static const char *const keys[] = {"id",    "title", "description",    "principle",    "unit",
-                                       "owner", "risk",  "required_lines", "max_age_days", NULL};
+    static const char *const keys[] = {
+        "id",   "title",          "description",  "principle",          "unit", "owner",
+        "risk", "required_lines", "max_age_days", "required_assurance", NULL};
     static const char *const risk_keys[] = {"inherent", "residual", "target", NULL};
     asr_map *m = L->m;
     m->areas = asr_arena_alloc(&m->arena, L->areas.n * sizeof *m->areas);
@@ -936,6 +1129,11 @@ static void convert_areas(loader *L)
             get_long(L, risk, "target", rp, 0, 1, 25, &x->target);
         }
         x->required_lines = get_id_list(L, n, "required_lines", p, &x->n_required_lines, REF_LINE);
+        x->required_assurance = get_text(L, n, "required_assurance", p, 0);
+        if (x->required_assurance) {
+            x->required_loc = loc_in_map(L, asr_ymap_get(n, "required_assurance")->loc);
+            check_required_level(L, x, p);
+        }
         asr_ynode *ages = asr_ymap_get(n, "max_age_days");
         path_of(rp, sizeof rp, "%s.max_age_days", p);
         if (ages && !asr_ynode_is_null(ages)) {
@@ -2063,6 +2261,7 @@ static asr_status finish(loader *L, asr_map **out)
         convert_lines(L);
         convert_principles(L);
         convert_units(L);
+        convert_combined(L);
         convert_areas(L);
         convert_sources(L);
         convert_scales(L);
@@ -2088,6 +2287,7 @@ static asr_status finish(loader *L, asr_map **out)
     free(L->datasets.items);
     free(L->params);
     free(L->gates);
+    free(L->combined);
     free(L->history);
     for (size_t i = 0; i < L->n_refs; i++)
         free(L->refs[i].path);

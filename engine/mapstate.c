@@ -30,6 +30,7 @@ typedef struct {
     asr_mapstate *ms;
     asr_strmap sources; /* source id -> index */
     int64_t as_of_days;
+    const asr_msdata *data;
 } ctx;
 
 static size_t n_lines(const asr_mapstate *ms)
@@ -114,31 +115,65 @@ static void offer(ctx *c, size_t row, size_t li, const char *day, const char *la
     cell->ref = ref && *ref ? asr_arena_strdup(&c->ms->arena, ref) : NULL;
 }
 
+/* A report of source k for the area of row: the source keeps its latest
+ * (on the same day, the lower rating). */
+static void offer_held(ctx *c, size_t row, size_t k, const char *day, const char *label,
+                       int has_rank, long rank, long top, const char *ref, const char *scope,
+                       const char *coverage)
+{
+    asr_mapstate_row *r = &c->ms->rows[row];
+    asr_held *h = NULL;
+    for (size_t i = 0; i < r->n_held; i++)
+        if (r->held[i].source == &c->ms->map->sources[k])
+            h = &r->held[i];
+    if (!h)
+        return; /* the source does not cover the area in the map */
+    int cmp = h->date[0] ? strcmp(day, h->date) : 1;
+    if (cmp < 0)
+        return;
+    if (cmp == 0) {
+        long old = h->label ? h->rank : 1000, now = has_rank && label ? rank : 1000;
+        if (now >= old)
+            return;
+    }
+    asr_arena *a = &c->ms->arena;
+    snprintf(h->date, sizeof h->date, "%.10s", day);
+    h->label = label && *label ? asr_arena_strdup(a, label) : NULL;
+    h->rank = h->label && has_rank ? rank : 0;
+    h->top_rank = top;
+    h->ref = ref && *ref ? asr_arena_strdup(a, ref) : NULL;
+    h->scope = scope && *scope ? asr_arena_strdup(a, scope) : NULL;
+    h->partial = coverage && strcmp(coverage, "partial") == 0;
+}
+
 /* Reports of a dataset: each row gives (source or "", area, day, label,
  * rank, ref, provider); with a source the report goes to that source's
  * line, else to the lines of the sources of `kind` covering the area (and,
  * for inspections, of that provider). */
-static asr_status gather(ctx *c, asr_store *s, const char *sql, const char *kind, asr_diag *d)
+static asr_status gather(ctx *c, const char *sql, const char *kind, long top, asr_diag *d)
 {
     const asr_map *m = c->ms->map;
-    asr_stmt *st = asr_stmt_new(s, sql, d);
-    if (!st)
+    void *q = c->data->open(c->data->ud, sql, c->ms->as_of, d);
+    if (!q)
         return ASR_E_IO;
-    asr_stmt_bind_text(st, 1, c->ms->as_of);
+    const char *col[9];
     int r;
-    while ((r = asr_stmt_step(st, d, "reading the reports of assurance")) == 1) {
-        const char *source = asr_stmt_text(st, 0), *area = asr_stmt_text(st, 1);
-        const char *day = asr_stmt_text(st, 2), *label = asr_stmt_text(st, 3);
-        int has_rank = !asr_stmt_is_null(st, 4);
-        long rank = (long)asr_stmt_int(st, 4);
-        const char *ref = asr_stmt_text(st, 5), *provider = asr_stmt_text(st, 6);
+    while ((r = c->data->next(q, col, 9, d)) == 1) {
+        const char *source = col[0] ? col[0] : "", *area = col[1] ? col[1] : "";
+        const char *day = col[2] ? col[2] : "", *label = col[3];
+        int has_rank = col[4] != NULL;
+        long rank = has_rank ? strtol(col[4], NULL, 10) : 0;
+        const char *ref = col[5], *provider = col[6] ? col[6] : "";
+        const char *scope = col[7], *coverage = col[8];
         size_t row, k, li;
         if (day_number(day) == INT64_MIN || !area_row(c->ms, area, &row))
             continue;
         if (*source) {
             if (asr_strmap_get(&c->sources, source, strlen(source), &k) &&
-                line_index(m, m->sources[k].line, &li))
+                line_index(m, m->sources[k].line, &li)) {
                 offer(c, row, li, day, label, has_rank, rank, ref);
+                offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage);
+            }
             continue;
         }
         for (k = 0; k < m->n_sources; k++) {
@@ -148,38 +183,56 @@ static asr_status gather(ctx *c, asr_store *s, const char *sql, const char *kind
             if (*provider && (!x->provider || strcasecmp(x->provider, provider) != 0))
                 continue;
             for (size_t a = 0; a < x->n_areas; a++)
-                if (strcmp(x->areas[a], area) == 0)
+                if (strcmp(x->areas[a], area) == 0) {
                     offer(c, row, li, day, label, has_rank, rank, ref);
+                    offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage);
+                }
         }
     }
-    asr_status st_ = r < 0 ? asr_stmt_status(st) : ASR_OK;
-    asr_stmt_free(st);
-    return st_;
+    c->data->close(q);
+    return r < 0 ? ASR_E_IO : ASR_OK;
 }
 
-static asr_status gather_all(ctx *c, asr_store *s, asr_diag *d)
+/* The top rank a field's values take (its scale's or its own), or 0. */
+static long top_rank(const asr_map *m, const char *dataset, const char *field)
+{
+    const asr_dataset *ds = asr_map_dataset(m, dataset);
+    long top = 0;
+    for (size_t i = 0; ds && i < ds->n_fields; i++)
+        if (strcmp(ds->fields[i].name, field) == 0)
+            for (size_t k = 0; k < ds->fields[i].n_values; k++)
+                if (ds->fields[i].ranks && ds->fields[i].ranks[k] > top)
+                    top = ds->fields[i].ranks[k];
+    return top;
+}
+
+static asr_status gather_all(ctx *c, asr_diag *d)
 {
     const asr_map *m = c->ms->map;
+    const asr_msdata *data = c->data;
     asr_status st = ASR_OK;
     if (has_field(m, "assurance_evidence", "reported_on") &&
         has_field(m, "assurance_evidence", "source") &&
         has_field(m, "assurance_evidence", "area") &&
-        asr_store_has_table(s, "assurance_evidence")) {
+        data->has_table(data->ud, "assurance_evidence")) {
         int rated = has_field(m, "assurance_evidence", "rating");
         char sql[512];
         snprintf(sql, sizeof sql,
-                 "SELECT source, area, reported_on, %s, %s, %s, '' FROM assurance_evidence"
+                 "SELECT source, area, reported_on, %s, %s, %s, '', %s, %s FROM assurance_evidence"
                  " WHERE reported_on <= ?1 ORDER BY reported_on, _line",
                  rated ? "rating" : "NULL", rated ? "rating_rank" : "NULL",
-                 has_field(m, "assurance_evidence", "evidence_id") ? "evidence_id" : "NULL");
-        st = gather(c, s, sql, NULL, d);
+                 has_field(m, "assurance_evidence", "evidence_id") ? "evidence_id" : "NULL",
+                 has_field(m, "assurance_evidence", "scope") ? "scope" : "NULL",
+                 has_field(m, "assurance_evidence", "coverage") ? "coverage" : "NULL");
+        st = gather(c, sql, NULL, top_rank(m, "assurance_evidence", "rating"), d);
     }
     if (st == ASR_OK && has_field(m, "audit_engagements", "final_report") &&
-        has_field(m, "audit_engagements", "area") && asr_store_has_table(s, "audit_engagements")) {
+        has_field(m, "audit_engagements", "area") &&
+        data->has_table(data->ud, "audit_engagements")) {
         int rated = has_field(m, "audit_engagements", "opinion");
         char sql[1024];
         snprintf(sql, sizeof sql,
-                 "SELECT '', area, final_report, %s, %s, %s, '' FROM audit_engagements"
+                 "SELECT '', area, final_report, %s, %s, %s, '', NULL, NULL FROM audit_engagements"
                  " WHERE final_report <= ?1%s%s ORDER BY final_report, _line",
                  rated ? "opinion" : "NULL", rated ? "opinion_rank" : "NULL",
                  has_field(m, "audit_engagements", "title") ? "title" : "NULL",
@@ -189,20 +242,21 @@ static asr_status gather_all(ctx *c, asr_store *s, asr_diag *d)
                  has_field(m, "audit_engagements", "kind")
                      ? " AND coalesce(kind, '') NOT IN ('advisory', 'grant claim')"
                      : "");
-        st = gather(c, s, sql, "internal_audit", d);
+        st = gather(c, sql, "internal_audit", top_rank(m, "audit_engagements", "opinion"), d);
     }
     if (st == ASR_OK && has_field(m, "inspection_grades", "grade") &&
         has_field(m, "inspection_grades", "area") &&
         has_field(m, "inspection_reports", "published") &&
         has_field(m, "inspection_reports", "inspectorate") &&
-        asr_store_has_table(s, "inspection_grades") && asr_store_has_table(s, "inspection_reports"))
+        data->has_table(data->ud, "inspection_grades") &&
+        data->has_table(data->ud, "inspection_reports"))
         st = gather(
-            c, s,
+            c,
             "SELECT '', g.area, r.published, g.grade, g.grade_rank,"
-            " r.report_id || ' ' || coalesce(g.question, ''), r.inspectorate"
+            " r.report_id || ' ' || coalesce(g.question, ''), r.inspectorate, NULL, NULL"
             " FROM inspection_grades g JOIN inspection_reports r ON r.report_id = g.report_id"
             " WHERE r.published <= ?1 ORDER BY r.published, g._line",
-            "inspection", d);
+            "inspection", top_rank(m, "inspection_grades", "grade"), d);
     return st;
 }
 
@@ -213,6 +267,27 @@ static void add_sources(ctx *c)
     size_t nl = n_lines(ms);
     size_t n = ms->n_rows * nl;
     asr_buf *bufs = asr_xcalloc(n > 0 ? n : 1, sizeof *bufs);
+    /* every source covering an area, in the map's order, for its combined assurance */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t r = 0; r < ms->n_rows && pass == 1; r++) {
+            ms->rows[r].held =
+                asr_arena_alloc(&ms->arena, (ms->rows[r].n_held + 1) * sizeof *ms->rows[r].held);
+            ms->rows[r].n_held = 0;
+        }
+        for (size_t k = 0; k < m->n_sources; k++) {
+            const asr_source *x = &m->sources[k];
+            size_t li, row;
+            if (!line_index(m, x->line, &li))
+                continue;
+            for (size_t a = 0; a < x->n_areas; a++)
+                if (area_row(ms, x->areas[a], &row)) {
+                    asr_mapstate_row *rw = &ms->rows[row];
+                    if (pass == 1)
+                        rw->held[rw->n_held] = (asr_held){.source = x, .line = li};
+                    rw->n_held++;
+                }
+        }
+    }
     for (size_t k = 0; k < m->n_sources; k++) {
         const asr_source *x = &m->sources[k];
         size_t li, row;
@@ -295,14 +370,213 @@ static void decide(ctx *c)
     }
 }
 
+/* ---- combined assurance ---- */
+
+long asr_frequency_days(const char *frequency)
+{
+    static const struct {
+        const char *word;
+        long days;
+    } words[] = {{"daily", 1},          {"weekly", 7},
+                 {"fortnightly", 14},   {"monthly", 31},
+                 {"bi-monthly", 62},    {"bimonthly", 62},
+                 {"quarterly", 92},     {"six-monthly", 183},
+                 {"six monthly", 183},  {"half-yearly", 183},
+                 {"half yearly", 183},  {"biannual", 183},
+                 {"twice yearly", 183}, {"annual", 366},
+                 {"annually", 366},     {"yearly", 366},
+                 {"biennial", 731},     {"every two years", 731},
+                 {"triennial", 1096},   {"every three years", 1096}};
+    if (!frequency)
+        return 0;
+    while (*frequency == ' ')
+        frequency++;
+    size_t n = strlen(frequency);
+    while (n > 0 && frequency[n - 1] == ' ')
+        n--;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strlen(words[i].word) == n && strncasecmp(words[i].word, frequency, n) == 0)
+            return words[i].days;
+    return 0;
+}
+
+double asr_line_weight(const asr_map *m, size_t li)
+{
+    if (li >= m->n_lines)
+        return 0;
+    return m->combined.weights ? m->combined.weights[li] : (double)m->lines[li].independence;
+}
+
+/* The factors of a map built without the loader (all defaults). */
+static const asr_combined default_factors = {
+    .positive = 0.75, .unrated = 0.5, .late = 0.5, .partial = 0.5};
+
+static void score_held(const asr_map *m, const asr_area *a, int64_t as_of, asr_held *h)
+{
+    const asr_combined *f = m->combined.weights ? &m->combined : &default_factors;
+    const asr_source *x = h->source;
+    h->factor = 1;
+    if (!source_active(x)) {
+        h->factor = 0;
+        h->basis = strcmp(x->status, "suspended") == 0 ? "suspended" : "planned";
+    } else if (!h->date[0]) {
+        h->factor = f->unreported;
+        h->basis = "no report on record";
+    } else {
+        h->age_days = (long)(as_of - day_number(h->date));
+        h->is_stale = h->age_days > max_age_for(m, a, m->lines[h->line].id);
+        long every = asr_frequency_days(x->frequency);
+        h->is_late = every > 0 && h->age_days > 2 * every;
+        h->is_weak = h->label && h->rank > 0 && h->rank <= WEAK_RANK;
+        if (!h->label || h->rank <= 0) {
+            h->factor = f->unrated;
+            h->basis = "no rating";
+        } else if (h->is_weak) {
+            h->factor = f->weak;
+            h->basis = "weak rating";
+        } else if (h->top_rank > 0 && h->rank >= h->top_rank) {
+            h->basis = "top rating";
+        } else {
+            h->factor = f->positive;
+            h->basis = "positive rating";
+        }
+        if (h->is_stale)
+            h->factor *= f->stale;
+        else if (h->is_late)
+            h->factor *= f->late;
+        if (h->partial)
+            h->factor *= f->partial;
+        h->current = !h->is_stale && h->label && h->rank > WEAK_RANK;
+    }
+    h->points = asr_line_weight(m, h->line) * h->factor;
+}
+
+static int same_scope(const asr_held *a, const asr_held *b)
+{
+    if (!a->scope || !b->scope)
+        return !a->scope && !b->scope;
+    return strcasecmp(a->scope, b->scope) == 0;
+}
+
+static void combine(ctx *c)
+{
+    asr_mapstate *ms = c->ms;
+    const asr_map *m = ms->map;
+    double total = 0;
+    for (size_t li = 0; li < m->n_lines; li++)
+        total += asr_line_weight(m, li);
+    for (size_t r = 0; r < ms->n_rows; r++) {
+        asr_mapstate_row *row = &ms->rows[r];
+        row->best = asr_arena_alloc(&ms->arena, (m->n_lines ? m->n_lines : 1) * sizeof *row->best);
+        for (size_t li = 0; li < m->n_lines; li++)
+            row->best[li] = -1;
+        for (size_t i = 0; i < row->n_held; i++) {
+            asr_held *h = &row->held[i];
+            score_held(m, row->area, c->as_of_days, h);
+            long b = row->best[h->line];
+            if (h->points > 0 && (b < 0 || h->points > row->held[b].points))
+                row->best[h->line] = (long)i;
+        }
+        double points = 0;
+        for (size_t li = 0; li < m->n_lines; li++)
+            if (row->best[li] >= 0)
+                points += row->held[row->best[li]].points;
+        row->score = total > 0 ? 100.0 * points / total : 0;
+        /* whole tenths, so a score reads the same in every output */
+        row->score = (double)(long)(row->score * 10 + 0.5) / 10;
+        for (size_t k = 0; k < m->combined.n_levels; k++)
+            if (row->score >= m->combined.levels[k].score)
+                row->held_level = &m->combined.levels[k];
+        if (row->area->required_assurance && row->area->required_level < m->combined.n_levels) {
+            row->required = &m->combined.levels[row->area->required_level];
+            row->below = row->score < row->required->score;
+        }
+        /* duplicates: two or more current sources of one line and scope */
+        for (size_t i = 0; i < row->n_held; i++) {
+            asr_held *h = &row->held[i];
+            if (!h->current || h->duplicate)
+                continue;
+            int group = 0;
+            for (size_t j = i + 1; j < row->n_held; j++) {
+                asr_held *o = &row->held[j];
+                if (o->current && !o->duplicate && o->line == h->line && same_scope(h, o)) {
+                    if (!group)
+                        group = (int)++row->n_duplicate_groups;
+                    o->duplicate = group;
+                }
+            }
+            h->duplicate = group;
+        }
+    }
+}
+
+/* ---- reading through the store ---- */
+
+typedef struct {
+    asr_store *s;
+    asr_status failed;
+} store_reader;
+
+typedef struct {
+    asr_stmt *st;
+    store_reader *r;
+} store_query;
+
+static int store_has_table(void *ud, const char *name)
+{
+    return asr_store_has_table(((store_reader *)ud)->s, name);
+}
+
+static void *store_open(void *ud, const char *sql, const char *as_of, asr_diag *d)
+{
+    store_reader *r = ud;
+    asr_stmt *st = asr_stmt_new(r->s, sql, d);
+    if (!st) {
+        r->failed = ASR_E_IO;
+        return NULL;
+    }
+    asr_stmt_bind_text(st, 1, as_of);
+    store_query *q = asr_xcalloc(1, sizeof *q);
+    q->st = st;
+    q->r = r;
+    return q;
+}
+
+static int store_next(void *qp, const char **cols, int n, asr_diag *d)
+{
+    store_query *q = qp;
+    int r = asr_stmt_step(q->st, d, "reading the reports of assurance");
+    if (r < 0)
+        q->r->failed = asr_stmt_status(q->st);
+    for (int i = 0; r == 1 && i < n; i++)
+        cols[i] = asr_stmt_is_null(q->st, i) ? NULL : asr_stmt_text(q->st, i);
+    return r;
+}
+
+static void store_close(void *qp)
+{
+    store_query *q = qp;
+    asr_stmt_free(q->st);
+    free(q);
+}
+
 asr_status asr_mapstate_compute(const asr_map *m, asr_store *s, const char *as_of, asr_diag *d,
                                 asr_mapstate **out)
+{
+    store_reader r = {s, ASR_OK};
+    asr_msdata data = {&r, store_has_table, store_open, store_next, store_close};
+    asr_status st = asr_mapstate_compute_with(m, &data, as_of, d, out);
+    return st == ASR_E_IO && r.failed != ASR_OK ? r.failed : st;
+}
+
+asr_status asr_mapstate_compute_with(const asr_map *m, const asr_msdata *data, const char *as_of,
+                                     asr_diag *d, asr_mapstate **out)
 {
     *out = NULL;
     asr_mapstate *ms = asr_xcalloc(1, sizeof *ms);
     ms->map = m;
     snprintf(ms->as_of, sizeof ms->as_of, "%.10s", as_of);
-    ctx c = {.ms = ms, .as_of_days = day_number(as_of)};
+    ctx c = {.ms = ms, .as_of_days = day_number(as_of), .data = data};
     if (c.as_of_days == INT64_MIN) {
         asr_error(d, NULL, NULL, "'%s' is not a date (YYYY-MM-DD)", as_of);
         free(ms);
@@ -334,13 +608,14 @@ asr_status asr_mapstate_compute(const asr_map *m, asr_store *s, const char *as_o
     for (size_t k = 0; k < m->n_sources; k++)
         asr_strmap_put(&c.sources, m->sources[k].id, k);
     add_sources(&c);
-    asr_status st = gather_all(&c, s, d);
+    asr_status st = gather_all(&c, d);
     asr_strmap_free(&c.sources);
     if (st != ASR_OK) {
         asr_mapstate_free(ms);
         return st;
     }
     decide(&c);
+    combine(&c);
     *out = ms;
     return ASR_OK;
 }

@@ -317,14 +317,28 @@ static void text_finding(const asr_report *r, FILE *out, const asr_finding *f, s
     int inline_msg = term_width(rule) <= rule_w && term_width(f->subject) <= subj_w &&
                      msg_col + term_width(f->message) <= width;
     fputs("    ", out);
-    pad(out, rule, rule_w);
-    fputs("  ", out);
     if (inline_msg) {
+        pad(out, rule, rule_w);
+        fputs("  ", out);
         pad(out, f->subject, subj_w);
         fputs("  ", out);
         put(out, f->message);
         fputs("\n", out);
     } else {
+        /* rule and subject in their columns if they fit; else side by side;
+         * else the subject on a line of its own */
+        size_t subj = term_width(f->subject);
+        if (4 + rule_w + 2 + subj <= width) {
+            pad(out, rule, rule_w);
+            fputs("  ", out);
+        } else if (4 + term_width(rule) + 2 + subj <= width) {
+            put(out, rule);
+            fputs("  ", out);
+        } else {
+            put(out, rule);
+            fputs("\n", out);
+            spaces(out, MSG_INDENT);
+        }
         put(out, f->subject);
         fputs("\n", out);
         spaces(out, MSG_INDENT);
@@ -407,7 +421,7 @@ static void write_text(const asr_report *r, FILE *out, int color)
         size_t w = r->ran[i] && r->rules[i].fail ? term_width(r->rules[i].rule.id) : 0;
         rule_w = w > rule_w ? w : rule_w;
     }
-    rule_w = rule_w > 32 ? 32 : rule_w;
+    rule_w = rule_w > 34 ? 34 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
 
     int sev = -1;

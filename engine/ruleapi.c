@@ -1,11 +1,14 @@
 #include "ruleapi.h"
 
+#include "mapstate.h"
+
 #include <lauxlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "date.h"
+#include "mapstate.h"
 #include "wire.h"
 
 #define MAX_SUBJECT 300
@@ -253,6 +256,7 @@ static void push_map(lua_State *L, const asr_map *m)
         set_str(L, "principle", a->principle);
         set_str(L, "unit", a->unit);
         set_str(L, "owner", a->owner);
+        set_str(L, "required_assurance", a->required_assurance);
         lua_newtable(L);
         if (a->inherent)
             set_int(L, "inherent", a->inherent);
@@ -1463,6 +1467,220 @@ static int api_quarter_bounds(lua_State *L)
     return 2;
 }
 
+/* ---- ctx:combined_assurance(): mapstate's computation, over the rule's
+ * read-only connection ---- */
+
+typedef struct {
+    asr_ctx *c;
+    int interrupted;
+} ro_reader;
+
+typedef struct {
+    asr_query *q;
+    ro_reader *r;
+} ro_query;
+
+static int ro_has_table(void *ud, const char *name)
+{
+    ro_reader *r = ud;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT 1 FROM \"%s\" LIMIT 0", name);
+    const char *err;
+    asr_query *q = r->c->ro ? asr_query_prepare(r->c->ro, sql, strlen(sql), &err) : NULL;
+    if (!q)
+        return 0;
+    asr_query_finalize(q);
+    return 1;
+}
+
+static void *ro_open(void *ud, const char *sql, const char *as_of, asr_diag *d)
+{
+    ro_reader *r = ud;
+    const char *err = "queries are not available here";
+    asr_query *q = r->c->ro ? asr_query_prepare(r->c->ro, sql, strlen(sql), &err) : NULL;
+    if (!q) {
+        asr_error(d, NULL, NULL, "%s", err);
+        return NULL;
+    }
+    asr_query_bind_text(q, 1, as_of, strlen(as_of));
+    ro_query *rq = asr_xcalloc(1, sizeof *rq);
+    rq->q = q;
+    rq->r = r;
+    return rq;
+}
+
+static int ro_next(void *qp, const char **cols, int n, asr_diag *d)
+{
+    ro_query *rq = qp;
+    const char *err;
+    int interrupted = 0;
+    int got = asr_query_step(rq->q, &err, &interrupted);
+    if (got < 0) {
+        rq->r->interrupted = interrupted;
+        asr_error(d, NULL, NULL, "%s", err);
+        return -1;
+    }
+    for (int i = 0; got == 1 && i < n; i++) {
+        size_t len;
+        cols[i] = i < asr_query_columns(rq->q) && asr_query_column_type(rq->q, i) != ASR_VNULL
+                      ? asr_query_column_text(rq->q, i, &len)
+                      : NULL;
+    }
+    return got;
+}
+
+static void ro_close(void *qp)
+{
+    ro_query *rq = qp;
+    asr_query_finalize(rq->q);
+    free(rq);
+}
+
+static int mapstate_gc(lua_State *L)
+{
+    asr_mapstate **box = lua_touserdata(L, 1);
+    asr_mapstate_free(*box);
+    *box = NULL;
+    return 0;
+}
+
+static void set_num(lua_State *L, const char *key, double value)
+{
+    lua_pushnumber(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void set_bool(lua_State *L, const char *key, int value)
+{
+    lua_pushboolean(L, value);
+    lua_setfield(L, -2, key);
+}
+
+static void push_held(lua_State *L, const asr_map *m, const asr_held *h)
+{
+    lua_newtable(L);
+    set_str(L, "id", h->source->id);
+    set_str(L, "title", h->source->title);
+    set_str(L, "line", m->lines[h->line].id);
+    set_str(L, "status", h->source->status);
+    if (h->date[0]) {
+        set_str(L, "date", h->date);
+        set_int(L, "age_days", h->age_days);
+    }
+    set_str(L, "rating", h->label);
+    if (h->label && h->rank > 0)
+        set_int(L, "rank", h->rank);
+    set_str(L, "ref", h->ref);
+    set_str(L, "scope", h->scope);
+    set_bool(L, "partial", h->partial);
+    set_bool(L, "stale", h->is_stale);
+    set_bool(L, "late", h->is_late);
+    set_bool(L, "weak", h->is_weak);
+    set_bool(L, "current", h->current);
+    set_str(L, "basis", h->basis);
+    set_num(L, "factor", h->factor);
+    set_num(L, "points", h->points);
+    if (h->duplicate)
+        set_int(L, "duplicate", h->duplicate);
+}
+
+/* ctx:combined_assurance() -> a list, one entry per area (by principle,
+ * then the map's order): area, required (level id or nil), required_score,
+ * score (0..100), level (the highest level met, or nil), below, lines (per
+ * map line: line, weight, points, source), sources (what each source gives:
+ * docs/rules.md) and duplicates (groups of duplicated sources). */
+static int api_combined_assurance(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const asr_map *m = c->map;
+    if (c->reads) {
+        static const char *const parts[] = {"map_areas", "map_sources", "map_lines"};
+        for (size_t i = 0; i < 3; i++)
+            asr_strset_add(c->reads, parts[i], strlen(parts[i]));
+    }
+    asr_mapstate **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    if (luaL_newmetatable(L, "assure.mapstate")) {
+        lua_pushcfunction(L, mapstate_gc);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    ro_reader r = {c, 0};
+    asr_msdata data = {&r, ro_has_table, ro_open, ro_next, ro_close};
+    asr_diag d;
+    asr_diag_init(&d, 1);
+    asr_status st = asr_mapstate_compute_with(m, &data, c->as_of, &d, box);
+    if (st != ASR_OK) {
+        if (r.interrupted) {
+            asr_diag_free(&d);
+            asr_sandbox_set_spent(c->sb, ASR_SPENT_TIME);
+            return luaL_error(L, "stopped: time budget spent");
+        }
+        lua_pushfstring(L, "combined_assurance: %s",
+                        d.count ? d.items[0].message : "the reports could not be read");
+        asr_diag_free(&d);
+        return lua_error(L);
+    }
+    asr_diag_free(&d);
+    const asr_mapstate *ms = *box;
+    lua_createtable(L, (int)ms->n_rows, 0);
+    for (size_t i = 0; i < ms->n_rows; i++) {
+        const asr_mapstate_row *row = &ms->rows[i];
+        lua_newtable(L);
+        set_str(L, "area", row->area->id);
+        if (row->required) {
+            set_str(L, "required", row->required->id);
+            set_num(L, "required_score", row->required->score);
+        }
+        set_num(L, "score", row->score);
+        set_str(L, "level", row->held_level ? row->held_level->id : NULL);
+        set_bool(L, "below", row->below);
+        lua_createtable(L, (int)m->n_lines, 0);
+        for (size_t li = 0; li < m->n_lines; li++) {
+            lua_newtable(L);
+            set_str(L, "line", m->lines[li].id);
+            set_num(L, "weight", asr_line_weight(m, li));
+            long b = row->best[li];
+            set_num(L, "points", b >= 0 ? row->held[b].points : 0);
+            set_str(L, "source", b >= 0 ? row->held[b].source->id : NULL);
+            lua_rawseti(L, -2, (lua_Integer)li + 1);
+        }
+        lua_setfield(L, -2, "lines");
+        lua_createtable(L, (int)row->n_held, 0);
+        for (size_t k = 0; k < row->n_held; k++) {
+            push_held(L, m, &row->held[k]);
+            lua_rawseti(L, -2, (lua_Integer)k + 1);
+        }
+        lua_setfield(L, -2, "sources");
+        lua_createtable(L, (int)row->n_duplicate_groups, 0);
+        for (size_t g = 1; g <= row->n_duplicate_groups; g++) {
+            lua_newtable(L);
+            lua_newtable(L);
+            int n = 0;
+            for (size_t k = 0; k < row->n_held; k++) {
+                const asr_held *h = &row->held[k];
+                if (h->duplicate != (int)g)
+                    continue;
+                if (n == 0) {
+                    lua_pushstring(L, m->lines[h->line].id);
+                    lua_setfield(L, -3, "line");
+                    if (h->scope) {
+                        lua_pushstring(L, h->scope);
+                        lua_setfield(L, -3, "scope");
+                    }
+                }
+                lua_pushstring(L, h->source->id);
+                lua_rawseti(L, -2, ++n);
+            }
+            lua_setfield(L, -2, "sources");
+            lua_rawseti(L, -2, (lua_Integer)g);
+        }
+        lua_setfield(L, -2, "duplicates");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
 static const luaL_Reg ctx_methods[] = {
     {"rows", api_rows},
     {"one", api_one},
@@ -1479,6 +1697,7 @@ static const luaL_Reg ctx_methods[] = {
     {"fiscal_year", api_fiscal_year},
     {"quarter", api_quarter},
     {"quarter_bounds", api_quarter_bounds},
+    {"combined_assurance", api_combined_assurance},
     {NULL, NULL},
 };
 

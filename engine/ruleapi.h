@@ -5,8 +5,9 @@
  * ctx:log, and calendar helpers. Every finding gets the as-of date, the
  * rule's parameters in effect and the rows it rests on attached here, and
  * its evidence values typed (number, integer, date, boolean, text, null). Also the strict global
- * table: reading a global that does not exist is an error, naming the forbidden ones. Uses sandbox,
- * store (read-only queries), map, rule, finding, date, wire. */
+ * table: reading a global that does not exist is an error, naming the forbidden ones; and
+ * ctx:combined_assurance, mapstate's computation over the rule's connection. Uses sandbox,
+ * store (read-only queries), map, rule, finding, date, wire, mapstate. */
 #ifndef ASSURE_RULEAPI_H
 #define ASSURE_RULEAPI_H
 

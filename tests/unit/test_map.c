@@ -327,6 +327,57 @@ static void test_pattern_too_costly(void **state)
     assert_true(problem(6, 40, "datasets[0].fields[1].pattern", "is too big"));
 }
 
+static void test_combined_assurance_defaults(void **state)
+{
+    (void)state;
+    asr_map *m =
+        load(ORG "areas:\n  - {id: a, title: A, principle: A, required_assurance: High}\n");
+    assert_non_null(m);
+    assert_int_equal(m->combined.n_levels, 3);
+    assert_string_equal(m->combined.levels[0].id, "Low");
+    assert_true(m->combined.levels[2].score == 70);
+    assert_true(m->combined.weights[0] == 1 && m->combined.weights[3] == 4);
+    assert_true(m->combined.positive == 0.75 && m->combined.unrated == 0.5);
+    assert_true(m->combined.weak == 0 && m->combined.stale == 0 && m->combined.late == 0.5);
+    assert_string_equal(m->areas[0].required_assurance, "High");
+    assert_int_equal(m->areas[0].required_level, 2);
+    asr_map_free(m);
+    m = load(ORG "combined_assurance:\n  levels: {Some: 10, Enough: 45.5}\n"
+                 "  weights: {L1: 0, EXT: 2.5}\n  factors: {positive: 0.6, partial: 1}\n"
+                 "areas:\n  - {id: a, title: A, principle: A, required_assurance: Enough}\n");
+    assert_non_null(m);
+    assert_int_equal(m->combined.n_levels, 2);
+    assert_true(m->combined.levels[1].score == 45.5);
+    assert_true(m->combined.weights[0] == 0 && m->combined.weights[1] == 2);
+    assert_true(m->combined.weights[3] == 2.5);
+    assert_true(m->combined.positive == 0.6 && m->combined.partial == 1);
+    assert_true(m->combined.unrated == 0.5); /* not given: the default */
+    assert_int_equal(m->areas[0].required_level, 1);
+    asr_map_free(m);
+}
+
+static void test_combined_assurance_problems(void **state)
+{
+    (void)state;
+    assert_null(load(ORG "combined_assurance:\n"
+                         "  levels: {Low: 50, Mid: 40, Top: 120}\n"
+                         "  weights: {L2: two, LL3: 1}\n"
+                         "  factors: {stale: 1.5, fresh: 1}\n"
+                         "  scores: 1\n"
+                         "areas:\n  - {id: a, title: A, principle: A, required_assurance: Lo}\n"));
+    assert_true(problem(3, 26, "combined_assurance.levels.Mid", "is not above Low's 50"));
+    assert_true(
+        problem(3, 35, "combined_assurance.levels.Top", "outside the allowed range 0 to 100"));
+    assert_true(problem(4, 17, "combined_assurance.weights.L2", "expected a number from 0 to 100"));
+    assert_true(problem(4, 22, "combined_assurance.weights.LL3", "did you mean 'L3'?"));
+    assert_true(
+        problem(5, 20, "combined_assurance.factors.stale", "outside the allowed range 0 to 1"));
+    assert_true(problem(5, 25, "combined_assurance.factors", "unknown key 'fresh'"));
+    assert_true(problem(6, 3, "combined_assurance", "unknown key 'scores'"));
+    assert_true(problem(8, 0, "areas[0].required_assurance",
+                        "'Lo' is not a level of combined assurance (Low); did you mean 'Low'?"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +393,8 @@ int main(void)
         cmocka_unit_test(test_datasets_read),
         cmocka_unit_test(test_dataset_problems),
         cmocka_unit_test(test_pattern_too_costly),
+        cmocka_unit_test(test_combined_assurance_defaults),
+        cmocka_unit_test(test_combined_assurance_problems),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_all_problems_in_one_pass),
         cmocka_unit_test(test_include_needs_a_file),

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 
 #include "import.h"
 #include "mapstate.h"
@@ -156,6 +157,59 @@ static void test_bad_date_refused(void **state)
     asr_diag_free(&d);
 }
 
+static const asr_held *held(const char *area, const char *source)
+{
+    const asr_mapstate_row *row = &ms->rows[ms->row_of_area[asr_map_area(map, area) - map->areas]];
+    for (size_t i = 0; i < row->n_held; i++)
+        if (strcmp(row->held[i].source->id, source) == 0)
+            return &row->held[i];
+    fail_msg("%s does not cover %s", source, area);
+    return NULL;
+}
+
+static void test_combined_assurance(void **state)
+{
+    (void)state;
+    /* current: L1 Reasonable (positive: 0.75 of 1), L2 Limited (weak: 0),
+     * L3 Adequate but out of date (0), EXT no source: 0.75 of 10 points */
+    const asr_held *h = held("current", "custody_l1");
+    assert_string_equal(h->basis, "positive rating");
+    assert_true(h->points == 0.75 && h->current);
+    h = held("current", "custody_board");
+    assert_string_equal(h->basis, "weak rating");
+    assert_true(h->is_weak && h->partial && h->points == 0);
+    assert_string_equal(h->scope, "Latest oversight");
+    h = held("current", "audit");
+    assert_true(h->is_stale && h->points == 0 && !h->current);
+    assert_int_equal(h->top_rank, 4);
+    const asr_mapstate_row *row = &ms->rows[0];
+    assert_int_equal(row->n_held, 3);
+    assert_true(row->score == 7.5);
+    assert_null(row->held_level); /* below Low (30) */
+    assert_null(row->required);   /* the map requires no level */
+    assert_false(row->below);
+    assert_int_equal(row->best[0], 0);
+    assert_int_equal(row->best[1], -1);
+    assert_int_equal(row->n_duplicate_groups, 0);
+    /* gaps: suspended, planned, and an inspectorate with no report */
+    assert_string_equal(held("gaps", "records_l1")->basis, "suspended");
+    assert_string_equal(held("gaps", "records_board")->basis, "planned");
+    assert_string_equal(held("gaps", "inspectorate")->basis, "no report on record");
+    assert_true(ms->rows[1].score == 0);
+}
+
+static void test_frequency_and_weight(void **state)
+{
+    (void)state;
+    assert_int_equal(asr_frequency_days("Quarterly"), 92);
+    assert_int_equal(asr_frequency_days(" monthly "), 31);
+    assert_int_equal(asr_frequency_days("annual"), 366);
+    assert_int_equal(asr_frequency_days("annual plan"), 0); /* a plan, not each area yearly */
+    assert_int_equal(asr_frequency_days(NULL), 0);
+    assert_true(asr_line_weight(map, 2) == 3);
+    assert_true(asr_line_weight(map, 9) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +218,8 @@ int main(void)
         cmocka_unit_test(test_latest_report_and_age),
         cmocka_unit_test(test_findings_counted),
         cmocka_unit_test(test_bad_date_refused),
+        cmocka_unit_test(test_combined_assurance),
+        cmocka_unit_test(test_frequency_and_weight),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -288,3 +288,51 @@ case_report_waivers() {
     [ "$(count_in "$T/out" waivers-expiring)" = 2 ] ||
         fail "both expire on 2023-06-30: $(count_in "$T/out" waivers-expiring)"
 }
+
+# The map's combined-assurance column: one cell per area, its score the one
+# the map's JSON gives, "below" exactly where the standard rule
+# combined-assurance-below-required flags the area (one computation), and
+# the scoring explained under the map with the map's own weights.
+case_report_combined_assurance() {
+    report_met_run
+    run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" --section map \
+        --output "$T/map.html"
+    expect_rc 0
+    run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" --section map \
+        --format json --output "$T/map.json"
+    expect_rc 0
+    /usr/bin/python3 - "$T/map.html" "$T/map.json" "$T/met.json" >"$T/err.py" 2>&1 <<'PY' ||
+import json, re, sys
+html = open(sys.argv[1], encoding="utf-8").read()
+areas = json.load(open(sys.argv[2]))["areas"]
+findings = json.load(open(sys.argv[3]))["findings"]
+cells = re.findall(r'<td class="ca ca-(\w+)" data-area="([^"]+)" data-ca="\w+" data-score="([0-9.]+)"', html)
+assert len(cells) == len(areas) == 16, (len(cells), len(areas))
+by_area = {a["area"]: a for a in areas}
+for cls, area, score in cells:
+    a = by_area[area]
+    assert float(score) == a["combined_score"], (area, score, a["combined_score"])
+    want = "none" if a["required_assurance"] is None else ("below" if a["below_required"] else "meets")
+    assert cls == want, (area, cls, want)
+flagged = {f["area"] for f in findings if f["rule"] == "combined-assurance-below-required"}
+below = {a["area"] for a in areas if a["below_required"]}
+assert flagged == below and len(below) == 9, (flagged, below)
+assert by_area["financial_management"]["below_required"] is False
+assert by_area["data_quality"]["combined_score"] == 3.8
+m = re.search(r'data-count="below-required">(\d+)<', html)
+assert m and int(m.group(1)) == 9, m
+assert "How combined assurance is scored" in html
+assert "Management (first line) 1, Oversight (second line) 2" in html
+assert "Levels: Low from 30, Medium from 50, High from 70" in html
+# the data-quality cell: the words, the required level, what it rests on
+dq = re.search(r'data-area="data_quality" data-ca="below".*?</td>', html, re.S).group(0)
+assert "Below the level required" in dq and "Requires Medium (50)" in dq, dq
+assert "BCU Level 1 inspections" in dq, dq
+PY
+        { cat "$T/err.py" >>"$T/err"; fail "the combined-assurance column"; }
+    # the CSV matrix carries the same per area
+    run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" --section map --format csv
+    expect_rc 0
+    grep -q '^C,.*,data_quality,.*,L1,.*,0.375,bcu_l1,3.8,,Medium,50,yes' "$T/out" ||
+        fail "the CSV's combined columns: $(grep ',data_quality,.*,L1,' "$T/out")"
+}
