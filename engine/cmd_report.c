@@ -1,7 +1,9 @@
 /* assure report: the board pack, one self-contained HTML file (or the
- * assurance map alone, as HTML, CSV or JSON). */
+ * assurance map alone, as HTML, CSV or JSON; or the appendix's findings as
+ * an Excel workbook). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "htmlreport.h"
@@ -19,7 +21,8 @@ static const asr_opt options[] = {
      "compare with run RUN, or the last run as of DATE or earlier (default: the run before)"},
     {OPT_SECTION, "section", 0, "map", "only the assurance map"},
     {OPT_FORMAT, "format", 'f', "FORMAT",
-     "html (default); csv or json: the assurance map's matrix"},
+     "html (default); csv or json: the assurance map's matrix; xlsx: every finding as a "
+     "workbook"},
     {ASR_OPT_OUTPUT, "output", 'o', "FILE",
      "write to FILE (atomically) instead of standard output"},
     {OPT_TREND, "trend", 0, "N", "runs in the open-findings chart (default 12)"},
@@ -60,8 +63,10 @@ static int run(const asr_verb *v, int argc, char **argv)
                 o.format = ASR_BOARD_CSV;
             else if (strcmp(arg, "json") == 0)
                 o.format = ASR_BOARD_JSON;
+            else if (strcmp(arg, "xlsx") == 0)
+                o.format = ASR_BOARD_XLSX;
             else {
-                asr_cli_usage(&p, "--format takes html, csv or json, not '%s'", arg);
+                asr_cli_usage(&p, "--format takes html, csv, json or xlsx, not '%s'", arg);
                 id = -1;
                 break;
             }
@@ -77,6 +82,17 @@ static int run(const asr_verb *v, int argc, char **argv)
     }
     if (id == 0 && !asr_cli_no_args(&p))
         asr_cli_require(&p, (const int[]){ASR_OPT_MAP, ASR_OPT_DB, 0});
+    if (id == 0 && !p.status && o.format == ASR_BOARD_XLSX && o.map_only)
+        asr_cli_usage(&p, "--section map comes as html, csv or json; xlsx is the appendix's "
+                          "findings");
+    if (id == 0 && !p.status && o.format == ASR_BOARD_XLSX && !p.c.output &&
+        isatty(STDOUT_FILENO)) {
+        fputs("assure report: --format xlsx writes a workbook, not text for a terminal; give "
+              "--output FILE.xlsx\n",
+              stderr);
+        asr_cli_end(&p);
+        return ASR_E_USAGE;
+    }
     char as_of[11];
     if (id == 0 && !p.status && asr_cli_as_of(&p, as_of)) {
         fputs("assure report: cannot read today's date; give --as-of\n", stderr);
@@ -114,7 +130,8 @@ const asr_verb asr_verb_report = {
     "recorded by 'assure run' (or --run N) against the run before (or --since);\n"
     "with no run recorded, it runs the check now with --rules and --as-of.\n"
     "--section map gives the map alone; --format csv or json its matrix, for\n"
-    "people who keep the map in a spreadsheet. Reads the database only.\n",
+    "people who keep the map in a spreadsheet; --format xlsx the appendix's\n"
+    "findings as an Excel workbook. Reads the database only.\n",
     options,
     sizeof options / sizeof options[0],
     0,

@@ -16,6 +16,7 @@
 #include "store.h"
 #include "util.h"
 #include "waiver.h"
+#include "xlsxout.h"
 
 #define EXPIRING_DAYS 30 /* a waiver expiring within this many days is listed as expiring */
 
@@ -52,11 +53,78 @@ typedef struct {
     size_t n_datasets;
     char rules_hash[65];
     double check_ms;
+    /* the appendix as a workbook: every finding whole (parallel to f), the
+     * waived ones, and the rules they name */
+    int keep_whole;
+    asr_finding *whole, *waived;
+    size_t n_waived_whole, cap_waived;
+    const char **whole_bg, **waived_bg;
+    asr_rule **xrules;
+    size_t n_xrules;
+    asr_strmap xrule_index;
 } board;
 
 static const char *dup(board *b, const char *s)
 {
     return s && *s ? asr_arena_strdup(&b->arena, s) : NULL;
+}
+
+static asr_kv *copy_kvs(board *b, const asr_kv *kv, size_t n)
+{
+    asr_kv *out = asr_arena_alloc(&b->arena, (n ? n : 1) * sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        out[i].k = asr_arena_strdup(&b->arena, kv[i].k ? kv[i].k : "");
+        out[i].v = asr_arena_strdup(&b->arena, kv[i].v ? kv[i].v : "");
+        out[i].t = kv[i].t;
+    }
+    return out;
+}
+
+/* The rule a workbook row names: the loaded rule's id, title, severity and
+ * category when known (titles), else what the finding says. */
+static asr_rule *xrule(board *b, const char *id, const char *title, const char *severity,
+                       const char *category)
+{
+    size_t k;
+    if (asr_strmap_get(&b->xrule_index, id, strlen(id), &k))
+        return b->xrules[k];
+    asr_rule *r = asr_arena_alloc(&b->arena, sizeof *r);
+    r->id = asr_arena_strdup(&b->arena, id);
+    r->title = title ? asr_arena_strdup(&b->arena, title) : NULL;
+    r->severity = asr_arena_strdup(&b->arena, severity ? severity : "medium");
+    r->category = category ? asr_arena_strdup(&b->arena, category) : NULL;
+    b->xrules = asr_xrealloc(b->xrules, (b->n_xrules + 1) * sizeof *b->xrules);
+    asr_strmap_put(&b->xrule_index, r->id, b->n_xrules);
+    b->xrules[b->n_xrules++] = r;
+    return r;
+}
+
+/* A whole copy of f in the board's arena, naming rule r by index into xrules. */
+static void copy_whole(board *b, asr_finding *to, const asr_finding *f, const asr_rule *r)
+{
+    *to = *f;
+    size_t k = 0;
+    asr_strmap_get(&b->xrule_index, r->id, strlen(r->id), &k);
+    to->rule = k;
+    char **fields[] = {&to->subject, &to->message,    &to->severity, &to->unit, &to->area,
+                       &to->line,    &to->principle,  &to->owner,    &to->due,  &to->as_of,
+                       &to->state,   &to->first_seen, &to->waiver};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        *fields[i] = *fields[i] ? asr_arena_strdup(&b->arena, *fields[i]) : NULL;
+    to->evidence = copy_kvs(b, f->evidence, f->n_evidence);
+    to->params = copy_kvs(b, f->params, f->n_params);
+    to->rows = copy_kvs(b, f->rows, f->n_rows);
+}
+
+static void add_waived(board *b, const asr_finding *f, const asr_rule *r, asr_bg_memo *memo)
+{
+    if (b->n_waived_whole == b->cap_waived) {
+        b->cap_waived = b->cap_waived ? 2 * b->cap_waived : 16;
+        b->waived = asr_xrealloc(b->waived, b->cap_waived * sizeof *b->waived);
+        b->waived_bg = asr_xrealloc(b->waived_bg, b->cap_waived * sizeof *b->waived_bg);
+    }
+    copy_whole(b, &b->waived[b->n_waived_whole], f, r);
+    b->waived_bg[b->n_waived_whole++] = dup(b, asr_business_group_name(b->map, f, memo));
 }
 
 static void add_finding(board *b, const asr_finding *f, const char *rule, const char *title,
@@ -65,7 +133,13 @@ static void add_finding(board *b, const asr_finding *f, const char *rule, const 
     if (b->n == b->cap) {
         b->cap = b->cap ? 2 * b->cap : 256;
         b->f = asr_xrealloc(b->f, b->cap * sizeof *b->f);
+        if (b->keep_whole) {
+            b->whole = asr_xrealloc(b->whole, b->cap * sizeof *b->whole);
+            b->whole_bg = asr_xrealloc(b->whole_bg, b->cap * sizeof *b->whole_bg);
+        }
     }
+    if (b->keep_whole)
+        copy_whole(b, &b->whole[b->n], f, xrule(b, rule, title, severity, NULL));
     frow *r = &b->f[b->n++];
     r->rule = dup(b, rule);
     r->title = title;
@@ -83,6 +157,8 @@ static void add_finding(board *b, const asr_finding *f, const char *rule, const 
     r->owner = dup(b, f->owner);
     r->due = dup(b, f->due);
     r->bg = dup(b, asr_business_group_name(b->map, f, memo));
+    if (b->keep_whole)
+        b->whole_bg[b->n - 1] = r->bg;
     r->state = dup(b, f->state);
     r->first_seen = dup(b, f->first_seen);
     r->age = f->age_days;
@@ -218,6 +294,10 @@ static asr_status from_history(board *b, asr_store *s, const asr_board_opts *o,
     }
     snprintf(b->rules_hash, sizeof b->rules_hash, "%s", b->run.rules_hash);
     st = asr_mapstate_compute(b->map, s, b->as_of, d, &b->ms);
+    for (size_t i = 0; b->keep_whole && i < n_titles; i++)
+        if (titles[i].loaded && titles[i].rule.id)
+            xrule(b, titles[i].rule.id, titles[i].rule.title, titles[i].rule.severity,
+                  titles[i].rule.category);
     asr_history_iter *it = NULL;
     if (st == ASR_OK)
         st = asr_history_findings(s, b->run.id, ASR_HIST_CURRENT, d, &it);
@@ -228,6 +308,21 @@ static asr_status from_history(board *b, asr_store *s, const asr_board_opts *o,
         int r;
         while ((r = asr_history_next(it, &f, &rule, d)) == 1)
             add_finding(b, &f, rule, rule_title(titles, n_titles, rule), f.severity, &memo);
+        if (r < 0)
+            st = ASR_E_IO;
+    }
+    asr_history_iter_free(it);
+    it = NULL;
+    if (st == ASR_OK && b->keep_whole)
+        st = asr_history_findings(s, b->run.id, ASR_HIST_WAIVED, d, &it);
+    if (st == ASR_OK && b->keep_whole) {
+        asr_finding f;
+        const char *rule;
+        asr_bg_memo memo = {0};
+        int r;
+        while ((r = asr_history_next(it, &f, &rule, d)) == 1)
+            add_waived(b, &f, xrule(b, rule, rule_title(titles, n_titles, rule), f.severity, NULL),
+                       &memo);
         if (r < 0)
             st = ASR_E_IO;
     }
@@ -276,9 +371,19 @@ static asr_status from_check(board *b, const asr_board_opts *o, asr_diag *d)
         snprintf(b->rules_hash, sizeof b->rules_hash, "%s", c.rules_hash);
         b->check_ms = c.elapsed_ms;
         asr_bg_memo memo = {0};
+        for (size_t i = 0; b->keep_whole && i < c.n_rules; i++)
+            if (c.rules[i].loaded && c.rules[i].rule.id)
+                xrule(b, c.rules[i].rule.id, c.rules[i].rule.title, c.rules[i].rule.severity,
+                      c.rules[i].rule.category);
         for (size_t i = 0; i < c.n_findings; i++) {
             const asr_finding *f = &c.findings[i];
             const asr_rule *rule = &c.rules[f->rule].rule;
+            if (f->waived) {
+                /* waived: reported apart and not counted (the waivers' count below) */
+                if (b->keep_whole)
+                    add_waived(b, f, xrule(b, rule->id, rule->title, rule->severity, NULL), &memo);
+                continue;
+            }
             add_finding(b, f, rule->id, dup(b, rule->title), asr_finding_severity(f, rule), &memo);
         }
         size_t *order = asr_rule_results_by_id(c.rules, c.n_rules);
@@ -1409,6 +1514,12 @@ static void board_free(board *b)
 {
     asr_mapstate_free(b->ms);
     free(b->f);
+    free(b->whole);
+    free(b->whole_bg);
+    free(b->waived);
+    free(b->waived_bg);
+    free(b->xrules);
+    asr_strmap_free(&b->xrule_index);
     free(b->rules);
     free(b->trend);
     asr_dataset_records_free(b->datasets, b->n_datasets);
@@ -1432,9 +1543,148 @@ static asr_status check_map_hash(const asr_board_opts *o, asr_store *s, const as
     return ASR_E_DATA;
 }
 
+/* ---- the appendix as a workbook ---- */
+
+static const board *sort_board; /* qsort has no context argument */
+
+static int reading_cmp(const void *pa, const void *pb)
+{
+    const board *b = sort_board;
+    size_t i = *(const size_t *)pa, j = *(const size_t *)pb;
+    const frow *x = &b->f[i], *y = &b->f[j];
+    int sx = asr_severity_index(x->severity), sy = asr_severity_index(y->severity);
+    if (sx != sy)
+        return sx < sy ? -1 : 1;
+    if (!x->bg != !y->bg)
+        return x->bg ? -1 : 1; /* no business group last */
+    int c = x->bg ? strcmp(x->bg, y->bg) : 0;
+    if (!c)
+        c = strcmp(x->rule, y->rule);
+    if (!c)
+        c = strcmp(x->subject ? x->subject : "", y->subject ? y->subject : "");
+    return c ? c : (i < j ? -1 : i > j);
+}
+
+/* Evidence names in the order they first appear, at most 100 columns. */
+static size_t xlsx_evidence_names(const asr_finding *const *f, size_t n, const char **names)
+{
+    asr_strset seen = {0};
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 100; i++)
+        for (size_t e = 0; e < f[i]->n_evidence && k < 100; e++) {
+            const char *name = f[i]->evidence[e].k;
+            if (asr_strset_add(&seen, name, strlen(name)))
+                names[k++] = name;
+        }
+    asr_strset_free(&seen);
+    return k;
+}
+
+/* The workbook goes to a temporary file (the library writes only to a named
+ * file), then its bytes to out. 0, or -1 with the problem in d. */
+static int write_xlsx(FILE *out, board *b, asr_diag *d)
+{
+    size_t *order = asr_xcalloc(b->n + 1, sizeof *order);
+    for (size_t i = 0; i < b->n; i++)
+        order[i] = i;
+    sort_board = b;
+    qsort(order, b->n, sizeof *order, reading_cmp);
+    asr_xlsx_row *rows = asr_xcalloc(b->n + 1, sizeof *rows);
+    asr_xlsx_row *waived = asr_xcalloc(b->n_waived_whole + 1, sizeof *waived);
+    const asr_finding **all = asr_xcalloc(b->n + b->n_waived_whole + 1, sizeof *all);
+    for (size_t i = 0; i < b->n; i++) {
+        const asr_finding *f = &b->whole[order[i]];
+        rows[i] = (asr_xlsx_row){f, b->xrules[f->rule], b->whole_bg[order[i]]};
+        all[i] = f;
+    }
+    for (size_t i = 0; i < b->n_waived_whole; i++) {
+        const asr_finding *f = &b->waived[i];
+        waived[i] = (asr_xlsx_row){f, b->xrules[f->rule], b->waived_bg[i]};
+        all[b->n + i] = f;
+    }
+    const char *names[100];
+    size_t n_names = xlsx_evidence_names(all, b->n + b->n_waived_whole, names);
+    long long failed = 0, run_rules = 0;
+    for (size_t i = 0; i < b->n_rules; i++) {
+        run_rules += strcmp(b->rules[i].status, "skipped") != 0;
+        failed +=
+            strcmp(b->rules[i].status, "ok") != 0 && strcmp(b->rules[i].status, "skipped") != 0;
+    }
+    char run[32] = "", compared[64] = "";
+    asr_xlsx_fact facts[24];
+    size_t nf = 0;
+#define FACT(label, kind, text, num) facts[nf++] = (asr_xlsx_fact){label, kind, text, num}
+    FACT("Board pack appendix: every finding", ASR_XFACT_HEADING, NULL, 0);
+    FACT("Organisation", ASR_XFACT_TEXT, b->map->org_name, 0);
+    FACT("As of", ASR_XFACT_DATE, b->as_of, 0);
+    FACT("Findings", ASR_XFACT_NUMBER, NULL, (double)b->n);
+    FACT("High", ASR_XFACT_NUMBER, NULL, (double)b->by_sev[0]);
+    FACT("Medium", ASR_XFACT_NUMBER, NULL, (double)b->by_sev[1]);
+    FACT("Low", ASR_XFACT_NUMBER, NULL, (double)b->by_sev[2]);
+    FACT("Waived (not counted)", ASR_XFACT_NUMBER, NULL, (double)b->n_waived);
+    FACT("Rules run", ASR_XFACT_NUMBER, NULL, (double)run_rules);
+    FACT("Rules failed", ASR_XFACT_NUMBER, NULL, (double)failed);
+    FACT("Identity", ASR_XFACT_HEADING, NULL, 0);
+    if (b->recorded) {
+        snprintf(run, sizeof run, "%lld", (long long)b->run.id);
+        FACT("Run", ASR_XFACT_TEXT, run, 0);
+        FACT("New", ASR_XFACT_NUMBER, NULL, (double)b->n_new);
+        FACT("Reopened", ASR_XFACT_NUMBER, NULL, (double)b->n_reopened);
+        FACT("Resolved", ASR_XFACT_NUMBER, NULL, (double)b->n_resolved);
+    }
+    if (b->have_cmp) {
+        snprintf(compared, sizeof compared, "run %lld, as of %s", (long long)b->cmp.id,
+                 b->cmp.as_of);
+        FACT("Compared with", ASR_XFACT_TEXT, compared, 0);
+    }
+    FACT("Map hash", ASR_XFACT_TEXT, b->map->hash, 0);
+    FACT("Rules hash", ASR_XFACT_TEXT, b->rules_hash, 0);
+    FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
+#undef FACT
+    const char *env = getenv("TMPDIR");
+    asr_xlsx_list x = {.facts = facts,
+                       .n_facts = nf,
+                       .rows = rows,
+                       .n_rows = b->n,
+                       .waived = waived,
+                       .n_waived = b->n_waived_whole,
+                       .evidence = names,
+                       .n_evidence = n_names,
+                       .tmpdir = env && *env ? env : "/tmp"};
+    char *name = asr_xmalloc(strlen(x.tmpdir) + 40);
+    sprintf(name, "%s/assure-report-workbook.xlsx", x.tmpdir);
+    asr_outfile tmp;
+    char err[256];
+    int rc = -1;
+    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, d) == ASR_OK) {
+        if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
+            asr_error(d, NULL, NULL, "cannot write the workbook: %s", err);
+        } else {
+            FILE *in = fopen(tmp.tmp, "rb");
+            char buf[1 << 16];
+            size_t n;
+            while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
+                fwrite(buf, 1, n, out);
+            rc = !in || ferror(in) ? -1 : 0;
+            if (rc)
+                asr_error(d, NULL, NULL, "cannot read the workbook back from %s", x.tmpdir);
+            if (in)
+                fclose(in);
+        }
+        asr_outfile_abort(&tmp);
+    }
+    free(name);
+    free(all);
+    free(rows);
+    free(waived);
+    free(order);
+    return rc;
+}
+
 asr_status asr_board_report(const asr_board_opts *o, FILE *stream, asr_diag *d)
 {
     board b = {0};
+    b.keep_whole = o->format == ASR_BOARD_XLSX;
     asr_map *map = NULL;
     asr_store *s = NULL;
     asr_rule_result *titles = NULL;
@@ -1465,7 +1715,8 @@ asr_status asr_board_report(const asr_board_opts *o, FILE *stream, asr_diag *d)
                       "them), so --%s has nothing to name",
                       o->run ? "run" : "since");
             st = ASR_E_USAGE;
-        } else if (!o->rules_dir && !o->map_only && o->format == ASR_BOARD_HTML) {
+        } else if (!o->rules_dir && !o->map_only &&
+                   (o->format == ASR_BOARD_HTML || o->format == ASR_BOARD_XLSX)) {
             asr_error(d, NULL, NULL,
                       "the database holds no recorded run; give --rules DIR to "
                       "run the check now");
@@ -1497,13 +1748,21 @@ asr_status asr_board_report(const asr_board_opts *o, FILE *stream, asr_diag *d)
             out = of.f;
         }
         if (st == ASR_OK) {
-            if (o->format == ASR_BOARD_CSV)
+            if (o->format == ASR_BOARD_XLSX) {
+                if (write_xlsx(out, &b, d) != 0) {
+                    st = ASR_E_IO;
+                    if (o->output)
+                        asr_outfile_abort(&of);
+                }
+            } else if (o->format == ASR_BOARD_CSV)
                 write_csv(out, &b);
             else if (o->format == ASR_BOARD_JSON)
                 write_json(out, &b);
             else
                 write_html(out, &b, o->map_only);
-            if (o->output)
+            if (st != ASR_OK) {
+                /* the workbook failed: the problem is in d, no file left */
+            } else if (o->output)
                 st = ferror(out) ? asr_outfile_fail(&of, d)
                                  : asr_outfile_commit(&of, "--output", &inputs, d);
             else if (fflush(out) != 0 || ferror(out)) {

@@ -6,13 +6,15 @@
  * high-severity exceptions, ageing (age bands, overdue actions by days
  * overdue, open findings over the last runs) and an appendix (every
  * finding, the rules that ran, the method). Also the map alone (HTML) and
- * its matrix as CSV or JSON. The findings come from a recorded run (the
+ * its matrix as CSV or JSON, and the appendix's findings as an Excel
+ * workbook (xlsxout: a summary sheet, every finding in reading order, the
+ * waived ones apart). The findings come from a recorded run (the
  * latest, or one named), or, when the database holds none, from a check run
  * on the spot. Every piece of data is HTML-escaped (control characters and
  * bytes that are not UTF-8 shown as U+FFFD); a file is written through
  * outfile. Uses map, store, mapstate, history, check, runner (the rules'
- * titles), findfmt (business group, CSV and JSON escaping), waiver, date,
- * outfile, diag, util. */
+ * titles), findfmt (business group, CSV and JSON escaping), waiver, xlsxout,
+ * date, outfile, diag, util. */
 #ifndef ASSURE_HTMLREPORT_H
 #define ASSURE_HTMLREPORT_H
 
@@ -21,7 +23,7 @@
 #include "diag.h"
 #include "runner.h"
 
-typedef enum { ASR_BOARD_HTML, ASR_BOARD_CSV, ASR_BOARD_JSON } asr_board_format;
+typedef enum { ASR_BOARD_HTML, ASR_BOARD_CSV, ASR_BOARD_JSON, ASR_BOARD_XLSX } asr_board_format;
 
 typedef struct {
     const char *map_path;

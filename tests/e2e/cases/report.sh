@@ -256,7 +256,7 @@ case_report_escapes_and_refusals() {
     expect_rc 73
     run report --map "$T/map.yaml" --db "$T/db" --format xml
     expect_rc 64
-    expect_err "--format takes html, csv or json, not 'xml'"
+    expect_err "--format takes html, csv, json or xlsx, not 'xml'"
     run report --map "$T/map.yaml" --db "$T/db" --section summary
     expect_rc 64
     run report --map "$MAP" --db "$T/db" --section map
@@ -335,4 +335,45 @@ PY
     expect_rc 0
     grep -q '^C,.*,data_quality,.*,L1,.*,0.375,bcu_l1,3.8,,Medium,50,yes' "$T/out" ||
         fail "the CSV's combined columns: $(grep ',data_quality,.*,L1,' "$T/out")"
+}
+
+# The appendix as a workbook: every finding of the recorded run, cell by cell
+# and type by type the run's JSON (an independent reader, openpyxl), the
+# waived ones on their own sheet; the same from a check run on the spot; and
+# the refusals: the map alone has no workbook, a terminal gets no bytes.
+case_report_appendix_xlsx() {
+    report_met_run
+    run report --map "$MET_MAP" --db "$T/met.db" --rules "$ROOT/rules" --format xlsx \
+        --output "$T/app.xlsx"
+    expect_rc 0
+    "$PY" "$XLSX_CHECK" "$T/app.xlsx" "$T/met.json" --run 1 2>>"$T/err" ||
+        fail "the appendix workbook and the run's JSON differ"
+    # a run with a waiver in force: the waived finding on the Waived sheet
+    local night=$FX/nightly
+    "$ASSURE" run --map "$night/map.yaml" --db "$T/night.db" --rules "$night/rules" \
+        --as-of 2023-01-31 -q --export audit_actions="$night/actions-1.csv" \
+        --export waivers="$night/waivers.yaml" --output json:"$T/night.json" >/dev/null 2>&1
+    run report --map "$night/map.yaml" --db "$T/night.db" --rules "$night/rules" --format xlsx \
+        --output "$T/night.xlsx"
+    expect_rc 0
+    "$PY" "$XLSX_CHECK" "$T/night.xlsx" "$T/night.json" --run 1 2>>"$T/err" ||
+        fail "the waived findings' workbook and the run's JSON differ"
+    # no run recorded: the check runs on the spot; the workbook is its list
+    good_db
+    run check --map "$MAP" --db "$T/db" --rules "$FX/rules" --as-of 2022-10-03 --format json \
+        --output "$T/spot.json"
+    run report --map "$MAP" --db "$T/db" --rules "$FX/rules" --as-of 2022-10-03 --format xlsx \
+        --output "$T/spot.xlsx"
+    expect_rc 0
+    "$PY" "$XLSX_CHECK" "$T/spot.xlsx" "$T/spot.json" 2>>"$T/err" ||
+        fail "the spot check's workbook and its JSON differ"
+    run report --map "$MET_MAP" --db "$T/met.db" --section map --format xlsx --output "$T/x.xlsx"
+    expect_rc 64
+    expect_err "--section map comes as html, csv or json"
+    [ -e "$T/x.xlsx" ] && fail "a workbook was left for a refused command"
+    if command -v script >/dev/null; then
+        script -qec "$ASSURE report --map $MET_MAP --db $T/met.db --format xlsx" /dev/null \
+            >"$T/out" 2>&1 </dev/null
+        grep -q "give --output FILE.xlsx" "$T/out" || fail "a terminal was not refused"
+    fi
 }
