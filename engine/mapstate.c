@@ -119,7 +119,7 @@ static void offer(ctx *c, size_t row, size_t li, const char *day, const char *la
  * (on the same day, the lower rating). */
 static void offer_held(ctx *c, size_t row, size_t k, const char *day, const char *label,
                        int has_rank, long rank, long top, const char *ref, const char *scope,
-                       const char *coverage)
+                       const char *coverage, const char *dataset, const char *key)
 {
     asr_mapstate_row *r = &c->ms->rows[row];
     asr_held *h = NULL;
@@ -144,27 +144,30 @@ static void offer_held(ctx *c, size_t row, size_t k, const char *day, const char
     h->ref = ref && *ref ? asr_arena_strdup(a, ref) : NULL;
     h->scope = scope && *scope ? asr_arena_strdup(a, scope) : NULL;
     h->partial = coverage && strcmp(coverage, "partial") == 0;
+    h->dataset = key && *key ? dataset : NULL;
+    h->key = key && *key ? asr_arena_strdup(a, key) : NULL;
 }
 
 /* Reports of a dataset: each row gives (source or "", area, day, label,
  * rank, ref, provider); with a source the report goes to that source's
  * line, else to the lines of the sources of `kind` covering the area (and,
  * for inspections, of that provider). */
-static asr_status gather(ctx *c, const char *sql, const char *kind, long top, asr_diag *d)
+static asr_status gather(ctx *c, const char *dataset, const char *sql, const char *kind, long top,
+                         asr_diag *d)
 {
     const asr_map *m = c->ms->map;
     void *q = c->data->open(c->data->ud, sql, c->ms->as_of, d);
     if (!q)
         return ASR_E_IO;
-    const char *col[9];
+    const char *col[10];
     int r;
-    while ((r = c->data->next(q, col, 9, d)) == 1) {
+    while ((r = c->data->next(q, col, 10, d)) == 1) {
         const char *source = col[0] ? col[0] : "", *area = col[1] ? col[1] : "";
         const char *day = col[2] ? col[2] : "", *label = col[3];
         int has_rank = col[4] != NULL;
         long rank = has_rank ? strtol(col[4], NULL, 10) : 0;
         const char *ref = col[5], *provider = col[6] ? col[6] : "";
-        const char *scope = col[7], *coverage = col[8];
+        const char *scope = col[7], *coverage = col[8], *key = col[9];
         size_t row, k, li;
         if (day_number(day) == INT64_MIN || !area_row(c->ms, area, &row))
             continue;
@@ -172,7 +175,8 @@ static asr_status gather(ctx *c, const char *sql, const char *kind, long top, as
             if (asr_strmap_get(&c->sources, source, strlen(source), &k) &&
                 line_index(m, m->sources[k].line, &li)) {
                 offer(c, row, li, day, label, has_rank, rank, ref);
-                offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage);
+                offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage,
+                           dataset, key);
             }
             continue;
         }
@@ -185,7 +189,8 @@ static asr_status gather(ctx *c, const char *sql, const char *kind, long top, as
             for (size_t a = 0; a < x->n_areas; a++)
                 if (strcmp(x->areas[a], area) == 0) {
                     offer(c, row, li, day, label, has_rank, rank, ref);
-                    offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage);
+                    offer_held(c, row, k, day, label, has_rank, rank, top, ref, scope, coverage,
+                               dataset, key);
                 }
         }
     }
@@ -218,31 +223,36 @@ static asr_status gather_all(ctx *c, asr_diag *d)
         int rated = has_field(m, "assurance_evidence", "rating");
         char sql[512];
         snprintf(sql, sizeof sql,
-                 "SELECT source, area, reported_on, %s, %s, %s, '', %s, %s FROM assurance_evidence"
-                 " WHERE reported_on <= ?1 ORDER BY reported_on, _line",
+                 "SELECT source, area, reported_on, %s, %s, %s, '', %s, %s, %s"
+                 " FROM assurance_evidence WHERE reported_on <= ?1 ORDER BY reported_on, _line",
                  rated ? "rating" : "NULL", rated ? "rating_rank" : "NULL",
                  has_field(m, "assurance_evidence", "evidence_id") ? "evidence_id" : "NULL",
                  has_field(m, "assurance_evidence", "scope") ? "scope" : "NULL",
-                 has_field(m, "assurance_evidence", "coverage") ? "coverage" : "NULL");
-        st = gather(c, sql, NULL, top_rank(m, "assurance_evidence", "rating"), d);
+                 has_field(m, "assurance_evidence", "coverage") ? "coverage" : "NULL",
+                 has_field(m, "assurance_evidence", "evidence_id") ? "evidence_id" : "NULL");
+        st = gather(c, "assurance_evidence", sql, NULL, top_rank(m, "assurance_evidence", "rating"),
+                    d);
     }
     if (st == ASR_OK && has_field(m, "audit_engagements", "final_report") &&
         has_field(m, "audit_engagements", "area") &&
         data->has_table(data->ud, "audit_engagements")) {
         int rated = has_field(m, "audit_engagements", "opinion");
         char sql[1024];
-        snprintf(sql, sizeof sql,
-                 "SELECT '', area, final_report, %s, %s, %s, '', NULL, NULL FROM audit_engagements"
-                 " WHERE final_report <= ?1%s%s ORDER BY final_report, _line",
-                 rated ? "opinion" : "NULL", rated ? "opinion_rank" : "NULL",
-                 has_field(m, "audit_engagements", "title") ? "title" : "NULL",
-                 has_field(m, "audit_engagements", "opinion_stage")
-                     ? " AND coalesce(opinion_stage, 'final') = 'final'"
-                     : "",
-                 has_field(m, "audit_engagements", "kind")
-                     ? " AND coalesce(kind, '') NOT IN ('advisory', 'grant claim')"
-                     : "");
-        st = gather(c, sql, "internal_audit", top_rank(m, "audit_engagements", "opinion"), d);
+        snprintf(
+            sql, sizeof sql,
+            "SELECT '', area, final_report, %s, %s, %s, '', NULL, NULL, %s"
+            " FROM audit_engagements WHERE final_report <= ?1%s%s ORDER BY final_report, _line",
+            rated ? "opinion" : "NULL", rated ? "opinion_rank" : "NULL",
+            has_field(m, "audit_engagements", "title") ? "title" : "NULL",
+            has_field(m, "audit_engagements", "engagement_id") ? "engagement_id" : "NULL",
+            has_field(m, "audit_engagements", "opinion_stage")
+                ? " AND coalesce(opinion_stage, 'final') = 'final'"
+                : "",
+            has_field(m, "audit_engagements", "kind")
+                ? " AND coalesce(kind, '') NOT IN ('advisory', 'grant claim')"
+                : "");
+        st = gather(c, "audit_engagements", sql, "internal_audit",
+                    top_rank(m, "audit_engagements", "opinion"), d);
     }
     if (st == ASR_OK && has_field(m, "inspection_grades", "grade") &&
         has_field(m, "inspection_grades", "area") &&
@@ -251,9 +261,10 @@ static asr_status gather_all(ctx *c, asr_diag *d)
         data->has_table(data->ud, "inspection_grades") &&
         data->has_table(data->ud, "inspection_reports"))
         st = gather(
-            c,
+            c, "inspection_grades",
             "SELECT '', g.area, r.published, g.grade, g.grade_rank,"
-            " r.report_id || ' ' || coalesce(g.question, ''), r.inspectorate, NULL, NULL"
+            " r.report_id || ' ' || coalesce(g.question, ''), r.inspectorate, NULL, NULL,"
+            " g.report_id || ', ' || coalesce(g.question, '')"
             " FROM inspection_grades g JOIN inspection_reports r ON r.report_id = g.report_id"
             " WHERE r.published <= ?1 ORDER BY r.published, g._line",
             "inspection", top_rank(m, "inspection_grades", "grade"), d);

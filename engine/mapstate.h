@@ -89,6 +89,8 @@ typedef struct {
     char *label;         /* the rating as the provider wrote it; NULL: none given */
     long rank, top_rank; /* the label's rank, and the top rank of its scale */
     char *ref;
+    const char *dataset; /* where the report is: its dataset and key (NULL: none) */
+    char *key;
     char *scope; /* the report's scope; NULL: the whole area */
     int partial; /* the report says its coverage was partial */
     long age_days;

@@ -1571,6 +1571,8 @@ static void push_held(lua_State *L, const asr_map *m, const asr_held *h)
     if (h->label && h->rank > 0)
         set_int(L, "rank", h->rank);
     set_str(L, "ref", h->ref);
+    set_str(L, "dataset", h->dataset);
+    set_str(L, "key", h->key);
     set_str(L, "scope", h->scope);
     set_bool(L, "partial", h->partial);
     set_bool(L, "stale", h->is_stale);

@@ -22,13 +22,29 @@ the required level, naming what it rests on.]],
       if a.below then
         local area = ctx.map.area[a.area]
         local held, rows = {}, { { "map.areas", a.area } }
+        local evidence = { score = a.score, level = a.level or "none", required = a.required,
+                           required_score = a.required_score }
         for _, l in ipairs(a.lines) do
           if l.source then
+            local s
+            for _, x in ipairs(a.sources) do
+              if x.id == l.source and x.line == l.line then s = x end
+            end
             held[#held + 1] = string.format("%s (%s, %g of %g)", ctx.map.source[l.source].title,
                                             l.line, l.points, l.weight)
             rows[#rows + 1] = { "map.sources", l.source }
+            if s.dataset then rows[#rows + 1] = { s.dataset, s.key } end
+            -- how the line's points were reached, for re-performing by hand
+            evidence[l.line] = string.format("%s: %s of %s (%s): %g x %g = %g",
+                                             ctx.map.source[l.source].title,
+                                             s.rating or "no rating", s.date, s.basis
+                                               .. (s.stale and ", out of date" or "")
+                                               .. (s.late and ", late" or "")
+                                               .. (s.partial and ", partial coverage" or ""),
+                                             s.factor, l.weight, l.points)
           end
         end
+        evidence.lines_held = #held
         local rests = #held > 0 and ("; it rests on " .. table.concat(held, ", "))
                       or "; no source gives it any"
         ctx:flag{
@@ -38,8 +54,7 @@ the required level, naming what it rests on.]],
                                   a.level and (" (" .. a.level .. ")") or "", a.required,
                                   a.required_score, rests),
           area = a.area, principle = area.principle, unit = area.unit, owner = area.owner,
-          evidence = { score = a.score, level = a.level or "none", required = a.required,
-                       required_score = a.required_score, lines_held = #held },
+          evidence = evidence,
           rows = rows,
         }
       end

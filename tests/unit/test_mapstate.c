@@ -175,12 +175,16 @@ static void test_combined_assurance(void **state)
     const asr_held *h = held("current", "custody_l1");
     assert_string_equal(h->basis, "positive rating");
     assert_true(h->points == 0.75 && h->current);
+    assert_string_equal(h->dataset, "assurance_evidence"); /* where the report is */
+    assert_string_equal(h->key, "EV-1");
     h = held("current", "custody_board");
     assert_string_equal(h->basis, "weak rating");
     assert_true(h->is_weak && h->partial && h->points == 0);
     assert_string_equal(h->scope, "Latest oversight");
     h = held("current", "audit");
     assert_true(h->is_stale && h->points == 0 && !h->current);
+    assert_string_equal(h->dataset, "audit_engagements");
+    assert_string_equal(h->key, "IA-1");
     assert_int_equal(h->top_rank, 4);
     const asr_mapstate_row *row = &ms->rows[0];
     assert_int_equal(row->n_held, 3);
