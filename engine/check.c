@@ -205,11 +205,17 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
     /* The integrity check reads every page; it runs beside the rules, and
      * nothing they found is written unless it passes. */
     asr_store_bgcheck check = {0, -1};
-    if (!o->skip_integrity_check)
+    /* Unless the database is as it was at its last verified check. */
+    char identity[256];
+    int known =
+        !o->skip_integrity_check && asr_store_verified_identity(s, identity, sizeof identity) == 0;
+    int verify = !o->skip_integrity_check && !(known && asr_store_verified_matches(s, identity));
+    c->integrity = o->skip_integrity_check ? "not run" : verify ? "passed" : "skipped";
+    if (verify)
         asr_store_bgcheck_start(o->db_path, &check);
     asr_runner_check(c->rules, c->run, c->n_rules, c->map, o->db_path, c->as_of, &ro, c->spool,
                      &c->findings, &c->n_findings);
-    if (!o->skip_integrity_check)
+    if (verify)
         st = asr_store_bgcheck_finish(&check, o->db_path, d);
     if (st == ASR_OK && s && asr_store_data_version(s) != version) {
         asr_loc l = {o->db_path, 0, 0};
@@ -219,6 +225,8 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         st = ASR_E_TEMP;
     }
     asr_store_close(s);
+    if (st == ASR_OK && verify && known)
+        asr_store_record_verified(o->db_path, identity);
     if (st == ASR_OK && c->waivers.n) {
         /* a waiver for a rule that did not run is not unmatched */
         for (size_t w = 0; w < c->waivers.n; w++) {
@@ -293,6 +301,7 @@ asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char
                       .n_findings = c->n_findings,
                       .spool = c->spool,
                       .elapsed_ms = c->elapsed_ms,
+                      .integrity = c->integrity,
                       .previous = &c->previous,
                       .width = style->width,
                       .no_bom = style->no_bom,

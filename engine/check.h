@@ -59,6 +59,9 @@ typedef struct {
     asr_waiver_classifier *waiver_classifier;
     asr_inputs inputs; /* the files the check read: its output may replace none */
     double elapsed_ms;
+    /* The database's integrity check: "passed", "skipped" (unchanged since
+     * its last verified check: store.h) or "not run" (rule tests). */
+    const char *integrity;
 } asr_check;
 
 /* What validate does: loads the map and, when o->rules_dir is set, the

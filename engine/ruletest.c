@@ -773,7 +773,8 @@ static int import_given(const asr_map *m, const given *data, size_t n_data, cons
             bad = 1;
     }
     if (!bad) {
-        asr_status st = asr_store_open(db, ASR_STORE_CREATE, 1000, d, &s);
+        /* throwaway: no syncs, no WAL (docs/performance.md) */
+        asr_status st = asr_store_open(db, ASR_STORE_SCRATCH, 1000, d, &s);
         asr_import_result *ir = asr_xcalloc(n_data + 1, sizeof *ir);
         size_t from = d->count;
         if (st == ASR_OK) {
