@@ -25,6 +25,7 @@
 #include "outfile.h"
 #include "runner.h"
 #include "spool.h"
+#include "store.h"
 
 typedef struct {
     const char *map_path;
@@ -62,6 +63,13 @@ typedef struct {
     /* The database's integrity check: "passed", "skipped" (unchanged since
      * its last verified check: store.h) or "not run" (rule tests). */
     const char *integrity;
+    /* between prepare and execute: the rules' workers waiting to run
+     * (runner), and what they were started with */
+    asr_runner_park *park;
+    int set_up;
+    asr_store *store;
+    long long data_version;
+    asr_runner_opts ro;
 } asr_check;
 
 /* What validate does: loads the map and, when o->rules_dir is set, the

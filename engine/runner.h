@@ -135,6 +135,29 @@ const char *asr_rules_path_label(const char *dirs, char *buf, size_t size);
 asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count);
 
+/* One worker per rule that both loads and runs it. asr_runner_park_dir
+ * does what asr_runner_load_dir does, but each rule's worker also opens
+ * db_path read-only (and its classifier's connection) before it is sealed,
+ * and once it has sent its metadata waits instead of ending: the parent
+ * checks the whole set first, as before any rule runs. o must already hold
+ * everything the workers use (budget, output, sink, classifier, coverage
+ * off). On failure *park is NULL and no worker is left. The workers die
+ * with the parent. */
+typedef struct asr_runner_park asr_runner_park;
+asr_status asr_runner_park_dir(const char *dirs, const asr_map *m, const char *db_path,
+                               const char *as_of, const asr_runner_opts *o, asr_diag *d,
+                               asr_rule_result **out, size_t *count, asr_runner_park **park);
+
+/* As asr_runner_check, with the parked workers of the same results (their
+ * deadlines start when they are woken, o->jobs at a time); those not to run
+ * are ended. park can only be used once; free it afterwards. */
+void asr_runner_check_parked(asr_runner_park *park, asr_rule_result *results, const int *run,
+                             size_t n, const asr_runner_opts *o, asr_spool *spool,
+                             asr_finding **findings, size_t *n_findings);
+
+/* Ends any worker still waiting. NULL is fine. */
+void asr_runner_park_free(asr_runner_park *p);
+
 /* The indexes of r[0..n) in rule-id order, the order findings are listed
  * in (a result without an id first). Caller frees. */
 size_t *asr_rule_results_by_id(const asr_rule_result *r, size_t n);

@@ -81,3 +81,75 @@ case_integrity_check_read_only_database_verifies_every_time() {
     [ "$(ls -A "$T/ro")" = db ] || fail "files were written beside the database: $(ls -A "$T/ro")"
     [ "$(sha256sum <"$T/ro/db")" = "$before" ] || fail "the database was written"
 }
+
+# One worker per rule loads it and then runs it (no second process for the
+# metadata); the integrity check is one more process, and only while the
+# database is unverified. Counted with strace, where there is one.
+case_one_worker_per_rule() {
+    command -v strace >/dev/null || { echo "skipped: no strace"; exit 77; }
+    [ -z "${ASSURE_WRAP:-}" ] || { echo "skipped: under $ASSURE_WRAP"; exit 77; }
+    good_db
+    local n forks
+    n=$(ls "$FX/rules"/*.lua | wc -l)
+    for want in $((n + 1)) "$n"; do
+        strace -f -qq -e trace=clone,clone3,fork,vfork -o "$T/trace" "$ASSURE" check --map "$MAP" \
+            --db "$T/db" --rules "$FX/rules" --as-of 2022-10-03 >"$T/out" 2>"$T/err"
+        RC=$?
+        [ "$RC" -le 2 ] || fail "check failed ($RC)"
+        forks=$(grep -cE '^[0-9]+ +(clone|clone3|fork|vfork)\(' "$T/trace")
+        [ "$forks" -eq "$want" ] ||
+            fail "$forks processes started for $n rules, expected $want"
+    done
+}
+
+# Workers waiting for their turn (--jobs 1, the first rule stuck in a
+# pattern match) die with their parent, as running ones do.
+case_waiting_workers_die_with_parent() {
+    good_db
+    mkdir -p "$T/sig"
+    cp "$HOSTILE/good.lua" "$HOSTILE/h12-pattern.lua" "$T/sig/"
+    local k
+    for k in 1 2 3; do
+        sed "s/id = \"good\"/id = \"later-$k\"/" "$HOSTILE/good.lua" >"$T/sig/later-$k.lua"
+    done
+    env --default-signal ${ASSURE_WRAP:-} "$ASSURE" check --map "$MAP" --db "$T/db" \
+        --rules "$T/sig" --as-of 2022-10-03 --timeout 60 --jobs 1 >"$T/out" 2>"$T/err" &
+    PID=$!
+    local i
+    for i in $(seq 1 100); do
+        [ "$(pgrep -P "$PID" | wc -l)" -ge 4 ] && break
+        sleep 0.05
+    done
+    sleep 0.5 # good done, h12-pattern running, the later ones waiting
+    [ "$(pgrep -P "$PID" | wc -l)" -ge 4 ] || { kill -KILL "$PID"; fail "no workers waiting"; }
+    kill -KILL "$PID"
+    wait "$PID" 2>/dev/null
+    expect_none_left SIGKILL
+}
+
+# Each rule-test case still builds a database of its own: a case with no
+# rows sees none of the rows the case before it imported.
+case_rule_test_cases_stay_apart() {
+    mkdir -p "$T/r"
+    cp "$FX/rules/high-actions.lua" "$T/r/"
+    cat >"$T/r/high-actions.test.yaml" <<YAML
+map: $MAP
+rule: high-actions
+cases:
+  - name: with a high action
+    as_of: 2022-10-03
+    data:
+      actions:
+        - {Action ID: A-001, Area: vetting, Priority: high, Due: 2022-03-31}
+    expect:
+      - {subject: A-001}
+  - name: then with none
+    as_of: 2022-10-03
+    data:
+      actions: []
+    expect: []
+YAML
+    run test --rules "$T/r"
+    expect_rc 0
+    expect_out "2 passed, 0 failed"
+}
