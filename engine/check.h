@@ -5,8 +5,9 @@
  * integrity check of the database, and write the exception list. The
  * command line's check, the rule tests and the nightly run all stand on it.
  * Findings are classified against the latest recorded run (history) and
- * the waivers the database holds are applied to them (waiver), and
- * the data must not change while the rules read it: a check that sees an
+ * the waivers the database holds are applied to them (waiver); the
+ * integrity check is skipped for a database unchanged since it last passed
+ * (store); and the data must not change while the rules read it: a check that sees an
  * import commit meanwhile stops (75) rather than mix two states of the data.
  * Owns a run's map, rule results, findings and spool until asr_check_free.
  * Uses map, store, rule, runner, finding, findfmt, history, waiver, spool,

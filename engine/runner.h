@@ -1,7 +1,9 @@
 /* runner: runs rule files in worker processes. Each worker is forked from
  * the parent (which holds the loaded map), builds a fresh sandbox, opens its
  * own read-only database connection, and sends its results back over a
- * pipe. The parent alone collects results; it kills a worker that outlives
+ * pipe. One worker can both load a rule and run it: it sends the rule's
+ * metadata, then waits on a pipe from the parent until woken to run it
+ * (asr_runner_park_dir). The parent alone collects results; it kills a worker that outlives
  * its wall-clock deadline, and turns every way a worker can end -- an error,
  * a spent budget, a signal, silence -- into a failure kind for that rule
  * only. Up to `jobs` workers run at once; results do not depend on how many.

@@ -4,7 +4,9 @@
  * that is not SQLite, an SQLite file that belongs to something else, one
  * from a newer assure, or one that fails PRAGMA quick_check is refused and
  * left exactly as it was. Every write transaction is BEGIN IMMEDIATE; a
- * database locked by another process gives ASR_E_TEMP. Uses map, diag, util. */
+ * database locked by another process gives ASR_E_TEMP. Holds the record of
+ * the last passed integrity check (what it verified), and opens throwaway
+ * databases without syncs (ASR_STORE_SCRATCH). Uses map, diag, util. */
 #ifndef ASSURE_STORE_H
 #define ASSURE_STORE_H
 
