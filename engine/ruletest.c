@@ -698,7 +698,73 @@ typedef struct {
     asr_strset *reads;  /* per rule */
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
     int want_map;       /* a report shows them: read each case's rows for them */
+    char *empty_db;     /* NULL, or a database with the schema and nothing else */
 } coverage;
+
+/* Every case's database starts as a copy of one made once: the schema's
+ * tables are created (and parsed) once a run, not once a case. */
+static void empty_db_free(coverage *cov)
+{
+    if (!cov->empty_db)
+        return;
+    unlink(cov->empty_db);
+    char *slash = strrchr(cov->empty_db, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(cov->empty_db);
+    }
+    free(cov->empty_db);
+    cov->empty_db = NULL;
+}
+
+static const char *empty_db(coverage *cov, const char *tmp)
+{
+    if (cov->empty_db)
+        return cov->empty_db[0] ? cov->empty_db : NULL;
+    asr_buf dir = {0};
+    asr_buf_addf(&dir, "%s/assure-empty-XXXXXX", tmp);
+    cov->empty_db = asr_xstrdup(""); /* tried: do not try again */
+    if (!mkdtemp(dir.data)) {
+        asr_buf_free(&dir);
+        return NULL;
+    }
+    asr_buf_addf(&dir, "/empty.db");
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_store *s = NULL;
+    asr_status st = asr_store_open(dir.data, ASR_STORE_SCRATCH, 1000, &quiet, &s);
+    asr_store_close(s);
+    asr_diag_free(&quiet);
+    free(cov->empty_db);
+    cov->empty_db = dir.data; /* removed with its directory even if it failed */
+    if (st != ASR_OK) {
+        empty_db_free(cov);
+        cov->empty_db = asr_xstrdup("");
+        return NULL;
+    }
+    return cov->empty_db;
+}
+
+/* Copies the file from to the new file to; 0, or -1 (then to is removed). */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in)
+        return -1;
+    FILE *out = fopen(to, "wbx");
+    int bad = !out;
+    char buf[65536];
+    size_t n;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= ferror(in) != 0;
+    fclose(in);
+    if (out && fclose(out) != 0)
+        bad = 1;
+    if (bad && out)
+        unlink(to);
+    return bad ? -1 : 0;
+}
 
 static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
 {
@@ -1138,6 +1204,9 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     /* A fresh database with the case's data, checked like a real import. */
     asr_buf db = {0};
     asr_buf_addf(&db, "%s/case.db", tdir.data);
+    const char *empty = empty_db(cov, tmp && *tmp ? tmp : "/tmp");
+    if (empty)
+        copy_file(empty, db.data); /* else the import makes the schema itself */
     int bad = 0;
     written before = {0}, now = {0};
     if (c->n_prev)
@@ -1829,6 +1898,7 @@ done:
     free(cov.fired);
     free(cov.quiet);
     asr_mapcov_free(cov.mc);
+    empty_db_free(&cov);
     asr_rule_results_free(cov.rules, cov.n_rules);
     asr_map_free(main_map);
     free_suite(&s);
@@ -1890,6 +1960,7 @@ void asr_ruletest_close(asr_ruletest *t)
     free(t->cov.reads);
     free(t->cov.fired);
     free(t->cov.quiet);
+    empty_db_free(&t->cov);
     asr_rule_results_free(t->cov.rules, t->cov.n_rules);
     asr_map_free(t->map);
     free_suite(&t->s);
