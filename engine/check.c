@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "outfile.h"
@@ -122,6 +123,11 @@ static int can_park(const asr_check_opts *o)
         if (*p)
             p++;
     }
+    /* two descriptors a waiting worker, in the parent */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)files * 2 + 64 > nofile.rlim_cur)
+        return 0;
     return files <= PARK_MAX;
 }
 
