@@ -18,6 +18,14 @@
 struct asr_store {
     sqlite3 *db;
     char *path;
+    /* run()'s statements, prepared once per connection (their SQL is a
+     * literal: the pointer is the key). Writing a map prepared one
+     * statement per row of it; half an import of a rule test's case. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *st;
+    } cache[32];
+    int n_cache;
 };
 
 struct asr_inserter {
@@ -563,6 +571,8 @@ void asr_store_close(asr_store *s)
 {
     if (!s)
         return;
+    for (int i = 0; i < s->n_cache; i++)
+        sqlite3_finalize(s->cache[i].st);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -601,9 +611,20 @@ void asr_store_rollback(asr_store *s)
 static int run(asr_store *s, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
+    int cached = 0, rc = SQLITE_OK;
+    for (int i = 0; i < s->n_cache && !st; i++)
+        if (s->cache[i].sql == sql)
+            st = s->cache[i].st, cached = 1;
+    if (!st) {
+        rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (rc != SQLITE_OK)
+            return rc;
+        if (s->n_cache < (int)(sizeof s->cache / sizeof s->cache[0])) {
+            s->cache[s->n_cache].sql = sql;
+            s->cache[s->n_cache++].st = st;
+            cached = 1;
+        }
+    }
     va_list ap;
     va_start(ap, fmt);
     for (int i = 0; fmt[i]; i++) {
@@ -619,7 +640,12 @@ static int run(asr_store *s, const char *sql, const char *fmt, ...)
     }
     va_end(ap);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    if (cached) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else {
+        sqlite3_finalize(st);
+    }
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
