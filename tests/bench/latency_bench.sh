@@ -11,7 +11,9 @@
 # binary's commands), so a busy moment of the machine hits all of them alike;
 # each figure is the median of its rounds, in ms and as a ratio to the floor
 # (sqlite3 :memory: 'select 1'; a bare `assure --version` is the second
-# floor). Beside every figure: the 1-minute load average (/proc/loadavg) over
+# floor), with the CPU time (user + system, every process of the command:
+# bash's `times`, 10 ms ticks) -- less disturbed by a busy machine than wall
+# time. Beside every figure: the 1-minute load average (/proc/loadavg) over
 # its rounds, median/max; a WARNING when it went above 1 -- the machine was
 # busy and the figures are slower than they would be on a quiet one.
 #
@@ -56,17 +58,28 @@ done
 # The test cases of the rule library (for ms a case).
 cases=$("$new" test --rules rules 2>/dev/null | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 
-declare -A samples loads
+declare -A samples loads cpus
+# CPU time (user + system) of every child so far, in ms: bash's `times`.
+child_cpu() { # FILE: what `times` wrote there
+    sed -n 2p "$1" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); n += p[1] * 60 + p[2] } printf "%.3f", n * 1000 }'
+}
 ms_of() { # start end (EPOCHREALTIME values) -> ms
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) * 1000 }'
 }
 timed() { # key command...
-    local key=$1 t0 t1
+    local key=$1 t0 t1 c0 c1
     shift
+    # the builtin runs in this shell (not a subshell), and nothing else
+    # runs between the two readings
+    times >"$work/c0"
     t0=$EPOCHREALTIME
     "$@" >/dev/null 2>&1 || true
     t1=$EPOCHREALTIME
+    times >"$work/c1"
+    c0=$(child_cpu "$work/c0")
+    c1=$(child_cpu "$work/c1")
     samples[$key]+="$(ms_of "$t0" "$t1") "
+    cpus[$key]+="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }') "
     loads[$key]+="$(cut -d' ' -f1 /proc/loadavg) "
 }
 
@@ -103,7 +116,7 @@ warn=0
 {
     echo "interactive latency: $rounds interleaved rounds, medians; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "new: $new${old:+; old: $old}"
-    printf '%-40s %-4s %10s %9s  %s\n' "what" "bin" "ms" "x floor" "load 1-min (median/max)"
+    printf '%-40s %-4s %10s %9s %9s  %s\n' "what" "bin" "ms" "x floor" "cpu ms" "load 1-min (median/max)"
     keys=("floor:sqlite3")
     for what in version check check-touched test validate; do
         for b in "${bins[@]}"; do keys+=("$b:$what"); done
@@ -118,8 +131,9 @@ warn=0
         if [ "${k#*:}" = test ] && [ -n "$cases" ] && [ "$cases" -gt 0 ]; then
             extra=$(awk -v m="$m" -v n="$cases" 'BEGIN { printf "  (%.2f ms a case)", m / n }')
         fi
-        printf '%-40s %-4s %10.1f %9.1f  %s/%s%s\n' "$(label "$k")" "$b" "$m" \
-            "$(awk -v m="$m" -v f="$floor" 'BEGIN { print m / f }')" "$lm" "$lx" "$extra"
+        c=$(echo "${cpus[$k]}" | median)
+        printf '%-40s %-4s %10.1f %9.1f %9.0f  %s/%s%s\n' "$(label "$k")" "$b" "$m" \
+            "$(awk -v m="$m" -v f="$floor" 'BEGIN { print m / f }')" "$c" "$lm" "$lx" "$extra"
         awk -v l="$lx" 'BEGIN { exit !(l > 1) }' && warn=1
     done
     if [ "$warn" = 1 ]; then
