@@ -918,11 +918,12 @@ static slot *run_jobs_in(const job *jobs, const int *todo, size_t n, const asr_r
             slot *s = &slots[next];
             asr_rule_result *res = &col->results[next++];
             if (!s->parked || write(s->go, "G", 1) != 1) {
-                /* it died while it waited */
-                if (s->parked)
+                /* never loaded (already reaped), or it died while it waited */
+                if (s->parked) {
                     kill(s->pid, SIGKILL);
-                s->parked = 0;
-                finish_worker(col, s, o);
+                    s->parked = 0;
+                    finish_worker(col, s, o);
+                }
                 if (res->fail == ASR_FAIL_NONE) {
                     res->fail = ASR_FAIL_CRASH;
                     res->fail_message = asr_xstrdup("the worker ended before the rule ran");
