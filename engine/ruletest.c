@@ -699,7 +699,17 @@ typedef struct {
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
     int want_map;       /* a report shows them: read each case's rows for them */
     char *empty_db;     /* NULL, or a database with the schema and nothing else */
+    char *map_path;     /* the map the last case loaded without a problem, */
+    asr_map *map;       /* kept for the next case of the same map */
 } coverage;
+
+static void map_cache_free(coverage *cov)
+{
+    asr_map_free(cov->map);
+    free(cov->map_path);
+    cov->map = NULL;
+    cov->map_path = NULL;
+}
 
 /* Every case's database starts as a copy of one made once: the schema's
  * tables are created (and parsed) once a run, not once a case. */
@@ -1155,6 +1165,11 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     memset(out, 0, sizeof *out);
     size_t errors = d->errors;
     asr_map *m = NULL;
+    /* a map kept from an earlier case: its parameters, which the case's
+     * replace, are put back afterwards */
+    int kept_map = 0;
+    asr_param *map_params = NULL;
+    size_t map_n_params = 0;
     const char *tmp = getenv("TMPDIR");
     asr_buf tdir = {0};
     asr_buf_addf(&tdir, "%s/assure-case-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -1169,8 +1184,22 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_error(d, &c->loc, c->name, "no map: give --map or 'map' in the test file");
         goto fail;
     }
-    if (asr_map_load(c->map_path, d, &m) != ASR_OK)
-        goto fail;
+    if (cov->map && strcmp(cov->map_path, c->map_path) == 0) {
+        m = cov->map;
+        kept_map = 1;
+    } else {
+        size_t problems = d->count;
+        if (asr_map_load(c->map_path, d, &m) != ASR_OK)
+            goto fail;
+        if (d->count == problems) { /* no warning to repeat for the next case */
+            map_cache_free(cov);
+            cov->map = m;
+            cov->map_path = asr_xstrdup(c->map_path);
+            kept_map = 1;
+        }
+    }
+    map_params = m->params;
+    map_n_params = m->n_params;
 
     /* The rules of the case, as fresh result slots sharing the metadata. */
     size_t n = cov->n_rules, na = alt ? alt->n : 0;
@@ -1279,7 +1308,12 @@ fail_rules:
 fail:
     if (d->errors > errors)
         out->error = 1;
-    asr_map_free(m);
+    if (kept_map) {
+        m->params = map_params;
+        m->n_params = map_n_params;
+    } else {
+        asr_map_free(m);
+    }
     remove_tree(tdir.data);
     asr_buf_free(&tdir);
 }
@@ -1899,6 +1933,7 @@ done:
     free(cov.quiet);
     asr_mapcov_free(cov.mc);
     empty_db_free(&cov);
+    map_cache_free(&cov);
     asr_rule_results_free(cov.rules, cov.n_rules);
     asr_map_free(main_map);
     free_suite(&s);
@@ -1961,6 +1996,7 @@ void asr_ruletest_close(asr_ruletest *t)
     free(t->cov.fired);
     free(t->cov.quiet);
     empty_db_free(&t->cov);
+    map_cache_free(&t->cov);
     asr_rule_results_free(t->cov.rules, t->cov.n_rules);
     asr_map_free(t->map);
     free_suite(&t->s);
