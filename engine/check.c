@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "outfile.h"
@@ -97,6 +98,39 @@ asr_status asr_check_validate(const asr_check_opts *o, asr_diag *d, asr_check *c
     return st;
 }
 
+static asr_status set_up(asr_check *c, const asr_check_opts *o, asr_diag *d);
+
+/* Parks the rules' workers (one per rule, loading and then running it) when
+ * nothing they use is set after this: no coverage, and not too many to wait
+ * at once (beyond that, the rules load in workers of their own first). */
+#define PARK_MAX 256
+
+static int can_park(const asr_check_opts *o)
+{
+    if (o->runner.coverage || !o->db_path || getenv("ASSURE_NO_PARK"))
+        return 0;
+    size_t files = 0;
+    for (const char *p = o->rules_dir; p && *p;) {
+        size_t len = strcspn(p, ASR_RULES_SEP);
+        char *dir = asr_xstrndup(p, len);
+        char **f = NULL, err[256];
+        size_t nf = 0;
+        if (asr_rule_files(dir, &f, &nf, err, sizeof err) == 0)
+            files += nf;
+        asr_rule_files_free(f, nf);
+        free(dir);
+        p += len;
+        if (*p)
+            p++;
+    }
+    /* two descriptors a waiting worker, in the parent */
+    struct rlimit nofile;
+    if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY &&
+        (rlim_t)files * 2 + 64 > nofile.rlim_cur)
+        return 0;
+    return files <= PARK_MAX;
+}
+
 asr_status asr_check_prepare(const asr_check_opts *o, asr_diag *d, asr_check *c)
 {
     memset(c, 0, sizeof *c);
@@ -105,8 +139,13 @@ asr_status asr_check_prepare(const asr_check_opts *o, asr_diag *d, asr_check *c)
     asr_status st = asr_map_load(o->map_path, d, &c->map);
     if (st == ASR_OK)
         st = check_map_hash(o, c->map, d);
-    if (st == ASR_OK)
+    if (st == ASR_OK && can_park(o)) {
+        if ((st = set_up(c, o, d)) == ASR_OK)
+            st = asr_runner_park_dir(o->rules_dir, c->map, o->db_path, c->as_of, &c->ro, d,
+                                     &c->rules, &c->n_rules, &c->park);
+    } else if (st == ASR_OK) {
         st = asr_runner_load_dir(o->rules_dir, c->map, &o->runner, d, &c->rules, &c->n_rules);
+    }
     if (st == ASR_OK)
         st = select_rules(o, c, d);
     return st;
@@ -135,34 +174,23 @@ static void take_note(void *ud, size_t rule, const char *note, size_t len)
     asr_waivers_take_note(&c->waivers, note, len);
 }
 
-asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
+/* What the workers are started with: the database's data version (it must
+ * be the same when the rules have finished), the run findings are compared
+ * with, the waivers, the classifiers and the sink; a connection kept open
+ * until the check is over. */
+static asr_status set_up(asr_check *c, const asr_check_opts *o, asr_diag *d)
 {
-    if (c->elapsed_ms == 0)
-        c->elapsed_ms = -now_ms();
     if (!c->as_of[0])
         snprintf(c->as_of, sizeof c->as_of, "%s", o->as_of ? o->as_of : "");
-    asr_status st = ASR_OK;
-    /* What the check reads, which its output may not replace. */
-    asr_inputs_free(&c->inputs);
-    asr_inputs_add_db(&c->inputs, o->db_path);
-    for (size_t i = 0; c->map && i < c->map->n_files; i++)
-        asr_inputs_add(&c->inputs, c->map->files[i], i ? "a file the map includes" : "the map");
-    for (size_t i = 0; i < c->n_rules; i++)
-        asr_inputs_add(&c->inputs, c->rules[i].rule.file, "a rule file");
-    if (o->output) {
-        /* An output file that cannot be created fails now (73), before any
-         * rule runs, however long the list would have been. */
-        asr_outfile probe;
-        if ((st = asr_outfile_open(&probe, o->output, "--output", &c->inputs, d)) != ASR_OK)
-            return st;
-        asr_outfile_abort(&probe);
-    }
     /* The run findings are compared with, and the data's version: it must
      * be the same when the rules have finished. */
+    asr_status st;
     asr_store *s = NULL;
     if ((st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s)) != ASR_OK)
         return st;
-    long long version = asr_store_data_version(s);
+    c->set_up = 1;
+    c->store = s;
+    c->data_version = asr_store_data_version(s);
     if (o->compare_with >= 0) {
         st = o->compare_with ? asr_history_get(s, o->compare_with, &c->previous, d)
                              : asr_history_latest(s, &c->previous, d);
@@ -174,10 +202,8 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
     }
     if (st == ASR_OK)
         st = asr_waivers_read(s, &c->waivers, d);
-    if (st != ASR_OK) {
-        asr_store_close(s);
+    if (st != ASR_OK)
         return st;
-    }
     asr_runner_opts ro = o->runner;
     ro.sink = NULL;
     /* With nothing recorded yet there is nothing to compare with, unless this
@@ -202,14 +228,76 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         char dir[4096];
         c->spool = asr_spool_new(spool_dir(o->output, dir, sizeof dir), 8u << 20);
     }
+    c->ro = ro;
+    return ASR_OK;
+}
+
+asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
+{
+    if (c->elapsed_ms == 0)
+        c->elapsed_ms = -now_ms();
+    if (!c->as_of[0])
+        snprintf(c->as_of, sizeof c->as_of, "%s", o->as_of ? o->as_of : "");
+    asr_status st = ASR_OK;
+    /* What the check reads, which its output may not replace. */
+    asr_inputs_free(&c->inputs);
+    asr_inputs_add_db(&c->inputs, o->db_path);
+    for (size_t i = 0; c->map && i < c->map->n_files; i++)
+        asr_inputs_add(&c->inputs, c->map->files[i], i ? "a file the map includes" : "the map");
+    for (size_t i = 0; i < c->n_rules; i++)
+        asr_inputs_add(&c->inputs, c->rules[i].rule.file, "a rule file");
+    if (o->output) {
+        /* An output file that cannot be created fails now (73), before any
+         * rule runs, however long the list would have been. */
+        asr_outfile probe;
+        if ((st = asr_outfile_open(&probe, o->output, "--output", &c->inputs, d)) != ASR_OK)
+            return st;
+        asr_outfile_abort(&probe);
+    }
+    if (!c->set_up && (st = set_up(c, o, d)) != ASR_OK)
+        return st;
+    asr_store *s = c->store;
+    long long version = c->data_version;
+    asr_runner_opts ro = c->ro;
+    /* what only the parent uses may be set after the workers started */
+    ro.jobs = o->runner.jobs;
+    ro.progress = o->runner.progress;
+    ro.on_finding = o->runner.on_finding;
+    ro.on_finding_ud = o->runner.on_finding_ud;
+    if (!c->classifier && o->compare_with >= 0 && ro.on_finding) {
+        /* recorded after all, with nothing before: every finding is new,
+         * which parked workers were not told; they make way for new ones */
+        asr_runner_park_free(c->park);
+        c->park = NULL;
+        c->classifier = asr_history_classifier_new(o->db_path, c->previous.id, c->as_of);
+        ro.classifier = asr_history_classifier_base(c->classifier);
+        if (c->waivers.n) {
+            asr_waiver_classifier_free(c->waiver_classifier);
+            c->waiver_classifier = asr_waiver_classifier_new(&c->waivers, c->as_of, ro.classifier);
+            ro.classifier = asr_waiver_classifier_base(c->waiver_classifier);
+        }
+    }
     /* The integrity check reads every page; it runs beside the rules, and
      * nothing they found is written unless it passes. */
     asr_store_bgcheck check = {0, -1};
-    if (!o->skip_integrity_check)
+    /* Unless the database is as it was at its last verified check. */
+    char identity[256];
+    int known =
+        !o->skip_integrity_check && asr_store_verified_identity(s, identity, sizeof identity) == 0;
+    int verify = !o->skip_integrity_check && !(known && asr_store_verified_matches(s, identity));
+    c->integrity = o->skip_integrity_check ? "not run" : verify ? "passed" : "skipped";
+    if (verify)
         asr_store_bgcheck_start(o->db_path, &check);
-    asr_runner_check(c->rules, c->run, c->n_rules, c->map, o->db_path, c->as_of, &ro, c->spool,
-                     &c->findings, &c->n_findings);
-    if (!o->skip_integrity_check)
+    if (c->park) {
+        asr_runner_check_parked(c->park, c->rules, c->run, c->n_rules, &ro, c->spool, &c->findings,
+                                &c->n_findings);
+        asr_runner_park_free(c->park);
+        c->park = NULL;
+    } else {
+        asr_runner_check(c->rules, c->run, c->n_rules, c->map, o->db_path, c->as_of, &ro, c->spool,
+                         &c->findings, &c->n_findings);
+    }
+    if (verify)
         st = asr_store_bgcheck_finish(&check, o->db_path, d);
     if (st == ASR_OK && s && asr_store_data_version(s) != version) {
         asr_loc l = {o->db_path, 0, 0};
@@ -219,6 +307,9 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         st = ASR_E_TEMP;
     }
     asr_store_close(s);
+    c->store = NULL;
+    if (st == ASR_OK && verify && known)
+        asr_store_record_verified(o->db_path, identity);
     if (st == ASR_OK && c->waivers.n) {
         /* a waiver for a rule that did not run is not unmatched */
         for (size_t w = 0; w < c->waivers.n; w++) {
@@ -293,6 +384,7 @@ asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char
                       .n_findings = c->n_findings,
                       .spool = c->spool,
                       .elapsed_ms = c->elapsed_ms,
+                      .integrity = c->integrity,
                       .previous = &c->previous,
                       .width = style->width,
                       .no_bom = style->no_bom,
@@ -314,6 +406,8 @@ asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char
 
 void asr_check_free(asr_check *c)
 {
+    asr_runner_park_free(c->park);
+    asr_store_close(c->store);
     asr_findings_free(c->findings, c->n_findings);
     asr_spool_free(c->spool);
     asr_rule_results_free(c->rules, c->n_rules);

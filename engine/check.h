@@ -5,8 +5,9 @@
  * integrity check of the database, and write the exception list. The
  * command line's check, the rule tests and the nightly run all stand on it.
  * Findings are classified against the latest recorded run (history) and
- * the waivers the database holds are applied to them (waiver), and
- * the data must not change while the rules read it: a check that sees an
+ * the waivers the database holds are applied to them (waiver); the
+ * integrity check is skipped for a database unchanged since it last passed
+ * (store); and the data must not change while the rules read it: a check that sees an
  * import commit meanwhile stops (75) rather than mix two states of the data.
  * Owns a run's map, rule results, findings and spool until asr_check_free.
  * Uses map, store, rule, runner, finding, findfmt, history, waiver, spool,
@@ -25,6 +26,7 @@
 #include "outfile.h"
 #include "runner.h"
 #include "spool.h"
+#include "store.h"
 
 typedef struct {
     const char *map_path;
@@ -59,6 +61,16 @@ typedef struct {
     asr_waiver_classifier *waiver_classifier;
     asr_inputs inputs; /* the files the check read: its output may replace none */
     double elapsed_ms;
+    /* The database's integrity check: "passed", "skipped" (unchanged since
+     * its last verified check: store.h) or "not run" (rule tests). */
+    const char *integrity;
+    /* between prepare and execute: the rules' workers waiting to run
+     * (runner), and what they were started with */
+    asr_runner_park *park;
+    int set_up;
+    asr_store *store;
+    long long data_version;
+    asr_runner_opts ro;
 } asr_check;
 
 /* What validate does: loads the map and, when o->rules_dir is set, the

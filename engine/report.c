@@ -873,7 +873,10 @@ static void write_json(const asr_report *r, FILE *out, int *rc)
             *rc = 1;
         fputs(r->recorded->resolved ? "\n  ],\n" : "],\n", out);
     }
-    fprintf(out, "  \"timing\": {\"elapsed_ms\": %.1f}\n}\n", r->elapsed_ms);
+    fprintf(out, "  \"timing\": {\"elapsed_ms\": %.1f", r->elapsed_ms);
+    if (r->integrity) /* on the timing line: it varies from run to run too */
+        fprintf(out, ", \"integrity_check\": \"%s\"", r->integrity);
+    fprintf(out, "}\n}\n");
 }
 
 static void write_jsonl(const asr_report *r, FILE *out, int *rc)
@@ -891,7 +894,10 @@ static void write_jsonl(const asr_report *r, FILE *out, int *rc)
     if (r->store && r->recorded && !r->check_form &&
         stream_recorded(r, ASR_HIST_RESOLVED, ASR_FMT_JSONL, out))
         *rc = 1;
-    fprintf(out, "{\"type\": \"timing\", \"elapsed_ms\": %.1f}\n", r->elapsed_ms);
+    fprintf(out, "{\"type\": \"timing\", \"elapsed_ms\": %.1f", r->elapsed_ms);
+    if (r->integrity)
+        fprintf(out, ", \"integrity_check\": \"%s\"", r->integrity);
+    fprintf(out, "}\n");
 }
 
 int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)

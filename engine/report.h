@@ -32,6 +32,7 @@ typedef struct {
     size_t n_findings;
     asr_spool *spool; /* CSV and JSON: the rules' formatted findings (rules[i].blocks) */
     double elapsed_ms;
+    const char *integrity; /* NULL, or how the integrity check went (check.h) */
     /* The run history. previous: the recorded run the findings were compared
      * with (NULL or id 0: none). With store and recorded set, the findings
      * are those of that recorded run, read from store (the fields above are

@@ -698,7 +698,83 @@ typedef struct {
     asr_strset *reads;  /* per rule */
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
     int want_map;       /* a report shows them: read each case's rows for them */
+    char *empty_db;     /* NULL, or a database with the schema and nothing else */
+    char *map_path;     /* the map the last case loaded without a problem, */
+    asr_map *map;       /* kept for the next case of the same map */
 } coverage;
+
+static void map_cache_free(coverage *cov)
+{
+    asr_map_free(cov->map);
+    free(cov->map_path);
+    cov->map = NULL;
+    cov->map_path = NULL;
+}
+
+/* Every case's database starts as a copy of one made once: the schema's
+ * tables are created (and parsed) once a run, not once a case. */
+static void empty_db_free(coverage *cov)
+{
+    if (!cov->empty_db)
+        return;
+    unlink(cov->empty_db);
+    char *slash = strrchr(cov->empty_db, '/');
+    if (slash) {
+        *slash = '\0';
+        rmdir(cov->empty_db);
+    }
+    free(cov->empty_db);
+    cov->empty_db = NULL;
+}
+
+static const char *empty_db(coverage *cov, const char *tmp)
+{
+    if (cov->empty_db)
+        return cov->empty_db[0] ? cov->empty_db : NULL;
+    asr_buf dir = {0};
+    asr_buf_addf(&dir, "%s/assure-empty-XXXXXX", tmp);
+    cov->empty_db = asr_xstrdup(""); /* tried: do not try again */
+    if (!mkdtemp(dir.data)) {
+        asr_buf_free(&dir);
+        return NULL;
+    }
+    asr_buf_addf(&dir, "/empty.db");
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_store *s = NULL;
+    asr_status st = asr_store_open(dir.data, ASR_STORE_SCRATCH, 1000, &quiet, &s);
+    asr_store_close(s);
+    asr_diag_free(&quiet);
+    free(cov->empty_db);
+    cov->empty_db = dir.data; /* removed with its directory even if it failed */
+    if (st != ASR_OK) {
+        empty_db_free(cov);
+        cov->empty_db = asr_xstrdup("");
+        return NULL;
+    }
+    return cov->empty_db;
+}
+
+/* Copies the file from to the new file to; 0, or -1 (then to is removed). */
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb");
+    if (!in)
+        return -1;
+    FILE *out = fopen(to, "wbx");
+    int bad = !out;
+    char buf[65536];
+    size_t n;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = fwrite(buf, 1, n, out) != n;
+    bad |= ferror(in) != 0;
+    fclose(in);
+    if (out && fclose(out) != 0)
+        bad = 1;
+    if (bad && out)
+        unlink(to);
+    return bad ? -1 : 0;
+}
 
 static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
 {
@@ -773,7 +849,8 @@ static int import_given(const asr_map *m, const given *data, size_t n_data, cons
             bad = 1;
     }
     if (!bad) {
-        asr_status st = asr_store_open(db, ASR_STORE_CREATE, 1000, d, &s);
+        /* throwaway: no syncs, no WAL (docs/performance.md) */
+        asr_status st = asr_store_open(db, ASR_STORE_SCRATCH, 1000, d, &s);
         asr_import_result *ir = asr_xcalloc(n_data + 1, sizeof *ir);
         size_t from = d->count;
         if (st == ASR_OK) {
@@ -1088,6 +1165,11 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     memset(out, 0, sizeof *out);
     size_t errors = d->errors;
     asr_map *m = NULL;
+    /* a map kept from an earlier case: its parameters, which the case's
+     * replace, are put back afterwards */
+    int kept_map = 0;
+    asr_param *map_params = NULL;
+    size_t map_n_params = 0;
     const char *tmp = getenv("TMPDIR");
     asr_buf tdir = {0};
     asr_buf_addf(&tdir, "%s/assure-case-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -1102,8 +1184,22 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_error(d, &c->loc, c->name, "no map: give --map or 'map' in the test file");
         goto fail;
     }
-    if (asr_map_load(c->map_path, d, &m) != ASR_OK)
-        goto fail;
+    if (cov->map && strcmp(cov->map_path, c->map_path) == 0) {
+        m = cov->map;
+        kept_map = 1;
+    } else {
+        size_t problems = d->count;
+        if (asr_map_load(c->map_path, d, &m) != ASR_OK)
+            goto fail;
+        if (d->count == problems) { /* no warning to repeat for the next case */
+            map_cache_free(cov);
+            cov->map = m;
+            cov->map_path = asr_xstrdup(c->map_path);
+            kept_map = 1;
+        }
+    }
+    map_params = m->params;
+    map_n_params = m->n_params;
 
     /* The rules of the case, as fresh result slots sharing the metadata. */
     size_t n = cov->n_rules, na = alt ? alt->n : 0;
@@ -1137,6 +1233,9 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     /* A fresh database with the case's data, checked like a real import. */
     asr_buf db = {0};
     asr_buf_addf(&db, "%s/case.db", tdir.data);
+    const char *empty = empty_db(cov, tmp && *tmp ? tmp : "/tmp");
+    if (empty)
+        copy_file(empty, db.data); /* else the import makes the schema itself */
     int bad = 0;
     written before = {0}, now = {0};
     if (c->n_prev)
@@ -1209,7 +1308,12 @@ fail_rules:
 fail:
     if (d->errors > errors)
         out->error = 1;
-    asr_map_free(m);
+    if (kept_map) {
+        m->params = map_params;
+        m->n_params = map_n_params;
+    } else {
+        asr_map_free(m);
+    }
     remove_tree(tdir.data);
     asr_buf_free(&tdir);
 }
@@ -1828,6 +1932,8 @@ done:
     free(cov.fired);
     free(cov.quiet);
     asr_mapcov_free(cov.mc);
+    empty_db_free(&cov);
+    map_cache_free(&cov);
     asr_rule_results_free(cov.rules, cov.n_rules);
     asr_map_free(main_map);
     free_suite(&s);
@@ -1889,6 +1995,8 @@ void asr_ruletest_close(asr_ruletest *t)
     free(t->cov.reads);
     free(t->cov.fired);
     free(t->cov.quiet);
+    empty_db_free(&t->cov);
+    map_cache_free(&t->cov);
     asr_rule_results_free(t->cov.rules, t->cov.n_rules);
     asr_map_free(t->map);
     free_suite(&t->s);

@@ -20,7 +20,10 @@
 #include "store.h"
 #include "wire.h"
 
-enum { MODE_LOAD, MODE_CHECK };
+/* MODE_PARK: load and run in one worker -- open the database, load the
+ * rule, send its metadata, then wait for the parent's word (a 'G' byte on
+ * its own pipe) to run it, or for the pipe to close. */
+enum { MODE_LOAD, MODE_CHECK, MODE_PARK };
 
 const char *asr_fail_kind_name(asr_fail_kind k)
 {
@@ -59,6 +62,7 @@ typedef struct {
     const char *db;
     const char *as_of;
     const asr_runner_opts *o;
+    int go; /* MODE_PARK: the read end of the parent's pipe, in the worker */
 } job;
 
 static void send_error(int fd, asr_buf *msg, asr_fail_kind kind, const char *text)
@@ -309,7 +313,7 @@ static void worker_main(const job *j, int fd)
         send_error(fd, &w.msg, ASR_FAIL_MEMORY, "cannot start Lua");
         worker_exit(&w);
     }
-    if (j->mode == MODE_CHECK) {
+    if (j->mode == MODE_CHECK || j->mode == MODE_PARK) {
         /* Everything the worker will read is opened, and read once (so
          * SQLite has its -wal and -shm open), before the filter goes on:
          * afterwards no file can be opened for writing. */
@@ -359,6 +363,21 @@ static void worker_main(const job *j, int fd)
         asr_wire_begin(msg, 'D');
         asr_wire_send(fd, msg);
         worker_exit(&w);
+    }
+    if (j->mode == MODE_PARK) {
+        /* The metadata, then wait: the parent checks the whole set before
+         * any rule runs, and wakes only those to run. */
+        asr_wire_begin(msg, 'M');
+        asr_rule_encode(r, msg);
+        asr_wire_send(fd, msg);
+        asr_wire_begin(msg, 'P');
+        asr_wire_send(fd, msg);
+        char go = 0;
+        ssize_t got;
+        while ((got = read(j->go, &go, 1)) < 0 && errno == EINTR)
+            ;
+        if (got != 1 || go != 'G')
+            worker_exit(&w);
     }
 
     /* A test seam: crash on purpose, to prove the parent survives it --
@@ -440,9 +459,11 @@ static void worker_main(const job *j, int fd)
 /* ---- the parent ---- */
 
 typedef struct {
-    int busy;
+    int busy;   /* running, its pipe polled */
+    int parked; /* loaded and waiting (MODE_PARK), its pipes open */
     pid_t pid;
     int fd;
+    int go; /* the write end of a parked worker's pipe, or -1 */
     size_t index;
     double kill_at;
     int killed, done, got_error;
@@ -617,6 +638,9 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
     case 'D':
         s->done = 1;
         break;
+    case 'P':
+        s->parked = 1;
+        break;
     default:
         break;
     }
@@ -699,15 +723,17 @@ static void stop_now(stop_guard *g, slot *slots, int width)
 {
     int sig = (int)stop_signal;
     for (int i = 0; i < width; i++)
-        if (slots[i].busy)
+        if (slots[i].busy || slots[i].parked)
             kill(slots[i].pid, SIGKILL);
     for (int i = 0; i < width; i++) {
-        if (!slots[i].busy)
+        if (!slots[i].busy && !slots[i].parked)
             continue;
         while (waitpid(slots[i].pid, NULL, 0) < 0 && errno == EINTR)
             ;
         close(slots[i].fd);
-        slots[i].busy = 0;
+        if (slots[i].go >= 0)
+            close(slots[i].go);
+        slots[i].busy = slots[i].parked = 0;
     }
     asr_outfile_remove_temps();
     stop_guard_off(g);
@@ -723,19 +749,32 @@ static void stop_now(stop_guard *g, slot *slots, int width)
 static int start_worker(slot *slots, int width, int i, const job *j)
 {
     slot *s = &slots[i];
-    int fd;
-    long pid = asr_fork_piped(&fd);
-    if (pid < 0)
+    int fd, go[2] = {-1, -1};
+    if (j->mode == MODE_PARK && pipe(go) != 0)
         return -1;
+    long pid = asr_fork_piped(&fd);
+    if (pid < 0) {
+        if (go[0] >= 0)
+            close(go[0]), close(go[1]);
+        return -1;
+    }
     if (pid == 0) {
         /* Confined at once (confine), the kernel's limits in place before
          * any of the rule's bytes are read; the other workers' pipes are
          * not this one's to read. */
         signal(SIGPIPE, SIG_DFL);
         stop_guard_child();
-        for (int k = 0; k < width; k++)
-            if (k != i && slots[k].busy)
-                close(slots[k].fd);
+        for (int k = 0; k < width; k++) {
+            if (k == i || !(slots[k].busy || slots[k].parked))
+                continue;
+            close(slots[k].fd);
+            if (slots[k].go >= 0)
+                close(slots[k].go); /* no worker may wake another */
+        }
+        job mine = *j;
+        if (go[1] >= 0)
+            close(go[1]);
+        mine.go = go[0];
         asr_confine_limits lim;
         char err[256];
         asr_confine_limits_for(j->o->budget.seconds, j->o->grace_seconds, j->o->budget.memory,
@@ -746,10 +785,14 @@ static int start_worker(slot *slots, int width, int i, const job *j)
             asr_buf_free(&msg);
             _exit(0);
         }
-        worker_main(j, fd);
+        worker_main(&mine, fd);
     }
+    if (go[0] >= 0)
+        close(go[0]);
     s->pid = (pid_t)pid;
     s->fd = fd;
+    s->go = go[1];
+    s->parked = 0;
     s->kill_at = now_seconds() + j->o->budget.seconds + j->o->grace_seconds;
     s->killed = s->done = s->got_error = 0;
     memset(&s->rd, 0, sizeof s->rd);
@@ -784,6 +827,9 @@ static void finish_worker(collector *col, slot *s, const asr_runner_opts *o)
     while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
         ;
     close(s->fd);
+    if (s->go >= 0)
+        close(s->go);
+    s->go = -1;
     asr_wire_reader_free(&s->rd);
     asr_rule_result *res = &col->results[s->index];
     char msg[200];
@@ -837,12 +883,20 @@ static void tell_progress(asr_progress *prog, const slot *slots, int width, cons
 }
 
 /* Runs jobs[i] for every i with todo[i], at most o->jobs at a time; tells
- * prog (if not NULL) how far they have got. */
-static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runner_opts *o,
-                     collector *col, asr_progress *prog)
+ * prog (if not NULL) how far they have got.
+ * With park (MODE_PARK jobs), every job starts at once in slot i, and a
+ * worker that has loaded its rule and waits counts as done: the slots are
+ * returned, those workers parked in them. With parked (such slots), the
+ * jobs are not started but woken, at most o->jobs at a time. */
+static slot *run_jobs_in(const job *jobs, const int *todo, size_t n, const asr_runner_opts *o,
+                         collector *col, asr_progress *prog, int park, slot *parked)
 {
-    int width = o->jobs > 0 ? o->jobs : 1;
-    slot *slots = asr_xcalloc((size_t)width, sizeof *slots);
+    int limit = o->jobs > 0 ? o->jobs : 1;
+    int width = park || parked ? (int)n : limit;
+    slot *slots = parked ? parked : asr_xcalloc(n && width ? (size_t)width : 1, sizeof *slots);
+    if (!parked)
+        for (int i = 0; i < width; i++)
+            slots[i].go = -1;
     struct pollfd *pfd = asr_xcalloc((size_t)width + 1, sizeof *pfd);
     int active = 0;
     size_t next = 0, done = 0, total = 0;
@@ -855,9 +909,36 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
     for (;;) {
         if (stop_signal)
             stop_now(&guard, slots, width);
+        /* Wake parked workers, up to the limit. */
+        while (parked && next < n && active < limit) {
+            if (!todo[next]) {
+                next++;
+                continue;
+            }
+            slot *s = &slots[next];
+            asr_rule_result *res = &col->results[next++];
+            if (!s->parked || write(s->go, "G", 1) != 1) {
+                /* never loaded (already reaped), or it died while it waited */
+                if (s->parked) {
+                    kill(s->pid, SIGKILL);
+                    s->parked = 0;
+                    finish_worker(col, s, o);
+                }
+                if (res->fail == ASR_FAIL_NONE) {
+                    res->fail = ASR_FAIL_CRASH;
+                    res->fail_message = asr_xstrdup("the worker ended before the rule ran");
+                }
+                done++;
+                continue;
+            }
+            s->parked = 0;
+            s->busy = 1;
+            s->kill_at = now_seconds() + o->budget.seconds + o->grace_seconds;
+            active++;
+        }
         /* Fill free slots. */
-        for (int i = 0; i < width && next < n; i++) {
-            if (slots[i].busy)
+        for (int i = 0; !parked && i < width && next < n; i++) {
+            if (slots[i].busy || slots[i].parked)
                 continue;
             while (next < n && !todo[next])
                 next++;
@@ -920,6 +1001,12 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
                         kill(s->pid, SIGKILL);
                         s->killed = 1;
                     }
+                    if (park && s->parked && !s->killed) {
+                        /* loaded, and waiting to be woken */
+                        s->busy = 0;
+                        active--;
+                        done++;
+                    }
                     continue;
                 }
                 if (got < 0 && errno == EINTR)
@@ -937,22 +1024,71 @@ static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runne
     }
     stop_guard_off(&guard);
     signal(SIGPIPE, old_pipe);
-    free(slots);
     free(pfd);
+    if (park)
+        return slots;
+    if (!parked)
+        free(slots);
+    return NULL;
 }
 
-void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr_runner_opts *o,
-                     asr_rule_result *results, asr_diag *d)
+static void run_jobs(const job *jobs, const int *todo, size_t n, const asr_runner_opts *o,
+                     collector *col, asr_progress *prog)
+{
+    run_jobs_in(jobs, todo, n, o, col, prog, 0, NULL);
+}
+
+struct asr_runner_park {
+    const char *db, *as_of; /* what the workers are started for */
+    slot *slots;            /* slots[i]: the worker of results[i] */
+    size_t n;
+};
+
+/* Kills and reaps every worker still waiting in p. */
+static void park_drop(asr_runner_park *p)
+{
+    for (size_t i = 0; p->slots && i < p->n; i++) {
+        slot *s = &p->slots[i];
+        if (!s->parked)
+            continue;
+        kill(s->pid, SIGKILL);
+        while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        close(s->fd);
+        if (s->go >= 0)
+            close(s->go);
+        asr_wire_reader_free(&s->rd);
+        s->parked = 0;
+    }
+}
+
+void asr_runner_park_free(asr_runner_park *p)
+{
+    if (!p)
+        return;
+    park_drop(p);
+    free(p->slots);
+    free(p);
+}
+
+static void load_files(char *const *files, size_t n, const asr_map *map, const asr_runner_opts *o,
+                       asr_rule_result *results, asr_diag *d, asr_runner_park *park)
 {
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     int *todo = asr_xcalloc(n ? n : 1, sizeof *todo);
     for (size_t i = 0; i < n; i++) {
-        jobs[i] = (job){MODE_LOAD, files[i], map, NULL, NULL, o};
+        jobs[i] = park ? (job){MODE_PARK, files[i], map, park->db, park->as_of, o, -1}
+                       : (job){MODE_LOAD, files[i], map, NULL, NULL, o, -1};
         todo[i] = 1;
         memset(&results[i], 0, sizeof results[i]);
     }
     collector col = {results, NULL, 0, 0, NULL, NULL, NULL, o};
-    run_jobs(jobs, todo, n, o, &col, NULL);
+    if (park) {
+        park->slots = run_jobs_in(jobs, todo, n, o, &col, NULL, 1, NULL);
+        park->n = n;
+    } else {
+        run_jobs(jobs, todo, n, o, &col, NULL);
+    }
     for (size_t i = 0; i < n; i++) {
         asr_rule_result *r = &results[i];
         if (r->loaded && r->fail == ASR_FAIL_NONE)
@@ -978,6 +1114,12 @@ void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr
     }
     free(jobs);
     free(todo);
+}
+
+void asr_runner_load(char *const *files, size_t n, const asr_map *map, const asr_runner_opts *o,
+                     asr_rule_result *results, asr_diag *d)
+{
+    load_files(files, n, map, o, results, d, NULL);
 }
 
 /* Each worker sends its rule's findings already sorted by subject and
@@ -1025,16 +1167,44 @@ static void free_finding(asr_finding *f)
     free(f->evidence); /* the block holding every string of the finding */
 }
 
+static void keep_finished(asr_rule_result *results, size_t n, collector *c, asr_finding **findings,
+                          size_t *n_findings);
+
 void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const asr_map *map,
                       const char *db_path, const char *as_of, const asr_runner_opts *o,
                       asr_spool *spool, asr_finding **findings, size_t *n_findings)
 {
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     for (size_t i = 0; i < n; i++)
-        jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o};
+        jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o, -1};
     collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud, o};
     run_jobs(jobs, run, n, o, &col, o->progress);
     free(jobs);
+    keep_finished(results, n, &col, findings, n_findings);
+}
+
+void asr_runner_check_parked(asr_runner_park *park, asr_rule_result *results, const int *run,
+                             size_t n, const asr_runner_opts *o, asr_spool *spool,
+                             asr_finding **findings, size_t *n_findings)
+{
+    collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud, o};
+    if (park->n != n) { /* not the set it was started for: nothing runs */
+        for (size_t i = 0; i < n; i++)
+            if (run[i] && results[i].fail == ASR_FAIL_NONE) {
+                results[i].fail = ASR_FAIL_CRASH;
+                results[i].fail_message = asr_xstrdup("no worker for this rule");
+            }
+    } else {
+        run_jobs_in(NULL, run, n, o, &col, o->progress, 0, park->slots);
+    }
+    park_drop(park); /* those not run */
+    keep_finished(results, n, &col, findings, n_findings);
+}
+
+static void keep_finished(asr_rule_result *results, size_t n, collector *c, asr_finding **findings,
+                          size_t *n_findings)
+{
+    collector col = *c;
 
     /* Keep only the findings of rules that finished. */
     for (size_t i = 0; i < n; i++) {
@@ -1108,8 +1278,8 @@ const char *asr_rules_path_label(const char *dirs, char *buf, size_t size)
     return buf;
 }
 
-asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
-                               asr_diag *d, asr_rule_result **out, size_t *count)
+static asr_status load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
+                           asr_diag *d, asr_rule_result **out, size_t *count, asr_runner_park *park)
 {
     *out = NULL;
     *count = 0;
@@ -1157,7 +1327,7 @@ asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_run
     }
     asr_rule_result *res = asr_xcalloc(n ? n : 1, sizeof *res);
     size_t errors = d->errors;
-    asr_runner_load(files, n, m, o, res, d);
+    load_files(files, n, m, o, res, d, park);
     /* Ids are unique within a directory; a later directory's rule replaces
      * an earlier one's of the same id (local rules over the library's). */
     unsigned char *gone = asr_xcalloc(n + 1, 1);
@@ -1180,6 +1350,18 @@ asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_run
     }
     size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
+        if (park && park->slots) {
+            /* the workers follow their rules */
+            slot keep = park->slots[i];
+            if (gone[i] && keep.parked) {
+                asr_runner_park one = {NULL, NULL, &keep, 1};
+                park_drop(&one);
+            }
+            if (!gone[i]) {
+                keep.index = kept;
+                park->slots[kept] = keep;
+            }
+        }
         if (gone[i]) {
             asr_rule_result one = res[i];
             asr_rule_result *copy = asr_xmalloc(sizeof *copy);
@@ -1211,5 +1393,29 @@ asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_run
     asr_rule_files_free(files, n);
     *out = res;
     *count = kept;
+    if (park)
+        park->n = kept;
     return d->errors > errors ? ASR_E_CONFIG : ASR_OK;
+}
+
+asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
+                               asr_diag *d, asr_rule_result **out, size_t *count)
+{
+    return load_dir(dirs, m, o, d, out, count, NULL);
+}
+
+asr_status asr_runner_park_dir(const char *dirs, const asr_map *m, const char *db_path,
+                               const char *as_of, const asr_runner_opts *o, asr_diag *d,
+                               asr_rule_result **out, size_t *count, asr_runner_park **park)
+{
+    asr_runner_park *p = asr_xcalloc(1, sizeof *p);
+    p->db = db_path;
+    p->as_of = as_of;
+    asr_status st = load_dir(dirs, m, o, d, out, count, p);
+    if (st != ASR_OK) {
+        asr_runner_park_free(p);
+        p = NULL;
+    }
+    *park = p;
+    return st;
 }

@@ -1,7 +1,9 @@
 /* runner: runs rule files in worker processes. Each worker is forked from
  * the parent (which holds the loaded map), builds a fresh sandbox, opens its
  * own read-only database connection, and sends its results back over a
- * pipe. The parent alone collects results; it kills a worker that outlives
+ * pipe. One worker can both load a rule and run it: it sends the rule's
+ * metadata, then waits on a pipe from the parent until woken to run it
+ * (asr_runner_park_dir). The parent alone collects results; it kills a worker that outlives
  * its wall-clock deadline, and turns every way a worker can end -- an error,
  * a spent budget, a signal, silence -- into a failure kind for that rule
  * only. Up to `jobs` workers run at once; results do not depend on how many.
@@ -134,6 +136,29 @@ const char *asr_rules_path_label(const char *dirs, char *buf, size_t size);
  * set when files were found). */
 asr_status asr_runner_load_dir(const char *dirs, const asr_map *m, const asr_runner_opts *o,
                                asr_diag *d, asr_rule_result **out, size_t *count);
+
+/* One worker per rule that both loads and runs it. asr_runner_park_dir
+ * does what asr_runner_load_dir does, but each rule's worker also opens
+ * db_path read-only (and its classifier's connection) before it is sealed,
+ * and once it has sent its metadata waits instead of ending: the parent
+ * checks the whole set first, as before any rule runs. o must already hold
+ * everything the workers use (budget, output, sink, classifier, coverage
+ * off). On failure *park is NULL and no worker is left. The workers die
+ * with the parent. */
+typedef struct asr_runner_park asr_runner_park;
+asr_status asr_runner_park_dir(const char *dirs, const asr_map *m, const char *db_path,
+                               const char *as_of, const asr_runner_opts *o, asr_diag *d,
+                               asr_rule_result **out, size_t *count, asr_runner_park **park);
+
+/* As asr_runner_check, with the parked workers of the same results (their
+ * deadlines start when they are woken, o->jobs at a time); those not to run
+ * are ended. park can only be used once; free it afterwards. */
+void asr_runner_check_parked(asr_runner_park *park, asr_rule_result *results, const int *run,
+                             size_t n, const asr_runner_opts *o, asr_spool *spool,
+                             asr_finding **findings, size_t *n_findings);
+
+/* Ends any worker still waiting. NULL is fine. */
+void asr_runner_park_free(asr_runner_park *p);
 
 /* The indexes of r[0..n) in rule-id order, the order findings are listed
  * in (a result without an id first). Caller frees. */

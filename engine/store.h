@@ -4,7 +4,9 @@
  * that is not SQLite, an SQLite file that belongs to something else, one
  * from a newer assure, or one that fails PRAGMA quick_check is refused and
  * left exactly as it was. Every write transaction is BEGIN IMMEDIATE; a
- * database locked by another process gives ASR_E_TEMP. Uses map, diag, util. */
+ * database locked by another process gives ASR_E_TEMP. Holds the record of
+ * the last passed integrity check (what it verified), and opens throwaway
+ * databases without syncs (ASR_STORE_SCRATCH). Uses map, diag, util. */
 #ifndef ASSURE_STORE_H
 #define ASSURE_STORE_H
 
@@ -30,6 +32,12 @@ typedef enum {
      * quick_check (a caller that needs one runs it). A database of an older
      * schema is read as it is: what it lacks reads as empty. */
     ASR_STORE_READONLY,
+    /* As CREATE, for a throwaway database (a rule test's case): nothing is
+     * synced (synchronous=OFF), the rollback journal is kept in memory
+     * rather than a WAL, and an existing file (this case's, built a moment
+     * ago) is not quick-checked. A crash may leave it damaged: never use it
+     * for data anyone keeps. */
+    ASR_STORE_SCRATCH,
 } asr_store_mode;
 
 /* Opens (and if needed creates and migrates) the database at path.
@@ -142,6 +150,30 @@ size_t asr_store_interrupted_imports(asr_store *s, int record, asr_diag *d);
 /* The schema version of the open database (older ones are read as they are
  * in ASR_STORE_READONLY mode). */
 int asr_store_schema_version(asr_store *s);
+
+/* ---- the last verified integrity check ----
+ * A check run's PRAGMA quick_check reads every page. When it passes, the
+ * check records in assure_meta (key 'verified') what it verified: the main
+ * file's identity (device, inode, size, modification time to the
+ * nanosecond) and the newest import, recorded run and schema version. A
+ * later check whose database still has that identity skips the quick_check
+ * (docs/performance.md says what that trusts). */
+
+/* The identity of the database s holds, as the record states it, in out
+ * (at least 160 bytes); 0, or -1 when the file cannot be examined. */
+int asr_store_verified_identity(asr_store *s, char *out, size_t size);
+
+/* 1 when the database's record of its last verified check equals
+ * identity (from asr_store_verified_identity on the same connection). */
+int asr_store_verified_matches(asr_store *s, const char *identity);
+
+/* Records identity as verified, on a connection of its own that waits for
+ * no lock; the main file is left with the modification time it had when
+ * it was verified, so that writing the record does not undo it. Silently
+ * does nothing when the database cannot be written (a read-only file or
+ * directory: such a database is simply checked every time), is busy, or
+ * no longer has that identity. */
+void asr_store_record_verified(const char *path, const char *identity);
 
 /* PRAGMA data_version: changes when another connection commits. A reader
  * notes it at the start and compares at the end to know the data did not

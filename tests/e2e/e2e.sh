@@ -1455,7 +1455,10 @@ hostile_run() { # rule-id...
     cp "$HOSTILE/good.lua" "$T/rules/"
     for id in "$@"; do cp "$HOSTILE/$id.lua" "$T/rules/"; done
     local before started elapsed
-    before=$(sqlite3 "$T/db" .dump | sha256sum)
+    # the check's own record of its verified integrity check (store.h) is
+    # the one row it may write; everything else must stay as it was
+    hostile_dump() { sqlite3 "$T/db" .dump | grep -v "^INSERT INTO assure_meta VALUES('verified'," | sha256sum; }
+    before=$(hostile_dump)
     started=$(date +%s)
     (cd "$T/cwd" && run check --map "$MAP" --db "$T/db" --rules "$T/rules" --as-of 2022-10-03 \
         --timeout "${HOSTILE_TIMEOUT:-2}" --memory 64 --jobs 2 --format json --output "$T/cwd/out.json"
@@ -1466,7 +1469,7 @@ hostile_run() { # rule-id...
         fail "the run took ${elapsed}s; the deadline is ${HOSTILE_TIMEOUT:-2}s per rule"
     grep -qF '"rule": "good", "severity": "medium", "category": "overdue", "subject": "A-001", "message": "high priority in VETTING"' "$T/cwd/out.json" ||
         { cat "$T/cwd/out.json" >&2; fail "the good rule's finding is missing"; }
-    [ "$(sqlite3 "$T/db" .dump | sha256sum)" = "$before" ] || fail "the database changed"
+    [ "$(hostile_dump)" = "$before" ] || fail "the database changed"
     [ "$(ls -A "$T/cwd")" = out.json ] || fail "files were written: $(ls -A "$T/cwd")"
 }
 
