@@ -6,6 +6,8 @@
 #   tests/bench/latency_bench.sh                  build/assure, 15 rounds
 #   ROUNDS=31 tests/bench/latency_bench.sh
 #   OLD=/path/to/older/assure tests/bench/latency_bench.sh   before and after
+#   OLD=... OLD_ROOT=/path/to/its/tree ...   the old binary on its own map and
+#                                             rules (when the map format moved on)
 #
 # Every round runs each command once, interleaved (floor, commands, the old
 # binary's commands), so a busy moment of the machine hits all of them alike;
@@ -37,26 +39,27 @@ results=out/latency-bench.txt
 command -v sqlite3 >/dev/null || { echo "latency_bench: needs sqlite3" >&2; exit 1; }
 [ -x "$new" ] || { echo "latency_bench: no $new (build first)" >&2; exit 1; }
 
-files=()
-for f in "$data"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
-
-# Each binary checks a database it imported itself.
+# Each binary checks a database it imported itself, from its own tree's map,
+# data and rules (OLD_ROOT for the old one; default this tree).
 bins=(new)
-declare -A bin=([new]=$new)
+declare -A bin=([new]=$new) root=([new]=$PWD)
 if [ -n "$old" ]; then
     [ -x "$old" ] || { echo "latency_bench: OLD=$old is not executable" >&2; exit 1; }
     bins+=(old)
     bin[old]=$old
+    root[old]=${OLD_ROOT:-$PWD}
 fi
+declare -A cases
 for b in "${bins[@]}"; do
-    "${bin[$b]}" import --map "$map" --db "$work/$b.db" --as-of "$as_of" "${files[@]}" >/dev/null
-    "${bin[$b]}" check --map "$map" --db "$work/$b.db" --rules rules --as-of "$as_of" \
-        >/dev/null || [ $? -le 1 ]
+    files=()
+    for f in "${root[$b]}/$data"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
+    "${bin[$b]}" import --map "${root[$b]}/$map" --db "$work/$b.db" --as-of "$as_of" "${files[@]}" >/dev/null
+    "${bin[$b]}" check --map "${root[$b]}/$map" --db "$work/$b.db" --rules "${root[$b]}/rules" \
+        --as-of "$as_of" >/dev/null || [ $? -le 1 ]
     cp "$work/$b.db" "$work/$b-touched.db"
+    # the test cases of its rule library (for ms a case)
+    cases[$b]=$("${bin[$b]}" test --rules "${root[$b]}/rules" 2>/dev/null | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 done
-
-# The test cases of the rule library (for ms a case).
-cases=$("$new" test --rules rules 2>/dev/null | sed -n 's/^\([0-9]*\) passed.*/\1/p')
 
 declare -A samples loads cpus
 # CPU time (user + system) of every child so far, in ms: bash's `times`.
@@ -88,13 +91,15 @@ for r in $(seq 1 "$rounds"); do
     timed "floor:sqlite3" sqlite3 :memory: 'select 1'
     for b in "${bins[@]}"; do
         x=${bin[$b]}
+        m=${root[$b]}/$map
+        rl=${root[$b]}/rules
         timed "$b:version" "$x" --version
-        timed "$b:check" "$x" check --map "$map" --db "$work/$b.db" --rules rules --as-of "$as_of"
+        timed "$b:check" "$x" check --map "$m" --db "$work/$b.db" --rules "$rl" --as-of "$as_of"
         touch "$work/$b-touched.db"
-        timed "$b:check-touched" "$x" check --map "$map" --db "$work/$b-touched.db" --rules rules \
+        timed "$b:check-touched" "$x" check --map "$m" --db "$work/$b-touched.db" --rules "$rl" \
             --as-of "$as_of"
-        timed "$b:test" "$x" test --rules rules
-        timed "$b:validate" "$x" validate --map "$map" --rules rules
+        timed "$b:test" "$x" test --rules "$rl"
+        timed "$b:validate" "$x" validate --map "$m" --rules "$rl"
     done
 done
 
@@ -108,7 +113,7 @@ label() {
     *:version) echo "floor 2: assure --version" ;;
     *:check) echo "check of the example (verified db)" ;;
     *:check-touched) echo "check of the example (touched db)" ;;
-    *:test) echo "test --rules rules ($cases cases)" ;;
+    *:test) echo "test --rules rules (${cases[${1%%:*}]} cases)" ;;
     *:validate) echo "validate --rules rules" ;;
     esac
 }
@@ -128,8 +133,9 @@ warn=0
         b=${k%%:*}
         [ "$b" = floor ] && b=-
         extra=""
-        if [ "${k#*:}" = test ] && [ -n "$cases" ] && [ "$cases" -gt 0 ]; then
-            extra=$(awk -v m="$m" -v n="$cases" 'BEGIN { printf "  (%.2f ms a case)", m / n }')
+        n=${cases[${k%%:*}]:-}
+        if [ "${k#*:}" = test ] && [ -n "$n" ] && [ "$n" -gt 0 ]; then
+            extra=$(awk -v m="$m" -v n="$n" 'BEGIN { printf "  (%.2f ms a case)", m / n }')
         fi
         c=$(echo "${cpus[$k]}" | median)
         printf '%-40s %-4s %10.1f %9.1f %9.0f  %s/%s%s\n' "$(label "$k")" "$b" "$m" \
