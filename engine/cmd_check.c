@@ -227,6 +227,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     /* junit and explain: findings as structs */
     o.format = junit || explain ? ASR_FMT_TEXT : asr_cli_find_format(&p);
     o.output = p.c.output;
+    /* the list is only written: kept on disk in reading order, not held */
+    o.spool_findings = !junit && !explain;
     o.runner = p.c.runner;
     /* rules done and at work, on standard error; cleared before the list */
     o.runner.progress = asr_cli_progress(&p);
