@@ -216,6 +216,8 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         char dir[4096];
         c->ordered = asr_findspool_new(c->map, c->rules, c->n_rules,
                                        spool_dir(o->output, dir, sizeof dir), 1);
+        if (o->spool_findings == 2)
+            asr_findspool_by_rule(c->ordered);
         ro.on_finding = keep_ordered;
         ro.on_finding_ud = c;
     }

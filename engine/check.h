@@ -41,9 +41,9 @@ typedef struct {
     /* The recorded run findings are classified against (new, recurring,
      * reopened): 0 the latest, -1 none (rule tests), else that run's id. */
     int64_t compare_with;
-    /* Text, CSV and Excel: keep the findings in reading order on disk as
-     * they arrive (findspool) rather than as structs in memory; c->findings
-     * stays empty. For a list that is only written (check). */
+    /* Keep the findings on disk as they arrive (findspool) rather than as
+     * structs in memory, and c->findings empty: 1 in reading order (text,
+     * CSV, Excel), 2 by rule (JUnit). For a list that is only written. */
     int spool_findings;
     asr_runner_opts runner;
 } asr_check_opts;

@@ -33,7 +33,7 @@ struct asr_findspool {
     const asr_map *map;
     const asr_rule_result *rules;
     size_t n_rules;
-    int skip_failed;
+    int skip_failed, by_rule;
     size_t *rank; /* of each rule, in rule-id order */
     asr_spool *spool;
     bucket *b;
@@ -177,7 +177,7 @@ void asr_findspool_add(asr_findspool *s, const asr_finding *f)
         return;
     int waived = f->waived != 0, sev = 0;
     size_t group = NO_GROUP;
-    if (!waived) {
+    if (!waived && !s->by_rule) {
         sev = asr_severity_index(asr_finding_severity(f, &s->rules[rule].rule));
         const char *name = asr_business_group_name(s->map, f, &s->memo);
         if (name) {
@@ -389,6 +389,29 @@ int asr_findspool_each(asr_findspool *s, int waived, int filter, const char *gro
                 continue;
         }
         rc = each_in(s, b, fn, ud);
+    }
+    free(order);
+    return rc;
+}
+
+void asr_findspool_by_rule(asr_findspool *s)
+{
+    s->by_rule = 1;
+}
+
+int asr_findspool_each_rule(asr_findspool *s, size_t rule, asr_findspool_fn fn, void *ud)
+{
+    if (asr_findspool_error(s))
+        return -1;
+    flush_all(s);
+    if (asr_findspool_error(s))
+        return -1;
+    size_t *order = in_order(s);
+    int rc = 0;
+    for (size_t k = 0; k < s->n_b && rc == 0; k++) {
+        const bucket *b = &s->b[order[k]];
+        if (b->rule == rule && counted(s, b))
+            rc = each_in(s, b, fn, ud);
     }
     free(order);
     return rc;

@@ -34,6 +34,10 @@ typedef struct asr_findspool asr_findspool;
 asr_findspool *asr_findspool_new(const asr_map *map, const asr_rule_result *rules, size_t n_rules,
                                  const char *dir, int skip_failed);
 
+/* Keeps each rule's findings together in the order they came, rather than
+ * in reading order (for a list by rule: JUnit); call before the first add. */
+void asr_findspool_by_rule(asr_findspool *s);
+
 /* Keeps a copy of f (f->rule set). Findings of one rule must come in their
  * listing order; those of different rules may interleave. */
 void asr_findspool_add(asr_findspool *s, const asr_finding *f);
@@ -68,6 +72,11 @@ size_t asr_findspool_evidence_names(const asr_findspool *s, const char **names, 
 typedef int (*asr_findspool_fn)(void *ud, const asr_finding *f, const char *group);
 int asr_findspool_each(asr_findspool *s, int waived, int filter, const char *group,
                        asr_findspool_fn fn, void *ud);
+
+/* Calls fn for each finding of one rule (waived ones too), in the order
+ * they came when the spool keeps them by rule; else by severity and
+ * business group first. 0 or -1, as above. */
+int asr_findspool_each_rule(asr_findspool *s, size_t rule, asr_findspool_fn fn, void *ud);
 
 void asr_findspool_free(asr_findspool *s);
 

@@ -145,6 +145,17 @@ static void reading_list_make(const asr_report *r, reading_list *l)
         asr_findspool_add(l->fs, &r->findings[i]);
 }
 
+static char last_error[400];
+
+/* A list whose findings could not be read back: why, for asr_report_error. */
+static int list_failed(const reading_list *l)
+{
+    const char *why = asr_findspool_error(l->fs);
+    if (why)
+        snprintf(last_error, sizeof last_error, "%s", why);
+    return 1;
+}
+
 static void reading_list_free(reading_list *l)
 {
     if (l->owned)
@@ -393,13 +404,13 @@ static void write_text(const asr_report *r, FILE *out, int color, int *rc)
 
     text_ctx x = {r, out, color, -1, (const char *)-1, rule_w, subj_w, width, 0, &c};
     if (asr_findspool_each(l.fs, 0, 0, NULL, text_row, &x))
-        *rc = 1;
+        *rc = list_failed(&l);
     size_t n_waived = asr_findspool_count(l.fs, 1);
     if (n_waived) {
         fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", n_waived);
         x.waived = 1;
         if (asr_findspool_each(l.fs, 1, 0, NULL, text_row, &x))
-            *rc = 1;
+            *rc = list_failed(&l);
     }
 
     if (c.rules_failed) {
@@ -584,7 +595,8 @@ static void write_csv(const asr_report *r, FILE *out, int *rc)
     }
     asr_buf_add(&b, "\r\n", 2);
     csv_ctx x = {r, out, &b, &tail, names, n_names, {0}};
-    *rc = asr_findspool_each(l.fs, 0, 0, NULL, csv_row, &x) != 0;
+    if (asr_findspool_each(l.fs, 0, 0, NULL, csv_row, &x))
+        *rc = list_failed(&l);
     if (b.len)
         fwrite(b.data, 1, b.len, out);
     asr_buf_free(&b);
@@ -593,8 +605,6 @@ static void write_csv(const asr_report *r, FILE *out, int *rc)
 }
 
 /* ---- Excel ---- */
-
-static char last_error[400];
 
 const char *asr_report_error(void)
 {
@@ -693,7 +703,8 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
         snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s", dir);
     } else if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
-        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", err);
+        const char *why = asr_findspool_error(l.fs);
+        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", why ? why : err);
         asr_outfile_abort(&tmp);
     } else {
         FILE *in = fopen(tmp.tmp, "rb");
