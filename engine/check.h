@@ -55,7 +55,7 @@ typedef struct {
     int *run;              /* which of them run */
     asr_finding *findings; /* text format: sorted by rule id, subject, message */
     size_t n_findings;
-    asr_spool *spool; /* other formats: the workers' bytes (rules[i].blocks) */
+    asr_spool *spool;       /* other formats: the workers' bytes (rules[i].blocks) */
     asr_findspool *ordered; /* with spool_findings: the findings in reading order */
     asr_findfmt_sink sink;
     char as_of[11];

@@ -96,9 +96,8 @@ static int failure(void *ud, const asr_finding *fi, const char *group)
     attr(out, "message", m.data);
     asr_buf_free(&m);
     fputs(">", out);
-    const char *const label[] = {"rule",  "severity", "subject", "message",
-                                 "unit",  "area",     "line",    "principle",
-                                 "owner", "due",      "state",   "fingerprint"};
+    const char *const label[] = {"rule", "severity",  "subject", "message", "unit",  "area",
+                                 "line", "principle", "owner",   "due",     "state", "fingerprint"};
     const char *const value[] = {r->rule.id, sev,      fi->subject, fi->message,
                                  fi->unit,   fi->area, fi->line,    fi->principle,
                                  fi->owner,  fi->due,  fi->state,   fi->fingerprint};

@@ -684,9 +684,23 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     FACT("Rules hash", ASR_XFACT_TEXT, r->rules_hash, 0);
     FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
 #undef FACT
-    asr_xlsx_list x = {facts, nf, fails, n_fails, NULL, asr_findspool_count(l.fs, 0), NULL,
-                       asr_findspool_count(l.fs, 1), names, n_names, r->xlsx_by_group, NULL,
-                       xlsx_each, &(xlsx_src){r, l.fs, NULL, NULL}, NULL, 0, 0};
+    asr_xlsx_list x = {facts,
+                       nf,
+                       fails,
+                       n_fails,
+                       NULL,
+                       asr_findspool_count(l.fs, 0),
+                       NULL,
+                       asr_findspool_count(l.fs, 1),
+                       names,
+                       n_names,
+                       r->xlsx_by_group,
+                       NULL,
+                       xlsx_each,
+                       &(xlsx_src){r, l.fs, NULL, NULL},
+                       NULL,
+                       0,
+                       0};
     x.n_groups = asr_findspool_groups(l.fs, &x.groups, &x.no_group);
     const char *env = getenv("TMPDIR");
     const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
