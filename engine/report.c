@@ -684,23 +684,18 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     FACT("Rules hash", ASR_XFACT_TEXT, r->rules_hash, 0);
     FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
 #undef FACT
-    asr_xlsx_list x = {facts,
-                       nf,
-                       fails,
-                       n_fails,
-                       NULL,
-                       asr_findspool_count(l.fs, 0),
-                       NULL,
-                       asr_findspool_count(l.fs, 1),
-                       names,
-                       n_names,
-                       r->xlsx_by_group,
-                       NULL,
-                       xlsx_each,
-                       &(xlsx_src){r, l.fs, NULL, NULL},
-                       NULL,
-                       0,
-                       0};
+    xlsx_src src = {r, l.fs, NULL, NULL};
+    asr_xlsx_list x = {.facts = facts,
+                       .n_facts = nf,
+                       .failures = fails,
+                       .n_failures = n_fails,
+                       .n_rows = asr_findspool_count(l.fs, 0),
+                       .n_waived = asr_findspool_count(l.fs, 1),
+                       .evidence = names,
+                       .n_evidence = n_names,
+                       .by_group = r->xlsx_by_group,
+                       .each = xlsx_each,
+                       .each_ud = &src};
     x.n_groups = asr_findspool_groups(l.fs, &x.groups, &x.no_group);
     const char *env = getenv("TMPDIR");
     const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
