@@ -8,7 +8,12 @@
 # The unlinked spool of process $1 in directory $2, seen through /proc:
 # the spill happened, and the file never had a name anyone could see.
 spool_fd_open() {
-    ls -l "/proc/$1/fd" 2>/dev/null | grep -F -- "$2/.assure-spool" | grep -q '(deleted)'
+    local fd target
+    for fd in /proc/"$1"/fd/*; do
+        target=$(readlink "$fd" 2>/dev/null) || continue
+        case $target in "$2"/.assure-spool*" (deleted)") return 0 ;; esac
+    done
+    return 1
 }
 
 # The Met example's lists do not depend on how many rules run at once,
