@@ -167,6 +167,14 @@ static const char *spool_dir(const char *output, char *buf, size_t size)
     return tmp && *tmp ? tmp : "/tmp";
 }
 
+static void keep_ordered(void *ud, size_t rule, const asr_finding *f)
+{
+    asr_check *c = ud;
+    asr_finding copy = *f;
+    copy.rule = rule;
+    asr_findspool_add(c->ordered, &copy);
+}
+
 static void take_note(void *ud, size_t rule, const char *note, size_t len)
 {
     asr_check *c = ud;
@@ -277,6 +285,17 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
             ro.classifier = asr_waiver_classifier_base(c->waiver_classifier);
         }
     }
+    if (o->spool_findings && !ro.sink && !ro.on_finding) {
+        /* Text, CSV and Excel: each finding to its place in reading order
+         * on disk as it arrives, so memory does not grow with the list. */
+        char dir[4096];
+        c->ordered = asr_findspool_new(c->map, c->rules, c->n_rules,
+                                       spool_dir(o->output, dir, sizeof dir), 1);
+        if (o->spool_findings == 2)
+            asr_findspool_by_rule(c->ordered);
+        ro.on_finding = keep_ordered;
+        ro.on_finding_ud = c;
+    }
     /* The integrity check reads every page; it runs beside the rules, and
      * nothing they found is written unless it passes. */
     asr_store_bgcheck check = {0, -1};
@@ -323,6 +342,10 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
     }
     if (st == ASR_OK && c->spool && asr_spool_error(c->spool)) {
         asr_error(d, NULL, NULL, "%s", asr_spool_error(c->spool));
+        st = ASR_E_IO;
+    }
+    if (st == ASR_OK && c->ordered && asr_findspool_error(c->ordered)) {
+        asr_error(d, NULL, NULL, "%s", asr_findspool_error(c->ordered));
         st = ASR_E_IO;
     }
     if (st == ASR_OK)
@@ -383,6 +406,7 @@ asr_status asr_check_write_styled(const asr_check *c, asr_format fmt, const char
                       .findings = c->findings,
                       .n_findings = c->n_findings,
                       .spool = c->spool,
+                      .ordered = c->ordered,
                       .elapsed_ms = c->elapsed_ms,
                       .integrity = c->integrity,
                       .previous = &c->previous,
@@ -410,6 +434,7 @@ void asr_check_free(asr_check *c)
     asr_store_close(c->store);
     asr_findings_free(c->findings, c->n_findings);
     asr_spool_free(c->spool);
+    asr_findspool_free(c->ordered);
     asr_rule_results_free(c->rules, c->n_rules);
     free(c->run);
     asr_map_free(c->map);

@@ -2,7 +2,8 @@
  * database holds that map, load and select the rules, make sure the output
  * can be created, run the rules in their workers (findings formatted by the
  * workers and spooled, or kept as structs for text and rule tests) beside an
- * integrity check of the database, and write the exception list. The
+ * integrity check of the database, and write the exception list (or, for
+ * text, CSV and Excel, kept in reading order on disk: findspool). The
  * command line's check, the rule tests and the nightly run all stand on it.
  * Findings are classified against the latest recorded run (history) and
  * the waivers the database holds are applied to them (waiver); the
@@ -10,7 +11,7 @@
  * (store); and the data must not change while the rules read it: a check that sees an
  * import commit meanwhile stops (75) rather than mix two states of the data.
  * Owns a run's map, rule results, findings and spool until asr_check_free.
- * Uses map, store, rule, runner, finding, findfmt, history, waiver, spool,
+ * Uses map, store, rule, runner, finding, findfmt, findspool, history, waiver, spool,
  * report, outfile, diag. */
 #ifndef ASSURE_CHECK_H
 #define ASSURE_CHECK_H
@@ -20,6 +21,7 @@
 
 #include "diag.h"
 #include "findfmt.h"
+#include "findspool.h"
 #include "history.h"
 #include "waiver.h"
 #include "map.h"
@@ -41,6 +43,10 @@ typedef struct {
     /* The recorded run findings are classified against (new, recurring,
      * reopened): 0 the latest, -1 none (rule tests), else that run's id. */
     int64_t compare_with;
+    /* Keep the findings on disk as they arrive (findspool) rather than as
+     * structs in memory, and c->findings empty: 1 in reading order (text,
+     * CSV, Excel), 2 by rule (JUnit). For a list that is only written. */
+    int spool_findings;
     asr_runner_opts runner;
 } asr_check_opts;
 
@@ -51,7 +57,8 @@ typedef struct {
     int *run;              /* which of them run */
     asr_finding *findings; /* text format: sorted by rule id, subject, message */
     size_t n_findings;
-    asr_spool *spool; /* other formats: the workers' bytes (rules[i].blocks) */
+    asr_spool *spool;       /* other formats: the workers' bytes (rules[i].blocks) */
+    asr_findspool *ordered; /* with spool_findings: the findings in reading order */
     asr_findfmt_sink sink;
     char as_of[11];
     char rules_hash[65];

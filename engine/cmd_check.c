@@ -126,14 +126,21 @@ static void print_profile(const asr_check *c, FILE *json)
 static asr_status write_junit(const asr_check *c, const char *output, asr_diag *d)
 {
     if (!output) {
-        asr_junit_check(stdout, c);
-        return fflush(stdout) != 0 || ferror(stdout) ? ASR_E_IO : ASR_OK;
+        int bad = asr_junit_check(stdout, c);
+        if (bad && c->ordered && asr_findspool_error(c->ordered))
+            asr_error(d, NULL, NULL, "%s", asr_findspool_error(c->ordered));
+        return bad || fflush(stdout) != 0 || ferror(stdout) ? ASR_E_IO : ASR_OK;
     }
     asr_outfile of;
     asr_status st = asr_outfile_open(&of, output, "--output", &c->inputs, d);
     if (st != ASR_OK)
         return st;
-    asr_junit_check(of.f, c);
+    if (asr_junit_check(of.f, c)) {
+        if (c->ordered && asr_findspool_error(c->ordered))
+            asr_error(d, NULL, NULL, "%s", asr_findspool_error(c->ordered));
+        asr_outfile_abort(&of);
+        return ASR_E_IO;
+    }
     if (ferror(of.f))
         return asr_outfile_fail(&of, d);
     return asr_outfile_commit(&of, "--output", &c->inputs, d);
@@ -227,6 +234,8 @@ static int run(const asr_verb *v, int argc, char **argv)
     /* junit and explain: findings as structs */
     o.format = junit || explain ? ASR_FMT_TEXT : asr_cli_find_format(&p);
     o.output = p.c.output;
+    /* the list is only written: kept on disk in reading order, not held */
+    o.spool_findings = explain ? 0 : junit ? 2 : 1;
     o.runner = p.c.runner;
     /* rules done and at work, on standard error; cleared before the list */
     o.runner.progress = asr_cli_progress(&p);

@@ -4,7 +4,7 @@
  * as \xNN), and a check's results as one testsuite: a testcase per rule that
  * ran, a failure per finding (waived findings are not failures), an error
  * for a rule that failed. Deterministic: no timestamps, no host names.
- * Uses check (its results), finding, runner, util. */
+ * Uses check (its results), finding, findspool, runner, util. */
 #ifndef ASSURE_JUNIT_H
 #define ASSURE_JUNIT_H
 
@@ -16,7 +16,9 @@
  * tabs as character references too). */
 void asr_junit_escape(FILE *out, const char *s, int attr);
 
-/* Writes the check's results (a text-format run: findings as structs). */
-void asr_junit_check(FILE *out, const asr_check *c);
+/* Writes the check's results (a text-format run: findings as structs, or
+ * kept on disk in rule order: c->ordered). 0, or -1 if the findings could
+ * not be read back. */
+int asr_junit_check(FILE *out, const asr_check *c);
 
 #endif

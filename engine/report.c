@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "findspool.h"
 #include "outfile.h"
 #include "store.h"
 #include "util.h"
@@ -103,96 +104,62 @@ static int each_recorded(const asr_report *r, asr_history_which which,
     return bad || rc < 0;
 }
 
-typedef struct {
-    asr_finding *items;
-    size_t n, cap;
-    asr_buf msg;
-} finding_list;
-
-/* Keeps a copy: the iterator's strings do not outlive the next row. */
-static void keep_copy(void *ud, const asr_finding *f)
-{
-    finding_list *l = ud;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->items = asr_xrealloc(l->items, l->cap * sizeof *l->items);
-    }
-    asr_finding_encode(&l->msg, f);
-    asr_wire_msg m;
-    asr_wire_parse(l->msg.data, l->msg.len, &m);
-    asr_finding *copy = &l->items[l->n++];
-    asr_finding_decode(&m, asr_xmalloc(asr_finding_decode_size(&m)), copy);
-    copy->rule = f->rule;
-}
-
-static void free_list(finding_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->items[i].evidence); /* the block holding the finding's strings */
-    free(l->items);
-    asr_buf_free(&l->msg);
-}
-
 /* ---- the list in reading order (text, CSV, Excel) ---- */
 
+/* The findings of the list, in reading order -- severity, business group,
+ * then rule and subject -- and, apart, those waivers cover (in rule and
+ * subject order), one at a time from a findspool: the run's own (kept as
+ * they arrived), or one filled here from the recorded run or from the
+ * findings given as structs. */
 typedef struct {
-    const asr_finding *f;
-    int sev;
-    const char *bg;
-} text_row;
+    asr_findspool *fs;
+    int owned;
+} reading_list;
 
-static int cmp_text_row(const void *a, const void *b)
+static void spool_recorded(void *ud, const asr_finding *f)
 {
-    const text_row *x = a, *y = b;
-    if (x->sev != y->sev)
-        return x->sev - y->sev;
-    if ((x->bg == NULL) != (y->bg == NULL))
-        return x->bg ? -1 : 1; /* findings with no business group last */
-    int c = x->bg ? strcmp(x->bg, y->bg) : 0;
-    if (c)
-        return c;
-    return x->f < y->f ? -1 : x->f > y->f; /* keeps the (rule, subject) order */
+    asr_findspool_add(ud, f);
 }
 
-/* The findings of the list: those counted, sorted by severity, business
- * group, then rule and subject; and, apart, those waivers cover (in rule and
- * subject order). The findings are the run's, or copies of the recorded
- * run's kept in held. */
-typedef struct {
-    finding_list held;
-    text_row *rows, *waived;
-    size_t n_rows, n_waived;
-} reading_list;
+static const char *tmp_dir(const asr_report *r)
+{
+    const char *env = getenv("TMPDIR");
+    return r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
+}
 
 static void reading_list_make(const asr_report *r, reading_list *l)
 {
     memset(l, 0, sizeof *l);
-    const asr_finding *findings = r->findings;
-    size_t n = r->n_findings;
+    if (r->ordered && !(r->store && r->recorded)) {
+        l->fs = r->ordered;
+        return;
+    }
+    l->owned = 1;
+    l->fs = asr_findspool_new(r->map, r->rules, r->n_rules, tmp_dir(r), 0);
     if (r->store && r->recorded) {
-        each_recorded(r, ASR_HIST_CURRENT, keep_copy, &l->held);
-        each_recorded(r, ASR_HIST_WAIVED, keep_copy, &l->held);
-        findings = l->held.items;
-        n = l->held.n;
+        each_recorded(r, ASR_HIST_CURRENT, spool_recorded, l->fs);
+        each_recorded(r, ASR_HIST_WAIVED, spool_recorded, l->fs);
+        return;
     }
-    l->rows = asr_xcalloc(n ? n : 1, sizeof *l->rows);
-    l->waived = asr_xcalloc(n ? n : 1, sizeof *l->waived);
-    asr_bg_memo memo = {0};
-    for (size_t i = 0; i < n; i++) {
-        const asr_finding *f = &findings[i];
-        text_row *row = f->waived ? &l->waived[l->n_waived++] : &l->rows[l->n_rows++];
-        row->f = f;
-        row->sev = asr_severity_index(severity_of(r, f));
-        row->bg = asr_business_group_name(r->map, f, &memo);
-    }
-    qsort(l->rows, l->n_rows, sizeof *l->rows, cmp_text_row);
+    for (size_t i = 0; i < r->n_findings; i++)
+        asr_findspool_add(l->fs, &r->findings[i]);
+}
+
+static char last_error[400];
+
+/* A list whose findings could not be read back: why, for asr_report_error. */
+static int list_failed(const reading_list *l)
+{
+    const char *why = asr_findspool_error(l->fs);
+    if (why)
+        snprintf(last_error, sizeof last_error, "%s", why);
+    return 1;
 }
 
 static void reading_list_free(reading_list *l)
 {
-    free(l->rows);
-    free(l->waived);
-    free_list(&l->held);
+    if (l->owned)
+        asr_findspool_free(l->fs);
 }
 
 /* The evidence names the listed findings carry, in the order they first
@@ -200,19 +167,7 @@ static void reading_list_free(reading_list *l)
 #define ASR_EVIDENCE_COLUMNS 100
 static size_t evidence_names(const reading_list *l, const char **names)
 {
-    size_t n = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < (pass ? l->n_waived : l->n_rows); i++) {
-            const asr_finding *f = (pass ? l->waived : l->rows)[i].f;
-            for (size_t e = 0; e < f->n_evidence; e++) {
-                size_t k = 0;
-                while (k < n && strcmp(names[k], f->evidence[e].k) != 0)
-                    k++;
-                if (k == n && n < ASR_EVIDENCE_COLUMNS)
-                    names[n++] = f->evidence[e].k;
-            }
-        }
-    return n;
+    return asr_findspool_evidence_names(l->fs, names, ASR_EVIDENCE_COLUMNS);
 }
 
 /* ---- text ---- */
@@ -376,9 +331,51 @@ static void text_finding(const asr_report *r, FILE *out, const asr_finding *f, s
     asr_buf_free(&d);
 }
 
-static void write_text(const asr_report *r, FILE *out, int color)
+typedef struct {
+    const asr_report *r;
+    FILE *out;
+    int color, sev;
+    const char *bg;
+    size_t rule_w, subj_w, width;
+    int waived;
+    const counts *c;
+} text_ctx;
+
+static const char *const sev_colour[3] = {"\033[1;31m", "\033[1;33m", "\033[1;36m"};
+
+/* One finding of the list, under its severity's and business group's
+ * headings when it starts them. */
+static int text_row(void *ud, const asr_finding *f, const char *bg)
 {
-    static const char *const sev_colour[3] = {"\033[1;31m", "\033[1;33m", "\033[1;36m"};
+    text_ctx *x = ud;
+    FILE *out = x->out;
+    const char *reset = x->color ? "\033[0m" : "";
+    if (!x->waived) {
+        int sev = asr_severity_index(severity_of(x->r, f));
+        if (sev != x->sev) {
+            x->sev = sev;
+            x->bg = (const char *)-1;
+            char upper[8];
+            for (size_t k = 0; k <= strlen(severity_order[sev]); k++)
+                upper[k] = (char)(severity_order[sev][k] >= 'a' ? severity_order[sev][k] - 32
+                                                                : severity_order[sev][k]);
+            fprintf(out, "\n%s%s (%zu)%s\n", x->color ? sev_colour[sev] : "", upper,
+                    x->c->by_severity[sev], reset);
+        }
+        if (x->bg == (const char *)-1 || (x->bg == NULL) != (bg == NULL) ||
+            (x->bg && strcmp(x->bg, bg) != 0)) {
+            x->bg = bg;
+            fprintf(out, "  %s", x->color ? "\033[1m" : "");
+            put(out, bg ? bg : "(no business group)");
+            fprintf(out, "%s\n", reset);
+        }
+    }
+    text_finding(x->r, out, f, x->rule_w, x->subj_w, x->width, x->waived);
+    return 0;
+}
+
+static void write_text(const asr_report *r, FILE *out, int color, int *rc)
+{
     const char *reset = color ? "\033[0m" : "";
     size_t width = r->width >= 40 ? (size_t)r->width : r->width > 0 ? 40 : 80;
     counts c = count(r);
@@ -409,48 +406,25 @@ static void write_text(const asr_report *r, FILE *out, int color)
 
     /* column widths from the data, within bounds that leave the message room */
     size_t rule_w = 4, subj_w = 7;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < (pass ? l.n_waived : l.n_rows); i++) {
-            const asr_finding *f = (pass ? l.waived : l.rows)[i].f;
-            size_t w = term_width(r->rules[f->rule].rule.id);
-            rule_w = w > rule_w ? w : rule_w;
-            w = term_width(f->subject);
-            subj_w = w > subj_w ? w : subj_w;
-        }
     for (size_t i = 0; i < r->n_rules; i++) {
-        size_t w = r->ran[i] && r->rules[i].fail ? term_width(r->rules[i].rule.id) : 0;
+        int listed = asr_findspool_rule_count(l.fs, i) > 0;
+        size_t w = listed || (r->ran[i] && r->rules[i].fail) ? term_width(r->rules[i].rule.id) : 0;
         rule_w = w > rule_w ? w : rule_w;
     }
+    size_t w = asr_findspool_subject_width(l.fs);
+    subj_w = w > subj_w ? w : subj_w;
     rule_w = rule_w > 34 ? 34 : rule_w;
     subj_w = subj_w > 24 ? 24 : subj_w;
 
-    int sev = -1;
-    const char *bg = (const char *)-1;
-    for (size_t i = 0; i < l.n_rows; i++) {
-        const asr_finding *f = l.rows[i].f;
-        if (l.rows[i].sev != sev) {
-            sev = l.rows[i].sev;
-            bg = (const char *)-1;
-            char upper[8];
-            for (size_t k = 0; k <= strlen(severity_order[sev]); k++)
-                upper[k] = (char)(severity_order[sev][k] >= 'a' ? severity_order[sev][k] - 32
-                                                                : severity_order[sev][k]);
-            fprintf(out, "\n%s%s (%zu)%s\n", color ? sev_colour[sev] : "", upper,
-                    c.by_severity[sev], reset);
-        }
-        if (bg == (const char *)-1 || (bg == NULL) != (l.rows[i].bg == NULL) ||
-            (bg && strcmp(bg, l.rows[i].bg) != 0)) {
-            bg = l.rows[i].bg;
-            fprintf(out, "  %s", color ? "\033[1m" : "");
-            put(out, bg ? bg : "(no business group)");
-            fprintf(out, "%s\n", reset);
-        }
-        text_finding(r, out, f, rule_w, subj_w, width, 0);
-    }
-    if (l.n_waived) {
-        fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", l.n_waived);
-        for (size_t i = 0; i < l.n_waived; i++)
-            text_finding(r, out, l.waived[i].f, rule_w, subj_w, width, 1);
+    text_ctx x = {r, out, color, -1, (const char *)-1, rule_w, subj_w, width, 0, &c};
+    if (asr_findspool_each(l.fs, 0, 0, NULL, text_row, &x))
+        *rc = list_failed(&l);
+    size_t n_waived = asr_findspool_count(l.fs, 1);
+    if (n_waived) {
+        fprintf(out, "\nWAIVED (%zu): risks accepted, not counted above\n", n_waived);
+        x.waived = 1;
+        if (asr_findspool_each(l.fs, 1, 0, NULL, text_row, &x))
+            *rc = list_failed(&l);
     }
 
     if (c.rules_failed) {
@@ -561,6 +535,51 @@ static int write_findings(const asr_report *r, asr_format fmt, FILE *out, int wa
     return rc;
 }
 
+typedef struct {
+    const asr_report *r;
+    FILE *out;
+    asr_buf *b;
+    const asr_buf *tail;
+    const char *const *names;
+    size_t n_names;
+    asr_bg_memo memo;
+} csv_ctx;
+
+/* One row: findfmt's, then the organisation, the as-of date and the
+ * evidence columns. */
+static int csv_row(void *ud, const asr_finding *f, const char *group)
+{
+    csv_ctx *x = ud;
+    asr_buf *b = x->b;
+    (void)group;
+    asr_findfmt_write(b, ASR_FMT_CSV, x->r->map, &x->r->rules[f->rule].rule, f, &x->memo);
+    b->len -= 2; /* the row's CRLF: the added columns come first */
+    asr_buf_add(b, x->tail->data, x->tail->len);
+    for (size_t k = 0; k < x->n_names; k++) {
+        asr_buf_addc(b, ',');
+        for (size_t e = 0; e < f->n_evidence; e++)
+            if (strcmp(f->evidence[e].k, x->names[k]) == 0) {
+                /* a number the rule gave as a number is a number, not
+                 * a formula: written as it is (-545, not '-545) */
+                char t = f->evidence[e].t;
+                const char *v = f->evidence[e].v;
+                const char *d = v + (*v == '-');
+                if ((t == ASR_EV_INTEGER || t == ASR_EV_NUMBER) && *d >= '0' && *d <= '9' &&
+                    !strpbrk(v, ",\"\r\n"))
+                    asr_buf_adds(b, f->evidence[e].v);
+                else
+                    asr_csv_cell_buf(b, f->evidence[e].v);
+                break;
+            }
+    }
+    asr_buf_add(b, "\r\n", 2);
+    if (b->len >= (64u << 10)) {
+        fwrite(b->data, 1, b->len, x->out);
+        asr_buf_clear(b);
+    }
+    return 0;
+}
+
 /* CSV: a byte-order mark (unless no_bom), so a double-click opens it in
  * Excel and LibreOffice as UTF-8; the header; the findings in reading
  * order, each findfmt's row with the organisation, the as-of date and one
@@ -589,50 +608,46 @@ static void write_csv(const asr_report *r, FILE *out, int *rc)
         asr_buf_free(&cell);
     }
     asr_buf_add(&b, "\r\n", 2);
-    asr_bg_memo memo = {0};
-    for (size_t i = 0; i < l.n_rows; i++) {
-        const asr_finding *f = l.rows[i].f;
-        asr_findfmt_write(&b, ASR_FMT_CSV, r->map, &r->rules[f->rule].rule, f, &memo);
-        b.len -= 2; /* the row's CRLF: the added columns come first */
-        asr_buf_add(&b, tail.data, tail.len);
-        for (size_t k = 0; k < n_names; k++) {
-            asr_buf_addc(&b, ',');
-            for (size_t e = 0; e < f->n_evidence; e++)
-                if (strcmp(f->evidence[e].k, names[k]) == 0) {
-                    /* a number the rule gave as a number is a number, not
-                     * a formula: written as it is (-545, not '-545) */
-                    char t = f->evidence[e].t;
-                    const char *v = f->evidence[e].v;
-                    const char *d = v + (*v == '-');
-                    if ((t == ASR_EV_INTEGER || t == ASR_EV_NUMBER) && *d >= '0' && *d <= '9' &&
-                        !strpbrk(v, ",\"\r\n"))
-                        asr_buf_adds(&b, f->evidence[e].v);
-                    else
-                        asr_csv_cell_buf(&b, f->evidence[e].v);
-                    break;
-                }
-        }
-        asr_buf_add(&b, "\r\n", 2);
-        if (b.len >= (64u << 10)) {
-            fwrite(b.data, 1, b.len, out);
-            asr_buf_clear(&b);
-        }
-    }
+    csv_ctx x = {r, out, &b, &tail, names, n_names, {0}};
+    if (asr_findspool_each(l.fs, 0, 0, NULL, csv_row, &x))
+        *rc = list_failed(&l);
     if (b.len)
         fwrite(b.data, 1, b.len, out);
     asr_buf_free(&b);
     asr_buf_free(&tail);
     reading_list_free(&l);
-    *rc = 0;
 }
 
 /* ---- Excel ---- */
 
-static char last_error[400];
-
 const char *asr_report_error(void)
 {
     return last_error[0] ? last_error : NULL;
+}
+
+/* The rows of the workbook, one at a time from the findspool. */
+typedef struct {
+    const asr_report *r;
+    asr_findspool *fs;
+    void (*fn)(void *ctx, const asr_xlsx_row *row);
+    void *ctx;
+} xlsx_src;
+
+static int xlsx_row(void *ud, const asr_finding *f, const char *group)
+{
+    xlsx_src *x = ud;
+    asr_xlsx_row row = {f, &x->r->rules[f->rule].rule, group};
+    x->fn(x->ctx, &row);
+    return 0;
+}
+
+static int xlsx_each(void *ud, int waived, int filter, const char *group,
+                     void (*fn)(void *ctx, const asr_xlsx_row *row), void *ctx)
+{
+    xlsx_src *x = ud;
+    x->fn = fn;
+    x->ctx = ctx;
+    return asr_findspool_each(x->fs, waived, filter, group, xlsx_row, x);
 }
 
 /* The workbook (xlsxout) goes to a temporary file, which is then copied to
@@ -644,13 +659,6 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     reading_list_make(r, &l);
     const char *names[ASR_EVIDENCE_COLUMNS];
     size_t n_names = evidence_names(&l, names);
-    asr_xlsx_row *rows = asr_xcalloc(l.n_rows + 1, sizeof *rows);
-    asr_xlsx_row *waived = asr_xcalloc(l.n_waived + 1, sizeof *waived);
-    for (size_t i = 0; i < l.n_rows; i++)
-        rows[i] = (asr_xlsx_row){l.rows[i].f, &r->rules[l.rows[i].f->rule].rule, l.rows[i].bg};
-    for (size_t i = 0; i < l.n_waived; i++)
-        waived[i] =
-            (asr_xlsx_row){l.waived[i].f, &r->rules[l.waived[i].f->rule].rule, l.waived[i].bg};
     asr_xlsx_failure *fails = asr_xcalloc(r->n_rules + 1, sizeof *fails);
     size_t n_fails = 0;
     for (size_t i = 0; i < r->n_rules; i++)
@@ -690,8 +698,19 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     FACT("Rules hash", ASR_XFACT_TEXT, r->rules_hash, 0);
     FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
 #undef FACT
-    asr_xlsx_list x = {facts,      nf,    fails,   n_fails,          rows, l.n_rows, waived,
-                       l.n_waived, names, n_names, r->xlsx_by_group, NULL};
+    xlsx_src src = {r, l.fs, NULL, NULL};
+    asr_xlsx_list x = {.facts = facts,
+                       .n_facts = nf,
+                       .failures = fails,
+                       .n_failures = n_fails,
+                       .n_rows = asr_findspool_count(l.fs, 0),
+                       .n_waived = asr_findspool_count(l.fs, 1),
+                       .evidence = names,
+                       .n_evidence = n_names,
+                       .by_group = r->xlsx_by_group,
+                       .each = xlsx_each,
+                       .each_ud = &src};
+    x.n_groups = asr_findspool_groups(l.fs, &x.groups, &x.no_group);
     const char *env = getenv("TMPDIR");
     const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
     x.tmpdir = dir;
@@ -707,7 +726,8 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
         snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s", dir);
     } else if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
-        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", err);
+        const char *why = asr_findspool_error(l.fs);
+        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", why ? why : err);
         asr_outfile_abort(&tmp);
     } else {
         FILE *in = fopen(tmp.tmp, "rb");
@@ -723,8 +743,6 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
     asr_diag_free(&d);
     free(name);
     free(fails);
-    free(rows);
-    free(waived);
     reading_list_free(&l);
 }
 
@@ -906,7 +924,7 @@ int asr_report_write(const asr_report *r, asr_format fmt, FILE *out, int color)
     last_error[0] = '\0';
     switch (fmt) {
     case ASR_FMT_TEXT:
-        write_text(r, out, color);
+        write_text(r, out, color, &rc);
         break;
     case ASR_FMT_CSV:
         write_csv(r, out, &rc);

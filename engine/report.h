@@ -4,10 +4,12 @@
  * split into columns), an Excel workbook (xlsxout), JSON for tools and JSON
  * Lines for streams. Output is deterministic: the same findings give
  * the same bytes, apart from the timing fields. Findings are the structs of
- * a run, or (CSV and JSON) the bytes workers formatted, kept in a spool;
+ * a run, the run's findings kept in reading order on disk as they arrived
+ * (findspool; text, CSV, Excel), or (JSON) the bytes workers formatted,
+ * kept in a spool; every list is written one finding at a time;
  * counts come from the rules' results either way -- or the findings of a
  * run recorded in the history. The text shows control characters from the
- * data and the rules as escapes (util). Uses runner (results), findfmt,
+ * data and the rules as escapes (util). Uses runner (results), findfmt, findspool,
  * xlsxout, outfile (the workbook's temporary file), spool, history, map,
  * util. */
 #ifndef ASSURE_REPORT_H
@@ -31,6 +33,9 @@ typedef struct {
     const asr_finding *findings; /* text always; CSV and JSON when spool is NULL */
     size_t n_findings;
     asr_spool *spool; /* CSV and JSON: the rules' formatted findings (rules[i].blocks) */
+    /* Text, CSV and Excel: the run's findings kept as they arrived, instead
+     * of findings (NULL: none). */
+    struct asr_findspool *ordered;
     double elapsed_ms;
     const char *integrity; /* NULL, or how the integrity check went (check.h) */
     /* The run history. previous: the recorded run the findings were compared

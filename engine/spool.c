@@ -119,6 +119,32 @@ int asr_spool_copy(asr_spool *s, asr_extent e, size_t skip, FILE *out)
     return 0;
 }
 
+int asr_spool_read(asr_spool *s, asr_extent e, void *buf)
+{
+    if (s->fd < 0) {
+        if (e.len)
+            memcpy(buf, s->mem.data + e.at, e.len);
+        return 0;
+    }
+    char *p = buf;
+    uint64_t at = e.at;
+    size_t left = e.len;
+    while (left) {
+        ssize_t got = pread(s->fd, p, left, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            if (got == 0)
+                errno = EIO;
+            return fail(s, "read");
+        }
+        p += got;
+        at += (uint64_t)got;
+        left -= (size_t)got;
+    }
+    return 0;
+}
+
 const char *asr_spool_error(const asr_spool *s)
 {
     return s->error[0] ? s->error : NULL;

@@ -29,6 +29,10 @@ int asr_spool_add(asr_spool *s, const void *data, size_t len, asr_extent *where)
 /* Writes the bytes of e, less the first `skip`, to out. 0 or -1. */
 int asr_spool_copy(asr_spool *s, asr_extent e, size_t skip, FILE *out);
 
+/* Reads the bytes of e into buf (e.len bytes). 0, or -1 with the spool
+ * failed (asr_spool_error). */
+int asr_spool_read(asr_spool *s, asr_extent e, void *buf);
+
 /* NULL, or why the spool failed. */
 const char *asr_spool_error(const asr_spool *s);
 

@@ -231,8 +231,69 @@ static void put_evidence(book *bk, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, 
     bk->err = x ? x : bk->err;
 }
 
-/* One sheet of findings: the rows for which keep() holds (all when group is
- * (const char *)-1, else those of that business group). */
+typedef struct {
+    book *bk;
+    const asr_xlsx_list *l;
+    lxw_worksheet *ws;
+    int waived, filter;
+    const char *group;
+    double *width;
+    size_t ev0;
+    lxw_row_t r;
+} sheet_ctx;
+
+/* One row of a sheet of findings. */
+static void sheet_row(void *ctx, const asr_xlsx_row *row)
+{
+    sheet_ctx *x = ctx;
+    book *bk = x->bk;
+    lxw_worksheet *ws = x->ws;
+    double *width = x->width;
+    const asr_xlsx_list *l = x->l;
+    if (bk->err)
+        return;
+    if (x->filter && ((x->group == NULL) != (row->group == NULL) ||
+                      (x->group && strcmp(x->group, row->group) != 0)))
+        return;
+    if (x->r + 1 >= MAX_ROWS) {
+        bk->err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
+        return;
+    }
+    lxw_row_t r = ++x->r;
+    char num[24];
+    const asr_finding *f = row->f;
+    const char *sev = asr_finding_severity(f, row->rule);
+    for (int k = 0; k < N_FIXED; k++) {
+        const char *t = fixed_text(row, k, num);
+        if (!t)
+            continue;
+        double w = (double)text_width(t) + 1;
+        width[k] = w > width[k] ? w : width[k];
+        if (k == COL_SEVERITY)
+            put_string(bk, ws, r, (lxw_col_t)k, t, bk->sev[asr_severity_index(sev)]);
+        else if (k == COL_DUE || k == COL_FIRST_SEEN || k == COL_AGE)
+            put_value(bk, ws, r, (lxw_col_t)k, t);
+        else
+            put_string(bk, ws, r, (lxw_col_t)k, t, NULL);
+    }
+    if (x->waived && f->waiver) {
+        put_string(bk, ws, r, N_FIXED, f->waiver, NULL);
+        double w = (double)text_width(f->waiver) + 1;
+        width[N_FIXED] = w > width[N_FIXED] ? w : width[N_FIXED];
+    }
+    for (size_t e = 0; e < l->n_evidence; e++) {
+        const asr_kv *item = evidence_item(f, l->evidence[e]);
+        if (!item)
+            continue;
+        const char *v = item->v;
+        put_evidence(bk, ws, r, (lxw_col_t)(x->ev0 + e), item);
+        double w = (double)text_width(v) + 1;
+        width[x->ev0 + e] = w > width[x->ev0 + e] ? w : width[x->ev0 + e];
+    }
+}
+
+/* One sheet of findings: the rows (all, or with filter those of business
+ * group `group`), from the arrays or from l->each. */
 static void findings_sheet(book *bk, const asr_xlsx_list *l, const char *name,
                            const asr_xlsx_row *rows, size_t n_rows, int waived, int filter,
                            const char *group)
@@ -263,48 +324,15 @@ static void findings_sheet(book *bk, const asr_xlsx_list *l, const char *name,
         width[c] = (double)text_width(h) + 3; /* room for the filter button */
     }
     asr_buf_free(&hb);
-    lxw_row_t r = 0;
-    char num[24];
-    for (size_t i = 0; i < n_rows && !bk->err; i++) {
-        const asr_xlsx_row *row = &rows[i];
-        if (filter &&
-            ((group == NULL) != (row->group == NULL) || (group && strcmp(group, row->group) != 0)))
-            continue;
-        if (r + 1 >= MAX_ROWS) {
-            bk->err = LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
-            break;
-        }
-        r++;
-        const asr_finding *f = row->f;
-        const char *sev = asr_finding_severity(f, row->rule);
-        for (int k = 0; k < N_FIXED; k++) {
-            const char *t = fixed_text(row, k, num);
-            if (!t)
-                continue;
-            double w = (double)text_width(t) + 1;
-            width[k] = w > width[k] ? w : width[k];
-            if (k == COL_SEVERITY)
-                put_string(bk, ws, r, (lxw_col_t)k, t, bk->sev[asr_severity_index(sev)]);
-            else if (k == COL_DUE || k == COL_FIRST_SEEN || k == COL_AGE)
-                put_value(bk, ws, r, (lxw_col_t)k, t);
-            else
-                put_string(bk, ws, r, (lxw_col_t)k, t, NULL);
-        }
-        if (waived && f->waiver) {
-            put_string(bk, ws, r, N_FIXED, f->waiver, NULL);
-            double w = (double)text_width(f->waiver) + 1;
-            width[N_FIXED] = w > width[N_FIXED] ? w : width[N_FIXED];
-        }
-        for (size_t e = 0; e < l->n_evidence; e++) {
-            const asr_kv *item = evidence_item(f, l->evidence[e]);
-            if (!item)
-                continue;
-            const char *v = item->v;
-            put_evidence(bk, ws, r, (lxw_col_t)(ev0 + e), item);
-            double w = (double)text_width(v) + 1;
-            width[ev0 + e] = w > width[ev0 + e] ? w : width[ev0 + e];
-        }
+    sheet_ctx x = {bk, l, ws, waived, filter, group, width, ev0, 0};
+    if (l->each) {
+        if (l->each(l->each_ud, waived, filter, group, sheet_row, &x) && !bk->err)
+            bk->err = LXW_ERROR_CREATING_TMPFILE;
+    } else {
+        for (size_t i = 0; i < n_rows && !bk->err; i++)
+            sheet_row(&x, &rows[i]);
     }
+    lxw_row_t r = x.r;
     for (size_t c = 0; c < n_cols; c++) {
         double cap = c == COL_MESSAGE ? 90 : 50;
         if (c == COL_DUE || c == COL_FIRST_SEEN)
@@ -444,10 +472,12 @@ int asr_xlsx_write(const asr_xlsx_list *l, const char *path, char *err, size_t e
         findings_sheet(&bk, l, "Waived", l->waived, l->n_waived, 1, 0, NULL);
     if (l->by_group && !bk.err) {
         /* the business groups, by name; findings with none last */
-        const char **groups = asr_xcalloc(l->n_rows + 1, sizeof *groups);
+        const char **groups = asr_xcalloc(l->n_rows + l->n_groups + 1, sizeof *groups);
         size_t ng = 0;
-        int none = 0;
-        for (size_t i = 0; i < l->n_rows; i++) {
+        int none = l->each ? l->no_group : 0;
+        for (size_t i = 0; l->each && i < l->n_groups; i++)
+            groups[ng++] = l->groups[i];
+        for (size_t i = 0; !l->each && i < l->n_rows; i++) {
             if (!l->rows[i].group)
                 none = 1;
             else

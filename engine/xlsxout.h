@@ -8,7 +8,9 @@
  * text from the data such as "=HYPERLINK(...)" stays text. Text is made safe
  * for the file format first (invalid UTF-8 and control characters become
  * U+FFFD; a cell holds at most 32,767 characters, Excel's limit). The caller
- * decides the order of the rows. The only includer of <xlsxwriter.h>.
+ * decides the order of the rows, and may hand them over one at a time, so
+ * that with the library's constant-memory mode a list of any length takes
+ * the same memory. The only includer of <xlsxwriter.h>.
  * Uses finding, rule, date, util. */
 #ifndef ASSURE_XLSXOUT_H
 #define ASSURE_XLSXOUT_H
@@ -54,6 +56,19 @@ typedef struct {
     size_t n_evidence;
     int by_group;       /* also a sheet per business group */
     const char *tmpdir; /* where the library keeps its temporary files; NULL: the default */
+    /* Instead of the arrays above, the rows one at a time: each() calls fn
+     * for every row of the list in order (waived 0), for the waived ones
+     * (waived 1), or with filter for the listed rows of business group
+     * `group` (NULL: none); the row is valid during the call only. It
+     * returns non-zero if the rows could not be read. n_rows, n_waived and
+     * the business groups (by name; no_group: some rows have none) are
+     * given beforehand. */
+    int (*each)(void *ud, int waived, int filter, const char *group,
+                void (*fn)(void *ctx, const asr_xlsx_row *row), void *ctx);
+    void *each_ud;
+    const char *const *groups;
+    size_t n_groups;
+    int no_group;
 } asr_xlsx_list;
 
 /* Writes the workbook to path (created or replaced). 0, or -1 with the

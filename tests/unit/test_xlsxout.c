@@ -77,7 +77,8 @@ static void test_write(void **state)
     asr_xlsx_fact facts[] = {{"Organisation", ASR_XFACT_TEXT, "Test", 0},
                              {"As of", ASR_XFACT_DATE, "2022-10-03", 0},
                              {"Findings", ASR_XFACT_NUMBER, NULL, 1}};
-    asr_xlsx_list l = {facts, 3, NULL, 0, &row, 1, NULL, 0, names, 2, 1, dir};
+    asr_xlsx_list l = {facts, 3, NULL, 0,    &row, 1,    NULL, 0, names,
+                       2,     1, dir,  NULL, NULL, NULL, 0,    0};
     char err[256] = "";
     assert_int_equal(asr_xlsx_write(&l, path, err, sizeof err), 0);
     FILE *in = fopen(path, "rb");
