@@ -1620,10 +1620,19 @@ expect_none_left() { # what
 # its kernel limits (docs/security.md gives the figures).
 case_worker_is_confined() {
     start_stuck_check # --timeout 60: the parent kills at 62 s
-    local w="" p
-    for p in $(pgrep -P "$PID"); do
-        grep -q "^Seccomp:[[:space:]]*2" "/proc/$p/status" 2>/dev/null && w=$p
-        case "${ASSURE_WRAP:-}" in *valgrind*) w=$p ;; esac # no filter under valgrind
+    local w="" p i
+    # a sealed worker: its filter on (under valgrind, which cannot run one,
+    # no_new_privs set); the integrity check's reader and a worker still
+    # starting are not it, so wait for one (valgrind starts them slowly)
+    for i in $(seq 1 100); do
+        for p in $(pgrep -P "$PID"); do
+            case "${ASSURE_WRAP:-}" in
+            *valgrind*) grep -q "^NoNewPrivs:[[:space:]]*1" "/proc/$p/status" 2>/dev/null && w=$p ;;
+            *) grep -q "^Seccomp:[[:space:]]*2" "/proc/$p/status" 2>/dev/null && w=$p ;;
+            esac
+        done
+        [ -n "$w" ] && break
+        sleep 0.1
     done
     [ -n "$w" ] || { kill -KILL "$PID"; fail "no worker with a seccomp filter"; }
     cp "/proc/$w/status" "$T/status"
