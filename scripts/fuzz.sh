@@ -8,6 +8,10 @@
 #   scripts/fuzz.sh [SECONDS]          every target, one after another
 #   FUZZ_TARGETS="csv json" scripts/fuzz.sh 600
 #   FUZZ_JOBS=2 scripts/fuzz.sh 3600   two targets at once (2 cores)
+#   FUZZ_CPU=1 nice scripts/fuzz.sh 3600
+#                                      each target until it has had 3600 s
+#                                      of CPU (on a shared machine, wall time
+#                                      overstates the fuzzing a niced run did)
 #
 # Each target's corpus grows in build-fuzz/corpus/TARGET/ (kept between
 # runs), seeded from tests/fuzz/corpus/TARGET/ (committed) and from the
@@ -22,11 +26,13 @@ out=build-fuzz
 all=$(sed -n 's/^set(ASSURE_FUZZ_TARGETS \(.*\))$/\1/p' tests/fuzz/targets.cmake)
 targets=${FUZZ_TARGETS:-$all}
 jobs=${FUZZ_JOBS:-1}
+by_cpu=${FUZZ_CPU:-0}
+tick=$(getconf CLK_TCK)
 
 scripts/setup.sh
 cmake -S . -B "$out" -DCMAKE_C_COMPILER=clang -DASSURE_FUZZ=ON -DASSURE_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-# shellcheck disable=SC2086
+# shellcheck disable=SC2046
 cmake --build "$out" -j 2 --target $(for t in $targets; do printf 'fuzz_%s ' "$t"; done) >/dev/null
 
 # seeds from the fixtures, by content (the same file twice is one seed)
@@ -68,15 +74,34 @@ run_target() {
     fi
     local rc=0 dict=()
     [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
-    "$out/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-        -print_final_stats=1 -artifact_prefix="$out/crashes/$t/" "${dict[@]}" \
-        "$out/corpus/$t" tests/fuzz/corpus/"$t" >"$log" 2>&1 || rc=$?
+    # With FUZZ_CPU=1, SECONDS is CPU time: the target runs with no wall-clock
+    # limit and is asked to stop (SIGUSR1: libFuzzer finishes the input, checks
+    # for leaks and prints its final stats) once it has used that much CPU.
+    local limit=$seconds
+    [ "$by_cpu" = 1 ] && limit=0
+    "$out/fuzz_$t" -max_total_time="$limit" -timeout=10 -rss_limit_mb=2048 \
+        -handle_usr1=1 -print_final_stats=1 -artifact_prefix="$out/crashes/$t/" \
+        "${dict[@]}" "$out/corpus/$t" tests/fuzz/corpus/"$t" >"$log" 2>&1 &
+    local pid=$! ticks=0 stat
+    while kill -0 "$pid" 2>/dev/null; do
+        # utime + stime, fields 14 and 15 of /proc/PID/stat (after the ")")
+        stat=$(cat "/proc/$pid/stat" 2>/dev/null) || break
+        stat=${stat##*) }
+        read -r _ _ _ _ _ _ _ _ _ _ _ ut st _ <<<"$stat"
+        ticks=$((ut + st))
+        if [ "$by_cpu" = 1 ] && [ "$ticks" -ge $((seconds * tick)) ]; then
+            kill -USR1 "$pid" 2>/dev/null || true
+            break
+        fi
+        sleep 2
+    done
+    wait "$pid" || rc=$?
     # libFuzzer's last status line: cov (edges), ft (features), corp (units/size)
     local execs last
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-    printf 'fuzz: %-9s %5ss %11s runs  cov %5s  ft %6s  corpus %-13s %s\n' "$t" "$seconds" \
-        "${execs:-?}" "$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")" \
+    printf 'fuzz: %-9s %6ss CPU %11s runs  cov %5s  ft %6s  corpus %-13s %s\n' "$t" \
+        "$((ticks / tick))" "${execs:-?}" "$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")" \
         "$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")" \
         "$(sed -n 's/.* corp: \([^ ]*\).*/\1/p' <<<"$last")" \
         "$([ "$rc" -eq 0 ] && echo ok || echo FAILED)"
