@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -194,6 +195,13 @@ static asr_status set_up(asr_check *c, const asr_check_opts *o, asr_diag *d)
      * be the same when the rules have finished. */
     asr_status st;
     asr_store *s = NULL;
+    if (asr_runner_tmpdir_usable(&o->runner) != 0) {
+        /* a budget for more findings than a worker holds in memory, and
+         * nowhere to keep them: stop before any rule runs */
+        asr_error(d, NULL, NULL, "cannot create a temporary file in %s: %s",
+                  asr_runner_tmpdir(&o->runner), strerror(errno));
+        return ASR_E_IO;
+    }
     if ((st = asr_store_open(o->db_path, ASR_STORE_READONLY, 5000, d, &s)) != ASR_OK)
         return st;
     c->set_up = 1;

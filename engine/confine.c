@@ -76,7 +76,8 @@ static int highest_fd(void)
     return high;
 }
 
-void asr_confine_limits_for(double seconds, double grace, size_t memory, asr_confine_limits *l)
+void asr_confine_limits_for(double seconds, double grace, size_t memory, size_t held,
+                            asr_confine_limits *l)
 {
     memset(l, 0, sizeof *l);
     /* The parent kills at seconds + grace of wall-clock time; CPU time can
@@ -89,7 +90,11 @@ void asr_confine_limits_for(double seconds, double grace, size_t memory, asr_con
     /* AddressSanitizer reserves terabytes of shadow memory: no limit there. */
     (void)memory;
 #endif
+    /* what the worker's file of held findings may reach: no more than the
+     * output budget lets the rule flag */
     l->file_size = (size_t)64 << 20;
+    if (held > l->file_size - ((size_t)1 << 20))
+        l->file_size = held + ((size_t)1 << 20);
     /* what it holds, and room for the database, its -wal and -shm, the
      * history's connection and the rule file */
     l->open_files = (unsigned long)highest_fd() + 1 + 16;

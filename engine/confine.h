@@ -28,8 +28,11 @@ typedef struct {
 
 /* The limits for a worker whose rule has seconds of time and memory bytes
  * of memory budget, the parent killing it grace seconds after the time
- * budget (docs/security.md gives the figures and why). */
-void asr_confine_limits_for(double seconds, double grace, size_t memory, asr_confine_limits *l);
+ * budget, and may keep up to held bytes of findings in its own temporary
+ * file (heldsort; 0: it has none) (docs/security.md gives the figures and
+ * why). */
+void asr_confine_limits_for(double seconds, double grace, size_t memory, size_t held,
+                            asr_confine_limits *l);
 
 /* Sets the limits and no_new_privs. 0, or -1 with the reason in err. */
 int asr_confine_limits_set(const asr_confine_limits *l, char *err, size_t errsize);

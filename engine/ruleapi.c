@@ -912,12 +912,11 @@ static int emit_finding(lua_State *L, asr_ctx *c, const char *const *v, const si
         return luaL_error(L, "%s: output budget spent (at most %d findings and %d bytes)", who,
                           (int)c->budget.max_findings, (int)c->budget.max_bytes);
     }
-    if (c->n_held == c->cap_held) {
-        c->cap_held = c->cap_held ? c->cap_held * 2 : 256;
-        c->held_at = asr_xrealloc(c->held_at, c->cap_held * sizeof *c->held_at);
+    if (asr_heldsort_add(&c->held, c->msg.data, c->msg.len) != 0) {
+        c->held_failed = 1;
+        asr_sandbox_set_spent(c->sb, ASR_SPENT_OUTPUT); /* no pcall can swallow it */
+        return luaL_error(L, "%s: %s", who, asr_heldsort_error(&c->held));
     }
-    c->held_at[c->n_held++] = c->held.len;
-    asr_buf_add(&c->held, c->msg.data, c->msg.len);
     return 0;
 }
 
@@ -1206,44 +1205,6 @@ static int api_log(lua_State *L)
     return 0;
 }
 
-/* The wire layout of a held finding: type, total, count (9 bytes), then
- * each field as a 4-byte length and its bytes; subject and message are the
- * first two fields. */
-static const char *held_field(const asr_ctx *c, size_t at, int which, uint32_t *len)
-{
-    const char *p = c->held.data + at + 9;
-    for (int i = 0;; i++) {
-        uint32_t n = asr_be32_get(p);
-        if (i == which) {
-            *len = n;
-            return p + 4;
-        }
-        p += 4 + n;
-    }
-}
-
-static int cmp_bytes(const char *a, uint32_t an, const char *b, uint32_t bn)
-{
-    int c = memcmp(a, b, an < bn ? an : bn);
-    return c ? c : (an < bn ? -1 : an > bn);
-}
-
-static const asr_ctx *sort_ctx;
-
-static int cmp_held(const void *x, const void *y)
-{
-    size_t a = *(const size_t *)x, b = *(const size_t *)y;
-    uint32_t al, bl;
-    const char *as = held_field(sort_ctx, a, 0, &al), *bs = held_field(sort_ctx, b, 0, &bl);
-    int c = cmp_bytes(as, al, bs, bl);
-    if (!c) {
-        as = held_field(sort_ctx, a, 1, &al);
-        bs = held_field(sort_ctx, b, 1, &bl);
-        c = cmp_bytes(as, al, bs, bl);
-    }
-    return c ? c : (a < b ? -1 : a > b); /* offsets grow with flagging order: stable */
-}
-
 /* Sends block -- ASR_WIRE_ONE_HEADER reserved bytes, then formatted
  * findings -- as one message of the type ('B', or 'V' for waived findings),
  * after anything queued before it, and empties it for the next. */
@@ -1283,9 +1244,16 @@ static int send_formatted(asr_ctx *c)
     int rc = 0;
     asr_buf_add(&block, no_header, sizeof no_header);
     asr_buf_add(&waived, no_header, sizeof no_header);
-    for (size_t i = 0; i < c->n_held && rc == 0; i++) {
-        const char *held = c->held.data + c->held_at[i];
-        asr_wire_parse(held, 5 + (size_t)asr_be32_get(held + 1), &m);
+    const char *held;
+    size_t held_len;
+    int got;
+    while (rc == 0 && (got = asr_heldsort_next(&c->held, &held, &held_len)) != 0) {
+        if (got < 0) {
+            c->held_failed = 1;
+            rc = -1;
+            break;
+        }
+        asr_wire_parse(held, held_len, &m);
         asr_buf_clear(&text);
         asr_buf_reserve(&text, asr_finding_decode_size(&m));
         asr_finding_decode(&m, text.data, &f);
@@ -1314,7 +1282,7 @@ static int send_formatted(asr_ctx *c)
     if (rc != 0)
         return rc;
     char num[5][24];
-    snprintf(num[0], sizeof num[0], "%zu", c->n_held - n_waived);
+    snprintf(num[0], sizeof num[0], "%zu", asr_heldsort_count(&c->held) - n_waived);
     for (int k = 0; k < 3; k++)
         snprintf(num[k + 1], sizeof num[k + 1], "%zu", by_severity[k]);
     snprintf(num[4], sizeof num[4], "%zu", n_waived);
@@ -1328,22 +1296,22 @@ static int send_formatted(asr_ctx *c)
 
 int asr_ctx_send_findings(asr_ctx *c)
 {
-    /* Rules often flag in subject order already (a query's ORDER BY): one
-     * pass to see whether a sort is needed. */
-    sort_ctx = c;
-    size_t sorted = 1;
-    while (sorted < c->n_held && cmp_held(&c->held_at[sorted - 1], &c->held_at[sorted]) < 0)
-        sorted++;
-    if (sorted < c->n_held)
-        qsort(c->held_at, c->n_held, sizeof *c->held_at, cmp_held);
-    sort_ctx = NULL;
+    if (asr_heldsort_begin(&c->held) != 0) {
+        c->held_failed = 1;
+        return -1;
+    }
     if (c->sink)
         return send_formatted(c);
-    int rc = 0;
+    int rc = 0, got;
     asr_buf text = {0};
-    for (size_t i = 0; i < c->n_held && rc == 0; i++) {
-        const char *m = c->held.data + c->held_at[i];
-        size_t len = 5 + (size_t)asr_be32_get(m + 1);
+    const char *m;
+    size_t len;
+    while (rc == 0 && (got = asr_heldsort_next(&c->held, &m, &len)) != 0) {
+        if (got < 0) {
+            c->held_failed = 1;
+            rc = -1;
+            break;
+        }
         if (c->classifier) {
             /* decoded, completed by the classifier, encoded again */
             asr_wire_msg w;
@@ -1724,10 +1692,9 @@ void asr_ctx_free(asr_ctx *c)
 {
     asr_buf_free(&c->msg);
     asr_buf_free(&c->out);
-    asr_buf_free(&c->held);
+    asr_heldsort_free(&c->held);
     asr_buf_free(&c->params);
     asr_buf_free(&c->list);
-    free(c->held_at);
     for (int i = 0; i < 6; i++)
         asr_strset_free(&c->ids[i]);
 }

@@ -7,13 +7,14 @@
  * its evidence values typed (number, integer, date, boolean, text, null). Also the strict global
  * table: reading a global that does not exist is an error, naming the forbidden ones; and
  * ctx:combined_assurance, mapstate's computation over the rule's connection. Uses sandbox,
- * store (read-only queries), map, rule, finding, date, wire, mapstate. */
+ * store (read-only queries), map, rule, finding, date, wire, mapstate, heldsort. */
 #ifndef ASSURE_RULEAPI_H
 #define ASSURE_RULEAPI_H
 
 #include <stddef.h>
 
 #include "finding.h"
+#include "heldsort.h"
 #include "map.h"
 #include "rule.h"
 #include "sandbox.h"
@@ -45,12 +46,12 @@ typedef struct {
     char row[160]; /* the row a ctx:rows loop last gave, for a failure: "action_id = A-2" */
     size_t findings, bytes, logs, logs_dropped;
     int output_exceeded;
-    asr_buf msg;     /* scratch for wire messages */
-    asr_buf out;     /* messages waiting to be sent: one write per 64 KiB, not per finding */
-    asr_buf held;    /* findings, held until the rule has finished */
-    size_t *held_at; /* where each held finding starts in `held` */
-    size_t n_held, cap_held;
-    asr_buf params; /* the rule's parameters in effect, packed once (asr_finding_pack) */
+    asr_buf msg;       /* scratch for wire messages */
+    asr_buf out;       /* messages waiting to be sent: one write per 64 KiB, not per finding */
+    asr_heldsort held; /* findings, held until the rule has finished (in memory,
+                        * or beyond a limit in the worker's file: heldsort) */
+    int held_failed;   /* the file could not be written: the rule fails */
+    asr_buf params;    /* the rule's parameters in effect, packed once (asr_finding_pack) */
     int have_params;
     asr_buf list; /* scratch for a finding's packed rows and evidence */
 } asr_ctx;
@@ -65,7 +66,9 @@ int asr_ctx_flush(asr_ctx *c);
  * 64 KiB ('V' for waived findings), then an 'N' message with their count and
  * the counts by severity (high, medium, low), waived ones apart, and the
  * waived count. The classifier's note, if any, follows as a 'K' message.
- * Call once the rule has finished. 0 or -1. */
+ * Call once the rule has finished. 0, or -1 if the pipe is gone or the
+ * held findings could not be read back (c->held_failed set,
+ * asr_heldsort_error(&c->held) says why). */
 int asr_ctx_send_findings(asr_ctx *c);
 
 /* Message prefix for errors that are attempts to leave the sandbox. */

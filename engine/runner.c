@@ -62,7 +62,8 @@ typedef struct {
     const char *db;
     const char *as_of;
     const asr_runner_opts *o;
-    int go; /* MODE_PARK: the read end of the parent's pipe, in the worker */
+    int go;   /* MODE_PARK: the read end of the parent's pipe, in the worker */
+    int held; /* in the worker: its file for findings beyond memory, or -1 */
 } job;
 
 static void send_error(int fd, asr_buf *msg, asr_fail_kind kind, const char *text)
@@ -71,6 +72,33 @@ static void send_error(int fd, asr_buf *msg, asr_fail_kind kind, const char *tex
     asr_wire_adds(msg, asr_fail_kind_name(kind));
     asr_wire_adds(msg, text);
     asr_wire_send(fd, msg);
+}
+
+/* The findings a worker holds in memory before it writes them to its
+ * temporary file (heldsort). The default output budget fits: the file is
+ * made only when the budget allows more. */
+#define HELD_MEMORY ((size_t)16 << 20)
+
+static int held_file_wanted(const job *j)
+{
+    return (j->mode == MODE_CHECK || j->mode == MODE_PARK) && j->o->output.max_bytes > HELD_MEMORY;
+}
+
+const char *asr_runner_tmpdir(const asr_runner_opts *o)
+{
+    const char *env = getenv("TMPDIR");
+    return o->tmpdir && *o->tmpdir ? o->tmpdir : env && *env ? env : "/tmp";
+}
+
+int asr_runner_tmpdir_usable(const asr_runner_opts *o)
+{
+    if (o->output.max_bytes <= HELD_MEMORY)
+        return 0;
+    int fd = asr_heldsort_tmpfile(asr_runner_tmpdir(o));
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 static int worker_interrupt(void *ud)
@@ -207,12 +235,15 @@ typedef struct {
     asr_ro *ro;
     asr_ctx c;
     int have_ctx;
+    int held_fd, have_held_fd; /* the file for held findings, until c has it */
 } worker_state;
 
 static void worker_exit(worker_state *w)
 {
     if (w->have_ctx)
         asr_ctx_free(&w->c);
+    if (w->have_held_fd)
+        close(w->held_fd);
     asr_sandbox_free(w->sb); /* first: closing Lua finalizes its open queries */
     asr_ro_close(w->ro);
     if (w->have_rule)
@@ -326,6 +357,10 @@ static void worker_main(const job *j, int fd)
         if (j->o->classifier && j->o->classifier->open)
             j->o->classifier->open(j->o->classifier);
     }
+    if (j->held >= 0) {
+        w.held_fd = j->held; /* made by the parent (start_worker) */
+        w.have_held_fd = 1;
+    }
     if (seal(fd, &w.msg) != 0)
         worker_exit(&w);
     if (asr_rule_load(w.sb, j->file, w.text, len, &w.r, err, sizeof err)) {
@@ -409,6 +444,10 @@ static void worker_main(const job *j, int fd)
     c->budget = j->o->output;
     c->sink = j->o->sink;
     c->classifier = j->o->classifier;
+    if (w.have_held_fd) {
+        asr_heldsort_file(&c->held, w.held_fd, HELD_MEMORY); /* c->held closes it now */
+        w.have_held_fd = 0;
+    }
 
     double t0 = now_seconds();
     asr_sandbox_reset_budget(w.sb);
@@ -418,8 +457,11 @@ static void worker_main(const job *j, int fd)
     const char *cerr = NULL;
     int failed = asr_sandbox_call(w.sb, 1, 0, &cerr);
     double elapsed = (now_seconds() - t0) * 1000;
-    if (!failed && !c->output_exceeded)
-        asr_ctx_send_findings(c);
+    if (!failed && !c->output_exceeded && asr_ctx_send_findings(c) != 0 && c->held_failed) {
+        /* the findings could not be read back: those sent are dropped */
+        send_error(fd, msg, ASR_FAIL_OUTPUT, asr_heldsort_error(&c->held));
+        worker_exit(&w);
+    }
     if (crash_after)
         raise(SIGSEGV);
     asr_ctx_flush(c);
@@ -431,6 +473,9 @@ static void worker_main(const job *j, int fd)
         if (c->output_exceeded) {
             snprintf(why, sizeof why, "output budget spent: more than %zu findings or %zu bytes",
                      c->budget.max_findings, c->budget.max_bytes);
+            cerr = why;
+        } else if (c->held_failed) {
+            snprintf(why, sizeof why, "%s", asr_heldsort_error(&c->held));
             cerr = why;
         }
         char at[400];
@@ -745,17 +790,34 @@ static void stop_now(stop_guard *g, slot *slots, int width)
     raise(sig);
 }
 
-/* Starts the worker for j in slots[i] (of width). */
-static int start_worker(slot *slots, int width, int i, const job *j)
+/* Starts the worker for j in slots[i] (of width). 0, or -1 with why. */
+static int start_worker(slot *slots, int width, int i, const job *j, char *why, size_t size)
 {
     slot *s = &slots[i];
-    int fd, go[2] = {-1, -1};
-    if (j->mode == MODE_PARK && pipe(go) != 0)
+    int fd, go[2] = {-1, -1}, held = -1;
+    snprintf(why, size, "could not start a worker process: %s", strerror(errno = EAGAIN));
+    if (held_file_wanted(j)) {
+        /* the worker's file for findings beyond memory, made here: the
+         * filter will not let the worker create one */
+        if ((held = asr_heldsort_tmpfile(j->o->tmpdir)) < 0) {
+            snprintf(why, size, "cannot create a temporary file for the rule's findings in %s: %s",
+                     asr_runner_tmpdir(j->o), strerror(errno));
+            return -1;
+        }
+    }
+    if (j->mode == MODE_PARK && pipe(go) != 0) {
+        snprintf(why, size, "could not start a worker process: %s", strerror(errno));
+        if (held >= 0)
+            close(held);
         return -1;
+    }
     long pid = asr_fork_piped(&fd);
     if (pid < 0) {
+        snprintf(why, size, "could not start a worker process: %s", strerror(errno));
         if (go[0] >= 0)
             close(go[0]), close(go[1]);
+        if (held >= 0)
+            close(held);
         return -1;
     }
     if (pid == 0) {
@@ -775,10 +837,11 @@ static int start_worker(slot *slots, int width, int i, const job *j)
         if (go[1] >= 0)
             close(go[1]);
         mine.go = go[0];
+        mine.held = held;
         asr_confine_limits lim;
         char err[256];
         asr_confine_limits_for(j->o->budget.seconds, j->o->grace_seconds, j->o->budget.memory,
-                               &lim);
+                               held_file_wanted(j) ? j->o->output.max_bytes : 0, &lim);
         if (asr_confine_limits_set(&lim, err, sizeof err) != 0) {
             asr_buf msg = {0};
             send_error(fd, &msg, ASR_FAIL_CRASH, err);
@@ -789,6 +852,8 @@ static int start_worker(slot *slots, int width, int i, const job *j)
     }
     if (go[0] >= 0)
         close(go[0]);
+    if (held >= 0)
+        close(held); /* the worker's own */
     s->pid = (pid_t)pid;
     s->fd = fd;
     s->go = go[1];
@@ -945,10 +1010,11 @@ static slot *run_jobs_in(const job *jobs, const int *todo, size_t n, const asr_r
             if (next == n)
                 break;
             slots[i].index = next;
-            if (start_worker(slots, width, i, &jobs[next]) != 0) {
+            char why[512];
+            if (start_worker(slots, width, i, &jobs[next], why, sizeof why) != 0) {
                 asr_rule_result *res = &col->results[next];
                 res->fail = ASR_FAIL_CRASH;
-                res->fail_message = asr_xstrdup("could not start a worker process");
+                res->fail_message = asr_xstrdup(why);
                 done++;
             } else {
                 slots[i].busy = 1;
@@ -1077,8 +1143,8 @@ static void load_files(char *const *files, size_t n, const asr_map *map, const a
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     int *todo = asr_xcalloc(n ? n : 1, sizeof *todo);
     for (size_t i = 0; i < n; i++) {
-        jobs[i] = park ? (job){MODE_PARK, files[i], map, park->db, park->as_of, o, -1}
-                       : (job){MODE_LOAD, files[i], map, NULL, NULL, o, -1};
+        jobs[i] = park ? (job){MODE_PARK, files[i], map, park->db, park->as_of, o, -1, -1}
+                       : (job){MODE_LOAD, files[i], map, NULL, NULL, o, -1, -1};
         todo[i] = 1;
         memset(&results[i], 0, sizeof results[i]);
     }
@@ -1176,7 +1242,7 @@ void asr_runner_check(asr_rule_result *results, const int *run, size_t n, const 
 {
     job *jobs = asr_xcalloc(n ? n : 1, sizeof *jobs);
     for (size_t i = 0; i < n; i++)
-        jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o, -1};
+        jobs[i] = (job){MODE_CHECK, results[i].rule.file, map, db_path, as_of, o, -1, -1};
     collector col = {results, NULL, 0, 0, spool, o->on_finding, o->on_finding_ud, o};
     run_jobs(jobs, run, n, o, &col, o->progress);
     free(jobs);

@@ -19,7 +19,7 @@
  * The parent tells a progress handle, when given one, which rules are at
  * work, how many have finished and how many findings they sent.
  * Uses sandbox, rule, ruleapi, store, wire, map, diag, finding, spool,
- * confine, outfile, progress. */
+ * confine, outfile, progress, heldsort (the worker's file for findings). */
 #ifndef ASSURE_RUNNER_H
 #define ASSURE_RUNNER_H
 
@@ -96,11 +96,24 @@ typedef struct {
     /* NULL, or given each rule's classifier note (finding.h). */
     void (*on_note)(void *ud, size_t rule, const char *note, size_t len);
     void *on_note_ud;
+    /* Where a worker keeps findings beyond what it holds in memory, when the
+     * output budget lets a rule flag more than that (NULL: $TMPDIR, else /tmp) */
+    const char *tmpdir;
     /* NULL, or told as rules start and finish, with the findings so far */
     asr_progress *progress;
 } asr_runner_opts;
 
 void asr_runner_default_opts(asr_runner_opts *o);
+
+/* Where workers keep findings beyond memory: o->tmpdir, else $TMPDIR, else
+ * /tmp. */
+const char *asr_runner_tmpdir(const asr_runner_opts *o);
+
+/* 0 when the workers of o need no temporary file (their output budget fits
+ * in memory) or one can be made in asr_runner_tmpdir; -1 with errno set
+ * otherwise. For a caller that would rather stop before any rule runs than
+ * have every rule fail. */
+int asr_runner_tmpdir_usable(const asr_runner_opts *o);
 
 /* Loads the metadata of every file, in workers. results[i] corresponds to
  * files[i]; a file that fails to load gets fail = ASR_FAIL_LOAD and a

@@ -97,3 +97,68 @@ case_lean_spool_removed_on_sigterm() {
     expect_none_left SIGTERM
     [ -z "$(ls -A "$T/o")" ] || fail "files left beside the output: $(ls -A "$T/o")"
 }
+
+# A rule's worker holds its findings until the rule has finished, then sends
+# them in subject order; beyond 16 MiB it sorts them through an unlinked
+# file in $TMPDIR made for it before its filter went on (heldsort). 60,000
+# findings (about 27 MB) flagged in a scattered order come out whole and in
+# subject order, the worker wrote the file (seen with strace where it is
+# installed), and nothing is left in $TMPDIR.
+case_lean_worker_sorts_through_its_file() {
+    good_db
+    mkdir -p "$T/tmp" "$T/o"
+    TMPDIR=$T/tmp run check --map "$MAP" --db "$T/db" --rules "$FX/spill-worker" \
+        --as-of 2022-10-03 --format csv --max-findings 70000 --output "$T/o/list.csv"
+    expect_rc 1
+    grep '^scattered,' "$T/o/list.csv" | cut -d, -f4 >"$T/subjects"
+    [ "$(wc -l <"$T/subjects")" = 60000 ] || fail "not every finding was listed"
+    LC_ALL=C sort -c "$T/subjects" 2>"$T/unsorted" || fail "not in subject order: $(cat "$T/unsorted")"
+    [ "$(sort -u "$T/subjects" | wc -l)" = 60000 ] || fail "a finding was listed twice"
+    [ -z "$(ls -A "$T/tmp")" ] || fail "files left in TMPDIR: $(ls -A "$T/tmp")"
+    # The same list, whatever the number of jobs, as JSON Lines too (the
+    # workers format those findings themselves).
+    TMPDIR=$T/tmp run check --map "$MAP" --db "$T/db" --rules "$FX/spill-worker" \
+        --as-of 2022-10-03 --format csv --max-findings 70000 --jobs 1 --output "$T/o/one.csv"
+    cmp -s "$T/o/list.csv" "$T/o/one.csv" || fail "the list differs with --jobs 1"
+    TMPDIR=$T/tmp run check --map "$MAP" --db "$T/db" --rules "$FX/spill-worker" \
+        --as-of 2022-10-03 --format jsonl --max-findings 70000 --output "$T/o/list.jsonl"
+    expect_rc 1
+    grep -o '"subject": "s[0-9]*"' "$T/o/list.jsonl" | cut -d'"' -f4 >"$T/json-subjects"
+    cmp -s "$T/subjects" "$T/json-subjects" || fail "the JSON Lines list is not in the same order"
+    if command -v strace >/dev/null && [ -z "${ASSURE_WRAP:-}" ]; then
+        TMPDIR=$T/tmp strace -f -qq -e trace=pwrite64 -o "$T/trace" "$ASSURE" check --map "$MAP" \
+            --db "$T/db" --rules "$FX/spill-worker" --as-of 2022-10-03 --format csv \
+            --max-findings 70000 --output "$T/o/traced.csv" 2>"$T/err"
+        # SQLite writes pages of 4 KiB; the worker's runs go in writes of 64 KiB
+        grep -qE '^[0-9]+ +pwrite64\(.*= [0-9]{5,}$' "$T/trace" || fail "the worker never wrote its file"
+        cmp -s "$T/o/list.csv" "$T/o/traced.csv" || fail "the list differs under strace"
+    fi
+}
+
+# The worker's file fills the disk: that rule fails, saying why, and no
+# finding of it is listed; nothing is left in $TMPDIR.
+case_lean_worker_file_full() {
+    [ "$(id -u)" -eq 0 ] || { echo "skipped: mounting a tmpfs needs root"; exit 77; }
+    good_db
+    mkdir -p "$T/small" "$T/o"
+    mount -t tmpfs -o size=4m tmpfs "$T/small" || { echo "skipped: cannot mount a tmpfs"; exit 77; }
+    trap 'umount "$T/small" 2>/dev/null; rm -rf "$T"' EXIT
+    TMPDIR=$T/small run check --map "$MAP" --db "$T/db" --rules "$FX/spill-worker" \
+        --as-of 2022-10-03 --format text --max-findings 70000 --output "$T/o/list.txt"
+    expect_rc 2
+    # the reason, wrapped as the list wraps it
+    tr -s ' \n' '  ' <"$T/o/list.txt" | grep -q "scattered output cannot write the worker's temporary file of findings: No space left on device" ||
+        fail "the failure does not say why: $(tail -3 "$T/o/list.txt")"
+    grep -q '^0 findings from 1 rule' "$T/o/list.txt" || fail "findings of the failed rule were listed"
+    [ -z "$(ls -A "$T/small")" ] || fail "files left in the full directory: $(ls -A "$T/small")"
+}
+
+# Nowhere to make the worker's file: stopped before any rule runs, exit 74.
+case_lean_worker_file_nowhere() {
+    good_db
+    TMPDIR=$T/missing run check --map "$MAP" --db "$T/db" --rules "$FX/spill-worker" \
+        --as-of 2022-10-03 --format csv --max-findings 70000 --output "$T/list.csv"
+    expect_rc 74
+    expect_err "cannot create a temporary file in $T/missing: No such file or directory"
+    [ ! -e "$T/list.csv" ] || fail "an output was written"
+}
