@@ -1641,7 +1641,6 @@ static int write_xlsx(FILE *out, board *b, asr_diag *d)
     FACT("Rules hash", ASR_XFACT_TEXT, b->rules_hash, 0);
     FACT("assure", ASR_XFACT_TEXT, ASSURE_VERSION, 0);
 #undef FACT
-    const char *env = getenv("TMPDIR");
     asr_xlsx_list x = {.facts = facts,
                        .n_facts = nf,
                        .rows = rows,
@@ -1649,31 +1648,11 @@ static int write_xlsx(FILE *out, board *b, asr_diag *d)
                        .waived = waived,
                        .n_waived = b->n_waived_whole,
                        .evidence = names,
-                       .n_evidence = n_names,
-                       .tmpdir = env && *env ? env : "/tmp"};
-    char *name = asr_xmalloc(strlen(x.tmpdir) + 40);
-    sprintf(name, "%s/assure-report-workbook.xlsx", x.tmpdir);
-    asr_outfile tmp;
+                       .n_evidence = n_names};
     char err[256];
-    int rc = -1;
-    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, d) == ASR_OK) {
-        if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
-            asr_error(d, NULL, NULL, "cannot write the workbook: %s", err);
-        } else {
-            FILE *in = fopen(tmp.tmp, "rb");
-            char buf[1 << 16];
-            size_t n;
-            while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
-                fwrite(buf, 1, n, out);
-            rc = !in || ferror(in) ? -1 : 0;
-            if (rc)
-                asr_error(d, NULL, NULL, "cannot read the workbook back from %s", x.tmpdir);
-            if (in)
-                fclose(in);
-        }
-        asr_outfile_abort(&tmp);
-    }
-    free(name);
+    int rc = asr_xlsx_write_stream(&x, out, err, sizeof err);
+    if (rc)
+        asr_error(d, NULL, NULL, "%s", err);
     free(all);
     free(rows);
     free(waived);

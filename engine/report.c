@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "findspool.h"
-#include "outfile.h"
 #include "store.h"
 #include "util.h"
 #include "wire.h"
@@ -711,37 +710,17 @@ static void write_xlsx(const asr_report *r, FILE *out, int *rc)
                        .each = xlsx_each,
                        .each_ud = &src};
     x.n_groups = asr_findspool_groups(l.fs, &x.groups, &x.no_group);
-    const char *env = getenv("TMPDIR");
-    const char *dir = r->tmpdir ? r->tmpdir : env && *env ? env : "/tmp";
-    x.tmpdir = dir;
-    /* the temporary file is an outfile's, never committed: so a run stopped
-     * by a signal removes it like any other (outfile) */
-    char *name = asr_xmalloc(strlen(dir) + 32);
-    sprintf(name, "%s/assure-workbook.xlsx", dir);
-    asr_outfile tmp;
-    asr_diag d;
-    asr_diag_init(&d, 1);
+    x.tmpdir = r->tmpdir;
     char err[256];
-    *rc = 1;
-    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
-        snprintf(last_error, sizeof last_error, "cannot create a temporary file in %s", dir);
-    } else if (asr_xlsx_write(&x, tmp.tmp, err, sizeof err)) {
+    *rc = asr_xlsx_write_stream(&x, out, err, sizeof err) != 0;
+    if (*rc) {
         const char *why = asr_findspool_error(l.fs);
-        snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", why ? why : err);
-        asr_outfile_abort(&tmp);
-    } else {
-        FILE *in = fopen(tmp.tmp, "rb");
-        char buf[1 << 16];
-        size_t n;
-        while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
-            fwrite(buf, 1, n, out);
-        *rc = !in || ferror(in);
-        if (in)
-            fclose(in);
-        asr_outfile_abort(&tmp);
+        /* the rows that could not be read back say more than the library */
+        if (why)
+            snprintf(last_error, sizeof last_error, "cannot write the workbook: %s", why);
+        else
+            snprintf(last_error, sizeof last_error, "%s", err);
     }
-    asr_diag_free(&d);
-    free(name);
     free(fails);
     reading_list_free(&l);
 }

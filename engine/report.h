@@ -10,7 +10,7 @@
  * counts come from the rules' results either way -- or the findings of a
  * run recorded in the history. The text shows control characters from the
  * data and the rules as escapes (util). Uses runner (results), findfmt, findspool,
- * xlsxout, outfile (the workbook's temporary file), spool, history, map,
+ * xlsxout, spool, history, map,
  * util. */
 #ifndef ASSURE_REPORT_H
 #define ASSURE_REPORT_H

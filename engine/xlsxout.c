@@ -8,6 +8,8 @@
 #include <xlsxwriter.h>
 
 #include "date.h"
+#include "diag.h"
+#include "outfile.h"
 
 /* Excel's limit on the characters of a cell; kept in bytes, which is safe. */
 #define CELL_MAX 32767
@@ -533,4 +535,45 @@ int asr_xlsx_write(const asr_xlsx_list *l, const char *path, char *err, size_t e
 const char *asr_xlsxout_version(void)
 {
     return lxw_version();
+}
+
+int asr_xlsx_write_stream(const asr_xlsx_list *l, FILE *out, char *err, size_t errsize)
+{
+    const char *dir = l->tmpdir;
+    if (!dir || !*dir) {
+        dir = getenv("TMPDIR");
+        if (!dir || !*dir)
+            dir = "/tmp";
+    }
+    asr_xlsx_list copy = *l;
+    copy.tmpdir = dir;
+    char *name = asr_xmalloc(strlen(dir) + 32);
+    sprintf(name, "%s/assure-workbook.xlsx", dir);
+    asr_outfile tmp;
+    asr_diag d;
+    asr_diag_init(&d, 1);
+    int rc = -1;
+    if (asr_outfile_open(&tmp, name, "the workbook's temporary file", NULL, &d) != ASR_OK) {
+        snprintf(err, errsize, "cannot create a temporary file in %s", dir);
+    } else {
+        char why[256];
+        if (asr_xlsx_write(&copy, tmp.tmp, why, sizeof why) != 0) {
+            snprintf(err, errsize, "cannot write the workbook: %s", why);
+        } else {
+            FILE *in = fopen(tmp.tmp, "rb");
+            char buf[1 << 16];
+            size_t n;
+            while (in && (n = fread(buf, 1, sizeof buf, in)) > 0)
+                fwrite(buf, 1, n, out);
+            rc = !in || ferror(in) ? -1 : 0;
+            if (rc)
+                snprintf(err, errsize, "cannot read the workbook back from %s", dir);
+            if (in)
+                fclose(in);
+        }
+        asr_outfile_abort(&tmp);
+    }
+    asr_diag_free(&d);
+    free(name);
+    return rc;
 }

@@ -11,7 +11,8 @@
  * decides the order of the rows, and may hand them over one at a time, so
  * that with the library's constant-memory mode a list of any length takes
  * the same memory. The only includer of <xlsxwriter.h>.
- * Uses finding, rule, date, util. */
+ * Uses finding, rule, date, util, outfile (the temporary file of a workbook
+ * written to a stream). */
 #ifndef ASSURE_XLSXOUT_H
 #define ASSURE_XLSXOUT_H
 
@@ -74,6 +75,14 @@ typedef struct {
 /* Writes the workbook to path (created or replaced). 0, or -1 with the
  * reason in err. */
 int asr_xlsx_write(const asr_xlsx_list *l, const char *path, char *err, size_t errsize);
+
+/* Writes the workbook to out (a pipe or terminal will do: the library
+ * needs a file it can seek in, so the workbook is made in a temporary file
+ * in l->tmpdir, an outfile's, never committed, so a signal removes it like
+ * any other -- then copied to out). 0, or -1 with the reason in err,
+ * a sentence: the temporary file could not be made, the workbook not
+ * written, or it could not be read back. */
+int asr_xlsx_write_stream(const asr_xlsx_list *l, FILE *out, char *err, size_t errsize);
 
 /* The sheet name Excel accepts for s: []:*?/\ become '-', leading and
  * trailing apostrophes go, at most 31 characters, "-" if nothing is left.
