@@ -877,17 +877,20 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
         asr_buf_adds(&sql, q);
         sqlite3_free(q);
     }
-    asr_buf_adds(&sql, ") STRICT;");
+    /* A dataset with a key is stored in key order, the key its only B-tree
+     * (WITHOUT ROWID): one tree to insert into rather than a table and an
+     * index, and a rule reading in key order scans it without a lookup a
+     * row. The key's fields are required, so never NULL. */
     if (ds->n_key) {
-        q = sqlite3_mprintf("CREATE UNIQUE INDEX \"%w_key\" ON \"%w\"(", ds->id, ds->id);
-        asr_buf_adds(&sql, q);
-        sqlite3_free(q);
+        asr_buf_adds(&sql, ", PRIMARY KEY(");
         for (size_t k = 0; k < ds->n_key; k++) {
             q = sqlite3_mprintf("%s\"%w\"", k ? ", " : "", ds->fields[ds->key[k]].name);
             asr_buf_adds(&sql, q);
             sqlite3_free(q);
         }
-        asr_buf_adds(&sql, ");");
+        asr_buf_adds(&sql, ")) STRICT, WITHOUT ROWID;");
+    } else {
+        asr_buf_adds(&sql, ") STRICT;");
     }
     asr_status st = exec(s, d, sql.data, "creating the dataset table");
     asr_buf_free(&sql);
