@@ -1,6 +1,7 @@
 #include "date.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int is_leap(int y)
@@ -365,6 +366,25 @@ static int layout_tokens(const char *layout, int *out)
     return n;
 }
 
+/* A compiled layout: its token count (-1: not a layout), then its tokens. */
+#define COMPILED_WIDTH 9
+
+void asr_date_rules_compile(asr_date_rules *r)
+{
+    free(r->compiled);
+    /* without the memory, layouts are read for every value as before */
+    r->compiled = calloc(r->n_layouts ? r->n_layouts : 1, COMPILED_WIDTH * sizeof(int));
+    for (size_t k = 0; r->compiled && k < r->n_layouts; k++)
+        r->compiled[k * COMPILED_WIDTH] =
+            layout_tokens(r->layouts[k], r->compiled + k * COMPILED_WIDTH + 1);
+}
+
+void asr_date_rules_release(asr_date_rules *r)
+{
+    free(r->compiled);
+    r->compiled = NULL;
+}
+
 const char *asr_date_precision_name(asr_date_precision p)
 {
     static const char *const names[] = {"day", "month", "quarter", "year"};
@@ -414,6 +434,10 @@ static int num_value(const token *t)
         v = v * 10 + (t->p[i] - '0');
     return v;
 }
+
+/* match_layout's reasons that name an impossible date (a year out of range,
+ * a month or day that does not exist); its other reasons are literals. */
+static char match_why[96];
 
 /* Matches one date in layout lt[0..nl) against tokens from *pos; on success
  * fills *d and *prec, advances *pos and returns NULL; else a reason. */
@@ -517,14 +541,14 @@ static const char *match_layout(const token *tk, int ntk, int *pos, const int *l
             p = ASR_PREC_MONTH;
         }
     }
-    static char why[96];
+    char *why = match_why;
     if (year < ASR_DATE_MIN_YEAR || year > ASR_DATE_MAX_YEAR) {
-        snprintf(why, sizeof why, "year %d is outside %d-%d", year, ASR_DATE_MIN_YEAR,
+        snprintf(why, sizeof match_why, "year %d is outside %d-%d", year, ASR_DATE_MIN_YEAR,
                  ASR_DATE_MAX_YEAR);
         return why;
     }
     if (month < 1 || month > 12) {
-        snprintf(why, sizeof why, "month %d does not exist", month);
+        snprintf(why, sizeof match_why, "month %d does not exist", month);
         return why;
     }
     int dim = asr_days_in_month(year, month);
@@ -532,7 +556,8 @@ static const char *match_layout(const token *tk, int ntk, int *pos, const int *l
         static const char *const names[12] = {"January",   "February", "March",    "April",
                                               "May",       "June",     "July",     "August",
                                               "September", "October",  "November", "December"};
-        snprintf(why, sizeof why, "no such day: %s %d has %d days", names[month - 1], year, dim);
+        snprintf(why, sizeof match_why, "no such day: %s %d has %d days", names[month - 1], year,
+                 dim);
         return why;
     }
     d->year = year;
@@ -546,8 +571,7 @@ static const char *match_layout(const token *tk, int ntk, int *pos, const int *l
 /* A reason that matters (an impossible day) beats "this layout did not fit". */
 static int telling(const char *why)
 {
-    return why && (strncmp(why, "no such day", 11) == 0 || strncmp(why, "year ", 5) == 0 ||
-                   strncmp(why, "month ", 6) == 0);
+    return why == match_why;
 }
 
 const char *asr_date_read(const char *s, size_t len, const asr_date_rules *r, asr_date *out,
@@ -573,8 +597,15 @@ const char *asr_date_read(const char *s, size_t len, const asr_date_rules *r, as
         asr_date d = {0, 0, 0};
         asr_date_precision pr = ASR_PREC_DAY;
         for (size_t k = 0; k < r->n_layouts; k++) {
-            int lt[8], p = pos;
-            int nl = layout_tokens(r->layouts[k], lt);
+            int own[8], p = pos;
+            const int *lt = own;
+            int nl;
+            if (r->compiled) {
+                nl = r->compiled[k * COMPILED_WIDTH];
+                lt = r->compiled + k * COMPILED_WIDTH + 1;
+            } else {
+                nl = layout_tokens(r->layouts[k], own);
+            }
             asr_date dk;
             asr_date_precision pk;
             const char *w = nl > 0 ? match_layout(tk, ntk, &p, lt, nl, r, &dk, &pk) : "bad layout";

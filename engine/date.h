@@ -58,7 +58,14 @@ typedef struct {
     size_t n_layouts;
     int fy_start;     /* month the fiscal year starts (Q and FY), 1..12 */
     int default_year; /* for layouts without a year; 0: such dates are refused */
+    int *compiled;    /* NULL, or each layout's tokens (asr_date_rules_compile) */
 } asr_date_rules;
+
+/* Reads r's layouts into tokens once, so that asr_date_read need not for
+ * every value it reads (an import reads millions); release with
+ * asr_date_rules_release. Reading gives the same results either way. */
+void asr_date_rules_compile(asr_date_rules *r);
+void asr_date_rules_release(asr_date_rules *r);
 
 /* Reads every date in s[0..len) -- one, or several side by side ("31.12.24
  * 30.09.25") -- into out[0..max), with their precisions; *n gets how many.

@@ -1776,8 +1776,11 @@ static asr_status load_one(asr_store *s, const asr_map *m, file_plan *p,
     c.alt = asr_xcalloc(p->ds->n_fields + 1, sizeof *c.alt);
     for (size_t k = 0; k < p->ds->n_fields; k++) {
         const asr_field *f = &p->ds->fields[k];
-        c.dates[k] = (asr_date_rules){(const char *const *)f->layouts, f->n_layouts,
-                                      (int)m->fy_start_month, f->year_implied ? atoi(as_of) : 0};
+        c.dates[k] =
+            (asr_date_rules){(const char *const *)f->layouts, f->n_layouts, (int)m->fy_start_month,
+                             f->year_implied ? atoi(as_of) : 0, NULL};
+        if (f->n_layouts)
+            asr_date_rules_compile(&c.dates[k]);
     }
     asr_inserter *ins;
     if ((st = asr_inserter_new(s, p->ds, d, &ins)))
@@ -1858,6 +1861,8 @@ done:
                          "%zu value%s not recognised, left empty (other: none)", c.unknown[k],
                          c.unknown[k] == 1 ? "" : "s");
     }
+    for (size_t k = 0; k < p->ds->n_fields; k++)
+        asr_date_rules_release(&c.dates[k]);
     free(c.dates);
     free(c.alt);
     free(c.unknown);

@@ -48,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t nuk = 0;
         while (asr_date_uk_layouts[nuk])
             nuk++;
-        asr_date_rules rules[2] = {{asr_date_uk_layouts, nuk, 1 + (int)(size % 12), 0},
-                                   {noyear, 3, 4, 2012}};
+        asr_date_rules rules[2] = {{asr_date_uk_layouts, nuk, 1 + (int)(size % 12), 0, NULL},
+                                   {noyear, 3, 4, 2012, NULL}};
         for (int r = 0; r < 2; r++) {
             asr_date got[4];
             asr_date_precision prec[4];
@@ -64,6 +64,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_CHECK(asr_date_precision_name(prec[i]) != NULL);
             }
             FUZZ_CHECK(w || (n >= 1 && n <= 4));
+            /* the layouts compiled once (as an import reads them) read the same */
+            char why[256];
+            snprintf(why, sizeof why, "%s", w ? w : "");
+            asr_date_rules c = rules[r];
+            asr_date_rules_compile(&c);
+            asr_date got2[4];
+            asr_date_precision prec2[4];
+            size_t n2 = 99;
+            const char *w2 = asr_date_read((const char *)data, size, &c, got2, prec2, 4, &n2);
+            asr_date_rules_release(&c);
+            FUZZ_CHECK(!w == !w2 && (!w || strcmp(why, w2) == 0));
+            FUZZ_CHECK(w || n2 == n);
+            for (size_t i = 0; !w && i < n && i < 4; i++)
+                FUZZ_CHECK(got2[i].year == got[i].year && got2[i].month == got[i].month &&
+                           got2[i].day == got[i].day && prec2[i] == prec[i]);
         }
     }
     asr_date d;

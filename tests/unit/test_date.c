@@ -114,25 +114,43 @@ static void test_day_count_round_trip(void **state)
     }
 }
 
-/* Reads s with the UK layouts (April fiscal year, no default year) and
- * returns the dates as "YYYY-MM-DD/precision ..." or the reason. */
-static const char *read_uk(const char *s, int default_year)
+/* Reads s with rules r as "YYYY-MM-DD/precision ..." or the reason, in out. */
+static const char *read_with(const char *s, const asr_date_rules *r, char out[200])
 {
-    static char out[200];
-    asr_date_rules r = {asr_date_uk_layouts, 9, 4, default_year};
     asr_date d[4];
     asr_date_precision p[4];
     size_t n;
-    const char *why = asr_date_read(s, strlen(s), &r, d, p, 4, &n);
-    if (why)
-        return why;
+    const char *why = asr_date_read(s, strlen(s), r, d, p, 4, &n);
+    if (why) {
+        snprintf(out, 200, "%s", why);
+        return out;
+    }
     out[0] = '\0';
     for (size_t i = 0; i < n && i < 4; i++) {
         char iso[11];
         asr_date_format_iso(d[i], iso);
-        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s/%s", i ? " " : "", iso,
+        snprintf(out + strlen(out), 200 - strlen(out), "%s%s/%s", i ? " " : "", iso,
                  asr_date_precision_name(p[i]));
     }
+    return out;
+}
+
+/* Reads s with the UK layouts (April fiscal year, no default year), with
+ * the layouts read for every value and compiled once (the import's way):
+ * the two must agree. Returns the dates as "YYYY-MM-DD/precision ..." or
+ * the reason. */
+static const char *read_uk(const char *s, int default_year)
+{
+    static char out[200];
+    char compiled[200];
+    asr_date_rules r = {asr_date_uk_layouts, 9, 4, default_year, NULL};
+    read_with(s, &r, out);
+    asr_date_rules_compile(&r);
+    assert_non_null(r.compiled);
+    read_with(s, &r, compiled);
+    asr_date_rules_release(&r);
+    assert_null(r.compiled);
+    assert_string_equal(compiled, out);
     return out;
 }
 
@@ -176,7 +194,7 @@ static void test_layouts_default_year_and_checks(void **state)
 {
     (void)state;
     static const char *const hull[] = {"D M YY", "D MON", "MON"};
-    asr_date_rules r = {hull, 3, 4, 2012};
+    asr_date_rules r = {hull, 3, 4, 2012, NULL};
     asr_date d[2];
     asr_date_precision p[2];
     size_t n;
