@@ -1016,7 +1016,7 @@ static void read_weights(loader *L, const asr_ynode *v, const char *path)
         path_of(p, sizeof p, "%s.%s", path, v->keys[k]->text);
         double w;
         size_t li = 0;
-        while (li < m->n_lines && strcmp(m->lines[li].id, v->keys[k]->text) != 0)
+        while (li < m->n_lines && (!m->lines[li].id || strcmp(m->lines[li].id, v->keys[k]->text) != 0))
             li++;
         if (li == m->n_lines) {
             const char *hint =
