@@ -190,7 +190,9 @@ for n in $sizes; do
     fi
     echo "$n $(tail -1 "$work/compare" | sed 's/^ *//'), $(awk '$1 != "rule" && NF > 2 { s += $2 }
         END { print s }' "$work/compare") findings" >>"$work/counts.lines"
-    # the ratios of this size, for the RATIOS table
+    # the ratios of this size, for the RATIOS table; the load beside them is
+    # the highest of the lines they come from
+    l=$(printf '%s\n' "${lastl[assure]}" "${lastl[duck1]}" "$(lastload "imp_floor_$n")" | sort -g | tail -1)
     echo "$n ${e2e[assure]} ${e2e[duck1]} ${mem[assure]} ${mem[duck1]} ${imp[assure]} ${imp[duck1]}" \
         "$(cat "$work/floor_$n") $l" >>"$work/ratios"
     rm -f "$work"/{assure,duck1,duck2,pandas}.csv
@@ -218,6 +220,7 @@ echo "  e2e/DuckDB-1t: assure import + check over DuckDB's whole run with one th
 echo "  peak/DuckDB-1t: assure's peak memory over DuckDB's (one thread)"
 echo "  import vs floor: the bare INSERT loop's time over assure import's (IMPORT table, same size)"
 echo "  import vs DuckDB: DuckDB's constrained load over assure import (GROWTH table)"
+echo "  load: the highest of the loads of the lines each ratio comes from"
 echo
 
 big=$(echo "$sizes" | tr ' ' '\n' | sort -n | tail -1)
