@@ -63,14 +63,15 @@ check=("$assure" check --map fixtures/bench/map.yaml --rules rules --as-of "$as_
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # timed LABEL command...: appends "seconds peak_kib" to $work/LABEL (wall time
 # to the microsecond, peak RSS of the largest process from GNU time) and the
-# load when it ended to $work/LABEL.load; its stderr is left in $work/err.
+# load when it ended to $work/LABEL.load; its stderr is left in $work/err, its
+# stdout in $stdout if set (else discarded).
 # An exit code above maxrc fails the bench (1 by default: assure check exits
 # 1 when it finds exceptions; maxrc=0 for the sqlite3 CLI and the anchors).
 timed() {
     local label=$1 t0 t1 rc=0 max=${maxrc:-1}
     shift
     t0=$EPOCHREALTIME
-    /usr/bin/time -q -f "%M" -o "$work/t" "$@" >"$work/stdout" 2>"$work/err" || rc=$?
+    /usr/bin/time -q -f "%M" -o "$work/t" "$@" >"${stdout:-/dev/null}" 2>"$work/err" || rc=$?
     t1=$EPOCHREALTIME
     if [ "$rc" -gt "$max" ]; then
         cat "$work/err" >&2
@@ -146,12 +147,12 @@ for n in $sizes; do
         maxrc=0 timed "sql_$n" sqlite3 "$work/std.db" ".read tests/bench/checks.sql"
         for t in 1 2; do
             rm -f "$work"/duck.db*
-            maxrc=0 timed "duck${t}_$n" node tests/bench/duckdb_checks.mjs "$work/std.csv" "$as_of" \
+            stdout=$work/stdout maxrc=0 timed "duck${t}_$n" node tests/bench/duckdb_checks.mjs "$work/std.csv" "$as_of" \
                 "$work/duck$t.csv" "$t" "$work/duck.db"
             phases "duck${t}_$n"
             cp "$work/stdout" "$work/duck$t.counts"
         done
-        maxrc=0 timed "pandas_$n" /usr/bin/python3 tests/bench/pandas_checks.py "$work/std.csv" "$as_of" \
+        stdout=$work/stdout maxrc=0 timed "pandas_$n" /usr/bin/python3 tests/bench/pandas_checks.py "$work/std.csv" "$as_of" \
             "$work/pandas.csv"
         phases "pandas_$n"
         cp "$work/stdout" "$work/pandas.counts"
