@@ -64,14 +64,14 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # timed LABEL command...: appends "seconds peak_kib" to $work/LABEL (wall time
 # to the microsecond, peak RSS of the largest process from GNU time) and the
 # load when it ended to $work/LABEL.load; its stderr is left in $work/err, its
-# stdout in $stdout if set (else discarded).
+# stdout discarded.
 # An exit code above maxrc fails the bench (1 by default: assure check exits
 # 1 when it finds exceptions; maxrc=0 for the sqlite3 CLI and the anchors).
 timed() {
     local label=$1 t0 t1 rc=0 max=${maxrc:-1}
     shift
     t0=$EPOCHREALTIME
-    /usr/bin/time -q -f "%M" -o "$work/t" "$@" >"${stdout:-/dev/null}" 2>"$work/err" || rc=$?
+    /usr/bin/time -q -f "%M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || rc=$?
     t1=$EPOCHREALTIME
     if [ "$rc" -gt "$max" ]; then
         cat "$work/err" >&2
@@ -147,15 +147,13 @@ for n in $sizes; do
         maxrc=0 timed "sql_$n" sqlite3 "$work/std.db" ".read tests/bench/checks.sql"
         for t in 1 2; do
             rm -f "$work"/duck.db*
-            stdout=$work/stdout maxrc=0 timed "duck${t}_$n" node tests/bench/duckdb_checks.mjs "$work/std.csv" "$as_of" \
-                "$work/duck$t.csv" "$t" "$work/duck.db"
+            maxrc=0 timed "duck${t}_$n" node tests/bench/duckdb_checks.mjs "$work/std.csv" \
+                "$as_of" "$work/duck$t.csv" "$t" "$work/duck.db"
             phases "duck${t}_$n"
-            cp "$work/stdout" "$work/duck$t.counts"
         done
-        stdout=$work/stdout maxrc=0 timed "pandas_$n" /usr/bin/python3 tests/bench/pandas_checks.py "$work/std.csv" "$as_of" \
-            "$work/pandas.csv"
+        maxrc=0 timed "pandas_$n" /usr/bin/python3 tests/bench/pandas_checks.py "$work/std.csv" \
+            "$as_of" "$work/pandas.csv"
         phases "pandas_$n"
-        cp "$work/stdout" "$work/pandas.counts"
     done
     rm -f "$work"/duck.db*
     i=$(sec "imp_$n") c=$(sec "chk_$n")
@@ -178,8 +176,10 @@ for n in $sizes; do
             function us(s) { return s == "" ? "-" : sprintf("%.2f", s * 1e6 / n) }
             BEGIN { printf "%10d %-28s %9s %9s %9s %9.1f %6s%s\n", n, t, us(i), us(c), us(e), m / 1024, l, w }'
     done
-    # the same work? rows per rule of every tool
-    tests/bench/rule_counts.py csv "$work/assure.csv" >"$work/assure.counts"
+    # the same work? rows per rule of every tool's list (the last run's)
+    for t in assure duck1 duck2 pandas; do
+        tests/bench/rule_counts.py csv "$work/$t.csv" >"$work/$t.counts"
+    done
     sqlite3 "$work/std.db" ".read $work/counts.sql" >"$work/sql.counts"
     if ! tests/bench/rule_counts.py compare "$work/rules" assure="$work/assure.counts" \
         duckdb-1="$work/duck1.counts" duckdb-2="$work/duck2.counts" pandas="$work/pandas.counts" \
@@ -254,4 +254,6 @@ awk -v a="$(sec jobs1)" -v b="$(sec jobs2)" -v l="$l" -v w="$(load_note "$l")" '
 # (check exits 1 when it finds exceptions: the profile is all this wants)
 { "${check[@]}" --db "$work/std.db" --jobs 1 --profile 2>&1 >/dev/null || true; } | head -6 |
     sed 's/^/  /'
+l=$(load1)
+echo "  (--profile of one run, --jobs 1, the slowest five rules; load $l$(load_note "$l"))"
 } | tee "$results"
