@@ -76,7 +76,15 @@ command: RUNS="3" tests/bench/bench.sh
 machine: 2 cores, Test CPU, x86_64, Debian GNU/Linux 12 (bookworm), SQLite 3.40.1
 load at start (1-minute average): 0.20
 assure: $ROOT/build/assure (assure 0.1.0)
+
+GROWTH (CSV to exception list)
+      rows tool                            import     check       e2e   peak MB   load
      10000 assure (check --jobs 2)          17.12     42.72     59.84      11.3   0.31
+     10000 sqlite3 CLI, checks.sql              -      2.80         -       5.7   0.31
+    100000 assure (check --jobs 2)           6.90     12.12     19.02      17.6   1.78  WARNING: load 1.78 > 1
+    100000 sqlite3 CLI, checks.sql              -      2.00         -       6.1   0.40
+
+RATIOS
 EOF
     cat >"$T/o/latency-bench.txt" <<EOF
 interactive latency (tests/bench/latency_bench.sh): 3 interleaved rounds, medians
@@ -100,14 +108,20 @@ EOF
     grep -qF 'load average at the start 0.20.' "$d" || fail "no load for bench-results.txt"
     grep -qF 'check of the example (verified db)       new       196.3' "$d" ||
         fail "latency-bench.txt not copied"
-    [ "$(grep -c 'Measured on a busy machine' "$d")" -eq 1 ] ||
-        fail "the busy machine is not said exactly once (latency only)"
+    [ "$(grep -c 'Measured on a busy machine' "$d")" -eq 2 ] ||
+        fail "the busy machine is not said exactly twice (bench and latency, not the extra)"
     # shellcheck disable=SC2016
     grep -qF 'run `tests/bench/memory_bench.sh`' "$d" || fail "the missing memory bench is not named"
     grep -qF "an extra bench's table" "$d" || fail "another out/*.txt was left out"
     [ "$(grep -c '^\*\*A smoke run.\*\*$' "$d")" -eq 3 ] || fail "the note is not on every section"
     grep -qF "$ROOT" "$d" && fail "the page holds this machine's path to the checkout"
     grep -q '@@' "$d" && fail "a placeholder was left in the page"
+    # the growth table as a picture beside the page: a line for assure's two
+    # sizes, a point for each of the CLI's memory figures
+    grep -qF '](performance-growth.svg)' "$d" || fail "the growth chart is not on the page"
+    [ "$(grep -c '<polyline' "$T/performance-growth.svg")" -eq 3 ] ||
+        fail "the chart does not draw assure's e2e and memory and the CLI's memory"
+    grep -qF 'sqlite3 CLI, checks.sql' "$T/performance-growth.svg" || fail "the chart has no legend"
     # the template names every section the page has had since it was generated
     grep -q '^@@out bench-results ' "$ROOT/tests/bench/performance.md.in" || fail "template lost bench-results"
     true
