@@ -21,6 +21,7 @@
 #   RATIOS   the targets of issue 15 that these tables measure
 #   SAME SQL the rules' own SQL in the sqlite3 CLI vs assure check of them
 #   JOBS     assure check --jobs 2 over --jobs 1
+#   TARGETS  each of those targets at the largest size, beside its anchor
 # Needs build/assure, sqlite3, cc, GNU time, node and npm (DuckDB is installed
 # from the npm registry into out/bench-node/ on first use, by
 # tests/bench/duckdb_setup.sh), python3-pandas (installed with apt-get if
@@ -256,4 +257,30 @@ awk -v a="$(sec jobs1)" -v b="$(sec jobs2)" -v l="$l" -v w="$(load_note "$l")" '
     sed 's/^/  /'
 l=$(load1)
 echo "  (--profile of one run, --jobs 1, the slowest five rules; load $l$(load_note "$l"))"
+echo
+
+# Each target of issue 15 this bench measures, at the largest size, beside
+# its anchor: the figures a closing note quotes.
+echo "TARGETS ($big rows; each figure beside its anchor, from the tables above)"
+read -r n ae de am dm ai di ff fa lr < <(tail -1 "$work/ratios")
+ls=$(lastload same_j1)
+awk -v ae="$ae" -v de="$de" -v am="$am" -v dm="$dm" -v ai="$ai" -v di="$di" -v ff="$ff" \
+    -v fa="$fa" -v q="$(sec same_cli)" -v a="$(sec same_j1)" -v lr="$lr" -v wr="$(load_note "$lr")" \
+    -v ls="$ls" -v ws="$(load_note "$ls")" '
+    function line(what, fig, ok, l, w) {
+        printf "  %-44s %-40s %-8s load %s%s\n", what, fig, ok ? "met" : "not met", l, w }
+    BEGIN {
+        line("end to end <= 1.0x DuckDB, 1 thread", sprintf("%.3f s / %.3f s = %.2fx", ae, de, ae/de),
+            ae/de <= 1.0, lr, wr)
+        line("peak memory <= 1/5 of DuckDB'"'"'s (1 thread)",
+            sprintf("%.1f MB / %.1f MB = %.2f", am/1024, dm/1024, am/dm), am/dm <= 0.2, lr, wr)
+        line("check --jobs 1 <= 1.5x the rules'"'"' own SQL",
+            sprintf("%.3f s / %.3f s = %.2fx", a, q, a/q), a/q <= 1.5, ls, ws)
+        line("import >= 1.3x the bare INSERT floor",
+            sprintf("%.3f s floor / %.3f s = %.2fx", ff, fa, ff/fa), ff/fa >= 1.3, lr, wr)
+        line("import no slower than DuckDB'"'"'s load",
+            sprintf("%.3f s DuckDB / %.3f s = %.2fx", di, ai, di/ai), di/ai >= 1.0, lr, wr)
+    }'
+echo "  (the floor on the test map's actions, the rest on the standard audit_actions;"
+echo "  the interactive-latency and memory targets: latency_bench.sh, memory_bench.sh)"
 } | tee "$results"
