@@ -96,7 +96,7 @@ lastload() { tail -1 "$work/$1.load"; }
 {
 echo "assure benchmark (tests/bench/bench.sh): median of $runs runs, interleaved"
 bench_header "tests/bench/bench.sh" BENCH_SIZES BENCH_BIG RUNS ASSURE
-echo "assure: ${ASSURE:-build/assure} ($("$assure" --version 2>/dev/null | head -1))"
+echo "assure: ${ASSURE:-build/assure} ($("$assure" --version 2>/dev/null | head -1); $(build_of "$assure"))"
 echo "anchors: DuckDB $(node -e "console.log(require('$DUCKDB_NODE_DIR/node_modules/@duckdb/node-api/package.json').version)") (npm @duckdb/node-api, Node.js $(node --version)), pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)') (Debian python3-pandas)"
 echo "load: the 1-minute load average when the line's measurement ended"
 echo

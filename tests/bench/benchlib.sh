@@ -7,10 +7,20 @@
 #                                       the variables it was given)
 #   load1            the 1-minute load average now
 #   load_note LOAD   "  WARNING: load L > 1" when it is above 1, else nothing
+#   build_of BIN     how BIN was built, from the CMakeCache.txt beside it
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
 load_note() { awk -v l="$1" 'BEGIN { if (l > 1) printf "  WARNING: load %s > 1", l }'; }
+
+build_of() {
+    local cache
+    cache=$(dirname "$1")/CMakeCache.txt
+    [ -f "$cache" ] || { echo "build type unknown"; return; }
+    sed -n 's/^CMAKE_BUILD_TYPE:STRING=\(.*\)/\1 build/p; s/^ASSURE_SANITIZE:BOOL=ON$/, SANITIZERS ON: not a speed figure/p' \
+        "$cache" | tr -d '\n'
+    echo
+}
 
 # bench_header COMMAND [VAR...]: the date, the command with the variables
 # that were set, the machine, the load when it started.

@@ -122,7 +122,7 @@ warn=0
 {
     echo "interactive latency (tests/bench/latency_bench.sh): $rounds interleaved rounds, medians"
     echo "$header"
-    echo "new: ${ASSURE:-build/assure}${old:+; old: $old}"
+    echo "new: ${ASSURE:-build/assure} ($(build_of "$new"))${old:+; old: $old ($(build_of "$old"))}"
     printf '%-40s %-4s %10s %9s %9s  %s\n' "what" "bin" "ms" "x floor" "cpu ms" "load 1-min (median/max)"
     keys=("floor:sqlite3")
     for what in version check check-touched test validate; do

@@ -58,7 +58,7 @@ measure() {
 {
 echo "assure memory benchmark (tests/bench/memory_bench.sh)"
 bench_header "tests/bench/memory_bench.sh" BENCH_SIZES BENCH_BIG ASSURE
-echo "${ASSURE:-build/assure}, version $("$assure" --version 2>/dev/null | head -1)"
+echo "${ASSURE:-build/assure}, version $("$assure" --version 2>/dev/null | head -1); $(build_of "$assure")"
 echo "standard rules over synthetic audit actions (tests/bench/gen_standard_actions.awk), as of $as_of,"
 echo "--jobs 2; memory in MB, sampled every 20 ms; load: 1-minute load average after the run"
 echo
