@@ -26,6 +26,7 @@
 # Writes the table to out/latency-bench.txt as well as printing it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/benchlib.sh
 rounds=${ROUNDS:-15}
 new=$PWD/${ASSURE:-build/assure}
 old=${OLD:-}
@@ -86,8 +87,8 @@ timed() { # key command...
     loads[$key]+="$(cut -d' ' -f1 /proc/loadavg) "
 }
 
-rows=("floor:sqlite3")
-for r in $(seq 1 "$rounds"); do
+header=$(bench_header "tests/bench/latency_bench.sh" ROUNDS OLD OLD_ROOT ASSURE)
+for _ in $(seq 1 "$rounds"); do
     timed "floor:sqlite3" sqlite3 :memory: 'select 1'
     for b in "${bins[@]}"; do
         x=${bin[$b]}
@@ -119,8 +120,9 @@ label() {
 }
 warn=0
 {
-    echo "interactive latency: $rounds interleaved rounds, medians; $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-    echo "new: $new${old:+; old: $old}"
+    echo "interactive latency (tests/bench/latency_bench.sh): $rounds interleaved rounds, medians"
+    echo "$header"
+    echo "new: ${ASSURE:-build/assure} ($(build_of "$new"))${old:+; old: $old ($(build_of "$old"))}"
     printf '%-40s %-4s %10s %9s %9s  %s\n' "what" "bin" "ms" "x floor" "cpu ms" "load 1-min (median/max)"
     keys=("floor:sqlite3")
     for what in version check check-touched test validate; do

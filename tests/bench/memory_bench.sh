@@ -22,6 +22,7 @@
 # Needs assure, sqlite3, GNU time (/usr/bin/time) and /usr/bin/python3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/bench/benchlib.sh
 sizes=${BENCH_SIZES:-"100000 1000000 3000000"}
 [ -n "${BENCH_BIG:-}" ] && sizes="$sizes 10000000"
 assure=$(realpath "${ASSURE:-build/assure}")
@@ -33,8 +34,8 @@ map=fixtures/bench/map.yaml
 as_of=2022-10-03
 budget=(--max-findings 100000000 --timeout 3600 --jobs 2)
 
-load() { cut -d' ' -f1 /proc/loadavg; }
-warn() { awk -v l="$1" 'BEGIN { if (l > 1) printf "  WARNING: load %s > 1", l }'; }
+load() { load1; }
+warn() { load_note "$1"; }
 
 # measure ROWS WHAT command...: one line of the table
 measure() {
@@ -55,8 +56,9 @@ measure() {
 }
 
 {
-echo "assure memory benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m)"
-echo "$assure, version $("$assure" --version 2>/dev/null | head -1)"
+echo "assure memory benchmark (tests/bench/memory_bench.sh)"
+bench_header "tests/bench/memory_bench.sh" BENCH_SIZES BENCH_BIG ASSURE
+echo "${ASSURE:-build/assure}, version $("$assure" --version 2>/dev/null | head -1); $(build_of "$assure")"
 echo "standard rules over synthetic audit actions (tests/bench/gen_standard_actions.awk), as of $as_of,"
 echo "--jobs 2; memory in MB, sampled every 20 ms; load: 1-minute load average after the run"
 echo

@@ -1,0 +1,128 @@
+# The benchmark's own machinery (tests/bench/): that the anchors do the work
+# the rules do, and that docs/performance.md is built from the benches'
+# output. No network and no npm: the DuckDB case is skipped (77) unless
+# node and @duckdb/node-api are already installed (tests/bench/duckdb_setup.sh).
+
+# The rule ids a bench anchor implements, sorted.
+bench_ids_sql() { "$ROOT/tests/bench/rule_counts.py" rules "$ROOT/tests/bench/checks.sql" | sort; }
+bench_ids_duckdb() {
+    sed -n "s/^  '\([a-z0-9-]*\)': \`SELECT.*/\1/p" "$ROOT/tests/bench/duckdb_checks.mjs" | sort
+}
+bench_ids_pandas() { sed -n 's/^flag("\([a-z0-9-]*\)".*/\1/p' "$ROOT/tests/bench/pandas_checks.py" | sort; }
+
+# checks.sql, duckdb_checks.mjs and pandas_checks.py implement the same
+# seven rules, each a rule of the standard library.
+case_bench_anchors_implement_the_same_rules() {
+    [ -x /usr/bin/python3 ] || exit 77
+    local sqlids
+    sqlids=$(bench_ids_sql)
+    [ "$(echo "$sqlids" | wc -l)" -eq 7 ] || fail "checks.sql: not seven rules: $sqlids"
+    [ "$(bench_ids_duckdb)" = "$sqlids" ] ||
+        fail "duckdb_checks.mjs implements $(bench_ids_duckdb | tr '\n' ' '), checks.sql $sqlids"
+    [ "$(bench_ids_pandas)" = "$sqlids" ] ||
+        fail "pandas_checks.py implements $(bench_ids_pandas | tr '\n' ' '), checks.sql $sqlids"
+    local id
+    for id in $sqlids; do
+        [ -f "$ROOT/rules/$id.lua" ] || fail "checks.sql: $id is not a rule in rules/"
+    done
+}
+
+# On a small generated file, assure, DuckDB and checks.sql in the sqlite3
+# CLI find the same rows per rule (and the comparison notices a difference).
+case_bench_duckdb_counts_match_assure() {
+    local dir=${DUCKDB_NODE_DIR:-$ROOT/out/bench-node}
+    command -v node >/dev/null && [ -x /usr/bin/python3 ] &&
+        [ -d "$dir/node_modules/@duckdb/node-api" ] || exit 77
+    local b=$ROOT/tests/bench rules=() r
+    awk -v rows=500 -f "$b/gen_standard_actions.awk" >"$T/std.csv"
+    run import -q --map "$ROOT/fixtures/bench/map.yaml" --db "$T/std.db" audit_actions="$T/std.csv"
+    expect_rc 0
+    "$b/rule_counts.py" rules "$b/checks.sql" >"$T/rules"
+    while read -r r; do rules+=(--rule "$r"); done <"$T/rules"
+    run check --map "$ROOT/fixtures/bench/map.yaml" --db "$T/std.db" --rules "$ROOT/rules" \
+        --as-of 2022-10-03 --format csv --output "$T/assure.csv" "${rules[@]}"
+    expect_rc 1
+    "$b/rule_counts.py" csv "$T/assure.csv" >"$T/assure.counts"
+    DUCKDB_NODE_DIR=$dir node "$b/duckdb_checks.mjs" "$T/std.csv" 2022-10-03 "$T/duck.csv" 1 \
+        >"$T/duck.counts" 2>"$T/duck.err" || fail "duckdb_checks.mjs failed: $(cat "$T/duck.err")"
+    grep -q '^duckdb: version .* load [0-9.]* check [0-9.]*$' "$T/duck.err" ||
+        fail "duckdb_checks.mjs printed no phase times: $(cat "$T/duck.err")"
+    "$b/rule_counts.py" csv "$T/duck.csv" >"$T/duck-list.counts"
+    "$b/rule_counts.py" sql "$b/checks.sql" >"$T/counts.sql"
+    sqlite3 "$T/std.db" ".read $T/counts.sql" >"$T/sql.counts"
+    "$b/rule_counts.py" compare "$T/rules" assure="$T/assure.counts" duckdb="$T/duck.counts" \
+        duckdb-list="$T/duck-list.counts" sqlite3="$T/sql.counts" >"$T/out" ||
+        fail "the anchors found different rows"
+    expect_out "counts identical"
+    # every rule fires on this data, so a rule left out would show
+    [ "$(awk '$2 > 0' "$T/assure.counts" | wc -l)" -eq 7 ] || fail "not all seven rules fired"
+    sed '1s/ [0-9]*$/ 0/' "$T/duck.counts" >"$T/wrong.counts"
+    "$b/rule_counts.py" compare "$T/rules" assure="$T/assure.counts" duckdb="$T/wrong.counts" \
+        >"$T/out" && fail "a difference in the counts was not noticed"
+    expect_out "DIFFERS"
+}
+
+# perfdoc.py builds the page from the template and the benches' output:
+# the generated-by line, each output verbatim with when, how, where and the
+# load, a busy machine said so, a missing output named with the command that
+# makes it, other outputs included, no path of this machine.
+case_bench_perfdoc_builds_the_page() {
+    [ -x /usr/bin/python3 ] || exit 77
+    mkdir -p "$T/o"
+    cat >"$T/o/bench-results.txt" <<EOF
+assure benchmark (tests/bench/bench.sh): median of 3 runs, interleaved
+measured: 2026-12-01T03:00Z
+command: RUNS="3" tests/bench/bench.sh
+machine: 2 cores, Test CPU, x86_64, Debian GNU/Linux 12 (bookworm), SQLite 3.40.1
+load at start (1-minute average): 0.20
+assure: $ROOT/build/assure (assure 0.1.0)
+
+GROWTH (CSV to exception list)
+      rows tool                            import     check       e2e   peak MB   load
+     10000 assure (check --jobs 2)          17.12     42.72     59.84      11.3   0.31
+     10000 sqlite3 CLI, checks.sql              -      2.80         -       5.7   0.31
+    100000 assure (check --jobs 2)           6.90     12.12     19.02      17.6   1.78  WARNING: load 1.78 > 1
+    100000 sqlite3 CLI, checks.sql              -      2.00         -       6.1   0.40
+
+RATIOS
+EOF
+    cat >"$T/o/latency-bench.txt" <<EOF
+interactive latency (tests/bench/latency_bench.sh): 3 interleaved rounds, medians
+measured: 2026-12-01T04:00Z
+command: ROUNDS="3" tests/bench/latency_bench.sh
+machine: 2 cores, Test CPU, x86_64, Debian GNU/Linux 12 (bookworm), SQLite 3.40.1
+load at start (1-minute average): 3.10  WARNING: load 3.10 > 1
+check of the example (verified db)       new       196.3      68.1       180  7.16/9.50
+WARNING: the 1-minute load average went above 1 during these rounds
+EOF
+    echo "an extra bench's table" >"$T/o/extra-bench.txt"
+    /usr/bin/python3 "$ROOT/tests/bench/perfdoc.py" --out "$T/o" --note "A smoke run." "$T/doc.md" \
+        >"$T/out" 2>"$T/err" || fail "perfdoc.py failed"
+    local d=$T/doc.md
+    head -5 "$d" | grep -q 'Generated by tests/bench/perfdoc.py' || fail "no generated-by line"
+    grep -qF '     10000 assure (check --jobs 2)          17.12     42.72     59.84      11.3   0.31' "$d" ||
+        fail "bench-results.txt not copied verbatim"
+    # shellcheck disable=SC2016 # the backticks are Markdown
+    grep -qF 'measured 2026-12-01T03:00Z; by `RUNS="3" tests/bench/bench.sh`; on 2 cores, Test CPU' "$d" ||
+        fail "no date, command and machine for bench-results.txt"
+    grep -qF 'load average at the start 0.20.' "$d" || fail "no load for bench-results.txt"
+    grep -qF 'check of the example (verified db)       new       196.3' "$d" ||
+        fail "latency-bench.txt not copied"
+    [ "$(grep -c 'Measured on a busy machine' "$d")" -eq 2 ] ||
+        fail "the busy machine is not said exactly twice (bench and latency, not the extra)"
+    # shellcheck disable=SC2016
+    grep -qF 'run `tests/bench/memory_bench.sh`' "$d" || fail "the missing memory bench is not named"
+    grep -qF "an extra bench's table" "$d" || fail "another out/*.txt was left out"
+    [ "$(grep -c '^\*\*A smoke run.\*\*$' "$d")" -eq 3 ] || fail "the note is not on every section"
+    grep -qF "$ROOT" "$d" && fail "the page holds this machine's path to the checkout"
+    grep -q '@@' "$d" && fail "a placeholder was left in the page"
+    # the growth table as a picture beside the page: a line for assure's two
+    # sizes, a point for each of the CLI's memory figures
+    grep -qF '](performance-growth.svg)' "$d" || fail "the growth chart is not on the page"
+    [ "$(grep -c '<polyline' "$T/performance-growth.svg")" -eq 3 ] ||
+        fail "the chart does not draw assure's e2e and memory and the CLI's memory"
+    grep -qF 'sqlite3 CLI, checks.sql' "$T/performance-growth.svg" || fail "the chart has no legend"
+    # the template names every section the page has had since it was generated
+    grep -q '^@@out bench-results ' "$ROOT/tests/bench/performance.md.in" || fail "template lost bench-results"
+    true
+}
