@@ -170,51 +170,17 @@ static void finish_list(lua_State *L, const char *plural, const char *singular, 
     lua_setfield(L, -2, plural);
 }
 
-/* ctx.map's own fields, recorded as the map table the SQL would read, so
- * coverage treats ctx.map.areas and SELECT ... FROM map_areas alike. */
-static int map_root_index(lua_State *L)
+/* ---- ctx.map, built as it is read ---- */
+
+/* Each list of ctx.map is built into the hidden root table the first time
+ * a rule reads it: most rules read one or two of the eight, and building
+ * all of them was most of a small worker's work. Each builder leaves the
+ * list under its plural and singular names in the table on top. */
+static void build_lines(lua_State *L, const asr_map *m)
 {
-    asr_ctx *c = ctx_of(L);
-    const char *key = lua_tostring(L, 2);
-    static const struct {
-        const char *key, *table;
-    } names[] = {{"areas", "map_areas"},
-                 {"area", "map_areas"},
-                 {"sources", "map_sources"},
-                 {"source", "map_sources"},
-                 {"lines", "map_lines"},
-                 {"line", "map_lines"},
-                 {"principles", "map_principles"},
-                 {"principle", "map_principles"},
-                 {"units", "map_units"},
-                 {"unit", "map_units"},
-                 {"scales", "map_scales"},
-                 {"scale", "map_scales"},
-                 {"datasets", "map_datasets"},
-                 {"dataset", "map_datasets"},
-                 {"organisation", "map_organisation"}};
-    if (c->reads && key)
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-            if (strcmp(names[i].key, key) == 0)
-                asr_strset_add(c->reads, names[i].table, strlen(names[i].table));
-    lua_settop(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-    return 1;
-}
-
-static void push_map(lua_State *L, const asr_map *m)
-{
-    lua_newtable(L);
-
-    lua_newtable(L);
-    set_str(L, "name", m->org_name);
-    set_int(L, "fiscal_year_start", m->fy_start_month);
-    make_readonly(L);
-    lua_setfield(L, -2, "organisation");
-
     lua_createtable(L, (int)m->n_lines, 0);
     for (size_t i = 0; i < m->n_lines; i++) {
-        lua_newtable(L);
+        lua_createtable(L, 0, 4);
         set_str(L, "id", m->lines[i].id);
         set_str(L, "name", m->lines[i].name);
         set_int(L, "independence", m->lines[i].independence);
@@ -223,20 +189,26 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "lines", "line", m->n_lines);
+}
 
+static void build_principles(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_principles, 0);
     for (size_t i = 0; i < m->n_principles; i++) {
-        lua_newtable(L);
+        lua_createtable(L, 0, 2);
         set_str(L, "id", m->principles[i].id);
         set_str(L, "title", m->principles[i].title);
         make_readonly(L);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "principles", "principle", m->n_principles);
+}
 
+static void build_units(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_units, 0);
     for (size_t i = 0; i < m->n_units; i++) {
-        lua_newtable(L);
+        lua_createtable(L, 0, 4);
         set_str(L, "id", m->units[i].id);
         set_str(L, "name", m->units[i].name);
         set_str(L, "kind", m->units[i].kind);
@@ -245,11 +217,14 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "units", "unit", m->n_units);
+}
 
+static void build_areas(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_areas, 0);
     for (size_t i = 0; i < m->n_areas; i++) {
         const asr_area *a = &m->areas[i];
-        lua_newtable(L);
+        lua_createtable(L, 0, 10);
         set_str(L, "id", a->id);
         set_str(L, "title", a->title);
         set_str(L, "description", a->description);
@@ -257,7 +232,7 @@ static void push_map(lua_State *L, const asr_map *m)
         set_str(L, "unit", a->unit);
         set_str(L, "owner", a->owner);
         set_str(L, "required_assurance", a->required_assurance);
-        lua_newtable(L);
+        lua_createtable(L, 0, 3);
         if (a->inherent)
             set_int(L, "inherent", a->inherent);
         if (a->residual)
@@ -268,7 +243,7 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_setfield(L, -2, "risk");
         push_string_list(L, a->required_lines, a->n_required_lines);
         lua_setfield(L, -2, "required_lines");
-        lua_newtable(L);
+        lua_createtable(L, 0, (int)a->n_max_age);
         for (size_t k = 0; k < a->n_max_age; k++)
             set_int(L, a->max_age[k].line, a->max_age[k].days);
         make_readonly(L);
@@ -277,11 +252,14 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "areas", "area", m->n_areas);
+}
 
+static void build_sources(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_sources, 0);
     for (size_t i = 0; i < m->n_sources; i++) {
         const asr_source *s = &m->sources[i];
-        lua_newtable(L);
+        lua_createtable(L, 0, 10);
         set_str(L, "id", s->id);
         set_str(L, "title", s->title);
         set_str(L, "line", s->line);
@@ -297,17 +275,20 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "sources", "source", m->n_sources);
+}
 
+static void build_scales(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_scales, 0);
     for (size_t i = 0; i < m->n_scales; i++) {
         const asr_scale *s = &m->scales[i];
-        lua_newtable(L);
+        lua_createtable(L, 0, 3);
         set_str(L, "id", s->id);
         set_str(L, "title", s->title);
-        lua_newtable(L); /* labels in order */
-        lua_newtable(L); /* rank by label */
+        lua_createtable(L, (int)s->n_labels, 1); /* labels in order */
+        lua_createtable(L, 0, (int)s->n_labels); /* rank by label */
         for (size_t k = 0; k < s->n_labels; k++) {
-            lua_newtable(L);
+            lua_createtable(L, 0, 2);
             set_str(L, "label", s->labels[k].label);
             set_int(L, "rank", s->labels[k].rank);
             make_readonly(L);
@@ -322,11 +303,14 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "scales", "scale", m->n_scales);
+}
 
+static void build_datasets(lua_State *L, const asr_map *m)
+{
     lua_createtable(L, (int)m->n_datasets, 0);
     for (size_t i = 0; i < m->n_datasets; i++) {
         const asr_dataset *ds = &m->datasets[i];
-        lua_newtable(L);
+        lua_createtable(L, 0, 4);
         set_str(L, "id", ds->id);
         set_str(L, "title", ds->title);
         lua_createtable(L, (int)ds->n_key, 0);
@@ -339,7 +323,7 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_createtable(L, (int)ds->n_fields, 0);
         for (size_t k = 0; k < ds->n_fields; k++) {
             const asr_field *f = &ds->fields[k];
-            lua_newtable(L);
+            lua_createtable(L, 0, 8);
             set_str(L, "name", f->name);
             set_str(L, "header", f->header);
             set_str(L, "type", asr_ftype_name(f->type));
@@ -360,17 +344,103 @@ static void push_map(lua_State *L, const asr_map *m)
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     finish_list(L, "datasets", "dataset", m->n_datasets);
+}
 
-    /* The root: read-only like the rest, but its __index records reads. */
+/* ctx.map's fields: each name, the map table an SQL query would read for
+ * it (so coverage treats ctx.map.areas and SELECT ... FROM map_areas
+ * alike), and the builder of its list (none for the organisation, built
+ * with the root). */
+static const struct map_field {
+    const char *key, *table;
+    void (*build)(lua_State *, const asr_map *);
+} map_fields[] = {{"areas", "map_areas", build_areas},
+                  {"area", "map_areas", build_areas},
+                  {"sources", "map_sources", build_sources},
+                  {"source", "map_sources", build_sources},
+                  {"lines", "map_lines", build_lines},
+                  {"line", "map_lines", build_lines},
+                  {"principles", "map_principles", build_principles},
+                  {"principle", "map_principles", build_principles},
+                  {"units", "map_units", build_units},
+                  {"unit", "map_units", build_units},
+                  {"scales", "map_scales", build_scales},
+                  {"scale", "map_scales", build_scales},
+                  {"datasets", "map_datasets", build_datasets},
+                  {"dataset", "map_datasets", build_datasets},
+                  {"organisation", "map_organisation", NULL}};
+#define N_MAP_FIELDS (sizeof map_fields / sizeof map_fields[0])
+
+/* Builds field f's list into the hidden root (upvalue 1) unless it is
+ * there already. */
+static void build_map_field(lua_State *L, const struct map_field *f)
+{
+    if (!f->build || lua_getfield(L, lua_upvalueindex(1), f->key) != LUA_TNIL) {
+        lua_pop(L, f->build ? 1 : 0);
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    f->build(L, lua_touserdata(L, lua_upvalueindex(2)));
+    lua_pop(L, 1);
+}
+
+/* __index of ctx.map: records the read, builds the list on first use.
+ * Upvalues: the hidden root table, the asr_map. */
+static int map_root_index(lua_State *L)
+{
+    asr_ctx *c = ctx_of(L);
+    const char *key = lua_tostring(L, 2);
+    for (size_t i = 0; key && i < N_MAP_FIELDS; i++)
+        if (strcmp(map_fields[i].key, key) == 0) {
+            if (c->reads)
+                asr_strset_add(c->reads, map_fields[i].table, strlen(map_fields[i].table));
+            build_map_field(L, &map_fields[i]);
+            break;
+        }
+    lua_settop(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+/* pairs(ctx.map) sees every list: builds those not yet read. */
+static int map_root_pairs(lua_State *L)
+{
+    for (size_t i = 0; i < N_MAP_FIELDS; i++)
+        build_map_field(L, &map_fields[i]);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcclosure(L, readonly_next, 1);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* Pushes ctx.map: a read-only root holding the organisation; the lists
+ * come as they are read. m must outlive the Lua state. */
+static void push_map(lua_State *L, const asr_map *m)
+{
+    lua_createtable(L, 0, 2 * (int)N_MAP_FIELDS);
+
+    lua_createtable(L, 0, 2);
+    set_str(L, "name", m->org_name);
+    set_int(L, "fiscal_year_start", m->fy_start_month);
+    make_readonly(L);
+    lua_setfield(L, -2, "organisation");
+
+    /* The root: read-only like the rest, but its __index records reads
+     * and builds, and its __pairs builds everything first. */
     make_readonly(L);
     lua_getmetatable(L, -1);
-    lua_getfield(L, -1, "__index");
-    lua_pushcclosure(L, map_root_index, 1);
+    push_hidden(L, -2);
+    lua_pushlightuserdata(L, (void *)m);
+    lua_pushvalue(L, -2);
+    lua_pushlightuserdata(L, (void *)m);
+    lua_pushcclosure(L, map_root_pairs, 2);
+    lua_setfield(L, -4, "__pairs");
+    lua_pushcclosure(L, map_root_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
 
-/* ctx.params: the rule's defaults, overridden from the map. */
 static void push_params(lua_State *L, const asr_rule *r, const asr_map *m)
 {
     lua_newtable(L);

@@ -867,7 +867,8 @@ case_check_ctx_api() {
         "param.strict,false" "quarter,Q4 2022/23" "quarter.default,Q3 2022/23" \
         "fiscal_year,2022/23" "quarter_bounds,2024-01-01..2024-03-31" \
         "add_months,2023-02-28 2024-02-29" "add_days,2024-03-01" "days_between,1" \
-        "one.value,3" "one.row,medium" "one.none,nil" "map.org,Test Constabulary" \
+        "one.value,3" "one.row,medium" "one.none,nil" "map.unit,2 of 2" \
+        "map.root,15 area..units" "map.root.readonly,refused" "map.org,Test Constabulary" \
         "map.area,Vetting / 2 areas" "map.lines,4 Internal audit (third line)" "map.scale,2 of 4" \
         "map.readonly,refused" "map.pairs,2" "strict.globals,undefined global 'undefined_name'" \
         "bind.count,has 2 parameters but 1 value was given" "captured,true false false has no field 'nope'" "latest,A-001 A-002 / has no field 'nope'"; do
