@@ -830,32 +830,31 @@ static const char *sql_type(asr_ftype t)
     }
 }
 
-asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d)
+/* Appends the CREATE TABLE statement of ds's table to sql, without a
+ * semicolon: as SQLite keeps it in sqlite_schema. */
+static void dataset_create_sql(const asr_dataset *ds, asr_buf *sql)
 {
-    asr_buf sql = {0};
-    char *q = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"; CREATE TABLE \"%w\"(_line INTEGER "
-                              "NOT NULL",
-                              ds->id, ds->id);
-    asr_buf_adds(&sql, q);
+    char *q = sqlite3_mprintf("CREATE TABLE \"%w\"(_line INTEGER NOT NULL", ds->id);
+    asr_buf_adds(sql, q);
     sqlite3_free(q);
     for (size_t i = 0; i < ds->n_fields; i++) {
         const asr_field *f = &ds->fields[i];
         q = sqlite3_mprintf(", \"%w\" %s%s", f->name, sql_type(f->type),
                             f->required ? " NOT NULL" : "");
-        asr_buf_adds(&sql, q);
+        asr_buf_adds(sql, q);
         sqlite3_free(q);
         if (f->type == ASR_FT_ENUM) {
             /* The rank column orders an enum as declared; it takes no space. */
             q = sqlite3_mprintf(", \"%w_rank\" INTEGER GENERATED ALWAYS AS (CASE \"%w\"", f->name,
                                 f->name);
-            asr_buf_adds(&sql, q);
+            asr_buf_adds(sql, q);
             sqlite3_free(q);
             for (size_t v = 0; v < f->n_values; v++) {
                 q = sqlite3_mprintf(" WHEN %Q THEN %ld", f->values[v], f->ranks[v]);
-                asr_buf_adds(&sql, q);
+                asr_buf_adds(sql, q);
                 sqlite3_free(q);
             }
-            asr_buf_adds(&sql, " END) VIRTUAL");
+            asr_buf_adds(sql, " END) VIRTUAL");
         }
     }
     /* partial dates keep their precision; computed columns are generated */
@@ -863,18 +862,18 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
         if (!ds->fields[i].partial)
             continue;
         q = sqlite3_mprintf(", \"%w_precision\" TEXT", ds->fields[i].name);
-        asr_buf_adds(&sql, q);
+        asr_buf_adds(sql, q);
         sqlite3_free(q);
     }
     for (size_t k = 0; k < ds->n_computed; k++) {
         q = sqlite3_mprintf(", \"%w\" %s GENERATED ALWAYS AS (%s) VIRTUAL", ds->computed[k].name,
                             sql_type(ds->computed[k].type), ds->computed[k].sql);
-        asr_buf_adds(&sql, q);
+        asr_buf_adds(sql, q);
         sqlite3_free(q);
     }
     for (size_t k = 0; k < ds->n_checks; k++) {
         q = sqlite3_mprintf(", CONSTRAINT \"check_%d\" CHECK (%s)", (int)k, ds->checks[k]);
-        asr_buf_adds(&sql, q);
+        asr_buf_adds(sql, q);
         sqlite3_free(q);
     }
     /* A dataset with a key is stored in key order, the key its only B-tree
@@ -882,16 +881,26 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
      * index, and a rule reading in key order scans it without a lookup a
      * row. The key's fields are required, so never NULL. */
     if (ds->n_key) {
-        asr_buf_adds(&sql, ", PRIMARY KEY(");
+        asr_buf_adds(sql, ", PRIMARY KEY(");
         for (size_t k = 0; k < ds->n_key; k++) {
             q = sqlite3_mprintf("%s\"%w\"", k ? ", " : "", ds->fields[ds->key[k]].name);
-            asr_buf_adds(&sql, q);
+            asr_buf_adds(sql, q);
             sqlite3_free(q);
         }
-        asr_buf_adds(&sql, ")) STRICT, WITHOUT ROWID;");
+        asr_buf_adds(sql, ")) STRICT, WITHOUT ROWID");
     } else {
-        asr_buf_adds(&sql, ") STRICT;");
+        asr_buf_adds(sql, ") STRICT");
     }
+}
+
+asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d)
+{
+    asr_buf sql = {0};
+    char *q = sqlite3_mprintf("DROP TABLE IF EXISTS \"%w\"; ", ds->id);
+    asr_buf_adds(&sql, q);
+    sqlite3_free(q);
+    dataset_create_sql(ds, &sql);
+    asr_buf_addc(&sql, ';');
     asr_status st = exec(s, d, sql.data, "creating the dataset table");
     asr_buf_free(&sql);
     return st;
@@ -900,15 +909,22 @@ asr_status asr_store_recreate_dataset(asr_store *s, const asr_dataset *ds, asr_d
 asr_status asr_store_ensure_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d)
 {
     sqlite3_stmt *st = NULL;
-    int exists = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?",
+    int exists = 0, same = 0;
+    asr_buf want = {0};
+    dataset_create_sql(ds, &want);
+    if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?",
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, ds->id, -1, SQLITE_STATIC);
         exists = sqlite3_step(st) == SQLITE_ROW;
+        const char *have = exists ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        same = have && strcmp(have, want.data) == 0;
     }
     sqlite3_finalize(st);
+    asr_buf_free(&want);
     if (!exists)
         return asr_store_recreate_dataset(s, ds, d);
+    if (same) /* already the map's shape, to the byte */
+        return ASR_OK;
     /* A table with no rows whose shape no import recorded for this map --
      * made by an older map or standard model and never filled -- is made
      * again to the map's shape: nothing is lost, and rules that read the
