@@ -356,7 +356,7 @@ asr_status asr_check_execute(asr_check *c, const asr_check_opts *o, asr_diag *d)
         asr_error(d, NULL, NULL, "%s", asr_findspool_error(c->ordered));
         st = ASR_E_IO;
     }
-    if (st == ASR_OK)
+    if (st == ASR_OK && !o->skip_rules_hash)
         rules_hash(c->rules, c->n_rules, c->rules_hash);
     c->elapsed_ms += now_ms();
     return st;

@@ -40,6 +40,7 @@ typedef struct {
     asr_format format;        /* the format the list will be written in */
     const char *output;       /* the file it will be written to; NULL = a stream */
     int skip_integrity_check; /* databases just built (rule tests) */
+    int skip_rules_hash;      /* nothing will quote it (rule tests): rules_hash stays "" */
     /* The recorded run findings are classified against (new, recurring,
      * reopened): 0 the latest, -1 none (rule tests), else that run's id. */
     int64_t compare_with;

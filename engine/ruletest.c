@@ -699,16 +699,49 @@ typedef struct {
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
     int want_map;       /* a report shows them: read each case's rows for them */
     char *empty_db;     /* NULL, or a database with the schema and nothing else */
-    char *map_path;     /* the map the last case loaded without a problem, */
-    asr_map *map;       /* kept for the next case of the same map */
+    char **map_paths;   /* each map a case loaded without a problem, */
+    asr_map **maps;     /* kept for later cases of the same map, */
+    char **templates;   /* with NULL or its database (below) */
+    size_t n_maps;
 } coverage;
 
+/* Before empty_db_free: the templates are in its directory. */
 static void map_cache_free(coverage *cov)
 {
-    asr_map_free(cov->map);
-    free(cov->map_path);
-    cov->map = NULL;
-    cov->map_path = NULL;
+    for (size_t i = 0; i < cov->n_maps; i++) {
+        asr_map_free(cov->maps[i]);
+        free(cov->map_paths[i]);
+        if (cov->templates[i] && cov->templates[i][0])
+            unlink(cov->templates[i]);
+        free(cov->templates[i]);
+    }
+    free(cov->maps);
+    free(cov->map_paths);
+    free(cov->templates);
+    cov->maps = NULL;
+    cov->map_paths = NULL;
+    cov->templates = NULL;
+    cov->n_maps = 0;
+}
+
+/* The map kept for path, or NULL. Test files of one library name a few
+ * maps between them, in no order: each is loaded once a run. */
+static asr_map *map_cached(const coverage *cov, const char *path)
+{
+    for (size_t i = 0; i < cov->n_maps; i++)
+        if (strcmp(cov->map_paths[i], path) == 0)
+            return cov->maps[i];
+    return NULL;
+}
+
+static void map_keep(coverage *cov, const char *path, asr_map *m)
+{
+    cov->maps = asr_xrealloc(cov->maps, (cov->n_maps + 1) * sizeof *cov->maps);
+    cov->map_paths = asr_xrealloc(cov->map_paths, (cov->n_maps + 1) * sizeof *cov->map_paths);
+    cov->templates = asr_xrealloc(cov->templates, (cov->n_maps + 1) * sizeof *cov->templates);
+    cov->maps[cov->n_maps] = m;
+    cov->templates[cov->n_maps] = NULL;
+    cov->map_paths[cov->n_maps++] = asr_xstrdup(path);
 }
 
 /* Every case's database starts as a copy of one made once: the schema's
@@ -774,6 +807,46 @@ static int copy_file(const char *from, const char *to)
     if (bad && out)
         unlink(to);
     return bad ? -1 : 0;
+}
+
+/* The database a case of map m starts from: for a map kept between
+ * cases, a copy of the empty database into which the map alone was
+ * imported once (its tables and every dataset's, made once a run rather
+ * than once a case: most of a case's import was that); else the empty
+ * database; NULL if neither could be made (the import then makes it all). */
+static const char *case_template(coverage *cov, const asr_map *m, const char *tmp)
+{
+    const char *empty = empty_db(cov, tmp);
+    size_t i = 0;
+    while (i < cov->n_maps && cov->maps[i] != m)
+        i++;
+    if (!empty || i == cov->n_maps)
+        return empty;
+    if (cov->templates[i])
+        return cov->templates[i][0] ? cov->templates[i] : empty;
+    asr_buf path = {0};
+    asr_buf_addf(&path, "%s.map-%zu", empty, i);
+    asr_diag quiet;
+    asr_diag_init(&quiet, 1);
+    asr_store *s = NULL;
+    int ok = copy_file(empty, path.data) == 0 &&
+             asr_store_open(path.data, ASR_STORE_SCRATCH, 1000, &quiet, &s) == ASR_OK;
+    if (ok) {
+        asr_gates off;
+        memset(&off, 0, sizeof off);
+        asr_import_policy policy = {"2000-01-01", &off, 0, NULL, 0, NULL};
+        ok = asr_import_run(s, m, NULL, 0, NULL, &policy, &quiet, NULL) == ASR_OK;
+    }
+    asr_store_close(s);
+    asr_diag_free(&quiet);
+    if (!ok) {
+        unlink(path.data);
+        asr_buf_free(&path);
+        cov->templates[i] = asr_xstrdup(""); /* tried: the empty one will do */
+        return empty;
+    }
+    cov->templates[i] = path.data;
+    return path.data;
 }
 
 static void merge_coverage(coverage *cov, size_t k, const asr_rule_result *r)
@@ -1184,17 +1257,14 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         asr_error(d, &c->loc, c->name, "no map: give --map or 'map' in the test file");
         goto fail;
     }
-    if (cov->map && strcmp(cov->map_path, c->map_path) == 0) {
-        m = cov->map;
+    if ((m = map_cached(cov, c->map_path))) {
         kept_map = 1;
     } else {
         size_t problems = d->count;
         if (asr_map_load(c->map_path, d, &m) != ASR_OK)
             goto fail;
         if (d->count == problems) { /* no warning to repeat for the next case */
-            map_cache_free(cov);
-            cov->map = m;
-            cov->map_path = asr_xstrdup(c->map_path);
+            map_keep(cov, c->map_path, m);
             kept_map = 1;
         }
     }
@@ -1233,9 +1303,9 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
     /* A fresh database with the case's data, checked like a real import. */
     asr_buf db = {0};
     asr_buf_addf(&db, "%s/case.db", tdir.data);
-    const char *empty = empty_db(cov, tmp && *tmp ? tmp : "/tmp");
-    if (empty)
-        copy_file(empty, db.data); /* else the import makes the schema itself */
+    const char *start = case_template(cov, m, tmp && *tmp ? tmp : "/tmp");
+    if (start)
+        copy_file(start, db.data); /* else the import makes the schema itself */
     int bad = 0;
     written before = {0}, now = {0};
     if (c->n_prev)
@@ -1257,6 +1327,7 @@ static void run_case(const test_case *c, const asr_test_opts *o, coverage *cov, 
         co.as_of = c->as_of;
         co.format = ASR_FMT_TEXT;
         co.skip_integrity_check = 1; /* built a moment ago */
+        co.skip_rules_hash = 1;      /* no report quotes it */
         co.compare_with = -1;        /* and with no history */
         co.runner = o->runner;
         size_t from = d->count;
@@ -1932,8 +2003,8 @@ done:
     free(cov.fired);
     free(cov.quiet);
     asr_mapcov_free(cov.mc);
-    empty_db_free(&cov);
     map_cache_free(&cov);
+    empty_db_free(&cov);
     asr_rule_results_free(cov.rules, cov.n_rules);
     asr_map_free(main_map);
     free_suite(&s);
@@ -1995,8 +2066,8 @@ void asr_ruletest_close(asr_ruletest *t)
     free(t->cov.reads);
     free(t->cov.fired);
     free(t->cov.quiet);
-    empty_db_free(&t->cov);
     map_cache_free(&t->cov);
+    empty_db_free(&t->cov);
     asr_rule_results_free(t->cov.rules, t->cov.n_rules);
     asr_map_free(t->map);
     free_suite(&t->s);
