@@ -128,19 +128,9 @@ static size_t msg_len(const char *m)
 
 static int write_all(asr_heldsort *h, const char *p, size_t n)
 {
-    while (n) {
-        ssize_t w = pwrite(h->fd, p, n, (off_t)h->end);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            return fail(h, "write");
-        }
-        p += w;
-        n -= (size_t)w;
-        h->end += (uint64_t)w;
-    }
+    if (asr_write_all(h->fd, p, n, (long long)h->end) != 0)
+        return fail(h, "write");
+    h->end += n;
     return 0;
 }
 

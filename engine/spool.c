@@ -33,23 +33,6 @@ static int fail(asr_spool *s, const char *what)
     return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            if (w == 0)
-                errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Moves the bytes held in memory to a new temporary file, unlinked at once
  * so it is gone when the process ends, however it ends. */
 static int spill(asr_spool *s)
@@ -63,7 +46,7 @@ static int spill(asr_spool *s)
     }
     unlink(path.data);
     asr_buf_free(&path);
-    if (write_all(fd, s->mem.data, s->mem.len) != 0) {
+    if (asr_write_all(fd, s->mem.data, s->mem.len, -1) != 0) {
         int e = errno;
         close(fd);
         errno = e;
@@ -81,7 +64,7 @@ int asr_spool_add(asr_spool *s, const void *data, size_t len, asr_extent *where)
     if (s->fd < 0 && s->mem.len + len > s->mem_limit && spill(s) != 0)
         return -1;
     if (s->fd >= 0) {
-        if (write_all(s->fd, data, len) != 0)
+        if (asr_write_all(s->fd, data, len, -1) != 0)
             return fail(s, "write");
     } else {
         asr_buf_add(&s->mem, data, len);

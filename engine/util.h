@@ -1,7 +1,7 @@
 /* util: the small pieces every module uses -- checked allocation, a growable
  * byte buffer, an arena for long-lived strings, a string hash set, UTF-8
- * validation, text made safe for a terminal, and "did you mean" suggestions.
- * Uses libc only.
+ * validation, text made safe for a terminal, "did you mean" suggestions, and
+ * writing a whole buffer to a file descriptor. Uses libc only.
  *
  * Allocation failure is not recoverable in this program: asr_xmalloc and
  * friends print "out of memory" and abort() rather than return NULL, so no
@@ -19,6 +19,11 @@ void *asr_xcalloc(size_t count, size_t size);
 void *asr_xrealloc(void *p, size_t n);
 char *asr_xstrdup(const char *s);
 char *asr_xstrndup(const char *s, size_t n);
+
+/* Writes all n bytes of p to fd -- at offset at, or at the file position
+ * when at < 0 -- again after a signal or a short write. 0, or -1 with errno
+ * set (EIO for a write that wrote nothing). */
+int asr_write_all(int fd, const void *p, size_t n, long long at);
 
 /* Growable byte buffer, always NUL-terminated once anything was added. */
 typedef struct {

@@ -38,17 +38,7 @@ void asr_wire_frame_one(asr_buf *b, char type)
 
 int asr_wire_send(int fd, const asr_buf *msg)
 {
-    size_t off = 0;
-    while (off < msg->len) {
-        ssize_t n = write(fd, msg->data + off, msg->len - off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        off += (size_t)n;
-    }
-    return 0;
+    return asr_write_all(fd, msg->data, msg->len, -1);
 }
 
 void asr_wire_feed(asr_wire_reader *r, const char *data, size_t len)
