@@ -1305,10 +1305,29 @@ static void send_note(asr_ctx *c)
     asr_buf_free(&note);
 }
 
+/* The next held finding in order: 1 (m, len set), 0 at the end, -1 when
+ * the held file failed (held_failed set; its reason in the heldsort). */
+static int next_held(asr_ctx *c, const char **m, size_t *len)
+{
+    int got = asr_heldsort_next(&c->held, m, len);
+    if (got < 0)
+        c->held_failed = 1;
+    return got;
+}
+
+/* Decodes the held finding m into f, whose strings point into text. */
+static void decode_held(const char *m, size_t len, asr_buf *text, asr_finding *f)
+{
+    asr_wire_msg w;
+    asr_wire_parse(m, len, &w);
+    asr_buf_clear(text);
+    asr_buf_reserve(text, asr_finding_decode_size(&w));
+    asr_finding_decode(&w, text->data, f);
+}
+
 static int send_formatted(asr_ctx *c)
 {
     asr_finding f;
-    asr_wire_msg m;
     asr_buf text = {0}, block = {0}, waived = {0}; /* text: the decoded finding, reused */
     size_t by_severity[ASR_N_SEVERITIES] = {0, 0, 0}, n_waived = 0;
     int rc = 0;
@@ -1317,16 +1336,12 @@ static int send_formatted(asr_ctx *c)
     const char *held;
     size_t held_len;
     int got;
-    while (rc == 0 && (got = asr_heldsort_next(&c->held, &held, &held_len)) != 0) {
+    while (rc == 0 && (got = next_held(c, &held, &held_len)) != 0) {
         if (got < 0) {
-            c->held_failed = 1;
             rc = -1;
             break;
         }
-        asr_wire_parse(held, held_len, &m);
-        asr_buf_clear(&text);
-        asr_buf_reserve(&text, asr_finding_decode_size(&m));
-        asr_finding_decode(&m, text.data, &f);
+        decode_held(held, held_len, &text, &f);
         if (c->classifier)
             c->classifier->classify(c->classifier, c->rule, &f);
         if (f.waived) {
@@ -1376,20 +1391,15 @@ int asr_ctx_send_findings(asr_ctx *c)
     asr_buf text = {0};
     const char *m;
     size_t len;
-    while (rc == 0 && (got = asr_heldsort_next(&c->held, &m, &len)) != 0) {
+    while (rc == 0 && (got = next_held(c, &m, &len)) != 0) {
         if (got < 0) {
-            c->held_failed = 1;
             rc = -1;
             break;
         }
         if (c->classifier) {
             /* decoded, completed by the classifier, encoded again */
-            asr_wire_msg w;
             asr_finding f;
-            asr_wire_parse(m, len, &w);
-            asr_buf_clear(&text);
-            asr_buf_reserve(&text, asr_finding_decode_size(&w));
-            asr_finding_decode(&w, text.data, &f);
+            decode_held(m, len, &text, &f);
             c->classifier->classify(c->classifier, c->rule, &f);
             asr_finding_encode(&c->msg, &f);
             asr_buf_add(&c->out, c->msg.data, c->msg.len);
