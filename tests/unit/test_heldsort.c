@@ -118,7 +118,7 @@ static void fill(asr_heldsort *a, asr_heldsort *b, size_t n)
     unsigned x = 12345;
     for (size_t i = 0; i < n; i++) {
         x = x * 1103515245u + 12345u;
-        char subject[16], message[16], tag[16];
+        char subject[16], message[16], tag[24];
         snprintf(subject, sizeof subject, "S-%u", (x >> 16) % 50);
         snprintf(message, sizeof message, "m%u", (x >> 8) % 3);
         snprintf(tag, sizeof tag, "%zu", i);
