@@ -214,8 +214,10 @@ static int advance(asr_heldsort *h, asr_heldsort_run *r)
             errno = 0;
             return fail(h, "read"); /* a message cut short */
         }
-        /* keep the part read, make room for the rest */
-        memmove(r->buf, r->buf + r->cur, have);
+        /* keep the part read, make room for the rest (none, and no buffer
+         * yet, the first time) */
+        if (have)
+            memmove(r->buf, r->buf + r->cur, have);
         r->used = have;
         r->cur = 0;
         if (r->cap < want || r->cap < RUN_BUFFER) {
