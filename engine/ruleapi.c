@@ -346,39 +346,33 @@ static void build_datasets(lua_State *L, const asr_map *m)
     finish_list(L, "datasets", "dataset", m->n_datasets);
 }
 
-/* ctx.map's fields: each name, the map table an SQL query would read for
- * it (so coverage treats ctx.map.areas and SELECT ... FROM map_areas
- * alike), and the builder of its list (none for the organisation, built
- * with the root). */
+/* ctx.map's fields: each list's plural and singular (by-id) names, the
+ * map table an SQL query would read for it (so coverage treats
+ * ctx.map.areas and SELECT ... FROM map_areas alike), and its builder
+ * (none for the organisation, built with the root). */
 static const struct map_field {
-    const char *key, *table;
+    const char *plural, *singular, *table;
     void (*build)(lua_State *, const asr_map *);
-} map_fields[] = {{"areas", "map_areas", build_areas},
-                  {"area", "map_areas", build_areas},
-                  {"sources", "map_sources", build_sources},
-                  {"source", "map_sources", build_sources},
-                  {"lines", "map_lines", build_lines},
-                  {"line", "map_lines", build_lines},
-                  {"principles", "map_principles", build_principles},
-                  {"principle", "map_principles", build_principles},
-                  {"units", "map_units", build_units},
-                  {"unit", "map_units", build_units},
-                  {"scales", "map_scales", build_scales},
-                  {"scale", "map_scales", build_scales},
-                  {"datasets", "map_datasets", build_datasets},
-                  {"dataset", "map_datasets", build_datasets},
-                  {"organisation", "map_organisation", NULL}};
+} map_fields[] = {{"areas", "area", "map_areas", build_areas},
+                  {"sources", "source", "map_sources", build_sources},
+                  {"lines", "line", "map_lines", build_lines},
+                  {"principles", "principle", "map_principles", build_principles},
+                  {"units", "unit", "map_units", build_units},
+                  {"scales", "scale", "map_scales", build_scales},
+                  {"datasets", "dataset", "map_datasets", build_datasets},
+                  {"organisation", NULL, "map_organisation", NULL}};
 #define N_MAP_FIELDS (sizeof map_fields / sizeof map_fields[0])
 
-/* Builds field f's list into the hidden root (upvalue 1) unless it is
- * there already. */
+/* Builds field f's list into the hidden root (upvalue 1; the asr_map is
+ * upvalue 2) unless it is there already. */
 static void build_map_field(lua_State *L, const struct map_field *f)
 {
-    if (!f->build || lua_getfield(L, lua_upvalueindex(1), f->key) != LUA_TNIL) {
-        lua_pop(L, f->build ? 1 : 0);
+    if (!f->build)
         return;
-    }
+    int built = lua_getfield(L, lua_upvalueindex(1), f->plural) != LUA_TNIL;
     lua_pop(L, 1);
+    if (built)
+        return;
     lua_pushvalue(L, lua_upvalueindex(1));
     f->build(L, lua_touserdata(L, lua_upvalueindex(2)));
     lua_pop(L, 1);
@@ -391,7 +385,8 @@ static int map_root_index(lua_State *L)
     asr_ctx *c = ctx_of(L);
     const char *key = lua_tostring(L, 2);
     for (size_t i = 0; key && i < N_MAP_FIELDS; i++)
-        if (strcmp(map_fields[i].key, key) == 0) {
+        if (strcmp(map_fields[i].plural, key) == 0 ||
+            (map_fields[i].singular && strcmp(map_fields[i].singular, key) == 0)) {
             if (c->reads)
                 asr_strset_add(c->reads, map_fields[i].table, strlen(map_fields[i].table));
             build_map_field(L, &map_fields[i]);
@@ -429,18 +424,19 @@ static void push_map(lua_State *L, const asr_map *m)
     /* The root: read-only like the rest, but its __index records reads
      * and builds, and its __pairs builds everything first. */
     make_readonly(L);
-    lua_getmetatable(L, -1);
-    push_hidden(L, -2);
-    lua_pushlightuserdata(L, (void *)m);
-    lua_pushvalue(L, -2);
+    lua_getmetatable(L, -1); /* root, metatable */
+    push_hidden(L, -2);      /* root, metatable, hidden */
+    lua_pushvalue(L, -1);
     lua_pushlightuserdata(L, (void *)m);
     lua_pushcclosure(L, map_root_pairs, 2);
-    lua_setfield(L, -4, "__pairs");
+    lua_setfield(L, -3, "__pairs");
+    lua_pushlightuserdata(L, (void *)m); /* root, metatable, hidden, m */
     lua_pushcclosure(L, map_root_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pop(L, 1);
 }
 
+/* ctx.params: the rule's defaults, overridden from the map. */
 static void push_params(lua_State *L, const asr_rule *r, const asr_map *m)
 {
     lua_newtable(L);
