@@ -691,6 +691,14 @@ static int remove_tree(const char *dir)
     return rmdir(dir);
 }
 
+/* A map kept for later cases of the same file, with the database its
+ * cases start from: NULL until made, "" when it could not be (below). */
+typedef struct {
+    char *path;
+    asr_map *map;
+    char *template_db;
+} kept_entry;
+
 typedef struct {
     asr_rule_result *rules; /* all rules of the directory */
     size_t n_rules;
@@ -699,9 +707,7 @@ typedef struct {
     asr_mapcov *mc;     /* the cells of the main map each rule was seen to watch */
     int want_map;       /* a report shows them: read each case's rows for them */
     char *empty_db;     /* NULL, or a database with the schema and nothing else */
-    char **map_paths;   /* each map a case loaded without a problem, */
-    asr_map **maps;     /* kept for later cases of the same map, */
-    char **templates;   /* with NULL or its database (below) */
+    kept_entry *maps;   /* each map a case loaded without a problem */
     size_t n_maps;
 } coverage;
 
@@ -709,18 +715,15 @@ typedef struct {
 static void map_cache_free(coverage *cov)
 {
     for (size_t i = 0; i < cov->n_maps; i++) {
-        asr_map_free(cov->maps[i]);
-        free(cov->map_paths[i]);
-        if (cov->templates[i] && cov->templates[i][0])
-            unlink(cov->templates[i]);
-        free(cov->templates[i]);
+        kept_entry *k = &cov->maps[i];
+        asr_map_free(k->map);
+        free(k->path);
+        if (k->template_db && k->template_db[0])
+            unlink(k->template_db);
+        free(k->template_db);
     }
     free(cov->maps);
-    free(cov->map_paths);
-    free(cov->templates);
     cov->maps = NULL;
-    cov->map_paths = NULL;
-    cov->templates = NULL;
     cov->n_maps = 0;
 }
 
@@ -729,19 +732,15 @@ static void map_cache_free(coverage *cov)
 static asr_map *map_cached(const coverage *cov, const char *path)
 {
     for (size_t i = 0; i < cov->n_maps; i++)
-        if (strcmp(cov->map_paths[i], path) == 0)
-            return cov->maps[i];
+        if (strcmp(cov->maps[i].path, path) == 0)
+            return cov->maps[i].map;
     return NULL;
 }
 
 static void map_keep(coverage *cov, const char *path, asr_map *m)
 {
     cov->maps = asr_xrealloc(cov->maps, (cov->n_maps + 1) * sizeof *cov->maps);
-    cov->map_paths = asr_xrealloc(cov->map_paths, (cov->n_maps + 1) * sizeof *cov->map_paths);
-    cov->templates = asr_xrealloc(cov->templates, (cov->n_maps + 1) * sizeof *cov->templates);
-    cov->maps[cov->n_maps] = m;
-    cov->templates[cov->n_maps] = NULL;
-    cov->map_paths[cov->n_maps++] = asr_xstrdup(path);
+    cov->maps[cov->n_maps++] = (kept_entry){asr_xstrdup(path), m, NULL};
 }
 
 /* Every case's database starts as a copy of one made once: the schema's
@@ -818,12 +817,13 @@ static const char *case_template(coverage *cov, const asr_map *m, const char *tm
 {
     const char *empty = empty_db(cov, tmp);
     size_t i = 0;
-    while (i < cov->n_maps && cov->maps[i] != m)
+    while (i < cov->n_maps && cov->maps[i].map != m)
         i++;
     if (!empty || i == cov->n_maps)
         return empty;
-    if (cov->templates[i])
-        return cov->templates[i][0] ? cov->templates[i] : empty;
+    kept_entry *k = &cov->maps[i];
+    if (k->template_db)
+        return k->template_db[0] ? k->template_db : empty;
     asr_buf path = {0};
     asr_buf_addf(&path, "%s.map-%zu", empty, i);
     asr_diag quiet;
@@ -842,10 +842,10 @@ static const char *case_template(coverage *cov, const asr_map *m, const char *tm
     if (!ok) {
         unlink(path.data);
         asr_buf_free(&path);
-        cov->templates[i] = asr_xstrdup(""); /* tried: the empty one will do */
+        k->template_db = asr_xstrdup(""); /* tried: the empty one will do */
         return empty;
     }
-    cov->templates[i] = path.data;
+    k->template_db = path.data;
     return path.data;
 }
 

@@ -47,6 +47,11 @@ char *asr_xstrndup(const char *s, size_t n)
     return p;
 }
 
+char *asr_xstrdup(const char *s)
+{
+    return asr_xstrndup(s, strlen(s));
+}
+
 int asr_write_all(int fd, const void *p, size_t n, long long at)
 {
     const char *c = p;
@@ -65,11 +70,6 @@ int asr_write_all(int fd, const void *p, size_t n, long long at)
             at += w;
     }
     return 0;
-}
-
-char *asr_xstrdup(const char *s)
-{
-    return asr_xstrndup(s, strlen(s));
 }
 
 /* ---- buffer ---- */
