@@ -98,7 +98,9 @@ void asr_dataset_records_free(asr_dataset_record *r, size_t n);
 void asr_store_map_hash(asr_store *s, char out[65]);
 
 /* Creates the dataset's table, empty, if it does not exist yet, so rules can
- * query a dataset nothing has been imported into. */
+ * query a dataset nothing has been imported into. A table already of the
+ * map's shape is left as it is; an empty one of another shape that no import
+ * recorded for this map is made again to the map's; one holding rows is kept. */
 asr_status asr_store_ensure_dataset(asr_store *s, const asr_dataset *ds, asr_diag *d);
 
 /* Drops and recreates the dataset's table from its declaration. */

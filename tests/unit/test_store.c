@@ -1,5 +1,6 @@
 /* Unit tests for the store: creation, migrations, refusal of foreign,
- * damaged and newer files without writing to them, and locking. */
+ * damaged and newer files without writing to them, locking, and a dataset's
+ * table kept or made again to the map's shape. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <cmocka.h>
 #include <sys/stat.h>
 
+#include "map.h"
 #include "store.h"
 #include "test_support.h"
 
@@ -175,6 +177,83 @@ static void test_locked_database_is_temporary_failure(void **state)
     asr_diag_free(&d);
 }
 
+/* Two shapes of one dataset: the second has a column the first lacks. */
+static asr_map *dataset_map(int extra_column)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "assure: 1\n"
+             "organisation: {name: Test}\n"
+             "areas:\n"
+             "  - {id: a1, title: One, principle: A}\n"
+             "datasets:\n"
+             "  - id: ev\n"
+             "    key: id\n"
+             "    fields:\n"
+             "      - {name: id, type: text}\n"
+             "%s",
+             extra_column ? "      - {name: note, type: text}\n" : "");
+    asr_diag d;
+    asr_diag_init(&d, 0);
+    asr_map *m = NULL;
+    if (asr_map_load_string("m.yaml", text, &d, &m) != ASR_OK) {
+        asr_diag_print(&d, stderr);
+        fail();
+    }
+    asr_diag_free(&d);
+    return m;
+}
+
+static void ensure(asr_store *s, const asr_map *m)
+{
+    asr_diag d;
+    asr_diag_init(&d, 0);
+    assert_int_equal(asr_store_ensure_dataset(s, asr_map_dataset(m, "ev"), &d), ASR_OK);
+    asr_diag_free(&d);
+}
+
+/* A table already of the map's shape is left alone (the schema cookie does
+ * not move, so no statement another connection prepared is invalidated); an
+ * empty table of another shape that no import recorded is made again to the
+ * map's; a table of another shape that holds rows is never dropped. */
+static void test_dataset_table_kept_or_made_again(void **state)
+{
+    (void)state;
+    const char *dir = tmp_dir();
+    char path[128];
+    snprintf(path, sizeof path, "%s/shape.db", dir);
+    asr_map *narrow = dataset_map(0), *wide = dataset_map(1);
+    asr_diag d;
+    asr_store *s;
+    assert_int_equal(open_db(path, ASR_STORE_CREATE, &s, &d), ASR_OK);
+    asr_diag_free(&d);
+    const char *columns = "SELECT count(*) FROM pragma_table_info('ev')";
+
+    ensure(s, narrow);
+    assert_string_equal(query1(path, columns), "2"); /* _line, id */
+    char cookie[32];
+    snprintf(cookie, sizeof cookie, "%s", query1(path, "PRAGMA schema_version"));
+    ensure(s, narrow);
+    assert_string_equal(query1(path, "PRAGMA schema_version"), cookie);
+
+    ensure(s, wide); /* empty, unrecorded, another shape: made again */
+    assert_string_equal(query1(path, columns), "3");
+    assert_string_not_equal(query1(path, "PRAGMA schema_version"), cookie);
+
+    asr_diag_init(&d, 0);
+    assert_int_equal(
+        asr_store_exec(s, "INSERT INTO ev(_line, id, note) VALUES (2, 'r1', 'kept')", "insert", &d),
+        ASR_OK);
+    asr_diag_free(&d);
+    ensure(s, narrow); /* rows in it: kept as it is */
+    assert_string_equal(query1(path, columns), "3");
+    assert_string_equal(query1(path, "SELECT note FROM ev WHERE id = 'r1'"), "kept");
+
+    asr_store_close(s);
+    asr_map_free(narrow);
+    asr_map_free(wide);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -183,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_refuses_foreign_and_newer_databases),
         cmocka_unit_test(test_refuses_damaged_database),
         cmocka_unit_test(test_locked_database_is_temporary_failure),
+        cmocka_unit_test(test_dataset_table_kept_or_made_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
