@@ -11,25 +11,30 @@
 #                                          a smoke run of a few minutes
 #   PERFDOC_NOTE="..." tests/bench/all.sh  a note at the head of every section
 #
-# Refuses to start when the 1-minute load average is above 1 (another build,
-# test suite or benchmark is running: the figures would be slower and the
-# ratios skewed); BENCH_FORCE=1 runs anyway, warning loudly. BENCH_SIZES and
+# Refuses to start when other processes keep more than a quarter of a core
+# busy over its first 10 seconds (another build, test suite or benchmark is
+# running: the figures would be slower and the ratios skewed; benchlib.sh
+# says how that is told apart from the benchmark's own load);
+# BENCH_FORCE=1 runs anyway, warning loudly. BENCH_SIZES and
 # BENCH_BIG are passed to bench.sh and memory_bench.sh, RUNS to bench.sh,
 # ROUNDS to latency_bench.sh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/bench/benchlib.sh
-l=$(load1)
-if awk -v l="$l" 'BEGIN { exit !(l > 1) }'; then
+# what other processes do over 10 seconds says whether the machine is quiet
+sleep 10
+o=$(others_cores)
+l="$(load1), other processes keeping $o cores busy"
+if awk -v o="$o" 'BEGIN { exit !(o == "?" || o > 0.25) }'; then
     if [ -z "${BENCH_FORCE:-}" ]; then
-        echo "all.sh: the 1-minute load average is $l (above 1): the machine is busy, and its" >&2
+        echo "all.sh: the 1-minute load average is $l: the machine is busy, and its" >&2
         echo "figures would be neither results nor comparable. Wait for a quiet machine, or" >&2
         echo "set BENCH_FORCE=1 to run anyway (every line will carry a WARNING)." >&2
         exit 75
     fi
     {
         echo "################################################################################"
-        echo "all.sh: WARNING: the 1-minute load average is $l (above 1) and BENCH_FORCE is set:"
+        echo "all.sh: WARNING: the 1-minute load average is $l and BENCH_FORCE is set:"
         echo "these figures are NOT results. Rerun on a quiet machine before quoting any."
         echo "################################################################################"
     } >&2

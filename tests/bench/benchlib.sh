@@ -6,12 +6,63 @@
 #   bench_header "tests/bench/bench.sh" BENCH_SIZES RUNS   (the command and
 #                                       the variables it was given)
 #   load1            the 1-minute load average now
-#   load_note LOAD   "  WARNING: load L > 1" when it is above 1, else nothing
+#   others_cores     the cores other processes kept busy since the last call
+#                    (or since benchlib was first sourced), e.g. 0.02
+#   load_note LOAD   "  WARNING: ..." when the machine was not quiet, else
+#                    nothing
 #   build_of BIN     how BIN was built, from the CMakeCache.txt beside it
+#
+# The load average counts the benchmark's own processes: a figure measured
+# with two threads on two cores has a load near 2 on a machine where nothing
+# else runs. What says whether the machine was quiet is the CPU time of the
+# other processes: every CPU tick the kernel counted (/proc/stat) less the
+# ticks of the benchmark's own process group (the live processes' own and
+# waited-for children's time, /proc/PID/stat). load_note warns when others
+# kept more than a quarter of a core busy, or, when that cannot be told, when
+# the load is above 1.
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-load_note() { awk -v l="$1" 'BEGIN { if (l > 1) printf "  WARNING: load %s > 1", l }'; }
+# "BUSY OWN": the machine's busy ticks and the ticks of this process group
+_bench_ticks() {
+    local pg
+    pg=$(cut -d')' -f2- "/proc/$$/stat" | cut -d' ' -f4)
+    echo "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)" \
+        "$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v pg="$pg" '{
+            s = $0; sub(/^.*\) /, "", s); split(s, f, " ")
+            if (f[3] == pg) t += f[12] + f[13] + f[14] + f[15] } END { print t + 0 }')"
+}
+
+# The state others_cores starts from ("BUSY OWN SECONDS LAST"): a file per
+# process group, made when benchlib is first sourced (all.sh's benchmarks
+# share all.sh's). A call within 5 s of the last measured one gives the
+# last figure again: a table printed row by row says what held while its
+# rows were measured.
+if [ -z "${BENCH_QUIET_FILE:-}" ]; then
+    BENCH_QUIET_FILE=$(mktemp "${TMPDIR:-/tmp}/assure-bench-quiet.XXXXXX")
+    export BENCH_QUIET_FILE
+    echo "$(_bench_ticks) $EPOCHREALTIME ?" >"$BENCH_QUIET_FILE"
+fi
+
+others_cores() {
+    local now next
+    now="$(_bench_ticks) $EPOCHREALTIME"
+    next=$(awk -v hz="$(getconf CLK_TCK)" -v now="$now" '{
+        split(now, b, " ")
+        secs = b[3] - $3
+        if (secs < 5) { print $0; exit }
+        c = ((b[1] - $1) - (b[2] - $2)) / hz / secs
+        printf "%s %.2f\n", now, c < 0 ? 0 : c }' "$BENCH_QUIET_FILE" 2>/dev/null)
+    [ -n "$next" ] || next="$now ?"
+    echo "$next" >"$BENCH_QUIET_FILE"
+    echo "${next##* }"
+}
+
+load_note() {
+    awk -v l="$1" -v o="$(others_cores)" 'BEGIN {
+        if (o != "?" && o > 0.25) printf "  WARNING: other processes kept %s cores busy", o
+        else if (o == "?" && l > 1) printf "  WARNING: load %s > 1", l }'
+}
 
 build_of() {
     local cache
@@ -38,4 +89,5 @@ bench_header() {
     echo "machine: $(nproc) cores, ${cpu:-unknown CPU}, $(uname -m), ${os:-unknown OS}," \
         "SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
     echo "load at start (1-minute average): $(load1)$(load_note "$(load1)")"
+    echo "quiet: a WARNING beside a figure when other processes kept more than a quarter of a core busy"
 }

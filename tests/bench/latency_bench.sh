@@ -16,8 +16,10 @@
 # floor), with the CPU time (user + system, every process of the command:
 # bash's `times`, 10 ms ticks) -- less disturbed by a busy machine than wall
 # time. Beside every figure: the 1-minute load average (/proc/loadavg) over
-# its rounds, median/max; a WARNING when it went above 1 -- the machine was
-# busy and the figures are slower than they would be on a quiet one.
+# its rounds, median/max; under the table, the cores other processes kept
+# busy over the rounds (benchlib's others_cores) and a WARNING when that is
+# above a quarter of a core -- the machine was busy and the figures are
+# slower than they would be on a quiet one.
 #
 # check runs twice a round: on a database verified by an earlier check (the
 # integrity check is skipped, as it is for the second and later checks a
@@ -103,6 +105,7 @@ for _ in $(seq 1 "$rounds"); do
         timed "$b:validate" "$x" validate --map "$m" --rules "$rl"
     done
 done
+others=$(others_cores)
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 maxof() { tr ' ' '\n' | grep . | sort -g | tail -1; }
@@ -144,7 +147,12 @@ warn=0
             "$(awk -v m="$m" -v f="$floor" 'BEGIN { print m / f }')" "$c" "$lm" "$lx" "$extra"
         awk -v l="$lx" 'BEGIN { exit !(l > 1) }' && warn=1
     done
-    if [ "$warn" = 1 ]; then
+    echo "other processes kept $others cores busy over these rounds (the load counts this benchmark's own)"
+    if [ "$others" != "?" ]; then
+        if awk -v o="$others" 'BEGIN { exit !(o > 0.25) }'; then
+            echo "WARNING: other processes kept $others cores busy during these rounds: the machine was busy, and the figures are slower than a quiet machine's"
+        fi
+    elif [ "$warn" = 1 ]; then
         echo "WARNING: the 1-minute load average went above 1 during these rounds: the machine was busy, and the figures are slower than a quiet machine's"
     fi
 } | tee "$results"

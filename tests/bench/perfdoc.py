@@ -28,6 +28,12 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
+def busy_text(text):
+    """Whether a bench's output says the machine was busy (benchlib's WARNINGs)."""
+    return any(w in text for w in ("WARNING: load", "WARNING: the 1-minute load",
+                                   "WARNING: other processes"))
+
+
 def header_of(text):
     """The measured:/command:/machine:/load at start lines of a bench's output."""
     h = {}
@@ -50,8 +56,8 @@ def section(path, command, note):
     out = []
     if note:
         out.append("**%s**\n" % note)
-    if "WARNING: load" in text or "WARNING: the 1-minute load" in text:
-        out.append("**Measured on a busy machine**: the 1-minute load average was above 1 "
+    if busy_text(text):
+        out.append("**Measured on a busy machine**: other processes kept the CPUs busy "
                    "(the WARNINGs below), so these figures are slower and noisier than a "
                    "quiet machine's. Compare ratios measured at the same moment, and rerun "
                    "on a quiet machine before quoting any figure.\n")
@@ -142,8 +148,8 @@ def growth_chart(results, svg, note):
     names = list(tools)
     series = lambda k: [(n, COLOURS[i % len(COLOURS)], [(r[0], r[k]) for r in tools[n]])
                         for i, n in enumerate(names)]
-    busy = "WARNING: load" in results.read_text(encoding="utf-8", errors="replace")
-    caption = ("measured on a busy machine (load above 1): not results" if busy
+    busy = busy_text(results.read_text(encoding="utf-8", errors="replace"))
+    caption = ("measured on a busy machine: not results" if busy
                else "see the note on the page" if note else "")
     esc = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     height = 230 + 16 * len(names) + (18 if caption else 0)
