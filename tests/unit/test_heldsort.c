@@ -66,44 +66,68 @@ static char *drain(asr_heldsort *h)
     return out.data;
 }
 
+/* What every test starts from: two empty sorts (held in memory until given
+ * a file), a message buffer and a fresh directory for the file; teardown
+ * frees them and removes the directory, which must be empty by then. */
+typedef struct {
+    asr_heldsort a, b;
+    asr_buf m;
+    char dir[64];
+} sorts;
+
+static int set_up(void **state)
+{
+    sorts *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "%s", tmp_dir());
+    *state = f;
+    return 0;
+}
+
+static int tear_down(void **state)
+{
+    sorts *f = *state;
+    asr_heldsort_free(&f->a);
+    asr_heldsort_free(&f->b);
+    asr_buf_free(&f->m);
+    int gone = rmdir(f->dir);
+    free(f);
+    return gone;
+}
+
+/* Adds one message to h; what asr_heldsort_add returned. */
+static int add(sorts *f, asr_heldsort *h, const char *subject, const char *message, const char *tag)
+{
+    make(&f->m, subject, message, tag);
+    return asr_heldsort_add(h, f->m.data, f->m.len);
+}
+
 static void memory_only_sorts_stably(void **state)
 {
-    (void)state;
-    asr_heldsort h;
-    memset(&h, 0, sizeof h);
-    asr_buf b = {0};
+    sorts *f = *state;
     const char *in[][3] = {{"B-2", "late", "1"}, {"A-1", "open", "2"},  {"B-2", "early", "3"},
                            {"A-1", "open", "4"}, {"A-10", "open", "5"}, {"A-1", "open", "6"}};
-    for (size_t i = 0; i < 6; i++) {
-        make(&b, in[i][0], in[i][1], in[i][2]);
-        assert_int_equal(asr_heldsort_add(&h, b.data, b.len), 0);
-    }
-    assert_int_equal(asr_heldsort_count(&h), 6);
-    char *got = drain(&h);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(add(f, &f->a, in[i][0], in[i][1], in[i][2]), 0);
+    assert_int_equal(asr_heldsort_count(&f->a), 6);
+    char *got = drain(&f->a);
     assert_string_equal(got, "A-1|open|2\nA-1|open|4\nA-1|open|6\nA-10|open|5\n"
                              "B-2|early|3\nB-2|late|1\n");
-    assert_int_equal(asr_heldsort_runs(&h), 0);
+    assert_int_equal(asr_heldsort_runs(&f->a), 0);
     /* asked again at the end: still the end */
     const char *m;
     size_t len;
-    assert_int_equal(asr_heldsort_next(&h, &m, &len), 0);
+    assert_int_equal(asr_heldsort_next(&f->a, &m, &len), 0);
     free(got);
-    asr_buf_free(&b);
-    asr_heldsort_free(&h);
 }
 
 static void empty_gives_nothing(void **state)
 {
-    (void)state;
-    asr_heldsort h;
-    memset(&h, 0, sizeof h);
-    const char *dir = tmp_dir();
-    asr_heldsort_file(&h, asr_heldsort_tmpfile(dir), 64);
-    char *got = drain(&h);
+    sorts *f = *state;
+    asr_heldsort_file(&f->a, asr_heldsort_tmpfile(f->dir), 64);
+    char *got = drain(&f->a);
     assert_string_equal(got, "");
     free(got);
-    asr_heldsort_free(&h);
-    rmdir(dir);
 }
 
 /* Fills a and b alike with n pseudo-random messages, a memory-only and b
@@ -132,94 +156,72 @@ static void fill(asr_heldsort *a, asr_heldsort *b, size_t n)
 
 static void runs_on_file_give_the_same_order(void **state)
 {
-    (void)state;
-    asr_heldsort mem, file;
-    memset(&mem, 0, sizeof mem);
-    memset(&file, 0, sizeof file);
-    const char *dir = tmp_dir();
-    int fd = asr_heldsort_tmpfile(dir);
+    sorts *f = *state;
+    int fd = asr_heldsort_tmpfile(f->dir);
     assert_true(fd >= 0);
     /* the file is unlinked: the directory stays empty */
-    DIR *dh = opendir(dir);
+    DIR *dh = opendir(f->dir);
     struct dirent *e;
     int entries = 0;
     while ((e = readdir(dh)) != NULL)
         entries += e->d_name[0] != '.';
     closedir(dh);
     assert_int_equal(entries, 0);
-    asr_heldsort_file(&file, fd, 2000);
-    fill(&mem, &file, 3000);
-    assert_true(asr_heldsort_runs(&file) > 50);
-    assert_int_equal(asr_heldsort_runs(&mem), 0);
-    assert_int_equal(asr_heldsort_count(&file), 3000);
-    char *want = drain(&mem), *got = drain(&file);
+    asr_heldsort_file(&f->b, fd, 2000);
+    fill(&f->a, &f->b, 3000);
+    assert_true(asr_heldsort_runs(&f->b) > 50);
+    assert_int_equal(asr_heldsort_runs(&f->a), 0);
+    assert_int_equal(asr_heldsort_count(&f->b), 3000);
+    char *want = drain(&f->a), *got = drain(&f->b);
     assert_string_equal(got, want);
     /* sorted, and equal ones by their tag (the order added) */
     assert_true(strncmp(want, "S-0|m0|", 7) == 0);
     free(want);
     free(got);
-    asr_heldsort_free(&mem);
-    asr_heldsort_free(&file);
-    rmdir(dir);
 }
 
 static void a_failed_write_says_why(void **state)
 {
-    (void)state;
-    asr_heldsort h;
-    memset(&h, 0, sizeof h);
+    sorts *f = *state;
     /* a descriptor that cannot be written */
-    asr_heldsort_file(&h, open("/dev/null", O_RDONLY), 10);
-    asr_buf m = {0};
-    make(&m, "A", "one that fills the batch", "1");
-    assert_int_equal(asr_heldsort_add(&h, m.data, m.len), -1);
-    assert_non_null(strstr(asr_heldsort_error(&h), "cannot write the worker's temporary file"));
-    assert_int_equal(asr_heldsort_add(&h, m.data, m.len), -1);
-    assert_int_equal(asr_heldsort_begin(&h), -1);
+    asr_heldsort_file(&f->a, open("/dev/null", O_RDONLY), 10);
+    assert_int_equal(add(f, &f->a, "A", "one that fills the batch", "1"), -1);
+    assert_non_null(strstr(asr_heldsort_error(&f->a), "cannot write the worker's temporary file"));
+    assert_int_equal(add(f, &f->a, "A", "one that fills the batch", "1"), -1);
+    assert_int_equal(asr_heldsort_begin(&f->a), -1);
     const char *out;
     size_t len;
-    assert_int_equal(asr_heldsort_next(&h, &out, &len), -1);
-    asr_buf_free(&m);
-    asr_heldsort_free(&h);
+    assert_int_equal(asr_heldsort_next(&f->a, &out, &len), -1);
 }
 
 static void a_file_cut_short_says_why(void **state)
 {
-    (void)state;
-    asr_heldsort h;
-    memset(&h, 0, sizeof h);
-    const char *dir = tmp_dir();
-    int fd = asr_heldsort_tmpfile(dir);
-    asr_heldsort_file(&h, fd, 10);
-    asr_buf m = {0};
-    for (int i = 0; i < 4; i++) {
-        make(&m, i % 2 ? "B" : "A", "a finding", "t");
-        assert_int_equal(asr_heldsort_add(&h, m.data, m.len), 0);
-    }
-    assert_int_equal(asr_heldsort_runs(&h), 4);
+    sorts *f = *state;
+    int fd = asr_heldsort_tmpfile(f->dir);
+    asr_heldsort_file(&f->a, fd, 10);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(add(f, &f->a, i % 2 ? "B" : "A", "a finding", "t"), 0);
+    assert_int_equal(asr_heldsort_runs(&f->a), 4);
     /* something else cuts the file: the second run's message is gone */
-    assert_int_equal(ftruncate(fd, (off_t)(m.len + m.len / 2)), 0);
+    assert_int_equal(ftruncate(fd, (off_t)(f->m.len + f->m.len / 2)), 0);
     const char *out;
     size_t len;
-    int got = asr_heldsort_begin(&h);
+    int got = asr_heldsort_begin(&f->a);
     if (got == 0)
-        while ((got = asr_heldsort_next(&h, &out, &len)) == 1)
+        while ((got = asr_heldsort_next(&f->a, &out, &len)) == 1)
             ;
     assert_int_equal(got, -1);
-    assert_non_null(strstr(asr_heldsort_error(&h), "cannot read the worker's temporary file"));
-    asr_buf_free(&m);
-    asr_heldsort_free(&h);
-    rmdir(dir);
+    assert_non_null(strstr(asr_heldsort_error(&f->a), "cannot read the worker's temporary file"));
 }
 
 int main(void)
 {
+#define T(name) cmocka_unit_test_setup_teardown(name, set_up, tear_down)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(memory_only_sorts_stably),
-        cmocka_unit_test(empty_gives_nothing),
-        cmocka_unit_test(runs_on_file_give_the_same_order),
-        cmocka_unit_test(a_failed_write_says_why),
-        cmocka_unit_test(a_file_cut_short_says_why),
+        T(memory_only_sorts_stably),         T(empty_gives_nothing),
+        T(runs_on_file_give_the_same_order), T(a_failed_write_says_why),
+        T(a_file_cut_short_says_why),
     };
+#undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
