@@ -436,13 +436,19 @@ asr_status asr_run(const asr_run_opts *o, asr_diag *d, asr_run_result *res)
     co.format = ASR_FMT_TEXT;
     co.compare_with = res->previous.id;
     co.runner = o->runner;
+    /* Recorded: said before the workers are started (asr_check_prepare parks
+     * one per rule), so that on a first run, with no history yet, they are
+     * started knowing every finding is new. Told later, they would be ended
+     * and started again while the findings are being recorded: each new
+     * worker a copy of a parent whose SQLite cache has grown. */
+    record_ctx rc = {NULL, &chk};
+    co.runner.on_finding = record_finding;
+    co.runner.on_finding_ud = &rc;
     if ((st = asr_check_prepare(&co, d, &chk)) != ASR_OK)
         goto done;
     if ((st = asr_history_begin(s, chk.map, o->as_of, res->previous.id, d, &rec)) != ASR_OK)
         goto done;
-    record_ctx rc = {rec, &chk};
-    co.runner.on_finding = record_finding;
-    co.runner.on_finding_ud = &rc;
+    rc.rec = rec;
     logline(o->log, "check", "%zu rules, compared with %s", chk.n_rules,
             res->previous.id ? "the last run" : "nothing (the first run)");
     if ((st = asr_check_execute(&chk, &co, d)) != ASR_OK)
