@@ -65,12 +65,13 @@ load_note() {
 }
 
 build_of() {
-    local cache
+    local cache type
     cache=$(dirname "$1")/CMakeCache.txt
     [ -f "$cache" ] || { echo "build type unknown"; return; }
-    sed -n 's/^CMAKE_BUILD_TYPE:STRING=\(.*\)/\1 build/p; s/^ASSURE_SANITIZE:BOOL=ON$/, SANITIZERS ON: not a speed figure/p' \
-        "$cache" | tr -d '\n'
-    echo
+    # an empty build type is CMakeLists.txt's default, RelWithDebInfo
+    type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache")
+    echo "${type:-RelWithDebInfo (the default)} build$(grep -q '^ASSURE_SANITIZE:BOOL=ON$' "$cache" &&
+        echo ", SANITIZERS ON: not a speed figure")"
 }
 
 # bench_header COMMAND [VAR...]: the date, the command with the variables

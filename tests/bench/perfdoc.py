@@ -56,11 +56,17 @@ def section(path, command, note):
     out = []
     if note:
         out.append("**%s**\n" % note)
-    if busy_text(text):
+    if "WARNING: other processes" in text:
         out.append("**Measured on a busy machine**: other processes kept the CPUs busy "
                    "(the WARNINGs below), so these figures are slower and noisier than a "
                    "quiet machine's. Compare ratios measured at the same moment, and rerun "
                    "on a quiet machine before quoting any figure.\n")
+    elif busy_text(text):
+        out.append("**Maybe measured on a busy machine**: the 1-minute load average was above "
+                   "1 (the WARNINGs below). These are an older bench's warnings, which count "
+                   "the bench's own processes too, so they may be its own load; if something "
+                   "else was running, the figures are slower and noisier than a quiet "
+                   "machine's. Compare ratios measured at the same moment.\n")
     facts = []
     if "measured" in h:
         facts.append("measured %s" % h["measured"])
