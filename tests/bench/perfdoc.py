@@ -154,8 +154,10 @@ def growth_chart(results, svg, note):
     names = list(tools)
     series = lambda k: [(n, COLOURS[i % len(COLOURS)], [(r[0], r[k]) for r in tools[n]])
                         for i, n in enumerate(names)]
-    busy = busy_text(results.read_text(encoding="utf-8", errors="replace"))
-    caption = ("measured on a busy machine: not results" if busy
+    text = results.read_text(encoding="utf-8", errors="replace")
+    busy = busy_text(text)
+    caption = ("measured on a busy machine: not results" if "WARNING: other processes" in text
+               else "maybe measured on a busy machine (the load average was above 1)" if busy
                else "see the note on the page" if note else "")
     esc = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     height = 230 + 16 * len(names) + (18 if caption else 0)
