@@ -19,7 +19,9 @@
 # ticks of the benchmark's own process group (the live processes' own and
 # waited-for children's time, /proc/PID/stat). load_note warns when others
 # kept more than a quarter of a core busy, or, when that cannot be told, when
-# the load is above 1.
+# the load is above 1. A benchmark started from an interactive shell is a
+# process group of its own; started from a script among other jobs, run it
+# under `setsid -w` so that theirs are not counted as its own.
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
