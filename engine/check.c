@@ -168,12 +168,16 @@ static const char *spool_dir(const char *output, char *buf, size_t size)
     return tmp && *tmp ? tmp : "/tmp";
 }
 
-static void keep_ordered(void *ud, size_t rule, const asr_finding *f)
+/* The worker's bytes are kept as they came: the spool holds the same wire
+ * form, and encoding each finding again cost the parent more than
+ * decoding it (docs/performance.md, what bounds check at scale). */
+static void keep_ordered(void *ud, size_t rule, const asr_finding *f, const char *wire,
+                         size_t wire_len)
 {
     asr_check *c = ud;
     asr_finding copy = *f;
     copy.rule = rule;
-    asr_findspool_add(c->ordered, &copy);
+    asr_findspool_add_wire(c->ordered, &copy, wire, wire_len);
 }
 
 static void take_note(void *ud, size_t rule, const char *note, size_t len)

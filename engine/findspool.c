@@ -172,6 +172,12 @@ static size_t term_width(const char *s)
 
 void asr_findspool_add(asr_findspool *s, const asr_finding *f)
 {
+    asr_findspool_add_wire(s, f, NULL, 0);
+}
+
+void asr_findspool_add_wire(asr_findspool *s, const asr_finding *f, const char *wire,
+                            size_t wire_len)
+{
     size_t rule = f->rule;
     if (rule >= s->n_rules)
         return;
@@ -204,9 +210,13 @@ void asr_findspool_add(asr_findspool *s, const asr_finding *f)
             b->names[b->n_names++] = asr_xstrdup(f->evidence[e].k);
         }
     }
-    asr_finding_encode(&s->msg, f);
+    if (!wire) {
+        asr_finding_encode(&s->msg, f);
+        wire = s->msg.data;
+        wire_len = s->msg.len;
+    }
     size_t cap = b->pending.cap;
-    asr_buf_add(&b->pending, s->msg.data, s->msg.len);
+    asr_buf_add(&b->pending, wire, wire_len);
     s->pending += b->pending.cap - cap;
     b->count++;
     if (b->pending.len >= BLOCK)

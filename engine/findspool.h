@@ -42,6 +42,12 @@ void asr_findspool_by_rule(asr_findspool *s);
  * listing order; those of different rules may interleave. */
 void asr_findspool_add(asr_findspool *s, const asr_finding *f);
 
+/* The same, keeping wire (wire_len bytes: f's message in finding's wire
+ * form, as a worker sent it and f was decoded from) instead of encoding f
+ * again; NULL wire encodes f. */
+void asr_findspool_add_wire(asr_findspool *s, const asr_finding *f, const char *wire,
+                            size_t wire_len);
+
 /* Why keeping or reading failed (a full disk, ...), or NULL. */
 const char *asr_findspool_error(const asr_findspool *s);
 

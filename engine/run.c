@@ -242,9 +242,12 @@ typedef struct {
     asr_check *chk;
 } record_ctx;
 
-static void record_finding(void *ud, size_t rule, const asr_finding *f)
+static void record_finding(void *ud, size_t rule, const asr_finding *f, const char *wire,
+                           size_t wire_len)
 {
     record_ctx *x = ud;
+    (void)wire;
+    (void)wire_len;
     asr_history_add(x->rec, &x->chk->rules[rule].rule, f);
 }
 

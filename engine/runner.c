@@ -520,7 +520,8 @@ typedef struct {
     asr_finding *findings;
     size_t n_findings, cap_findings;
     asr_spool *spool; /* for formatted findings ('B' messages) */
-    void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
+    void (*on_finding)(void *ud, size_t rule, const asr_finding *f, const char *wire,
+                       size_t wire_len);
     void *on_finding_ud;
     const asr_runner_opts *o;
 } collector;
@@ -560,7 +561,7 @@ static void on_message(collector *col, slot *s, const asr_wire_msg *m)
             else
                 res->n_findings++,
                     res->by_severity[asr_severity_index(asr_finding_severity(&f, &res->rule))]++;
-            col->on_finding(col->on_finding_ud, s->index, &f);
+            col->on_finding(col->on_finding_ud, s->index, &f, m->raw, m->raw_len);
             asr_buf_free(&tmp);
             break;
         }

@@ -90,8 +90,11 @@ typedef struct {
      * handed to on_finding as it arrives (valid during the call only) and
      * none is kept: a caller that stores them elsewhere, such as the run
      * history, holds no list. A rule's findings come once it has finished,
-     * but a worker can still die afterwards: check the result's fail. */
-    void (*on_finding)(void *ud, size_t rule, const asr_finding *f);
+     * but a worker can still die afterwards: check the result's fail.
+     * wire, wire_len: the message f was decoded from (finding's wire form),
+     * for a caller that keeps the bytes rather than encoding f again. */
+    void (*on_finding)(void *ud, size_t rule, const asr_finding *f, const char *wire,
+                       size_t wire_len);
     void *on_finding_ud;
     /* NULL, or given each rule's classifier note (finding.h). */
     void (*on_note)(void *ud, size_t rule, const char *note, size_t len);

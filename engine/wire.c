@@ -80,7 +80,11 @@ int asr_wire_parse(const char *p, size_t avail, asr_wire_msg *m)
         m->len[i] = len;
         off += len;
     }
-    return off == end ? (int)end : -1;
+    if (off != end)
+        return -1;
+    m->raw = p;
+    m->raw_len = end;
+    return (int)end;
 }
 
 int asr_wire_next(asr_wire_reader *r, asr_wire_msg *m)

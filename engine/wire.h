@@ -17,6 +17,8 @@ typedef struct asr_wire_msg {
     size_t n;
     const char *field[ASR_WIRE_MAX_FIELDS]; /* point into the reader's buffer */
     uint32_t len[ASR_WIRE_MAX_FIELDS];
+    const char *raw; /* the whole message as it came, header included */
+    size_t raw_len;
 } asr_wire_msg;
 
 /* Builds a message in out (cleared first). */
