@@ -170,7 +170,13 @@ void asr_finding_decode(const asr_wire_msg *m, void *block, asr_finding *f)
                           &f->principle, &f->owner, &f->due};
     for (int i = 0; i < 7; i++)
         *optional[i] = field[2 + i];
-    snprintf(f->fingerprint, sizeof f->fingerprint, "%s", field[9] ? field[9] : "");
+    /* copied by hand: snprintf here was a tenth of the parent's time on a
+     * long list (each finding is decoded twice) */
+    size_t fl = field[9] ? m->len[9] : 0;
+    if (fl > sizeof f->fingerprint - 1)
+        fl = sizeof f->fingerprint - 1;
+    memcpy(f->fingerprint, field[9] ? field[9] : "", fl);
+    f->fingerprint[fl] = '\0';
     f->state = field[10];
     f->first_seen = field[11];
     f->age_days = field[12] ? strtol(field[12], NULL, 10) : -1;
