@@ -38,8 +38,8 @@ _bench_ticks() {
 # The state others_cores starts from ("BUSY OWN SECONDS LAST"): a file per
 # process group, made when benchlib is first sourced (all.sh's benchmarks
 # share all.sh's). A call within 5 s of the last measured one gives the
-# last figure again: a table printed row by row says what held while its
-# rows were measured.
+# last figure again (a table printed row by row says what held while its
+# rows were measured), and one within 1 s of the start gives "?".
 if [ -z "${BENCH_QUIET_FILE:-}" ]; then
     BENCH_QUIET_FILE=$(mktemp "${TMPDIR:-/tmp}/assure-bench-quiet.XXXXXX")
     export BENCH_QUIET_FILE
@@ -52,7 +52,7 @@ others_cores() {
     next=$(awk -v hz="$(getconf CLK_TCK)" -v now="$now" '{
         split(now, b, " ")
         secs = b[3] - $3
-        if (secs < 5) { print $0; exit }
+        if (secs < 1 || (secs < 5 && $4 != "?")) { print $0; exit }
         c = ((b[1] - $1) - (b[2] - $2)) / hz / secs
         printf "%s %.2f\n", now, c < 0 ? 0 : c }' "$BENCH_QUIET_FILE" 2>/dev/null)
     [ -n "$next" ] || next="$now ?"
