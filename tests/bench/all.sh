@@ -25,7 +25,7 @@ cd "$(dirname "$0")/../.."
 sleep 10
 o=$(others_cores)
 l="$(load1), other processes keeping $o cores busy"
-if awk -v o="$o" 'BEGIN { exit !(o == "?" || o > 0.25) }'; then
+if [ "$o" = "?" ] || busy_cores "$o"; then
     if [ -z "${BENCH_FORCE:-}" ]; then
         echo "all.sh: the 1-minute load average is $l: the machine is busy, and its" >&2
         echo "figures would be neither results nor comparable. Wait for a quiet machine, or" >&2

@@ -8,6 +8,7 @@
 #   load1            the 1-minute load average now
 #   others_cores     the cores other processes kept busy since the last call
 #                    (or since benchlib was first sourced), e.g. 0.02
+#   busy_cores O     true when that figure says the machine was busy
 #   load_note LOAD   "  WARNING: ..." when the machine was not quiet, else
 #                    nothing
 #   build_of BIN     how BIN was built, from the CMakeCache.txt beside it
@@ -60,10 +61,17 @@ others_cores() {
     echo "${next##* }"
 }
 
+# busy_cores OTHERS: true when others_cores' figure says the machine was busy
+busy_cores() { awk -v o="$1" 'BEGIN { exit !(o != "?" && o > 0.25) }'; }
+
 load_note() {
-    awk -v l="$1" -v o="$(others_cores)" 'BEGIN {
-        if (o != "?" && o > 0.25) printf "  WARNING: other processes kept %s cores busy", o
-        else if (o == "?" && l > 1) printf "  WARNING: load %s > 1", l }'
+    local o
+    o=$(others_cores)
+    if busy_cores "$o"; then
+        printf "  WARNING: other processes kept %s cores busy" "$o"
+    elif [ "$o" = "?" ]; then
+        awk -v l="$1" 'BEGIN { if (l > 1) printf "  WARNING: load %s > 1", l }'
+    fi
 }
 
 build_of() {

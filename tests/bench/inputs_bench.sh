@@ -156,13 +156,13 @@ for kind in $kinds; do
         read -r size wall cpu rss load <<<"$(measure "$kind" "$bytes" "$n" "$reps")"
         [ ! -e "$work/failed" ] || { cat "$work/failed" >&2; exit 1; }
         others=$(others_cores)
-        awk -v o="$others" 'BEGIN {exit !(o != "?" && o > 0.25)}' && high_load=1
+        note=""
+        busy_cores "$others" && high_load=1 note="  WARNING: other processes kept $others cores busy"
         pm=$(awk -v c="$cpu" -v t="$tiny_cpu" -v s="$size" 'BEGIN {
             net = c - t; if (net < 0) net = 0; printf "%.4f", net / (s / 1e6) }')
         per_mb+=("$pm")
         awk -v k="$kind" -v s="$size" -v w="$wall" -v c="$cpu" -v r="$rss" -v pm="$pm" \
-            -v l="$load" -v o="$others" 'BEGIN {
-            note = (o != "?" && o > 0.25) ? "  WARNING: other processes kept " o " cores busy" : ""
+            -v l="$load" -v o="$others" -v note="$note" 'BEGIN {
             printf "%-10s %10.1f %9.3f %9.3f %9.1f %11.4f %6.2f %7s%s\n", k, s / 1e6, w, c, r / 1024,
                 pm, l, o, note }'
     done

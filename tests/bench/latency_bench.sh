@@ -148,11 +148,9 @@ warn=0
         awk -v l="$lx" 'BEGIN { exit !(l > 1) }' && warn=1
     done
     echo "other processes kept $others cores busy over these rounds (the load counts this benchmark's own)"
-    if [ "$others" != "?" ]; then
-        if awk -v o="$others" 'BEGIN { exit !(o > 0.25) }'; then
-            echo "WARNING: other processes kept $others cores busy during these rounds: the machine was busy, and the figures are slower than a quiet machine's"
-        fi
-    elif [ "$warn" = 1 ]; then
+    if busy_cores "$others"; then
+        echo "WARNING: other processes kept $others cores busy during these rounds: the machine was busy, and the figures are slower than a quiet machine's"
+    elif [ "$others" = "?" ] && [ "$warn" = 1 ]; then
         echo "WARNING: the 1-minute load average went above 1 during these rounds: the machine was busy, and the figures are slower than a quiet machine's"
     fi
 } | tee "$results"

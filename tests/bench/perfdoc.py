@@ -28,10 +28,16 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def busy_text(text):
-    """Whether a bench's output says the machine was busy (benchlib's WARNINGs)."""
-    return any(w in text for w in ("WARNING: load", "WARNING: the 1-minute load",
-                                   "WARNING: other processes"))
+def busy_kind(text):
+    """What a bench's output says of the machine (benchlib's WARNINGs): "busy"
+    (other processes kept the CPUs busy), "maybe" (an older bench's warning
+    on the load average alone, which counts the bench's own processes), or
+    None."""
+    if "WARNING: other processes" in text:
+        return "busy"
+    if "WARNING: load" in text or "WARNING: the 1-minute load" in text:
+        return "maybe"
+    return None
 
 
 def header_of(text):
@@ -56,12 +62,13 @@ def section(path, command, note):
     out = []
     if note:
         out.append("**%s**\n" % note)
-    if "WARNING: other processes" in text:
+    busy = busy_kind(text)
+    if busy == "busy":
         out.append("**Measured on a busy machine**: other processes kept the CPUs busy "
                    "(the WARNINGs below), so these figures are slower and noisier than a "
                    "quiet machine's. Compare ratios measured at the same moment, and rerun "
                    "on a quiet machine before quoting any figure.\n")
-    elif busy_text(text):
+    elif busy == "maybe":
         out.append("**Maybe measured on a busy machine**: the 1-minute load average was above "
                    "1 (the WARNINGs below). These are an older bench's warnings, which count "
                    "the bench's own processes too, so they may be its own load; if something "
@@ -154,9 +161,8 @@ def growth_chart(results, svg, note):
     names = list(tools)
     series = lambda k: [(n, COLOURS[i % len(COLOURS)], [(r[0], r[k]) for r in tools[n]])
                         for i, n in enumerate(names)]
-    text = results.read_text(encoding="utf-8", errors="replace")
-    busy = busy_text(text)
-    caption = ("measured on a busy machine: not results" if "WARNING: other processes" in text
+    busy = busy_kind(results.read_text(encoding="utf-8", errors="replace"))
+    caption = ("measured on a busy machine: not results" if busy == "busy"
                else "maybe measured on a busy machine (the load average was above 1)" if busy
                else "see the note on the page" if note else "")
     esc = lambda t: t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
