@@ -104,6 +104,50 @@ EOS
     [ "$o2" = "$o1" ] || fail "a second call within 5 s gave '$o2', not '$o1'"
 }
 
+# cgsum.py (the profiles' summer) adds up each function's own cost from
+# callgrind's format -- compressed names, a call's inclusive cost not
+# counted as the caller's own, a relative position -- by library and column,
+# and refuses a profile that counted nothing rather than print zeros.
+case_bench_cgsum_adds_up_a_profile() {
+    [ -x /usr/bin/python3 ] || exit 77
+    cat >"$T/cg" <<'CG'
+# callgrind format
+version: 1
+creator: a test
+cmd: assure check
+events: Ir
+summary: 3500000
+
+ob=(1) /usr/lib/x86_64-linux-gnu/libsqlite3.so.0.8.6
+fl=(1) ???
+fn=(1) sqlite3VdbeExec
+0 2000000
+cob=(2) /somewhere/build/assure
+cfi=(2) engine/a.c
+cfn=(2) asr_thing
+calls=1 0
+0 900000
+ob=(2)
+fl=(2)
+fn=(2)
+0 1000000
++1 500000
+CG
+    "$ROOT/tests/bench/cgsum.py" --top 2 "one=$T/cg" "two=$T/cg,$T/cg" >"$T/out" 2>"$T/err" ||
+        fail "cgsum.py failed: $(cat "$T/err")"
+    [ ! -s "$T/err" ] || fail "the functions do not add up to the file's total: $(cat "$T/err")"
+    grep -Eq '^SQLite +2\.0 +4\.0$' "$T/out" || fail "SQLite's own cost is not 2.0 and 4.0: $(cat "$T/out")"
+    grep -Eq "^assure's own code +1\.5 +3\.0$" "$T/out" || fail "assure's own code is not 1.5 and 3.0: $(cat "$T/out")"
+    grep -Eq '^all +3\.5 +7\.0$' "$T/out" || fail "the totals are not 3.5 and 7.0: $(cat "$T/out")"
+    grep -Eq '^ +2\.0 M +57\.1%  sqlite3VdbeExec  \[SQLite\]$' "$T/out" || fail "no top function line: $(cat "$T/out")"
+    grep -Eq "one \(1 process\) +two \(2 processes\)" "$T/out" || fail "the columns do not count their files: $(cat "$T/out")"
+    printf 'events: Ir\nsummary: 0\n' >"$T/empty"
+    if "$ROOT/tests/bench/cgsum.py" "none=$T/empty" >"$T/out" 2>"$T/err"; then
+        fail "a profile that counted nothing was summed: $(cat "$T/out")"
+    fi
+    grep -q "none: no instructions were collected" "$T/err" || fail "no reason given: $(cat "$T/err")"
+}
+
 # perfdoc.py builds the page from the template and the benches' output:
 # the generated-by line, each output verbatim with when, how, where and the
 # load, a busy machine said so (maybe so, for an older load-average
