@@ -58,7 +58,8 @@ def parse(path):
     cost = collections.Counter()
     obj = fn = "?"
     skip = False
-    total = None
+    total = summary = None
+    npos = 1  # how many position columns come before the cost ("positions:")
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -70,8 +71,8 @@ def parse(path):
                     skip = False
                     continue
                 parts = line.split()
-                if len(parts) >= 2:
-                    cost[(obj, fn)] += int(parts[1])
+                if len(parts) > npos:
+                    cost[(obj, fn)] += int(parts[npos])
                 continue
             key, _, val = line.partition("=")
             if key in KIND:
@@ -89,8 +90,15 @@ def parse(path):
                     fn = name
             elif key == "calls":
                 skip = True
-            elif line.startswith(("totals:", "summary:")):
-                total = int(line.split()[1])
+            elif line.startswith("positions:"):
+                npos = len(line.split()) - 1
+            elif line.startswith("totals:"):
+                # one line a part; a file dumped in several parts has several
+                total = (total or 0) + int(line.split()[1])
+            elif line.startswith("summary:"):
+                summary = int(line.split()[1])
+    if total is None:
+        total = summary
     return cost, total
 
 
@@ -103,6 +111,8 @@ def main():
     for spec in args.columns:
         name, _, files = spec.partition("=")
         files = [f for f in files.split(",") if f]
+        if not files:
+            sys.exit(f"cgsum: {name}: no profile files")
         cost = collections.Counter()
         total = 0
         for path in files:
@@ -145,10 +155,12 @@ def main():
         print(f"{k:<{w}}  " + "  ".join(f"{mi(b[k]):>{c}}" for b, c in zip(by_lib, cw)))
     print(f"{'all':<{w}}  " + "  ".join(f"{mi(t):>{c}}" for (_, _, _, t), c in zip(cols, cw)))
     for name, _, cost, total in cols:
-        if not total:
-            continue
+        # a recursive function's levels (sqlite3Parser'2) count as the function
+        merged = collections.Counter()
+        for (obj, fn), n in cost.items():
+            merged[(obj, re.sub(r"'\d+$", "", fn))] += n
         print(f"\nthe {args.top} functions that cost {name} the most (own instructions):")
-        for (obj, fn), n in cost.most_common(args.top):
+        for (obj, fn), n in merged.most_common(args.top):
             print(f"  {mi(n):>8} M  {100 * n / total:5.1f}%  {fn}  [{library(obj)}]")
 
 

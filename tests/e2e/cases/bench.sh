@@ -106,8 +106,9 @@ EOS
 
 # cgsum.py (the profiles' summer) adds up each function's own cost from
 # callgrind's format -- compressed names, a call's inclusive cost not
-# counted as the caller's own, a relative position -- by library and column,
-# and refuses a profile that counted nothing rather than print zeros.
+# counted as the caller's own, relative positions, instruction addresses --
+# by library and column, and refuses a profile that counted nothing rather
+# than print zeros.
 case_bench_cgsum_adds_up_a_profile() {
     [ -x /usr/bin/python3 ] || exit 77
     cat >"$T/cg" <<'CG'
@@ -141,6 +142,12 @@ CG
     grep -Eq '^all +3\.5 +7\.0$' "$T/out" || fail "the totals are not 3.5 and 7.0: $(cat "$T/out")"
     grep -Eq '^ +2\.0 M +57\.1%  sqlite3VdbeExec  \[SQLite\]$' "$T/out" || fail "no top function line: $(cat "$T/out")"
     grep -Eq "one \(1 process\) +two \(2 processes\)" "$T/out" || fail "the columns do not count their files: $(cat "$T/out")"
+    # with instruction addresses dumped, the cost is the third column, and a
+    # recursion level (f'2) counts as its function
+    printf 'positions: instr line\nevents: Ir\nfn=(1) f\n0x10 3 400000\nfn=(2) f'"'"'2\n+4 5 300000\ntotals: 700000\n' >"$T/cg2"
+    "$ROOT/tests/bench/cgsum.py" --top 1 "p=$T/cg2" >"$T/out" 2>"$T/err" || fail "cgsum.py failed: $(cat "$T/err")"
+    [ ! -s "$T/err" ] && grep -Eq '^all +0\.7$' "$T/out" && grep -Eq '^ +0\.7 M +100\.0%  f  ' "$T/out" ||
+        fail "positions or a recursion level misread: $(cat "$T/out" "$T/err")"
     printf 'events: Ir\nsummary: 0\n' >"$T/empty"
     if "$ROOT/tests/bench/cgsum.py" "none=$T/empty" >"$T/out" 2>"$T/err"; then
         fail "a profile that counted nothing was summed: $(cat "$T/out")"
