@@ -22,6 +22,7 @@
 # Writes out/check-profile.txt as well as printing it. Needs valgrind and
 # sqlite3; takes a few minutes at 100,000 rows.
 set -euo pipefail
+export LC_ALL=C
 cd "$(dirname "$0")/../.."
 . tests/bench/benchlib.sh
 rows=${ROWS:-100000}
@@ -40,26 +41,35 @@ awk -v rows="$rows" -f tests/bench/gen_standard_actions.awk >"$work/std.csv"
 tests/bench/rules_sql.py rules "$as_of" >"$work/rules.sql" 2>/dev/null
 flagrules=()
 while read -r r; do flagrules+=(--rule "$r"); done < <(sed -n 's/^-- //p' "$work/rules.sql")
+[ ${#flagrules[@]} -gt 0 ] || { echo "check_profile: rules_sql.py found no rule to compare" >&2; exit 1; }
 check=("$assure" check --map fixtures/bench/map.yaml --db "$work/std.db" --rules rules
     --as-of "$as_of" --format csv --max-findings 100000000 --jobs 1 "${flagrules[@]}")
 # a first check verifies the database, as a person's earlier check would have
 "${check[@]}" --output "$work/first.csv" >/dev/null 2>&1 || [ $? -le 1 ]
-findings=$(($(wc -l <"$work/first.csv") - 1))
+# (a CSV record may hold a line break inside quotes: count records, not lines)
+findings=$(/usr/bin/python3 -c 'import csv, sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=""))) - 1)' "$work/first.csv")
 
 header=$(bench_header "tests/bench/check_profile.sh" ROWS ASSURE)
 mkdir "$work/cg"
 valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/cli" \
     sqlite3 "$work/std.db" ".read $work/rules.sql" >/dev/null
-valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/all.%p" \
-    "${check[@]}" --output "$work/a.csv" >/dev/null 2>&1 &
-parent=$!
-wait "$parent" || true
-valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/own.%p" --toggle-collect='worker_main*' \
-    "${check[@]}" --output "$work/b.csv" >/dev/null 2>&1 &
-own_parent=$!
-wait "$own_parent" || true
-cmp -s "$work/first.csv" "$work/a.csv" || { echo "check_profile: the profiled check wrote a different list" >&2; exit 1; }
-workers=$(find "$work/cg" -name 'own.*' ! -name "own.$own_parent" | sort | paste -sd,)
+# callgrind's run of the check in the background ($! is then assure's own
+# pid, which names the parent's file); check exits 1 when it finds exceptions
+profiled() { # out-file-prefix list [valgrind option...]
+    local prefix=$1 list=$2 rc=0
+    shift 2
+    valgrind -q --tool=callgrind --callgrind-out-file="$prefix.%p" "$@" \
+        "${check[@]}" --output "$list" >/dev/null 2>"$work/vg.err" &
+    pid=$!
+    wait "$pid" || rc=$?
+    [ "$rc" -le 1 ] || { echo "check_profile: check under callgrind exited $rc: $(head -5 "$work/vg.err")" >&2; exit 1; }
+    cmp -s "$work/first.csv" "$list" || { echo "check_profile: the profiled check wrote a different list" >&2; exit 1; }
+}
+profiled "$work/cg/all" "$work/a.csv"
+parent=$pid
+profiled "$work/cg/own" "$work/b.csv" --toggle-collect='worker_main*'
+workers=$(find "$work/cg" -name 'own.*' ! -name "own.$pid" | sort | paste -sd,)
+[ -n "$workers" ] || { echo "check_profile: no rule worker to profile" >&2; exit 1; }
 load=$(load1)
 {
     echo "what bounds check at scale (tests/bench/check_profile.sh)"

@@ -5,7 +5,8 @@
 # goes, split between assure itself (the parent) and the processes it forks
 # (one rule worker per rule, and the integrity check's process):
 #
-#   - wall time (the median of RUNS runs, default 5), user and system time
+#   - wall time (the median of RUNS runs, default 5; GNU time's own start,
+#     about a millisecond, included), user and system time
 #     (GNU time, their mean: it counts in 10 ms steps) and minor page faults
 #     (the median), every process of the command included;
 #     the system time is the kernel's share (fork, page faults, exit, pipes),
@@ -26,9 +27,11 @@
 # and GNU time (/usr/bin/time). Takes a few minutes: test runs 145 cases
 # under callgrind twice.
 set -euo pipefail
+export LC_ALL=C # EPOCHREALTIME's decimal point, for awk
 cd "$(dirname "$0")/../.."
 . tests/bench/benchlib.sh
 runs=${RUNS:-5}
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "latency_profile: RUNS=$runs is not a number of runs" >&2; exit 64; }
 assure=$PWD/${ASSURE:-build/assure}
 map=mappings/met-2021-22/map.yaml
 data=fixtures/met-2021-22
@@ -49,14 +52,26 @@ for f in "$data"/*.csv; do files+=("$(basename "$f" .csv)=$f"); done
 "$assure" check --map "$map" --db "$work/ex.db" --rules rules --as-of "$as_of" >/dev/null || [ $? -le 1 ]
 cp "$work/ex.db" "$work/touched.db"
 
-argv_of() { # what -> the command's arguments after the binary
+argv_of() { # what -> argv: the command's arguments after the binary
     case $1 in
-    check) echo "check --map $map --db $work/ex.db --rules rules --as-of $as_of" ;;
-    check-touched) echo "check --map $map --db $work/touched.db --rules rules --as-of $as_of" ;;
-    test) echo "test --rules rules" ;;
-    validate) echo "validate --map $map --rules rules" ;;
+    check) argv=(check --map "$map" --db "$work/ex.db" --rules rules --as-of "$as_of") ;;
+    check-touched) argv=(check --map "$map" --db "$work/touched.db" --rules rules --as-of "$as_of") ;;
+    test) argv=(test --rules rules) ;;
+    validate) argv=(validate --map "$map" --rules rules) ;;
     *) echo "latency_profile: no command '$1' (check, check-touched, test, validate)" >&2; return 1 ;;
     esac
+}
+# callgrind's run of the command in the background ($! is then assure's own
+# pid, which names the parent's file); check exits 1 when it finds exceptions
+profiled() { # out-file-prefix [valgrind option...]
+    local prefix=$1 rc=0
+    shift
+    [ "$what" != check-touched ] || touch "$work/touched.db"
+    valgrind -q --tool=callgrind --callgrind-out-file="$prefix.%p" "$@" \
+        "$assure" "${argv[@]}" >/dev/null 2>"$work/vg.err" &
+    pid=$!
+    wait "$pid" || rc=$?
+    [ "$rc" -le 1 ] || { echo "latency_profile: $what under callgrind exited $rc: $(head -5 "$work/vg.err")" >&2; exit 1; }
 }
 label() {
     case $1 in
@@ -66,7 +81,7 @@ label() {
     validate) echo "validate --map --rules rules" ;;
     esac
 }
-for what in $profile; do argv_of "$what" >/dev/null || exit 64; done
+for what in $profile; do argv_of "$what" || exit 64; done
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 header=$(bench_header "tests/bench/latency_profile.sh" PROFILE RUNS ASSURE)
@@ -75,16 +90,18 @@ header=$(bench_header "tests/bench/latency_profile.sh" PROFILE RUNS ASSURE)
     echo "$header"
     echo "binary: ${ASSURE:-build/assure} ($(build_of "$assure"))"
     for what in $profile; do
-        read -r -a argv <<<"$(argv_of "$what")"
+        argv_of "$what"
         [ "$what" != check-touched ] || touch "$work/touched.db"
         : >"$work/times"
         : >"$work/walls"
         for _ in $(seq 1 "$runs"); do
             [ "$what" != check-touched ] || touch "$work/touched.db"
             t0=$EPOCHREALTIME
-            /usr/bin/time -a -o "$work/times" -f '%U %S %R' "$assure" "${argv[@]}" >/dev/null 2>&1 || true
+            rc=0
+            /usr/bin/time -a -o "$work/times" -f '%U %S %R' "$assure" "${argv[@]}" >/dev/null 2>&1 || rc=$?
             t1=$EPOCHREALTIME
             echo "$t0 $t1" >>"$work/walls"
+            [ "$rc" -le 1 ] || { echo "latency_profile: $what exited $rc" >&2; exit 1; }
         done
         # (GNU time adds a line of its own when the command exits non-zero;
         # its times are in 10 ms steps, so they are averaged, not a median)
@@ -98,22 +115,15 @@ header=$(bench_header "tests/bench/latency_profile.sh" PROFILE RUNS ASSURE)
 
         # the parent: every instruction it runs; the children: their own
         rm -rf "$work/cg" && mkdir "$work/cg"
-        [ "$what" != check-touched ] || touch "$work/touched.db"
-        valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/all.%p" \
-            "$assure" "${argv[@]}" >/dev/null 2>&1 &
-        parent=$!
-        wait "$parent" || true
-        [ "$what" != check-touched ] || touch "$work/touched.db"
-        valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/own.%p" \
-            --toggle-collect='worker_main*' --toggle-collect='check_now*' \
-            "$assure" "${argv[@]}" >/dev/null 2>&1 &
-        own_parent=$!
-        wait "$own_parent" || true
-        children=$(find "$work/cg" -name 'own.*' ! -name "own.$own_parent" | sort | paste -sd,)
+        profiled "$work/cg/all"
+        parent=$pid
+        profiled "$work/cg/own" --toggle-collect='worker_main*' --toggle-collect='check_now*'
+        children=$(find "$work/cg" -name 'own.*' ! -name "own.$pid" | sort | paste -sd,)
         n=$(find "$work/cg" -name 'all.*' | wc -l)
+        [ -n "$children" ] || { echo "latency_profile: $what forked no process to profile" >&2; exit 1; }
 
         echo
-        echo "== $(label "$what"): assure $what"
+        echo "== $(label "$what"): assure ${argv[0]}"
         printf '%d processes (assure and %d it forked); wall %.1f ms, user %.0f ms, system %.0f ms, %s minor faults (%d runs); load %s%s\n' \
             "$n" "$((n - 1))" "$wall" "$user" "$sys" "$faults" "$runs" "$load" "$(load_note "$load")"
         tests/bench/cgsum.py --top 6 "parent=$work/cg/all.$parent" ${children:+"children=$children"}
