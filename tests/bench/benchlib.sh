@@ -12,6 +12,11 @@
 #   load_note LOAD   "  WARNING: ..." when the machine was not quiet, else
 #                    nothing
 #   build_of BIN     how BIN was built, from the CMakeCache.txt beside it
+#   callgrind_of PREFIX [OPTION...] -- COMMAND...
+#                    COMMAND under callgrind, a file a process (PREFIX.PID);
+#                    cg_pid is then the command's own process
+#   callgrind_children PREFIX
+#                    the files of the processes it forked, comma-separated
 #
 # The load average counts the benchmark's own processes: a figure measured
 # with two threads on two cores has a load near 2 on a machine where nothing
@@ -101,4 +106,38 @@ bench_header() {
         "SQLite $(sqlite3 --version 2>/dev/null | cut -d' ' -f1)"
     echo "load at start (1-minute average): $(load1)$(load_note "$(load1)")"
     echo "quiet: a WARNING beside a figure when other processes kept more than a quarter of a core busy"
+}
+
+# callgrind_of PREFIX [VALGRIND_OPTION...] -- COMMAND...: runs COMMAND under
+# callgrind, output thrown away, one profile a process (PREFIX.PID, forked
+# children included). Run in the background so that $! -- valgrind execs
+# the tool in the same process -- is the command's own pid: cg_pid, whose
+# file is the parent's. Exit 1 is a check's "findings"; above 1 fails,
+# with valgrind's first lines.
+callgrind_of() {
+    local prefix=$1 opts=() rc=0 err
+    shift
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do
+        opts+=("$1")
+        shift
+    done
+    shift
+    err=$(mktemp)
+    valgrind -q --tool=callgrind --callgrind-out-file="$prefix.%p" "${opts[@]}" "$@" \
+        >/dev/null 2>"$err" &
+    cg_pid=$!
+    wait "$cg_pid" || rc=$?
+    if [ "$rc" -gt 1 ]; then
+        echo "callgrind_of: $1 under callgrind exited $rc: $(head -5 "$err")" >&2
+        rm -f "$err"
+        return 1
+    fi
+    rm -f "$err"
+}
+
+# callgrind_children PREFIX: the profiles callgrind_of's last command's
+# forked processes wrote (every PREFIX.PID but cg_pid's), comma-separated
+callgrind_children() {
+    find "$(dirname "$1")" -name "$(basename "$1").*" ! -name "$(basename "$1").$cg_pid" |
+        sort | paste -sd,
 }

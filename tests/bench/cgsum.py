@@ -10,7 +10,8 @@ libc, the dynamic linker, assure's own code...), one row per library and one
 column per NAME, in millions of instructions; the second lists the N
 functions that cost the most in each column. Reads callgrind's own file
 format (valgrind --tool=callgrind --callgrind-out-file=...), so it needs
-nothing but Python. Used by tests/bench/latency_profile.sh.
+nothing but Python. Used by tests/bench/check_profile.sh and
+latency_profile.sh.
 """
 
 import argparse
@@ -123,7 +124,7 @@ def main():
                 print(f"cgsum: {path}: functions add up to {s:,}, its total says {t:,}",
                       file=sys.stderr)
             total += s
-        if files and not total:
+        if not total:
             # a profile that counted nothing would print zeros as if they were figures
             sys.exit(f"cgsum: {name}: no instructions were collected in {len(files)} file(s)")
         cols.append((name, len(files), cost, total))

@@ -10,8 +10,8 @@
 #                  keeping them in order, writing the CSV
 #   rule workers   their own work (collected from worker_main, so what a worker
 #                  inherits from the parent at fork is not counted twice):
-#                  SQLite running the queries, Lua turning rows into findings,
-#                  fingerprints, framing
+#                  SQLite running the queries, turning rows into findings
+#                  (ctx:flag_rows does it in C), fingerprints, framing
 #
 # by library and by function (tests/bench/cgsum.py), with the number of
 # findings and instructions per finding.
@@ -53,22 +53,17 @@ header=$(bench_header "tests/bench/check_profile.sh" ROWS ASSURE)
 mkdir "$work/cg"
 valgrind -q --tool=callgrind --callgrind-out-file="$work/cg/cli" \
     sqlite3 "$work/std.db" ".read $work/rules.sql" >/dev/null
-# callgrind's run of the check in the background ($! is then assure's own
-# pid, which names the parent's file); check exits 1 when it finds exceptions
+# each profiled check must write the list the first one wrote
 profiled() { # out-file-prefix list [valgrind option...]
-    local prefix=$1 list=$2 rc=0
+    local prefix=$1 list=$2
     shift 2
-    valgrind -q --tool=callgrind --callgrind-out-file="$prefix.%p" "$@" \
-        "${check[@]}" --output "$list" >/dev/null 2>"$work/vg.err" &
-    pid=$!
-    wait "$pid" || rc=$?
-    [ "$rc" -le 1 ] || { echo "check_profile: check under callgrind exited $rc: $(head -5 "$work/vg.err")" >&2; exit 1; }
+    callgrind_of "$prefix" "$@" -- "${check[@]}" --output "$list"
     cmp -s "$work/first.csv" "$list" || { echo "check_profile: the profiled check wrote a different list" >&2; exit 1; }
 }
 profiled "$work/cg/all" "$work/a.csv"
-parent=$pid
+parent=$cg_pid
 profiled "$work/cg/own" "$work/b.csv" --toggle-collect='worker_main*'
-workers=$(find "$work/cg" -name 'own.*' ! -name "own.$pid" | sort | paste -sd,)
+workers=$(callgrind_children "$work/cg/own")
 [ -n "$workers" ] || { echo "check_profile: no rule worker to profile" >&2; exit 1; }
 load=$(load1)
 {

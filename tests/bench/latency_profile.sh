@@ -61,17 +61,12 @@ argv_of() { # what -> argv: the command's arguments after the binary
     *) echo "latency_profile: no command '$1' (check, check-touched, test, validate)" >&2; return 1 ;;
     esac
 }
-# callgrind's run of the command in the background ($! is then assure's own
-# pid, which names the parent's file); check exits 1 when it finds exceptions
+# the command under callgrind (check-touched's database touched first)
 profiled() { # out-file-prefix [valgrind option...]
-    local prefix=$1 rc=0
+    local prefix=$1
     shift
     [ "$what" != check-touched ] || touch "$work/touched.db"
-    valgrind -q --tool=callgrind --callgrind-out-file="$prefix.%p" "$@" \
-        "$assure" "${argv[@]}" >/dev/null 2>"$work/vg.err" &
-    pid=$!
-    wait "$pid" || rc=$?
-    [ "$rc" -le 1 ] || { echo "latency_profile: $what under callgrind exited $rc: $(head -5 "$work/vg.err")" >&2; exit 1; }
+    callgrind_of "$prefix" "$@" -- "$assure" "${argv[@]}"
 }
 label() {
     case $1 in
@@ -91,7 +86,6 @@ header=$(bench_header "tests/bench/latency_profile.sh" PROFILE RUNS ASSURE)
     echo "binary: ${ASSURE:-build/assure} ($(build_of "$assure"))"
     for what in $profile; do
         argv_of "$what"
-        [ "$what" != check-touched ] || touch "$work/touched.db"
         : >"$work/times"
         : >"$work/walls"
         for _ in $(seq 1 "$runs"); do
@@ -116,9 +110,9 @@ header=$(bench_header "tests/bench/latency_profile.sh" PROFILE RUNS ASSURE)
         # the parent: every instruction it runs; the children: their own
         rm -rf "$work/cg" && mkdir "$work/cg"
         profiled "$work/cg/all"
-        parent=$pid
+        parent=$cg_pid
         profiled "$work/cg/own" --toggle-collect='worker_main*' --toggle-collect='check_now*'
-        children=$(find "$work/cg" -name 'own.*' ! -name "own.$pid" | sort | paste -sd,)
+        children=$(callgrind_children "$work/cg/own")
         n=$(find "$work/cg" -name 'all.*' | wc -l)
         [ -n "$children" ] || { echo "latency_profile: $what forked no process to profile" >&2; exit 1; }
 

@@ -104,6 +104,31 @@ EOS
     [ "$o2" = "$o1" ] || fail "a second call within 5 s gave '$o2', not '$o1'"
 }
 
+# benchlib's callgrind_of profiles a command and every process it forks,
+# one file each, names the command's own (cg_pid), takes exit 1 (a check's
+# "findings") and fails above it; callgrind_children lists the forked ones.
+case_bench_callgrind_of_profiles_a_command() {
+    command -v valgrind >/dev/null || exit 77
+    cat >"$T/cg.sh" <<'EOS'
+cd "$1" || exit 1
+T=$2
+. tests/bench/benchlib.sh
+mkdir "$T/cg"
+# the subshell is a forked process of its own
+callgrind_of "$T/cg/x" -- /bin/sh -c '(exit 0); exit 1' || { echo "exit 1 refused"; exit 1; }
+[ -s "$T/cg/x.$cg_pid" ] || { echo "no file for the command itself"; exit 1; }
+kids=$(callgrind_children "$T/cg/x")
+[ -n "$kids" ] && [ "${kids#*,}" = "$kids" ] && [ "$kids" != "$T/cg/x.$cg_pid" ] ||
+    { echo "the forked process's file is not listed alone: '$kids'"; exit 1; }
+if callgrind_of "$T/cg/y" -- /bin/sh -c 'exit 3' 2>"$T/err"; then echo "exit 3 accepted"; exit 1; fi
+grep -q "exited 3" "$T/err" || { echo "no reason given: $(cat "$T/err")"; exit 1; }
+echo ok
+EOS
+    local out
+    out=$(bash "$T/cg.sh" "$ROOT" "$T" 2>&1) || fail "$out"
+    [ "$out" = ok ] || fail "$out"
+}
+
 # cgsum.py (the profiles' summer) adds up each function's own cost from
 # callgrind's format -- compressed names, a call's inclusive cost not
 # counted as the caller's own, relative positions, instruction addresses --
